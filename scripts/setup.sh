@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh machine, run before the example, the tests and the benchmarks:
+# installs redis-server (Debian package, needs root) when it is missing, installs node_modules
+# from the lockfile when they are missing or stale, and generates the Prisma client.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: redis-server not found; installing Debian's redis-server with apt-get..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+  else
+    echo "setup: redis-server is required and could not be installed automatically." >&2
+    echo "       Install it (Debian/Ubuntu: sudo apt-get install redis-server) or set REDIS_SERVER_BIN." >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing node_modules from package-lock.json (better-sqlite3 compiles from source: about 2 minutes)..."
+  npm ci --no-audit --no-fund
+fi
+
+if [ ! -f generated/prisma/client.ts ]; then
+  npm run --silent prisma:generate
+fi

@@ -1,0 +1,112 @@
+import type { Entity } from '../domain/entity';
+import type { CacheService, StoreOutcome } from './cache-service';
+import type { EntityCacheStats } from './cache-stats';
+import type { Serializer } from './serializer';
+
+const UNDECODABLE: unique symbol = Symbol('undecodable');
+
+interface Loaded<V> {
+  value: V;
+  outcome: StoreOutcome | 'not-stored';
+}
+
+/**
+ * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md:
+ * a miss loads from the database and stores the result only if no write invalidated the key
+ * since the miss; concurrent misses of one key in this process share one load.
+ */
+export class CacheAsideReader {
+  constructor(
+    private readonly cache: CacheService,
+    private readonly serializer: Serializer,
+    private readonly stats: EntityCacheStats,
+  ) {}
+
+  /**
+   * The cached value of `key`, or `load()`'s result, stored for `ttlFor(value)` seconds
+   * (0: not stored).
+   */
+  async read<V>(key: string, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
+    const read = await this.cache.read(key, this.stats);
+    let seen = '';
+    if (read.kind === 'hit') {
+      const value = this.decode(read.raw);
+      if (value !== UNDECODABLE) {
+        this.stats.hits += 1;
+        return value as V;
+      }
+      seen = read.raw;
+    } else if (read.kind === 'miss') {
+      seen = read.seen;
+    }
+    this.stats.misses += 1;
+    const flight = await this.cache.flights.run(key, () => this.loadAndStore(key, seen, ttlFor, load));
+    // A joined load is only as fresh as its start. If a write overtook it, load again.
+    if (flight.joined && (flight.value.outcome === 'changed' || flight.value.outcome === 'not-stored')) {
+      return (await this.loadAndStore(key, seen, ttlFor, load)).value;
+    }
+    return flight.value.value;
+  }
+
+  /**
+   * Entities for `ids` in order (absent ids left out): one MGET, then one `loadMany` call for
+   * the misses only, whose results (and absences, as negative entries) are stored.
+   */
+  async readMany<E extends Entity>(
+    ids: readonly string[],
+    keyOf: (id: string) => string,
+    ttlFor: (value: E | null) => number,
+    loadMany: (ids: string[]) => Promise<E[]>,
+  ): Promise<E[]> {
+    const unique = [...new Set(ids)];
+    const keys = unique.map(keyOf);
+    const reads = await this.cache.readMany(keys, this.stats);
+    const found = new Map<string, E | null>();
+    const misses: { id: string; key: string; seen: string }[] = [];
+    reads.forEach((read, index) => {
+      const id = unique[index] as string;
+      const key = keys[index] as string;
+      const value = read.kind === 'hit' ? this.decode(read.raw) : UNDECODABLE;
+      if (value !== UNDECODABLE) {
+        this.stats.hits += 1;
+        found.set(id, value as E | null);
+        return;
+      }
+      this.stats.misses += 1;
+      misses.push({ id, key, seen: read.kind === 'hit' ? read.raw : read.kind === 'miss' ? read.seen : '' });
+    });
+    if (misses.length > 0) {
+      const loaded = new Map((await loadMany(misses.map((miss) => miss.id))).map((entity) => [entity.id, entity]));
+      await Promise.all(
+        misses.map(({ id, key, seen }) => {
+          const value = loaded.get(id) ?? null;
+          found.set(id, value);
+          return this.store(key, seen, value, ttlFor(value));
+        }),
+      );
+    }
+    return ids.flatMap((id) => {
+      const value = found.get(id);
+      return value ? [value] : [];
+    });
+  }
+
+  private async loadAndStore<V>(key: string, seen: string, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
+    const value = await load();
+    return { value, outcome: await this.store(key, seen, value, ttlFor(value)) };
+  }
+
+  private async store(key: string, seen: string, value: unknown, ttlSeconds: number): Promise<StoreOutcome | 'not-stored'> {
+    if (ttlSeconds <= 0) return 'not-stored';
+    return this.cache.storeIfUnchanged(key, seen, this.serializer.serialize(value), ttlSeconds, this.stats);
+  }
+
+  private decode(raw: string): unknown {
+    try {
+      return this.serializer.deserialize(raw);
+    } catch {
+      this.stats.corruptEntries += 1;
+      return UNDECODABLE;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import pino from 'pino';
+
+/** The logging calls the cache makes: a subset of pino's `Logger`, so a pino logger fits as is. */
+export interface CacheLogger {
+  debug(details: object, message: string): void;
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** The default logger: pino at `LOG_LEVEL` (default `warn`), named `prisma-redis-cache`. */
+export function createDefaultLogger(): CacheLogger {
+  return pino({ name: 'prisma-redis-cache', level: process.env.LOG_LEVEL ?? 'warn' });
+}
+
+/**
+ * Logs a repeated failure once, then at most once per `intervalMs` with the number of
+ * occurrences in between, so an outage does not flood the log with one line per request.
+ */
+export class ThrottledErrorLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  /** @param intervalMs minimum milliseconds between two lines for one operation, @default 5000 */
+  constructor(
+    private readonly logger: CacheLogger,
+    private readonly intervalMs = 5000,
+  ) {}
+
+  report(operation: string, error: unknown): void {
+    const now = Date.now();
+    const entry = this.last.get(operation);
+    if (entry && now - entry.at < this.intervalMs) {
+      entry.suppressed += 1;
+      return;
+    }
+    const suppressed = entry?.suppressed ?? 0;
+    this.last.set(operation, { at: now, suppressed: 0 });
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.warn({ operation, error: message, suppressedSinceLastLog: suppressed }, 'Redis command failed; served without the cache');
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Typed, injective cache-key builders.
+ *
+ * A schema is declared once from patterns such as `'hero:lang:{language}'`: literal segments
+ * are written as is, `{name}` placeholders are filled from data and encoded so that no value
+ * can form another key of the schema or widen a glob pattern:
+ *
+ * - every character outside `A-Z a-z 0-9 - _ . ! ~ ' ( )` is percent-encoded (RFC 3986
+ *   style, UTF-8), so `:` `*` `?` `[` `]` `\` `%`, spaces and unicode never appear raw;
+ * - a value equal to one of the schema's literal segments (a deck id `list`, a hero id `all`)
+ *   has its first character percent-encoded, which a plain encoding never does, so
+ *   `decks:{id}` with id `list` is `decks:%6Cist`, not the list key `decks:list`.
+ *
+ * Keys are returned without the deployment prefix; the {@link CacheService} adds it.
+ */
+
+/** Placeholder names in a pattern: `'a:{x}:{y}'` gives `'x' | 'y'`. */
+export type KeyParamNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | KeyParamNames<Rest>
+  : never;
+
+/** The argument of a key builder: nothing for a constant key, else one value per placeholder. */
+export type KeyParams<P extends string> = [KeyParamNames<P>] extends [never]
+  ? []
+  : [params: Record<KeyParamNames<P>, string | number>];
+
+/** One builder function per pattern, plus the schema's metadata. */
+export type KeySchema<D extends Record<string, string>> = {
+  readonly [K in keyof D]: (...params: KeyParams<D[K]>) => string;
+} & {
+  /** The first segment shared by every pattern, e.g. `hero`. */
+  readonly $namespace: string;
+  /** The patterns as declared, for documentation and conformance tests. */
+  readonly $patterns: Readonly<D>;
+};
+
+/** A key pattern that cannot be built safely. Code: `E_CACHE_KEY_PATTERN`. */
+export class KeyPatternError extends Error {
+  readonly code = 'E_CACHE_KEY_PATTERN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyPatternError';
+  }
+}
+
+const LITERAL = /^[A-Za-z0-9_-]+$/;
+const PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+type Segment = { literal: string } | { param: string };
+
+/**
+ * Encodes one data component of a key (see the module comment for the rules).
+ * @param reserved literal segments of the schema the value must not be mistaken for
+ */
+export function encodeKeyComponent(value: string | number, reserved: ReadonlySet<string>): string {
+  const encoded = encodeURIComponent(String(value)).replace(/\*/g, '%2A');
+  if (!reserved.has(encoded)) return encoded;
+  return `%${encoded.charCodeAt(0).toString(16).toUpperCase()}${encoded.slice(1)}`;
+}
+
+/**
+ * Escapes glob metacharacters (`* ? [ ] \`) so that a string matches only itself in a Redis
+ * `SCAN ... MATCH` pattern (Redis docs, KEYS: glob-style patterns).
+ */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function parsePattern(pattern: string): Segment[] {
+  return pattern.split(':').map((part) => {
+    const placeholder = PLACEHOLDER.exec(part);
+    if (placeholder) return { param: placeholder[1] as string };
+    if (LITERAL.test(part)) return { literal: part };
+    throw new KeyPatternError(
+      `Key pattern ${JSON.stringify(pattern)}: segment ${JSON.stringify(part)} must be a literal of [A-Za-z0-9_-] or a {placeholder}`,
+    );
+  });
+}
+
+/**
+ * Declares a key schema.
+ * @example
+ * const heroKeys = defineKeySchema({ byId: 'hero:{id}', all: 'hero:all' });
+ * heroKeys.byId({ id: 'h1' }); // 'hero:h1'
+ * @throws {KeyPatternError} when a pattern has a malformed segment, does not start with a
+ *   literal, or the patterns do not share one namespace.
+ */
+export function defineKeySchema<const D extends Record<string, string>>(patterns: D): KeySchema<D> {
+  const parsed = Object.entries(patterns).map(([name, pattern]) => ({ name, pattern, segments: parsePattern(pattern) }));
+  const namespaces = new Set(parsed.map(({ segments, pattern }) => {
+    const first = segments[0];
+    if (!first || !('literal' in first)) throw new KeyPatternError(`Key pattern ${JSON.stringify(pattern)} must start with a literal namespace`);
+    return first.literal;
+  }));
+  if (namespaces.size !== 1) throw new KeyPatternError(`Key patterns must share one namespace, got ${[...namespaces].join(', ')}`);
+  const reserved = new Set(parsed.flatMap(({ segments }) => segments.flatMap((s) => ('literal' in s ? [s.literal] : []))));
+
+  const schema: Record<string, unknown> = { $namespace: [...namespaces][0], $patterns: Object.freeze({ ...patterns }) };
+  for (const { name, segments } of parsed) {
+    schema[name] = (params?: Record<string, string | number>): string =>
+      segments
+        .map((segment) => {
+          if ('literal' in segment) return segment.literal;
+          const value = params?.[segment.param];
+          if (value === undefined || value === null) throw new KeyPatternError(`Key ${name}: missing value for {${segment.param}}`);
+          return encodeKeyComponent(value, reserved);
+        })
+        .join(':');
+  }
+  return Object.freeze(schema) as KeySchema<D>;
+}

@@ -1,0 +1,34 @@
+/**
+ * Single-flight: concurrent callers asking for the same key share one load instead of each
+ * querying the database (stampede protection within a process). Errors reach every caller;
+ * a finished or failed load is forgotten at once, so nothing is remembered from it.
+ */
+export class SingleFlight {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs `load` unless a load of `key` is already under way, in which case it waits for that one.
+   * @returns the load's value and whether this caller joined another caller's load.
+   */
+  async run<V>(key: string, load: () => Promise<V>): Promise<{ value: V; joined: boolean }> {
+    const existing = this.inFlight.get(key) as Promise<V> | undefined;
+    if (existing) return { value: await existing, joined: true };
+    const flight = load();
+    this.inFlight.set(key, flight);
+    try {
+      return { value: await flight, joined: false };
+    } finally {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    }
+  }
+
+  /** Makes later callers of these keys start a new load (after a write in this process). */
+  forget(keys: Iterable<string>): void {
+    for (const key of keys) this.inFlight.delete(key);
+  }
+
+  /** Number of loads under way. */
+  get size(): number {
+    return this.inFlight.size;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './repository';
+export * from './entity-repositories';
