@@ -1,0 +1,42 @@
+/** Small helpers that print the example's report readably. */
+
+export function heading(title: string): void {
+  console.log(`\n${'='.repeat(78)}\n${title}\n${'='.repeat(78)}`);
+}
+
+export function line(text = ''): void {
+  console.log(text);
+}
+
+export function check(ok: boolean, text: string): void {
+  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  if (!ok) process.exitCode = 1;
+}
+
+/** Milliseconds with three decimals. */
+export function ms(value: number): string {
+  return `${value.toFixed(3)} ms`;
+}
+
+/** Runs `task` and returns its result with the elapsed milliseconds. */
+export async function timed<R>(task: () => Promise<R>): Promise<{ result: R; elapsedMs: number }> {
+  const start = process.hrtime.bigint();
+  const result = await task();
+  return { result, elapsedMs: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+/** Runs `read` once per item, sequentially, and returns the mean milliseconds per read. */
+export async function meanLatency<I>(items: readonly I[], read: (item: I) => Promise<unknown>): Promise<number> {
+  const { elapsedMs } = await timed(async () => {
+    for (const item of items) await read(item);
+  });
+  return elapsedMs / items.length;
+}
+
+export function table(rows: (string | number)[][]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(`  ${row.map((cell, column) => String(cell).padEnd(widths[column]!)).join('  ')}`);
+    if (index === 0) console.log(`  ${widths.map((width) => '-'.repeat(width)).join('  ')}`);
+  }
+}

@@ -1,0 +1,19 @@
+import type { Card as CardRow, Prisma, PrismaClient } from '../../../generated/prisma/client';
+import type { Card } from '../../domain';
+import type { CardRepository } from '../../repositories';
+import { cardMapper } from './card-mapper';
+import type { OrderBy } from './prisma-helpers';
+import { PrismaRepository } from './prisma-repository';
+
+const inDeckOrder: OrderBy = [{ orderIndex: 'asc' }, { id: 'asc' }];
+
+export class PrismaCardRepository extends PrismaRepository<Card, CardRow> implements CardRepository {
+  constructor(prisma: PrismaClient) {
+    super('Card', prisma, prisma.card, cardMapper);
+  }
+
+  /** Cards of a deck in `orderIndex` order (ties by id). */
+  findByDeckId(deckId: string): Promise<Card[]> {
+    return this.findManyMapped({ deckId } satisfies Prisma.CardWhereInput, inDeckOrder);
+  }
+}

@@ -1,0 +1,20 @@
+import type { Hero as HeroRow, Prisma, PrismaClient } from '../../../generated/prisma/client';
+import type { Hero, Language } from '../../domain';
+import type { HeroRepository } from '../../repositories';
+import { heroMapper } from './hero-mapper';
+import { byCreation } from './prisma-helpers';
+import { PrismaRepository } from './prisma-repository';
+
+export class PrismaHeroRepository extends PrismaRepository<Hero, HeroRow> implements HeroRepository {
+  constructor(prisma: PrismaClient) {
+    super('Hero', prisma, prisma.hero, heroMapper);
+  }
+
+  findByLanguage(language: Language): Promise<Hero[]> {
+    return this.findManyMapped({ language } satisfies Prisma.HeroWhereInput, byCreation);
+  }
+
+  findByName(name: string): Promise<Hero[]> {
+    return this.findManyMapped({ name } satisfies Prisma.HeroWhereInput, byCreation);
+  }
+}
