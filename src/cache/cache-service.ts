@@ -3,6 +3,7 @@ import { createDefaultLogger, ThrottledErrorLog, type CacheLogger } from './cach
 import { CacheStatsRegistry, type EntityCacheStats } from './cache-stats';
 import { isInvalidationMarker, newInvalidationMarker, STORE_IF_UNCHANGED_LUA } from './invalidation-marker';
 import { escapeGlob } from './key-schema';
+import { waitUntilReady } from './redis-client';
 import { SingleFlight } from './single-flight';
 
 /** Options of a {@link CacheService}. */
@@ -61,6 +62,8 @@ export class CacheService {
     this.markerTtl = options.invalidationMarkerTtlSeconds ?? 60;
     this.scanBatchSize = options.scanBatchSize ?? 500;
     this.errorLog = new ThrottledErrorLog(options.logger ?? createDefaultLogger());
+    // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
+    redis?.on('error', (error: unknown) => this.errorLog.report('connection', error));
     if (redis && !('storeIfUnchanged' in redis)) {
       redis.defineCommand('storeIfUnchanged', { numberOfKeys: 1, lua: STORE_IF_UNCHANGED_LUA });
     }
@@ -180,6 +183,15 @@ export class CacheService {
       return true;
     });
     return result !== FAILED;
+  }
+
+  /**
+   * Waits until the Redis connection is ready.
+   * @param timeoutMs milliseconds to wait. @default 2000
+   * @returns false when disabled or not ready in time; the cache then serves from the database.
+   */
+  async waitUntilReady(timeoutMs = 2000): Promise<boolean> {
+    return this.enabled && this.redis !== null && waitUntilReady(this.redis, timeoutMs);
   }
 
   /** Closes the Redis connection (QUIT, or disconnect when it does not answer). */

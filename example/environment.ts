@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { CacheLogger } from '../src/cache/cache-logger';
+import { loadSettings, type Settings } from '../src/config/settings';
+import { registerDataLayer, TOKENS, type DataLayer } from '../src/container';
+import { databaseFilePath, migrateDatabase, seedDatabase, type SeedSummary } from '../src/infrastructure/prisma';
+import { REDIS_SERVER_BINARY, startRedisServer, type RedisServerHandle } from '../tests/support/redis-server';
+import { line } from './report';
+
+/** Where the example's Redis comes from: the user's REDIS_URL, or a redis-server it started. */
+export interface ExampleRedis {
+  url: string;
+  /** The server the example started and will stop, or null when REDIS_URL was given. */
+  owned: RedisServerHandle | null;
+}
+
+/** Uses REDIS_URL when set; else starts a throwaway redis-server on a free loopback port. */
+export async function provideRedis(): Promise<ExampleRedis> {
+  if (process.env.REDIS_URL) {
+    line(`Redis: using REDIS_URL from the environment.`);
+    return { url: process.env.REDIS_URL, owned: null };
+  }
+  if (spawnSync(REDIS_SERVER_BINARY, ['--version']).error) {
+    line('No redis-server was found on this machine, and REDIS_URL is not set.');
+    line('Install one (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),');
+    line('or point REDIS_URL at a running Redis, then run `npm run example` again.');
+    process.exit(1);
+  }
+  const owned = await startRedisServer();
+  line(`Redis: REDIS_URL is not set, so the example started its own redis-server on ${owned.url} (it is stopped at the end).`);
+  return { url: owned.url, owned };
+}
+
+/** Recreates the example's SQLite database, applies the committed migrations and seeds it. */
+export async function prepareDatabase(databaseUrl: string): Promise<SeedSummary> {
+  rmSync(databaseFilePath(databaseUrl), { force: true });
+  await migrateDatabase(databaseUrl);
+  const { container, layer } = dataLayer({ REDIS_ENABLED: 'false', DATABASE_URL: databaseUrl });
+  try {
+    return await seedDatabase({
+      heroes: container.resolve(TOKENS.HeroRepository),
+      children: container.resolve(TOKENS.ChildRepository),
+      stories: container.resolve(TOKENS.StoryRepository),
+      decks: container.resolve(TOKENS.DeckRepository),
+      cards: container.resolve(TOKENS.CardRepository),
+    });
+  } finally {
+    await layer.close();
+  }
+}
+
+/** Prints the cache's (throttled) warnings as one readable line each, inside the report. */
+const exampleLogger: CacheLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (details, message) => line(`    [cache log] ${message}: ${JSON.stringify(details)}`),
+  error: (details, message) => line(`    [cache log] ${message}: ${JSON.stringify(details)}`),
+};
+
+/** A container configured like an application would be: from environment variables. */
+export function dataLayer(env: Record<string, string>): { container: DependencyContainer; layer: DataLayer; settings: Settings } {
+  const settings = loadSettings({ ...process.env, ...env });
+  const container = rootContainer.createChildContainer();
+  const layer = registerDataLayer(container, settings, { logger: exampleLogger });
+  return { container, layer, settings };
+}
+
+/** Like {@link dataLayer}, and waits (up to 2 s) for Redis to be connected. */
+export async function cachedDataLayer(env: Record<string, string>): Promise<ReturnType<typeof dataLayer>> {
+  const built = dataLayer({ REDIS_ENABLED: 'true', ...env });
+  await built.layer.cacheService?.waitUntilReady(2000);
+  return built;
+}
