@@ -114,8 +114,15 @@ export function registerDataLayer(container: DependencyContainer, settings: Sett
           username: settings.redis.username,
           connectTimeoutMs: settings.redis.socketTimeoutMs,
           commandTimeoutMs: settings.redis.commandTimeoutMs,
+          tlsCaFile: settings.redis.tlsCaFile,
         }),
-        { keyPrefix: settings.cache.keyPrefix, invalidationMarkerTtlSeconds: settings.cache.invalidationMarkerTtlSeconds, ...(overrides.logger && { logger: overrides.logger }) },
+        {
+          keyPrefix: settings.cache.keyPrefix,
+          invalidationMarkerTtlSeconds: settings.cache.invalidationMarkerTtlSeconds,
+          maxEntryBytes: settings.cache.maxEntryBytes,
+          circuitBreaker: { failureThreshold: settings.redis.breakerFailureThreshold, probeIntervalMs: settings.redis.breakerProbeIntervalMs },
+          ...(overrides.logger && { logger: overrides.logger }),
+        },
       )
     : null;
 

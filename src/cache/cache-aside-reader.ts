@@ -24,13 +24,14 @@ export class CacheAsideReader {
 
   /**
    * The cached value of `key`, or `load()`'s result, stored for `ttlFor(value)` seconds
-   * (0: not stored).
+   * (0: not stored). A cached value that `accepts` rejects (a foreign entry of the wrong
+   * shape) counts as corrupt and is replaced like an undecodable one.
    */
-  async read<V>(key: string, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
+  async read<V>(key: string, ttlFor: (value: V) => number, load: () => Promise<V>, accepts?: (value: unknown) => boolean): Promise<V> {
     const read = await this.cache.read(key, this.stats);
     let seen = '';
     if (read.kind === 'hit') {
-      const value = this.decode(read.raw);
+      const value = this.decode(read.raw, accepts);
       if (value !== UNDECODABLE) {
         this.stats.hits += 1;
         return value as V;
@@ -42,7 +43,7 @@ export class CacheAsideReader {
     this.stats.misses += 1;
     const flight = await this.cache.flights.run(key, () => this.loadAndStore(key, seen, ttlFor, load));
     // A joined load is only as fresh as its start. If a write overtook it, load again.
-    if (flight.joined && (flight.value.outcome === 'changed' || flight.value.outcome === 'not-stored')) {
+    if (flight.joined && (flight.value.outcome === 'changed' || flight.value.outcome === 'not-stored' || flight.value.outcome === 'oversized')) {
       return (await this.loadAndStore(key, seen, ttlFor, load)).value;
     }
     return flight.value.value;
@@ -66,7 +67,7 @@ export class CacheAsideReader {
     reads.forEach((read, index) => {
       const id = unique[index] as string;
       const key = keys[index] as string;
-      const value = read.kind === 'hit' ? this.decode(read.raw) : UNDECODABLE;
+      const value = read.kind === 'hit' ? this.decode(read.raw, (candidate) => isEntityOrNull(candidate, id)) : UNDECODABLE;
       if (value !== UNDECODABLE) {
         this.stats.hits += 1;
         found.set(id, value as E | null);
@@ -98,15 +99,24 @@ export class CacheAsideReader {
 
   private async store(key: string, seen: string, value: unknown, ttlSeconds: number): Promise<StoreOutcome | 'not-stored'> {
     if (ttlSeconds <= 0) return 'not-stored';
-    return this.cache.storeIfUnchanged(key, seen, this.serializer.serialize(value), ttlSeconds, this.stats);
+    const outcome = await this.cache.storeIfUnchanged(key, seen, this.serializer.serialize(value), ttlSeconds, this.stats);
+    if (outcome === 'oversized') this.stats.oversized += 1;
+    return outcome;
   }
 
-  private decode(raw: string): unknown {
+  private decode(raw: string, accepts?: (value: unknown) => boolean): unknown {
     try {
-      return this.serializer.deserialize(raw);
+      const value = this.serializer.deserialize(raw);
+      if (!accepts || accepts(value)) return value;
     } catch {
-      this.stats.corruptEntries += 1;
-      return UNDECODABLE;
+      // fall through: counted below
     }
+    this.stats.corruptEntries += 1;
+    return UNDECODABLE;
   }
+}
+
+/** What an entity key may hold: the entity with that id, or null (negative caching). */
+export function isEntityOrNull(value: unknown, id: string): boolean {
+  return value === null || (typeof value === 'object' && (value as { id?: unknown }).id === id);
 }

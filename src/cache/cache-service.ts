@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 import { createDefaultLogger, ThrottledErrorLog, type CacheLogger } from './cache-logger';
 import { CacheStatsRegistry, type EntityCacheStats } from './cache-stats';
+import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker';
 import { isInvalidationMarker, newInvalidationMarker, STORE_IF_UNCHANGED_LUA } from './invalidation-marker';
 import { escapeGlob } from './key-schema';
+import { PendingInvalidations } from './pending-invalidations';
 import { waitUntilReady } from './redis-client';
 import { SingleFlight } from './single-flight';
 
@@ -16,15 +18,34 @@ export interface CacheServiceOptions {
   invalidationMarkerTtlSeconds?: number;
   /** Keys asked per SCAN page, and so per UNLINK batch, in {@link CacheService.deletePattern}. @default 500 */
   scanBatchSize?: number;
+  /** Largest entry stored, in bytes (UTF-8); larger values are served from the database and counted. @default 1048576 */
+  maxEntryBytes?: number;
+  /** When reads stop trying Redis after failures, and how often it is probed. */
+  circuitBreaker?: CircuitBreakerOptions;
   /** Where failures are reported. @default pino at LOG_LEVEL, else warn */
   logger?: CacheLogger;
+}
+
+/** What {@link CacheService.health} reports, e.g. for a health endpoint. */
+export interface CacheHealth {
+  enabled: boolean;
+  /** `open`: Redis is being bypassed until a probe succeeds. */
+  breaker: BreakerState;
+  breakerOpenings: number;
+  /** Invalidations not yet delivered to Redis; reads of their keys bypass the cache. */
+  pendingInvalidations: number;
+  /** True when too many invalidations were pending to track: recovery clears the whole prefix. */
+  pendingOverflowed: boolean;
+  errors: number;
+  /** Commands not sent because the breaker was open. */
+  bypassed: number;
 }
 
 /** What a consistency-aware read found: a live entry, a miss (with what the key held), or a Redis failure. */
 export type CacheRead = { kind: 'hit'; raw: string } | { kind: 'miss'; seen: string } | { kind: 'error' };
 
 /** Outcome of {@link CacheService.storeIfUnchanged}. */
-export type StoreOutcome = 'stored' | 'changed' | 'error';
+export type StoreOutcome = 'stored' | 'changed' | 'oversized' | 'error';
 
 const FAILED: unique symbol = Symbol('failed');
 type RedisWithScripts = Redis & {
@@ -47,12 +68,18 @@ export class CacheService {
   readonly flights = new SingleFlight();
   /** Redis failures since start, all entity types together. */
   errorCount = 0;
+  /** Commands not sent because the circuit breaker was open. */
+  bypassCount = 0;
 
   private readonly redis: RedisWithScripts | null;
   private readonly prefix: string;
   private readonly markerTtl: number;
   private readonly scanBatchSize: number;
+  private readonly maxEntryBytes: number;
   private readonly errorLog: ThrottledErrorLog;
+  private readonly logger: CacheLogger;
+  private readonly breaker: CircuitBreaker;
+  private readonly pending = new PendingInvalidations();
 
   /** @param redis an ioredis client, or `null` to run without a cache */
   constructor(redis: Redis | null, options: CacheServiceOptions = {}) {
@@ -61,7 +88,10 @@ export class CacheService {
     this.enabled = (options.enabled ?? true) && redis !== null;
     this.markerTtl = options.invalidationMarkerTtlSeconds ?? 60;
     this.scanBatchSize = options.scanBatchSize ?? 500;
-    this.errorLog = new ThrottledErrorLog(options.logger ?? createDefaultLogger());
+    this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
+    this.logger = options.logger ?? createDefaultLogger();
+    this.errorLog = new ThrottledErrorLog(this.logger);
+    this.breaker = new CircuitBreaker(() => this.recover(), (state) => this.logBreaker(state), options.circuitBreaker);
     // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
     redis?.on('error', (error: unknown) => this.errorLog.report('connection', error));
     if (redis && !('storeIfUnchanged' in redis)) {
@@ -125,24 +155,26 @@ export class CacheService {
    * operation, never used on the write path. @returns keys deleted
    */
   async deletePattern(pattern: string): Promise<number> {
-    const match = escapeGlob(this.prefix) + pattern;
-    const deleted = await this.attempt('deletePattern', undefined, async (redis) => {
-      let cursor = '0';
-      let count = 0;
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', this.scanBatchSize);
-        if (keys.length > 0) count += await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      return count;
-    });
+    const deleted = await this.attempt('deletePattern', undefined, (redis) => this.scanAndUnlink(redis, escapeGlob(this.prefix) + pattern));
     return deleted === FAILED ? 0 : deleted;
+  }
+
+  private async scanAndUnlink(redis: Redis, match: string): Promise<number> {
+    let cursor = '0';
+    let count = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', this.scanBatchSize);
+      if (keys.length > 0) count += await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return count;
   }
 
   // --- Consistency-aware operations used by CachedRepository ---------------------------
 
   /** Reads one key; a miss carries what the key held, for {@link storeIfUnchanged}. */
   async read(key: string, stats?: EntityCacheStats): Promise<CacheRead> {
+    if (this.pending.blocks(key)) return { kind: 'error' };
     const raw = await this.attempt('get', stats, (redis) => redis.get(this.fullKey(key)));
     return classify(raw);
   }
@@ -151,7 +183,8 @@ export class CacheService {
   async readMany(keys: readonly string[], stats?: EntityCacheStats): Promise<CacheRead[]> {
     if (keys.length === 0) return [];
     const raws = await this.attempt('mget', stats, (redis) => redis.mget(keys.map((key) => this.fullKey(key))));
-    return raws === FAILED ? keys.map(() => ({ kind: 'error' })) : raws.map(classify);
+    if (raws === FAILED) return keys.map(() => ({ kind: 'error' }));
+    return raws.map((raw, index) => (this.pending.blocks(keys[index] as string) ? { kind: 'error' } : classify(raw)));
   }
 
   /**
@@ -160,6 +193,8 @@ export class CacheService {
    * invalidated the key meanwhile, so the loaded value may be stale and was dropped.
    */
   async storeIfUnchanged(key: string, seen: string, raw: string, ttlSeconds: number, stats?: EntityCacheStats): Promise<StoreOutcome> {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure when it could be too large.
+    if (raw.length * 3 > this.maxEntryBytes && Buffer.byteLength(raw) > this.maxEntryBytes) return 'oversized';
     const stored = await this.attempt('storeIfUnchanged', stats, (redis) => redis.storeIfUnchanged(this.fullKey(key), seen, raw, ttlSeconds));
     if (stored === FAILED) return 'error';
     return stored === 1 ? 'stored' : 'changed';
@@ -169,20 +204,34 @@ export class CacheService {
    * Invalidates keys after a write: each gets a fresh invalidation marker (one pipeline), so
    * reads miss and loads that started before the write cannot store what they read. Loads of
    * these keys under way in this process are forgotten, so later readers start anew.
-   * @returns false when Redis could not be told.
+   *
+   * When Redis cannot be told, the keys are remembered as pending: reads of them bypass the
+   * cache, the breaker opens, and its probe delivers them before the cache is trusted again.
+   * @returns false when the invalidation is pending.
    */
   async invalidate(keys: readonly string[], stats?: EntityCacheStats): Promise<boolean> {
     const unique = [...new Set(keys)];
-    if (unique.length === 0) return true;
+    if (unique.length === 0 || !this.enabled) return true;
     this.flights.forget(unique);
     if (stats) stats.invalidations += unique.length;
-    const result = await this.attempt('invalidate', stats, async (redis) => {
-      const replies = await redis.pipeline(unique.map((key) => ['set', this.fullKey(key), newInvalidationMarker(), 'EX', this.markerTtl])).exec();
-      const failed = replies?.find(([error]) => error !== null);
-      if (failed) throw failed[0];
-      return true;
-    });
-    return result !== FAILED;
+    const result = await this.attempt('invalidate', stats, (redis) => this.writeMarkers(redis, unique));
+    if (result !== FAILED) return true;
+    this.pending.add(unique);
+    this.breaker.open();
+    return false;
+  }
+
+  /** Breaker state, pending invalidations and counters. */
+  health(): CacheHealth {
+    return {
+      enabled: this.enabled,
+      breaker: this.breaker.state,
+      breakerOpenings: this.breaker.openings,
+      pendingInvalidations: this.pending.size,
+      pendingOverflowed: this.pending.overflowed,
+      errors: this.errorCount,
+      bypassed: this.bypassCount,
+    };
   }
 
   /**
@@ -196,6 +245,7 @@ export class CacheService {
 
   /** Closes the Redis connection (QUIT, or disconnect when it does not answer). */
   async close(): Promise<void> {
+    this.breaker.dispose();
     if (!this.redis) return;
     try {
       await this.redis.quit();
@@ -206,13 +256,55 @@ export class CacheService {
 
   private async attempt<R>(operation: string, stats: EntityCacheStats | undefined, command: (redis: RedisWithScripts) => Promise<R>): Promise<R | typeof FAILED> {
     if (!this.enabled || !this.redis) return FAILED;
+    if (!this.breaker.closed) {
+      this.bypassCount += 1;
+      return FAILED;
+    }
     try {
-      return await command(this.redis);
+      const result = await command(this.redis);
+      this.breaker.recordSuccess();
+      return result;
     } catch (error) {
       this.errorCount += 1;
       if (stats) stats.errors += 1;
       this.errorLog.report(operation, error);
+      this.breaker.recordFailure();
       return FAILED;
+    }
+  }
+
+  private async writeMarkers(redis: RedisWithScripts, keys: readonly string[]): Promise<true> {
+    const replies = await redis.pipeline(keys.map((key) => ['set', this.fullKey(key), newInvalidationMarker(), 'EX', this.markerTtl])).exec();
+    const failed = replies?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+    return true;
+  }
+
+  /** The breaker's probe: Redis answers, and every pending invalidation is delivered. */
+  private async recover(): Promise<boolean> {
+    const redis = this.redis;
+    if (!redis) return false;
+    try {
+      await redis.ping();
+      if (this.pending.overflowed) {
+        await this.scanAndUnlink(redis, `${escapeGlob(this.prefix)}*`);
+        this.pending.clearOverflow();
+      }
+      const keys = this.pending.snapshot();
+      if (keys.length > 0) await this.writeMarkers(redis, keys);
+      this.pending.delivered(keys);
+      return this.pending.empty;
+    } catch (error) {
+      this.errorLog.report('probe', error);
+      return false;
+    }
+  }
+
+  private logBreaker(state: BreakerState): void {
+    if (state === 'open') {
+      this.logger.warn({ pendingInvalidations: this.pending.size, openings: this.breaker.openings }, 'Redis circuit breaker opened: reads go to the database until Redis answers');
+    } else {
+      this.logger.info({ errors: this.errorCount, bypassed: this.bypassCount }, 'Redis circuit breaker closed: pending invalidations delivered, cache in use again');
     }
   }
 }

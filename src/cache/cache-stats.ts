@@ -9,6 +9,8 @@ export interface CacheStatsSnapshot {
   corruptEntries: number;
   /** Keys invalidated after writes or by hand. */
   invalidations: number;
+  /** Values larger than the maximum entry size, served from the database and not cached. */
+  oversized: number;
   /** hits / (hits + misses), 0 when there were no reads. */
   hitRatio: number;
 }
@@ -20,6 +22,7 @@ export class EntityCacheStats {
   errors = 0;
   corruptEntries = 0;
   invalidations = 0;
+  oversized = 0;
 
   constructor(readonly entityType: string) {}
 
@@ -32,12 +35,13 @@ export class EntityCacheStats {
       errors: this.errors,
       corruptEntries: this.corruptEntries,
       invalidations: this.invalidations,
+      oversized: this.oversized,
       hitRatio: reads === 0 ? 0 : this.hits / reads,
     };
   }
 
   reset(): void {
-    this.hits = this.misses = this.errors = this.corruptEntries = this.invalidations = 0;
+    this.hits = this.misses = this.errors = this.corruptEntries = this.invalidations = this.oversized = 0;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Entity, EntityChanges, NewEntity } from '../domain/entity';
 import { isChangeTracking, type Repository } from '../repositories/repository';
-import { CacheAsideReader } from './cache-aside-reader';
+import { CacheAsideReader, isEntityOrNull } from './cache-aside-reader';
 import type { CacheService } from './cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from './cache-stats';
 import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
@@ -57,7 +57,7 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   findById(id: string): Promise<T | null> {
-    return this.reader.read(this.strategy.entityKey(id), this.negativeOrEntityTtl, () => this.base.findById(id));
+    return this.reader.read(this.strategy.entityKey(id), this.negativeOrEntityTtl, () => this.base.findById(id), (value) => isEntityOrNull(value, id));
   }
 
   findByIds(ids: readonly string[]): Promise<T[]> {

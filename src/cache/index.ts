@@ -3,6 +3,8 @@ export * from './serializer';
 export * from './cache-stats';
 export * from './cache-logger';
 export * from './single-flight';
+export * from './circuit-breaker';
+export * from './pending-invalidations';
 export * from './cache-service';
 export * from './cache-strategy';
 export * from './cached-repository';

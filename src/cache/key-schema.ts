@@ -28,8 +28,10 @@ export type KeyParams<P extends string> = [KeyParamNames<P>] extends [never]
 export type KeySchema<D extends Record<string, string>> = {
   readonly [K in keyof D]: (...params: KeyParams<D[K]>) => string;
 } & {
-  /** The first segment shared by every pattern, e.g. `hero`. */
+  /** The first segment of every key: the patterns' namespace, with `-v{n}` from version 2 on (`hero`, `hero-v2`). */
   readonly $namespace: string;
+  /** The schema version: bump it when the cached shape changes, so old entries are never read. */
+  readonly $version: number;
   /** The patterns as declared, for documentation and conformance tests. */
   readonly $patterns: Readonly<D>;
 };
@@ -77,6 +79,16 @@ function parsePattern(pattern: string): Segment[] {
   });
 }
 
+/** Options of {@link defineKeySchema}. */
+export interface KeySchemaOptions {
+  /**
+   * Version of what the keys hold. Bump it when the entity's cached shape changes: the keys
+   * move to the namespace `{namespace}-v{version}`, so a new release never reads entries an
+   * older one wrote (and the old ones expire by their TTL). @default 1
+   */
+  version?: number;
+}
+
 /**
  * Declares a key schema.
  * @example
@@ -85,7 +97,9 @@ function parsePattern(pattern: string): Segment[] {
  * @throws {KeyPatternError} when a pattern has a malformed segment, does not start with a
  *   literal, or the patterns do not share one namespace.
  */
-export function defineKeySchema<const D extends Record<string, string>>(patterns: D): KeySchema<D> {
+export function defineKeySchema<const D extends Record<string, string>>(patterns: D, options: KeySchemaOptions = {}): KeySchema<D> {
+  const version = options.version ?? 1;
+  if (!Number.isInteger(version) || version < 1) throw new KeyPatternError(`Key schema version must be an integer >= 1, got ${version}`);
   const parsed = Object.entries(patterns).map(([name, pattern]) => ({ name, pattern, segments: parsePattern(pattern) }));
   const namespaces = new Set(parsed.map(({ segments, pattern }) => {
     const first = segments[0];
@@ -95,11 +109,13 @@ export function defineKeySchema<const D extends Record<string, string>>(patterns
   if (namespaces.size !== 1) throw new KeyPatternError(`Key patterns must share one namespace, got ${[...namespaces].join(', ')}`);
   const reserved = new Set(parsed.flatMap(({ segments }) => segments.flatMap((s) => ('literal' in s ? [s.literal] : []))));
 
-  const schema: Record<string, unknown> = { $namespace: [...namespaces][0], $patterns: Object.freeze({ ...patterns }) };
+  const namespace = version === 1 ? ([...namespaces][0] as string) : `${[...namespaces][0]}-v${version}`;
+  const schema: Record<string, unknown> = { $namespace: namespace, $version: version, $patterns: Object.freeze({ ...patterns }) };
   for (const { name, segments } of parsed) {
     schema[name] = (params?: Record<string, string | number>): string =>
       segments
-        .map((segment) => {
+        .map((segment, index) => {
+          if (index === 0) return namespace;
           if ('literal' in segment) return segment.literal;
           const value = params?.[segment.param];
           if (value === undefined || value === null) throw new KeyPatternError(`Key ${name}: missing value for {${segment.param}}`);

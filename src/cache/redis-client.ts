@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
 /** How to reach Redis. Timeouts are milliseconds. */
@@ -14,16 +15,21 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
   /** Connection name shown by CLIENT LIST. @default 'prisma-redis-cache' */
   connectionName?: string;
+  /** PEM file of a private CA to trust for `rediss://` (else the system's CAs). */
+  tlsCaFile?: string | undefined;
 }
 
 /**
  * An ioredis client set up to fail fast rather than hang, as a cache must:
  * no offline queue (a command sent while disconnected fails at once, so reads fall back to
  * the database), a per-command timeout, no per-request retries, auto-pipelining, and
- * reconnection with capped backoff (up to 2 s) in the background.
+ * reconnection with capped backoff (up to 2 s) in the background. `rediss://` URLs use TLS.
+ * @throws {Error} when `tlsCaFile` cannot be read.
  */
 export function createRedisClient(options: RedisConnectionOptions): Redis {
+  const tls = options.url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readFileSync(options.tlsCaFile) } } : {};
   return new Redis(options.url, {
+    ...tls,
     ...(options.password !== undefined && { password: options.password }),
     ...(options.username !== undefined && { username: options.username }),
     connectionName: options.connectionName ?? 'prisma-redis-cache',

@@ -19,12 +19,20 @@ export interface Settings {
     commandTimeoutMs: number;
     /** Connections opened to Redis (commands are auto-pipelined over each). */
     maxConnections: number;
+    /** PEM file of the CA that signed the server's TLS certificate (rediss:// with a private CA). */
+    tlsCaFile: string | undefined;
+    /** Consecutive failed commands that open the circuit breaker. */
+    breakerFailureThreshold: number;
+    /** Milliseconds between probes of Redis while the breaker is open. */
+    breakerProbeIntervalMs: number;
   };
   cache: {
     keyPrefix: string;
     defaultTtlSeconds: number;
     negativeTtlSeconds: number;
     invalidationMarkerTtlSeconds: number;
+    /** Largest entry cached, in bytes. */
+    maxEntryBytes: number;
     heroTtlSeconds: number;
     childTtlSeconds: number;
     storyTtlSeconds: number;
@@ -91,6 +99,9 @@ const schema = z.object({
   REDIS_SOCKET_TIMEOUT: millis(2000),
   REDIS_COMMAND_TIMEOUT: millis(500),
   REDIS_MAX_CONNECTIONS: integer(1, 64, 'connections').default(1),
+  REDIS_TLS_CA_FILE: z.string().optional(),
+  REDIS_BREAKER_FAILURE_THRESHOLD: integer(1, 1000, 'failures').default(3),
+  REDIS_BREAKER_PROBE_INTERVAL: millis(1000),
   CACHE_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{0,64}$/, 'expected up to 64 characters of A-Z a-z 0-9 _ . -')
@@ -98,6 +109,7 @@ const schema = z.object({
   CACHE_DEFAULT_TTL: ttl(3600),
   CACHE_NEGATIVE_TTL: ttl(30, 0),
   CACHE_INVALIDATION_MARKER_TTL: ttl(60),
+  CACHE_MAX_ENTRY_BYTES: integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
   CACHE_HERO_TTL: ttl(3600),
   CACHE_CHILD_TTL: ttl(1800),
   CACHE_STORY_TTL: ttl(600),
@@ -138,12 +150,16 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       socketTimeoutMs: v.REDIS_SOCKET_TIMEOUT,
       commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT,
       maxConnections: v.REDIS_MAX_CONNECTIONS,
+      tlsCaFile: v.REDIS_TLS_CA_FILE,
+      breakerFailureThreshold: v.REDIS_BREAKER_FAILURE_THRESHOLD,
+      breakerProbeIntervalMs: v.REDIS_BREAKER_PROBE_INTERVAL,
     },
     cache: {
       keyPrefix: v.CACHE_KEY_PREFIX,
       defaultTtlSeconds: v.CACHE_DEFAULT_TTL,
       negativeTtlSeconds: v.CACHE_NEGATIVE_TTL,
       invalidationMarkerTtlSeconds: v.CACHE_INVALIDATION_MARKER_TTL,
+      maxEntryBytes: v.CACHE_MAX_ENTRY_BYTES,
       heroTtlSeconds: v.CACHE_HERO_TTL,
       childTtlSeconds: v.CACHE_CHILD_TTL,
       storyTtlSeconds: v.CACHE_STORY_TTL,

@@ -82,7 +82,7 @@ describe('CacheService with Redis unreachable', () => {
   });
   afterAll(() => cache.close());
 
-  it('turns every operation into a miss or a no-op, counts and logs (throttled), never throws', async () => {
+  it('turns every operation into a miss or a no-op, counts, logs (throttled), opens the breaker, never throws', async () => {
     const started = Date.now();
     expect(await cache.get('k')).toBeNull();
     expect(await cache.set('k', 'v', 10)).toBe(false);
@@ -95,7 +95,10 @@ describe('CacheService with Redis unreachable', () => {
     expect(await cache.read('k')).toEqual({ kind: 'error' });
     expect(await cache.storeIfUnchanged('k', '', 'v', 10)).toBe('error');
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(cache.errorCount).toBe(10);
+    // Three failures open the breaker; later commands are not even sent.
+    expect(cache.errorCount).toBe(3);
+    expect(cache.bypassCount).toBe(6); // read('k') after the failed invalidation is refused before the breaker: 'k' is pending
+    expect(cache.health()).toMatchObject({ breaker: 'open', breakerOpenings: 1, pendingInvalidations: 1 });
     const warnings = logger.lines.filter((line) => line.level === 'warn');
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.length).toBeLessThanOrEqual(9);

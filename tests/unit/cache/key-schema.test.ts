@@ -40,6 +40,14 @@ describe('key schema', () => {
     );
   });
 
+  it('moves every key to a new namespace when the schema version is bumped', () => {
+    const v2 = defineKeySchema({ byId: 'book:{id}', all: 'book:all' }, { version: 2 });
+    expect(v2.byId({ id: 'b1' })).toBe('book-v2:b1');
+    expect(v2.all()).toBe('book-v2:all');
+    expect(v2.$namespace).toBe('book-v2');
+    expect(() => defineKeySchema({ a: 'x:{id}' }, { version: 0 })).toThrow(KeyPatternError);
+  });
+
   it('rejects malformed patterns and missing values', () => {
     expect(() => defineKeySchema({ a: 'x:{id}', b: 'y:all' })).toThrow(KeyPatternError);
     expect(() => defineKeySchema({ a: 'x:*' })).toThrow(KeyPatternError);
