@@ -50,7 +50,7 @@ export class CacheAsideReader {
   }
 
   /**
-   * Entities for `ids` in order (absent ids left out): one MGET, then one `loadMany` call for
+   * Entities for `ids` in order (absent and repeated ids left out): one MGET, then one `loadMany` call for
    * the misses only, whose results (and absences, as negative entries) are stored.
    */
   async readMany<E extends Entity>(
@@ -86,7 +86,8 @@ export class CacheAsideReader {
         }),
       );
     }
-    return ids.flatMap((id) => {
+    // Each id once, at its first position, as the base repositories answer.
+    return unique.flatMap((id) => {
       const value = found.get(id);
       return value ? [value] : [];
     });

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { redactSecrets, registeredSecrets } from './redact';
 
 /** The logging calls the cache makes: a subset of pino's `Logger`, so a pino logger fits as is. */
 export interface CacheLogger {
@@ -16,14 +17,22 @@ export function createDefaultLogger(): CacheLogger {
 /**
  * Logs a repeated failure once, then at most once per `intervalMs` with the number of
  * occurrences in between, so an outage does not flood the log with one line per request.
+ *
+ * What it logs is redacted: URL passwords, the `secrets` given here and every secret
+ * registered with `registerSecret` (`createRedisClient` registers the Redis password) are
+ * removed from the operation name and the error message.
  */
 export class ThrottledErrorLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
 
-  /** @param intervalMs minimum milliseconds between two lines for one operation, @default 5000 */
+  /**
+   * @param intervalMs minimum milliseconds between two lines for one operation, @default 5000
+   * @param secrets strings never to log, besides the registered ones. @default []
+   */
   constructor(
     private readonly logger: CacheLogger,
     private readonly intervalMs = 5000,
+    private readonly secrets: readonly string[] = [],
   ) {}
 
   report(operation: string, error: unknown): void {
@@ -36,6 +45,10 @@ export class ThrottledErrorLog {
     const suppressed = entry?.suppressed ?? 0;
     this.last.set(operation, { at: now, suppressed: 0 });
     const message = error instanceof Error ? error.message : String(error);
-    this.logger.warn({ operation, error: message, suppressedSinceLastLog: suppressed }, 'Redis command failed; served without the cache');
+    const secrets = [...this.secrets, ...registeredSecrets()];
+    this.logger.warn(
+      { operation: redactSecrets(operation, secrets), error: redactSecrets(message, secrets), suppressedSinceLastLog: suppressed },
+      'Redis command failed; served without the cache',
+    );
   }
 }

@@ -174,7 +174,6 @@ export class CacheService {
 
   /** Reads one key; a miss carries what the key held, for {@link storeIfUnchanged}. */
   async read(key: string, stats?: EntityCacheStats): Promise<CacheRead> {
-    if (this.pending.blocks(key)) return { kind: 'error' };
     const raw = await this.attempt('get', stats, (redis) => redis.get(this.fullKey(key)));
     return classify(raw);
   }
@@ -183,8 +182,7 @@ export class CacheService {
   async readMany(keys: readonly string[], stats?: EntityCacheStats): Promise<CacheRead[]> {
     if (keys.length === 0) return [];
     const raws = await this.attempt('mget', stats, (redis) => redis.mget(keys.map((key) => this.fullKey(key))));
-    if (raws === FAILED) return keys.map(() => ({ kind: 'error' }));
-    return raws.map((raw, index) => (this.pending.blocks(keys[index] as string) ? { kind: 'error' } : classify(raw)));
+    return raws === FAILED ? keys.map(() => ({ kind: 'error' })) : raws.map(classify);
   }
 
   /**
@@ -205,8 +203,8 @@ export class CacheService {
    * reads miss and loads that started before the write cannot store what they read. Loads of
    * these keys under way in this process are forgotten, so later readers start anew.
    *
-   * When Redis cannot be told, the keys are remembered as pending: reads of them bypass the
-   * cache, the breaker opens, and its probe delivers them before the cache is trusted again.
+   * When Redis cannot be told, the keys are remembered as pending and the breaker opens, so
+   * no read trusts the cache until the breaker's probe has delivered them.
    * @returns false when the invalidation is pending.
    */
   async invalidate(keys: readonly string[], stats?: EntityCacheStats): Promise<boolean> {

@@ -1,7 +1,7 @@
 /**
- * Keys whose invalidation could not reach Redis. Until they are delivered, reads of these
- * keys bypass the cache (the entry may predate a completed write). Past `capacity` keys the
- * set overflows: then every read bypasses the cache, and recovery clears the whole prefix.
+ * Keys whose invalidation could not reach Redis: their entries may predate a completed
+ * write. The circuit breaker stays open (no read trusts the cache) until they are delivered.
+ * Past `capacity` keys the set overflows and recovery clears the whole prefix instead.
  */
 export class PendingInvalidations {
   private readonly keys = new Set<string>();
@@ -17,11 +17,6 @@ export class PendingInvalidations {
       this.overflowedFlag = true;
       this.keys.clear();
     }
-  }
-
-  /** True when a read of `key` must not trust the cache. */
-  blocks(key: string): boolean {
-    return this.overflowedFlag || (this.keys.size > 0 && this.keys.has(key));
   }
 
   get overflowed(): boolean {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { REDACTED, redactSecrets, registeredSecrets, registerSecret } from './redact';
 
 /** How to reach Redis. Timeouts are milliseconds. */
 export interface RedisConnectionOptions {
@@ -24,22 +25,108 @@ export interface RedisConnectionOptions {
  * no offline queue (a command sent while disconnected fails at once, so reads fall back to
  * the database), a per-command timeout, no per-request retries, auto-pipelining, and
  * reconnection with capped backoff (up to 2 s) in the background. `rediss://` URLs use TLS.
- * @throws {Error} when `tlsCaFile` cannot be read.
+ *
+ * The password (option and URL) is registered with `registerSecret`, so no cache log line
+ * shows it; neither an error thrown here nor one the client emits (whose failed AUTH command
+ * would otherwise carry it) contains it.
+ * @throws {Error} when `tlsCaFile` cannot be read, or the URL cannot be parsed.
  */
 export function createRedisClient(options: RedisConnectionOptions): Redis {
-  const tls = options.url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readFileSync(options.tlsCaFile) } } : {};
-  return new Redis(options.url, {
-    ...tls,
-    ...(options.password !== undefined && { password: options.password }),
-    ...(options.username !== undefined && { username: options.username }),
-    connectionName: options.connectionName ?? 'prisma-redis-cache',
-    connectTimeout: options.connectTimeoutMs ?? 2000,
-    commandTimeout: options.commandTimeoutMs ?? 500,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    enableAutoPipelining: true,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  });
+  const { url, username, password, secrets } = resolveCredentials(options);
+  for (const secret of secrets) registerSecret(secret);
+  const tls = url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readFileSync(options.tlsCaFile) } } : {};
+  let redis: Redis;
+  try {
+    redis = new Redis(url, {
+      ...tls,
+      ...(password !== undefined && { password }),
+      ...(username !== undefined && { username }),
+      connectionName: options.connectionName ?? 'prisma-redis-cache',
+      connectTimeout: options.connectTimeoutMs ?? 2000,
+      commandTimeout: options.commandTimeoutMs ?? 500,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      enableAutoPipelining: true,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    });
+  } catch (error) {
+    // Node's URL errors keep the whole URL in `input`: throw a fresh error with a redacted message.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot create the Redis client: ${redactSecrets(message, secrets)}`);
+  }
+  redactEmittedErrors(redis, secrets);
+  return redis;
+}
+
+/**
+ * ioredis attaches the failed command to its errors, so a WRONGPASS error emitted as `error`
+ * carries `command: { name: 'auth', args: [user, password] }`, which a logger serializing the
+ * error would print. Every error the client emits is redacted before its listeners see it.
+ * (Wrapping `emit` rather than adding a listener keeps ioredis' own report of errors nobody listens to.)
+ */
+function redactEmittedErrors(redis: Redis, secrets: readonly string[]): void {
+  const emit = redis.emit.bind(redis);
+  redis.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'error') redactError(args[0], [...secrets, ...registeredSecrets()]);
+    return emit(event, ...args);
+  };
+}
+
+function redactError(error: unknown, secrets: readonly string[]): void {
+  if (!(error instanceof Error)) return;
+  const message = redactSecrets(error.message, secrets);
+  if (message !== error.message) {
+    error.message = message;
+    if (error.stack) error.stack = redactSecrets(error.stack, secrets);
+  }
+  const command = (error as { command?: unknown }).command;
+  if (typeof command !== 'object' || command === null || !Array.isArray((command as { args?: unknown }).args)) return;
+  const { name, args } = command as { name?: unknown; args: unknown[] };
+  const isAuth = typeof name === 'string' && name.toLowerCase() === 'auth';
+  // A new object: ioredis shares the args array with the command itself, which must stay intact.
+  (error as { command?: unknown }).command = {
+    ...command,
+    args: args.map((arg, index) => {
+      if (isAuth && index === args.length - 1) return REDACTED;
+      return typeof arg === 'string' ? redactSecrets(arg, secrets) : arg;
+    }),
+  };
+}
+
+/**
+ * The URL without its credentials, and the user name and password to send: the options'
+ * where given, else the URL's (percent-decoded, as ioredis reads them). ioredis itself lets a
+ * URL's credentials win over the options, so they are taken out of the URL here.
+ * `secrets`: the passwords, as given and as written in the URL.
+ */
+function resolveCredentials(options: RedisConnectionOptions): { url: string; username: string | undefined; password: string | undefined; secrets: string[] } {
+  const secrets = options.password ? [options.password] : [];
+  let parsed: URL;
+  try {
+    parsed = new URL(options.url);
+  } catch {
+    // Unparseable: ioredis rejects it too, and that error is redacted.
+    return { url: options.url, username: options.username, password: options.password, secrets };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url: options.url, username: options.username, password: options.password, secrets };
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const urlUsername = decode(parsed.username);
+  const urlPassword = decode(parsed.password);
+  if (parsed.password !== '') secrets.push(parsed.password, urlPassword);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    url: parsed.toString(),
+    username: options.username ?? (urlUsername === '' ? undefined : urlUsername),
+    password: options.password ?? (urlPassword === '' ? undefined : urlPassword),
+    secrets,
+  };
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Entity, EntityChanges, NewEntity } from '../domain/entity';
 
 /**
  * The generic port every repository implements, plain or cached.
- * Ids are strings; `findByIds` keeps the order of `ids` and leaves out ids that do not exist.
+ * Ids are strings; `findByIds` keeps the order of `ids` (first occurrence) and leaves out ids
+ * that do not exist and repeats.
  */
 export interface Repository<T extends Entity> {
   findById(id: string): Promise<T | null>;
