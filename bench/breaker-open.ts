@@ -1,0 +1,60 @@
+import { CacheService } from '../src/cache/cache-service';
+import { CachedRepository } from '../src/cache/cached-repository';
+import { createRedisClient } from '../src/cache/redis-client';
+import { Gender, Language, type Hero } from '../src/domain';
+import { PrismaHeroRepository } from '../src/infrastructure/prisma';
+import type { HeroRepository } from '../src/repositories';
+import { HeroCacheStrategy } from '../src/strategies';
+import { startBenchEnvironment } from './support/environment';
+import { printTable, summarize, timeMicros } from './support/stats';
+
+const ROUNDS = 10;
+const PER_ROUND = 500;
+
+/**
+ * Extra latency per read while the circuit breaker is open (Redis hung by SIGSTOP): cached
+ * findById against the plain Prisma repository, interleaved in rounds so both see the same
+ * machine. Issue target: under a millisecond.
+ */
+export async function breakerOpen(): Promise<void> {
+  const env = await startBenchEnvironment();
+  const redis = createRedisClient({ url: env.server.url, commandTimeoutMs: 200 });
+  const cache = new CacheService(redis, { logger: { debug: noop, info: noop, warn: noop, error: noop }, circuitBreaker: { probeIntervalMs: 60_000 } });
+  try {
+    await cache.waitUntilReady(5000);
+    const plain = new PrismaHeroRepository(env.prisma);
+    const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, new HeroCacheStrategy(), cache);
+    const hero = await plain.save({ name: 'Icarus', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(300) });
+    await cached.findById(hero.id);
+
+    env.server.signal('SIGSTOP');
+    const openStarted = process.hrtime.bigint();
+    while (cache.health().breaker !== 'open') await cached.findById(hero.id);
+    const openingMs = Number(process.hrtime.bigint() - openStarted) / 1e6;
+
+    const samples = { cached: [] as number[], plain: [] as number[] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [name, repository] of [['cached', cached], ['plain', plain]] as const) {
+        for (let i = 0; i < PER_ROUND; i += 1) samples[name].push(await timeMicros(() => repository.findById(hero.id)));
+      }
+    }
+    const cachedStats = summarize(samples.cached);
+    const plainStats = summarize(samples.plain);
+    printTable(
+      `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`,
+      ['repository', 'median', 'p95', 'mean'],
+      [
+        ['cached, breaker open', cachedStats.median, cachedStats.p95, cachedStats.mean],
+        ['plain (Prisma, SQLite)', plainStats.median, plainStats.p95, plainStats.mean],
+        ['extra per read', cachedStats.median - plainStats.median, cachedStats.p95 - plainStats.p95, cachedStats.mean - plainStats.mean],
+      ],
+    );
+    if (cache.health().breaker !== 'open') throw new Error('bench: the breaker closed during the measurement');
+  } finally {
+    env.server.signal('SIGCONT');
+    await cache.close();
+    await env.dispose();
+  }
+}
+
+function noop(): void {}
