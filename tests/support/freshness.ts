@@ -1,5 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Hero, Language } from '../../src/domain';
+import { sameValue } from './same-value';
 import { versionOf, type LogSnapshot, type WriteLog } from './write-log';
 
 /** A read of the hero repository, as the randomized test issues it. */
@@ -43,13 +43,13 @@ export function freshnessViolations(log: WriteLog, observation: ReadObservation)
     const version = versionOf(hero);
     if (version < low) violations.push(`${label}: hero ${hero.id} is v${version}, but v${low} had completed before the read started (stale)`);
     else if (version > high) violations.push(`${label}: hero ${hero.id} is v${version}, never written by the time the read ended`);
-    else if (!isDeepStrictEqual(hero, log.state(hero.id, version))) {
+    else if (!sameValue(hero, log.state(hero.id, version))) {
       violations.push(`${label}: hero ${hero.id} v${version} differs from what write ${version} stored: ${JSON.stringify(hero)} vs ${JSON.stringify(log.state(hero.id, version))}`);
     }
   };
   const checkIds = (heroes: Hero[], expected: string[]): void => {
     const ids = heroes.map((hero) => hero.id);
-    if (!isDeepStrictEqual(ids, expected)) violations.push(`${label}: ids ${JSON.stringify(ids)}, expected ${JSON.stringify(expected)}`);
+    if (!sameValue(ids, expected)) violations.push(`${label}: ids ${JSON.stringify(ids)}, expected ${JSON.stringify(expected)}`);
   };
   const checkFiltered = (heroes: Hero[], holds: (hero: Hero) => boolean): void => {
     heroes.forEach(checkHero);

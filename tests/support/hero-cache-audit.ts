@@ -1,10 +1,10 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
 import { isInvalidationMarker } from '../../src/cache/invalidation-marker';
 import type { Serializer } from '../../src/cache/serializer';
 import { Language, type Hero } from '../../src/domain';
 import type { HeroRepository } from '../../src/repositories';
 import { heroKeys } from '../../src/strategies/key-schemas';
+import { sameValue } from './same-value';
 
 /** The hero query a cache key (unprefixed) holds the answer of, checked by rebuilding the key. */
 function queryOfKey(key: string, repository: HeroRepository): (() => Promise<Hero | Hero[] | null>) | null {
@@ -21,7 +21,7 @@ function queryOfKey(key: string, repository: HeroRepository): (() => Promise<Her
 }
 
 /**
- * Checks every live hero entry in Redis (`<prefix>:hero:*`, invalidation markers skipped)
+ * Checks every live hero entry in Redis (`<prefix>:<hero namespace>:*`, markers skipped)
  * against the database: each must decode, with the strategy's serializer, to exactly what
  * the plain repository returns for that key's query now. Run it when no operation is in flight.
  * @returns how many entries were compared, and a description of each mismatch
@@ -34,7 +34,7 @@ export async function auditHeroCache(
 ): Promise<{ checked: number; mismatches: string[] }> {
   const mismatches: string[] = [];
   let checked = 0;
-  const fullKeys = await redis.keys(`${prefix}:hero:*`);
+  const fullKeys = await redis.keys(`${prefix}:${heroKeys.$namespace}:*`);
   for (const fullKey of fullKeys.sort()) {
     const raw = await redis.get(fullKey);
     if (raw === null || isInvalidationMarker(raw)) continue;
@@ -53,7 +53,7 @@ export async function auditHeroCache(
       continue;
     }
     const current = await query();
-    if (!isDeepStrictEqual(cached, current)) mismatches.push(`${fullKey}: cached ${JSON.stringify(cached)}, database ${JSON.stringify(current)}`);
+    if (!sameValue(cached, current)) mismatches.push(`${fullKey}: cached ${JSON.stringify(cached)}, database ${JSON.stringify(current)}`);
   }
   return { checked, mismatches };
 }

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { connect as connectTls } from 'node:tls';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 
 /** A redis-server owned by a test: started on a free loopback port, stopped by PID. */
 export interface RedisServerHandle {
+  /** The port clients use: the TLS port when the server was started with `tls`. */
   readonly port: number;
+  /** `redis://127.0.0.1:port`, or `rediss://127.0.0.1:port` for a TLS server. */
   readonly url: string;
   /** Stops the server (SIGTERM, then SIGKILL after 2 s). */
   stop(): Promise<void>;
@@ -15,6 +17,24 @@ export interface RedisServerHandle {
   signal(signal: NodeJS.Signals): void;
   /** Starts the server again on the same port after a stop or kill. */
   restart(): Promise<void>;
+}
+
+/** PEM files of a TLS server: its certificate and key, and the CA that signed the certificate. */
+export interface RedisServerTlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** How {@link startRedisServer} starts the server. */
+export interface RedisServerOptions {
+  /** More redis-server arguments, e.g. ['--requirepass', 'secret']. */
+  args?: string[];
+  /**
+   * Serve TLS only: the plain port is closed (`--port 0`), the free port becomes `--tls-port`,
+   * clients need no certificate (`--tls-auth-clients no`), and the readiness ping trusts `caFile`.
+   */
+  tls?: RedisServerTlsFiles;
 }
 
 export const REDIS_SERVER_BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -31,41 +51,82 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+/**
+ * One PING over a raw socket (TLS trusting `ca` when given): true on `+PONG`, or on `-NOAUTH`
+ * from a server that wants a password (it is up). (An ioredis probe that failed to connect
+ * leaves a 2 s disconnect timer behind, which keeps jest from exiting.)
+ */
+function pingOnce(port: number, ca?: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = ca === undefined ? connect({ port, host: '127.0.0.1' }) : connectTls({ port, host: '127.0.0.1', ca });
+    let reply = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => finish(false));
+    socket.on('error', () => finish(false));
+    socket.on(ca === undefined ? 'connect' : 'secureConnect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+    });
+  });
+}
+
+async function waitForPing(port: number, timeoutMs: number, caFile?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    } finally {
-      probe.disconnect();
-    }
+  const ca = caFile === undefined ? undefined : readFileSync(caFile);
+  while (!(await pingOnce(port, ca))) {
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
 /**
  * Starts a throwaway redis-server (no persistence) on a free loopback port.
- * @param extraArgs more redis-server arguments, e.g. ['--requirepass', 'secret']
+ * @param options more redis-server arguments (e.g. ['--requirepass', 'secret']), or
+ *   {@link RedisServerOptions} for a TLS server.
+ * @throws {Error} when the server exits before answering (with the end of its log, e.g. a
+ *   redis-server built without TLS rejecting `--tls-port`), or does not answer within 5 s.
  */
-export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServerHandle> {
+export async function startRedisServer(options: string[] | RedisServerOptions = []): Promise<RedisServerHandle> {
+  const { args: extraArgs = [], tls } = Array.isArray(options) ? { args: options } : options;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
+  const logFile = join(dir, 'redis.log');
+  const listenArgs = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
   let child: ChildProcess | null = null;
 
   const launch = async (): Promise<void> => {
-    child = spawn(REDIS_SERVER_BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
-      stdio: 'ignore',
+    // The server logs to a file in its directory (not a pipe, which would keep Jest waiting), read when it fails to start.
+    const log = openSync(logFile, 'a');
+    let started: ChildProcess;
+    try {
+      started = spawn(REDIS_SERVER_BINARY, [...listenArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
+        stdio: ['ignore', log, log],
+      });
+    } finally {
+      closeSync(log);
+    }
+    child = started;
+    started.unref();
+    let onError: ((error: Error) => void) | undefined;
+    let onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => {
+      onError = (error) => reject(new Error(`could not start ${REDIS_SERVER_BINARY}: ${error.message}`));
+      onExit = (code, signal) => reject(new Error(`${REDIS_SERVER_BINARY} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`));
+      started.once('error', onError);
+      started.once('exit', onExit);
     });
-    child.unref();
-    const exited = new Promise<never>((_, reject) => {
-      child?.once('error', (error) => reject(new Error(`could not start ${REDIS_SERVER_BINARY}: ${error.message}`)));
-    });
-    await Promise.race([waitForPing(port, 5000), exited]);
+    try {
+      await Promise.race([waitForPing(port, 5000, tls?.caFile), failed]);
+    } finally {
+      if (onError) started.off('error', onError);
+      if (onExit) started.off('exit', onExit);
+    }
   };
 
   const stopProcess = async (): Promise<void> => {
@@ -80,10 +141,16 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     clearTimeout(timer);
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    await stopProcess();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     stop: async () => {
       await stopProcess();
       rmSync(dir, { recursive: true, force: true });
@@ -96,4 +163,12 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       await launch();
     },
   };
+}
+
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
