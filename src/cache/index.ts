@@ -9,3 +9,4 @@ export * from './cache-service';
 export * from './cache-strategy';
 export * from './cached-repository';
 export * from './redis-client';
+export * from './redact';
