@@ -6,9 +6,9 @@ import { CefrLevel, Gender, Language, type Hero } from '../../src/domain';
 import { PrismaDeckRepository, PrismaHeroRepository } from '../../src/infrastructure/prisma';
 import type { HeroRepository } from '../../src/repositories';
 import { DeckCacheStrategy, HeroCacheStrategy } from '../../src/strategies';
-import { connectCache, MemoryLogger } from '../support/cache';
+import { MemoryLogger, useRedisCache } from '../support/cache';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { freePort, startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { freePort, type RedisServerHandle } from '../support/redis-server';
 
 describe('with Redis down, every read and write is served by the database', () => {
   let db: TestDatabase;
@@ -50,15 +50,8 @@ describe('with Redis down, every read and write is served by the database', () =
     let server: RedisServerHandle;
     let redis: Redis;
     let cache: CacheService;
-
-    beforeAll(async () => {
-      server = await startRedisServer();
-      ({ redis, cache } = await connectCache(server.url));
-    });
-    afterAll(async () => {
-      await cache.close();
-      await server.stop();
-    });
+    const fixture = useRedisCache({ flushBeforeEach: false });
+    beforeAll(() => ({ server, redis, cache } = fixture));
 
     it('reads fall back to the database, then use the cache again once it is back', async () => {
       const repository = CachedRepository.wrap(plain, new HeroCacheStrategy(), cache);

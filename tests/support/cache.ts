@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { CacheService, type CacheServiceOptions } from '../../src/cache/cache-service';
 import type { CacheLogger } from '../../src/cache/cache-logger';
 import { createRedisClient, waitUntilReady } from '../../src/cache/redis-client';
+import { startRedisServer, type RedisServerHandle } from './redis-server';
 
 /** A logger that keeps lines in memory, so tests stay quiet and can assert on what was logged. */
 export class MemoryLogger implements CacheLogger {
@@ -19,4 +20,36 @@ export async function connectCache(url: string, options: CacheServiceOptions = {
   await waitUntilReady(redis, 3000);
   const logger = new MemoryLogger();
   return { redis, cache: new CacheService(redis, { logger, ...options }), logger };
+}
+
+/** A redis-server and a CacheService on it, shared by the tests of one file. */
+export interface RedisCacheFixture {
+  server: RedisServerHandle;
+  redis: Redis;
+  cache: CacheService;
+  logger: MemoryLogger;
+}
+
+/**
+ * Registers the lifecycle of a {@link RedisCacheFixture}: a fresh redis-server and cache
+ * before the file's tests, both stopped after. With `flushBeforeEach` (the default) every test
+ * starts on an empty Redis with zeroed stats. The returned object is filled in `beforeAll`.
+ */
+export function useRedisCache(options: { cacheOptions?: CacheServiceOptions; flushBeforeEach?: boolean } = {}): RedisCacheFixture {
+  const fixture = {} as RedisCacheFixture;
+  beforeAll(async () => {
+    fixture.server = await startRedisServer();
+    Object.assign(fixture, await connectCache(fixture.server.url, options.cacheOptions));
+  });
+  afterAll(async () => {
+    await fixture.cache?.close();
+    await fixture.server?.stop();
+  });
+  if (options.flushBeforeEach ?? true) {
+    beforeEach(async () => {
+      await fixture.redis.flushall();
+      fixture.cache.stats.reset();
+    });
+  }
+  return fixture;
 }

@@ -20,3 +20,13 @@ export function createTestDatabase(): TestDatabase {
   const prisma = createPrismaClient(url);
   return { url, prisma, close: () => prisma.$disconnect() };
 }
+
+/** Registers a fresh database for the tests of one file, closed after them; filled in `beforeAll`. */
+export function useTestDatabase(): { db: TestDatabase } {
+  const fixture = {} as { db: TestDatabase };
+  beforeAll(() => {
+    fixture.db = createTestDatabase();
+  });
+  afterAll(() => fixture.db?.close());
+  return fixture;
+}

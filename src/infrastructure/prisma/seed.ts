@@ -1,3 +1,4 @@
+import { mulberry32 } from '../seeded-random';
 import { AudioFile, CefrLevel, Language, Rating, StoryLength, type AudioFormat, type Hero } from '../../domain';
 import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from '../../repositories';
 import * as data from './seed-data';
@@ -28,20 +29,6 @@ const LANGUAGES = Object.values(Language);
 const LENGTHS = [StoryLength.SHORT, StoryLength.MEDIUM, StoryLength.LONG];
 const AUDIO_FORMATS: AudioFormat[] = ['mp3', 'ogg', 'wav'];
 
-/** mulberry32: a small deterministic PRNG. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[int(0, items.length - 1)] as T;
-  return { next, int, pick };
-}
 
 /**
  * Runs `write` over `items` one at a time, in order. SQLite serializes writes anyway: 1, 4, 16 and
@@ -63,7 +50,7 @@ const range = (count: number): number[] => Array.from({ length: count }, (_, ind
  */
 export async function seedDatabase(repos: SeedRepositories, options: SeedOptions = {}): Promise<SeedSummary> {
   const started = performance.now();
-  const rng = random(options.seed ?? 42);
+  const rng = mulberry32(options.seed ?? 42);
 
   const heroes = await inOrder(range(options.heroes ?? 40), (i) => {
     const language = at(LANGUAGES, i);

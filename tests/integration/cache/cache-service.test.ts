@@ -1,22 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { CacheService } from '../../../src/cache/cache-service';
-import { connectCache, type MemoryLogger } from '../../support/cache';
+import { connectCache, useRedisCache, type MemoryLogger } from '../../support/cache';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server';
 
 describe('CacheService on a real redis-server', () => {
-  let server: RedisServerHandle;
   let redis: Redis;
   let cache: CacheService;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    ({ redis, cache } = await connectCache(server.url, { keyPrefix: 'app[1]' }));
-  });
-  afterAll(async () => {
-    await cache.close();
-    await server.stop();
-  });
-  beforeEach(() => redis.flushall());
+  const fixture = useRedisCache({ cacheOptions: { keyPrefix: 'app[1]' } });
+  beforeAll(() => ({ redis, cache } = fixture));
 
   it('sets with a TTL in seconds under the prefix, and reads it back', async () => {
     expect(await cache.set('k', 'v', 120)).toBe(true);

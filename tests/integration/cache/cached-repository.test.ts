@@ -11,10 +11,10 @@ import {
 } from '../../../src/infrastructure/prisma';
 import type { HeroRepository } from '../../../src/repositories';
 import { CardCacheStrategy, ChildCacheStrategy, DeckCacheStrategy, HeroCacheStrategy, StoryCacheStrategy } from '../../../src/strategies';
-import { connectCache } from '../../support/cache';
+import { useRedisCache } from '../../support/cache';
 import { countCalls, gate } from '../../support/counting';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server';
+import { useTestDatabase, type TestDatabase } from '../../support/database';
+import type { RedisServerHandle } from '../../support/redis-server';
 
 describe('CachedRepository over Prisma and a real redis-server', () => {
   let server: RedisServerHandle;
@@ -23,20 +23,12 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
   let db: TestDatabase;
   let plainHeroes: PrismaHeroRepository;
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    ({ redis, cache } = await connectCache(server.url));
-    db = createTestDatabase();
+  const redisFixture = useRedisCache();
+  const dbFixture = useTestDatabase();
+  beforeAll(() => {
+    ({ server, redis, cache } = redisFixture);
+    db = dbFixture.db;
     plainHeroes = new PrismaHeroRepository(db.prisma);
-  });
-  afterAll(async () => {
-    await cache.close();
-    await db.close();
-    await server.stop();
-  });
-  beforeEach(async () => {
-    await redis.flushall();
-    cache.stats.reset();
   });
 
   const newHero = (name: string, language = Language.English): Promise<Hero> =>
@@ -154,6 +146,20 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
     const again = await heroes.findByIds([a!.id, b!.id, c!.id, 'missing']);
     expect(again.map((h) => h.name)).toEqual(['A', 'B', 'C']);
     expect(calls.findByIds).toBe(1);
+  });
+
+  // DESIGN.md rule 4: the Prisma repositories return a repeated id once, at its first position.
+  it('findByIds of repeated ids returns each hero once, at its first position, as the base does, cold and warm', async () => {
+    const plain = plainHeroes;
+    const a = await plain.save({ name: 'Castor', language: Language.Greek, gender: Gender.Male, description: null });
+    const b = await plain.save({ name: 'Pollux', language: Language.Greek, gender: Gender.Male, description: null });
+    const { heroes } = cachedHeroes();
+    const ids = [b.id, a.id, b.id, 'missing', a.id, 'missing'];
+
+    const expected = (await plain.findByIds(ids)).map((hero) => hero.id);
+    expect(expected).toEqual([b.id, a.id]);
+    expect((await heroes.findByIds(ids)).map((hero) => hero.id)).toEqual(expected);
+    expect((await heroes.findByIds(ids)).map((hero) => hero.id)).toEqual(expected);
   });
 
   it('1000 concurrent reads of a cold key make exactly one database query (single-flight)', async () => {

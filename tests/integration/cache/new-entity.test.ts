@@ -7,9 +7,8 @@ import { defineKeySchema } from '../../../src/cache/key-schema';
 import { createSuperjsonSerializer } from '../../../src/cache/serializer';
 import type { Entity, EntityChanges, NewEntity } from '../../../src/domain';
 import { EntityNotFoundError, type Repository } from '../../../src/repositories';
-import { connectCache } from '../../support/cache';
+import { useRedisCache } from '../../support/cache';
 import { countCalls } from '../../support/counting';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server';
 import { runStrategyConformance } from '../../support/strategy-conformance';
 
 // The REDIS_CACHE.md walk-through, "Adding an entity: Book", as a test: a new entity needs an
@@ -88,18 +87,10 @@ runStrategyConformance<Book>({
 });
 
 describe('a new entity (Book) with only a strategy', () => {
-  let server: RedisServerHandle;
   let redis: Redis;
   let cache: CacheService;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    ({ redis, cache } = await connectCache(server.url));
-  });
-  afterAll(async () => {
-    await cache.close();
-    await server.stop();
-  });
+  const fixture = useRedisCache();
+  beforeAll(() => ({ redis, cache } = fixture));
 
   it('is cached, invalidated on write, and keeps its own finders', async () => {
     const counted = countCalls(new InMemoryBookRepository());

@@ -5,31 +5,19 @@ import { Gender, Language, type Hero } from '../../../src/domain';
 import { PrismaHeroRepository } from '../../../src/infrastructure/prisma';
 import type { HeroRepository } from '../../../src/repositories';
 import { HeroCacheStrategy } from '../../../src/strategies';
-import { connectCache } from '../../support/cache';
+import { useRedisCache } from '../../support/cache';
 import { countCalls, gate } from '../../support/counting';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server';
+import { useTestDatabase } from '../../support/database';
 
 describe('single-flight under failure and at scale', () => {
-  let server: RedisServerHandle;
   let redis: Redis;
   let cache: CacheService;
-  let db: TestDatabase;
   let plain: PrismaHeroRepository;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    ({ redis, cache } = await connectCache(server.url));
-    db = createTestDatabase();
-    plain = new PrismaHeroRepository(db.prisma);
-  });
-  afterAll(async () => {
-    await cache.close();
-    await db.close();
-    await server.stop();
-  });
-  beforeEach(async () => {
-    await redis.flushall();
+  const redisFixture = useRedisCache();
+  const dbFixture = useTestDatabase();
+  beforeAll(() => {
+    ({ redis, cache } = redisFixture);
+    plain = new PrismaHeroRepository(dbFixture.db.prisma);
   });
 
   it('a failing shared load rejects every waiter with the same error and caches nothing', async () => {
