@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CacheService } from '../../../src/cache/cache-service';
+import { CacheService } from '../../../src/cache/cache-service';
 import { CachedRepository, type Cached } from '../../../src/cache/cached-repository';
 import { CefrLevel, Gender, Language, Rating, StoryLength, type Hero } from '../../../src/domain';
 import {
@@ -11,7 +11,7 @@ import {
 } from '../../../src/infrastructure/prisma';
 import type { HeroRepository } from '../../../src/repositories';
 import { CardCacheStrategy, ChildCacheStrategy, DeckCacheStrategy, HeroCacheStrategy, StoryCacheStrategy } from '../../../src/strategies';
-import { useRedisCache } from '../../support/cache';
+import { MemoryLogger, useRedisCache } from '../../support/cache';
 import { countCalls, gate } from '../../support/counting';
 import { useTestDatabase, type TestDatabase } from '../../support/database';
 import type { RedisServerHandle } from '../../support/redis-server';
@@ -203,6 +203,27 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
     expect(heroes.getCacheStats().corruptEntries).toBe(1);
     expect(await heroes.findById(hero.id)).toStrictEqual(hero);
     expect(heroes.getCacheStats()).toMatchObject({ hits: 1, corruptEntries: 1 });
+  });
+
+  it('treats an entry of the wrong shape (another entity under this id) as corrupt', async () => {
+    const [hero, other] = await Promise.all([newHero('Castor'), newHero('Pollux')]);
+    const { heroes } = cachedHeroes();
+    await redis.set(`cache:hero:${hero.id}`, new HeroCacheStrategy().serializer.serialize(other), 'EX', 60);
+    expect(await heroes.findById(hero.id)).toStrictEqual(hero);
+    expect(await heroes.findByIds([hero.id])).toStrictEqual([hero]);
+    expect(heroes.getCacheStats().corruptEntries).toBe(1);
+  });
+
+  it('serves values larger than the maximum entry size from the database without caching them', async () => {
+    const hero = await plainHeroes.save({ name: 'Atlas', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(5000) });
+    const small = new CacheService(redis, { maxEntryBytes: 1024, logger: new MemoryLogger() });
+    const counted = countCalls(plainHeroes);
+    const heroes = CachedRepository.wrap<Hero, HeroRepository>(counted.repository, new HeroCacheStrategy(), small);
+    expect(await heroes.findById(hero.id)).toStrictEqual(hero);
+    expect(await heroes.findById(hero.id)).toStrictEqual(hero);
+    expect(counted.calls.findById).toBe(2);
+    expect(await redis.exists(`cache:hero:${hero.id}`)).toBe(0);
+    expect(heroes.getCacheStats()).toMatchObject({ oversized: 2, hits: 0 });
   });
 
   it('invalidates by hand: one id with its lists, or the whole entity type', async () => {
