@@ -108,14 +108,16 @@ export function registerDataLayer(container: DependencyContainer, settings: Sett
   const cacheService = settings.redis.enabled
     ? overrides.cacheService ??
       new CacheService(
-        createRedisClient({
-          url: settings.redis.url,
-          password: settings.redis.password,
-          username: settings.redis.username,
-          connectTimeoutMs: settings.redis.socketTimeoutMs,
-          commandTimeoutMs: settings.redis.commandTimeoutMs,
-          tlsCaFile: settings.redis.tlsCaFile,
-        }),
+        Array.from({ length: settings.redis.maxConnections }, () =>
+          createRedisClient({
+            url: settings.redis.url,
+            password: settings.redis.password,
+            username: settings.redis.username,
+            connectTimeoutMs: settings.redis.socketTimeoutMs,
+            commandTimeoutMs: settings.redis.commandTimeoutMs,
+            tlsCaFile: settings.redis.tlsCaFile,
+          }),
+        ),
         {
           keyPrefix: settings.cache.keyPrefix,
           invalidationMarkerTtlSeconds: settings.cache.invalidationMarkerTtlSeconds,

@@ -71,7 +71,8 @@ export class CacheService {
   /** Commands not sent because the circuit breaker was open. */
   bypassCount = 0;
 
-  private readonly redis: RedisWithScripts | null;
+  private readonly clients: readonly RedisWithScripts[];
+  private nextClient = 0;
   private readonly prefix: string;
   private readonly markerTtl: number;
   private readonly scanBatchSize: number;
@@ -81,23 +82,27 @@ export class CacheService {
   private readonly breaker: CircuitBreaker;
   private readonly pending = new PendingInvalidations();
 
-  /** @param redis an ioredis client, or `null` to run without a cache */
-  constructor(redis: Redis | null, options: CacheServiceOptions = {}) {
+  /**
+   * @param redis an ioredis client; several to spread commands over connections in turn
+   *   (REDIS_MAX_CONNECTIONS); or `null` to run without a cache
+   */
+  constructor(redis: Redis | readonly Redis[] | null, options: CacheServiceOptions = {}) {
+    const clients = redis === null ? [] : Array.isArray(redis) ? redis : [redis as Redis];
     this.keyPrefix = options.keyPrefix ?? 'cache';
     this.prefix = this.keyPrefix === '' ? '' : `${this.keyPrefix}:`;
-    this.enabled = (options.enabled ?? true) && redis !== null;
+    this.enabled = (options.enabled ?? true) && clients.length > 0;
     this.markerTtl = options.invalidationMarkerTtlSeconds ?? 60;
     this.scanBatchSize = options.scanBatchSize ?? 500;
     this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
     this.logger = options.logger ?? createDefaultLogger();
     this.errorLog = new ThrottledErrorLog(this.logger);
     this.breaker = new CircuitBreaker(() => this.recover(), (state) => this.logBreaker(state), options.circuitBreaker);
-    // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
-    redis?.on('error', (error: unknown) => this.errorLog.report('connection', error));
-    if (redis && !('storeIfUnchanged' in redis)) {
-      redis.defineCommand('storeIfUnchanged', { numberOfKeys: 1, lua: STORE_IF_UNCHANGED_LUA });
+    for (const client of clients) {
+      // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
+      client.on('error', (error: unknown) => this.errorLog.report('connection', error));
+      if (!('storeIfUnchanged' in client)) client.defineCommand('storeIfUnchanged', { numberOfKeys: 1, lua: STORE_IF_UNCHANGED_LUA });
     }
-    this.redis = redis as RedisWithScripts | null;
+    this.clients = clients as readonly RedisWithScripts[];
   }
 
   /** The key as stored in Redis. */
@@ -238,28 +243,32 @@ export class CacheService {
    * @returns false when disabled or not ready in time; the cache then serves from the database.
    */
   async waitUntilReady(timeoutMs = 2000): Promise<boolean> {
-    return this.enabled && this.redis !== null && waitUntilReady(this.redis, timeoutMs);
+    if (!this.enabled) return false;
+    return (await Promise.all(this.clients.map((client) => waitUntilReady(client, timeoutMs)))).every(Boolean);
   }
 
   /** Closes the Redis connection (QUIT, or disconnect when it does not answer). */
   async close(): Promise<void> {
     this.breaker.dispose();
-    if (!this.redis) return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await Promise.all(
+      this.clients.map(async (client) => {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
   }
 
   private async attempt<R>(operation: string, stats: EntityCacheStats | undefined, command: (redis: RedisWithScripts) => Promise<R>): Promise<R | typeof FAILED> {
-    if (!this.enabled || !this.redis) return FAILED;
+    if (!this.enabled) return FAILED;
     if (!this.breaker.closed) {
       this.bypassCount += 1;
       return FAILED;
     }
     try {
-      const result = await command(this.redis);
+      const result = await command(this.client());
       this.breaker.recordSuccess();
       return result;
     } catch (error) {
@@ -271,6 +280,13 @@ export class CacheService {
     }
   }
 
+  /** The next connection, in turn. Ordering needs nothing more: each caller awaits its replies. */
+  private client(): RedisWithScripts {
+    const client = this.clients[this.nextClient] as RedisWithScripts;
+    this.nextClient = (this.nextClient + 1) % this.clients.length;
+    return client;
+  }
+
   private async writeMarkers(redis: RedisWithScripts, keys: readonly string[]): Promise<true> {
     const replies = await redis.pipeline(keys.map((key) => ['set', this.fullKey(key), newInvalidationMarker(), 'EX', this.markerTtl])).exec();
     const failed = replies?.find(([error]) => error !== null);
@@ -280,8 +296,8 @@ export class CacheService {
 
   /** The breaker's probe: Redis answers, and every pending invalidation is delivered. */
   private async recover(): Promise<boolean> {
-    const redis = this.redis;
-    if (!redis) return false;
+    if (!this.enabled) return false;
+    const redis = this.client();
     try {
       await redis.ping();
       if (this.pending.overflowed) {

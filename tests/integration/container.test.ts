@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Redis } from 'ioredis';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { CachedRepository } from '../../src/cache/cached-repository';
+import { CachedRepository, type CacheControl } from '../../src/cache/cached-repository';
 import { loadSettings } from '../../src/config/settings';
 import { registerDataLayer, TOKENS, type DataLayer } from '../../src/container';
 import { Gender, Language } from '../../src/domain';
@@ -56,6 +56,18 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
     expect(container.resolve(TOKENS.HeroRepository)).toBeInstanceOf(PrismaHeroRepository);
     expect(await heroNamesIn(container, Language.Greek)).toEqual(['Odysseus']);
     expect(await redis.dbsize()).toBe(0);
+  });
+
+  it('opens REDIS_MAX_CONNECTIONS connections and spreads commands over them', async () => {
+    const libraryConnections = async (): Promise<number> =>
+      ((await redis.client('LIST')) as string).split('\n').filter((line) => line.includes('name=prisma-redis-cache')).length;
+    const before = await libraryConnections();
+    const container = layer({ REDIS_MAX_CONNECTIONS: '3', CACHE_KEY_PREFIX: 'pool' });
+    expect(await container.resolve(TOKENS.CacheService).waitUntilReady(3000)).toBe(true);
+    expect((await libraryConnections()) - before).toBe(3);
+    for (let i = 0; i < 3; i += 1) expect(await heroNamesIn(container, Language.Greek)).toEqual(['Odysseus']);
+    expect(await redis.exists('pool:hero:lang:el')).toBe(1);
+    expect((container.resolve(TOKENS.HeroRepository) as unknown as CacheControl).getCacheStats()).toMatchObject({ hits: 2, misses: 1, errors: 0 });
   });
 
   it('can leave single entity types uncached', async () => {
