@@ -1,5 +1,5 @@
 import type { Entity } from '../domain/entity';
-import type { CacheService, StoreOutcome } from './cache-service';
+import type { CacheRead, CacheService, StoreOutcome } from './cache-service';
 import type { EntityCacheStats } from './cache-stats';
 import type { Serializer } from './serializer';
 
@@ -29,17 +29,15 @@ export class CacheAsideReader {
    */
   async read<V>(key: string, ttlFor: (value: V) => number, load: () => Promise<V>, accepts?: (value: unknown) => boolean): Promise<V> {
     const read = await this.cache.read(key, this.stats);
-    let seen = '';
     if (read.kind === 'hit') {
       const value = this.decode(read.raw, accepts);
       if (value !== UNDECODABLE) {
         this.stats.hits += 1;
         return value as V;
       }
-      seen = read.raw;
-    } else if (read.kind === 'miss') {
-      seen = read.seen;
     }
+    // Undecodable entries are compared against as seen, so the load replaces them.
+    const seen = seenBy(read);
     this.stats.misses += 1;
     const flight = await this.cache.flights.run(key, () => this.loadAndStore(key, seen, ttlFor, load));
     // A joined load is only as fresh as its start. If a write overtook it, load again.
@@ -63,7 +61,7 @@ export class CacheAsideReader {
     const keys = unique.map(keyOf);
     const reads = await this.cache.readMany(keys, this.stats);
     const found = new Map<string, E | null>();
-    const misses: { id: string; key: string; seen: string }[] = [];
+    const misses: { id: string; key: string; seen: string | null }[] = [];
     reads.forEach((read, index) => {
       const id = unique[index] as string;
       const key = keys[index] as string;
@@ -74,7 +72,7 @@ export class CacheAsideReader {
         return;
       }
       this.stats.misses += 1;
-      misses.push({ id, key, seen: read.kind === 'hit' ? read.raw : read.kind === 'miss' ? read.seen : '' });
+      misses.push({ id, key, seen: read.kind === 'hit' ? read.raw : seenBy(read) });
     });
     if (misses.length > 0) {
       const loaded = new Map((await loadMany(misses.map((miss) => miss.id))).map((entity) => [entity.id, entity]));
@@ -93,12 +91,14 @@ export class CacheAsideReader {
     });
   }
 
-  private async loadAndStore<V>(key: string, seen: string, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
+  private async loadAndStore<V>(key: string, seen: string | null, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
     const value = await load();
     return { value, outcome: await this.store(key, seen, value, ttlFor(value)) };
   }
 
-  private async store(key: string, seen: string, value: unknown, ttlSeconds: number): Promise<StoreOutcome | 'not-stored'> {
+  /** `seen` null: the read itself failed, so Redis is not asked again (no second timeout). */
+  private async store(key: string, seen: string | null, value: unknown, ttlSeconds: number): Promise<StoreOutcome | 'not-stored'> {
+    if (seen === null) return 'error';
     if (ttlSeconds <= 0) return 'not-stored';
     const outcome = await this.cache.storeIfUnchanged(key, seen, this.serializer.serialize(value), ttlSeconds, this.stats);
     if (outcome === 'oversized') this.stats.oversized += 1;
@@ -115,6 +115,12 @@ export class CacheAsideReader {
     this.stats.corruptEntries += 1;
     return UNDECODABLE;
   }
+}
+
+/** What a read saw in the key, for the conditional store; null when the read failed. */
+function seenBy(read: CacheRead): string | null {
+  if (read.kind === 'miss') return read.seen;
+  return read.kind === 'hit' ? read.raw : null;
 }
 
 /** What an entity key may hold: the entity with that id, or null (negative caching). */
