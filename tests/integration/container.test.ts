@@ -45,7 +45,7 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
   it('with caching enabled, the token resolves to a cached repository that fills Redis', async () => {
     const container = layer({ REDIS_ENABLED: 'true' });
     expect(container.resolve(TOKENS.HeroRepository)).toBeInstanceOf(CachedRepository);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await container.resolve(TOKENS.CacheService).waitUntilReady(3000)).toBe(true);
     expect(await heroNamesIn(container, Language.Greek)).toEqual(['Odysseus']);
     expect(await redis.exists('cache:hero:lang:el')).toBe(1);
     expect(container.resolve(TOKENS.HeroRepository)).toBe(container.resolve(TOKENS.HeroRepository));
@@ -74,7 +74,7 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
     const container = layer({ CACHE_DISABLED_ENTITIES: 'story', CACHE_KEY_PREFIX: 'app2' });
     expect(container.resolve(TOKENS.StoryRepository)).toBeInstanceOf(PrismaStoryRepository);
     expect(container.resolve(TOKENS.DeckRepository)).toBeInstanceOf(CachedRepository);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await container.resolve(TOKENS.CacheService).waitUntilReady(3000)).toBe(true);
     await heroNamesIn(container, Language.Greek);
     expect(await redis.exists('app2:hero:lang:el')).toBe(1);
   });
