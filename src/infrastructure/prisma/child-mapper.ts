@@ -24,13 +24,15 @@ function serializeInterests(interests: readonly string[]): string {
   return JSON.stringify(interests);
 }
 
+const gender = (value: string): Gender => parseEnum(Gender, value, 'Child.gender');
+
 export const childMapper: RowMapper<Child, ChildRow> = {
   toDomain(row: ChildRow): Child {
     return {
       id: row.id,
       name: row.name,
       age: row.age,
-      gender: parseEnum(Gender, row.gender, 'Child.gender'),
+      gender: gender(row.gender),
       interests: parseInterests(row.interests),
       createdAt: row.createdAt,
     };
@@ -41,7 +43,7 @@ export const childMapper: RowMapper<Child, ChildRow> = {
       id: input.id,
       name: input.name,
       age: input.age,
-      gender: parseEnum(Gender, input.gender, 'Child.gender'),
+      gender: gender(input.gender),
       interests: serializeInterests(input.interests),
     };
   },
@@ -50,7 +52,7 @@ export const childMapper: RowMapper<Child, ChildRow> = {
     return {
       name: changes.name,
       age: changes.age,
-      gender: ifDefined(changes.gender, (gender) => parseEnum(Gender, gender, 'Child.gender')),
+      gender: ifDefined(changes.gender, gender),
       interests: ifDefined(changes.interests, serializeInterests),
     };
   },

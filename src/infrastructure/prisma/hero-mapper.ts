@@ -3,13 +3,16 @@ import { Gender, Language, parseEnum, type EntityChanges, type Hero, type NewEnt
 import type { RowMapper } from './prisma-repository';
 import { ifDefined } from './prisma-helpers';
 
+const language = (value: string): Language => parseEnum(Language, value, 'Hero.language');
+const gender = (value: string): Gender => parseEnum(Gender, value, 'Hero.gender');
+
 export const heroMapper: RowMapper<Hero, HeroRow> = {
   toDomain(row: HeroRow): Hero {
     return {
       id: row.id,
       name: row.name,
-      language: parseEnum(Language, row.language, 'Hero.language'),
-      gender: parseEnum(Gender, row.gender, 'Hero.gender'),
+      language: language(row.language),
+      gender: gender(row.gender),
       description: row.description ?? null,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
@@ -20,8 +23,8 @@ export const heroMapper: RowMapper<Hero, HeroRow> = {
     return {
       id: input.id,
       name: input.name,
-      language: parseEnum(Language, input.language, 'Hero.language'),
-      gender: parseEnum(Gender, input.gender, 'Hero.gender'),
+      language: language(input.language),
+      gender: gender(input.gender),
       description: input.description ?? null,
     };
   },
@@ -29,8 +32,8 @@ export const heroMapper: RowMapper<Hero, HeroRow> = {
   toUpdateData(changes: EntityChanges<Hero>): Prisma.HeroUpdateInput {
     return {
       name: changes.name,
-      language: ifDefined(changes.language, (language) => parseEnum(Language, language, 'Hero.language')),
-      gender: ifDefined(changes.gender, (gender) => parseEnum(Gender, gender, 'Hero.gender')),
+      language: ifDefined(changes.language, language),
+      gender: ifDefined(changes.gender, gender),
       description: changes.description,
     };
   },
