@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { CacheService } from '../src/cache/cache-service';
 import { CachedRepository, type Cached } from '../src/cache/cached-repository';
-import { isInvalidationMarker } from '../src/cache/invalidation-marker';
+import { isLease } from '../src/cache/lease';
 import { createRedisClient, waitUntilReady } from '../src/cache/redis-client';
 import { Gender, Language, type Hero } from '../src/domain';
 import { PrismaHeroRepository } from '../src/infrastructure/prisma';
@@ -95,22 +95,20 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   await heroes.findByName(hero.name);
   await heroes.findAll();
   const entries = await redis.mget(keys.map((key) => cache.fullKey(key)));
-  if (entries.some((raw) => raw === null || isInvalidationMarker(raw))) throw new Error('bench: the hero\'s keys were not cached');
+  if (entries.some((raw) => raw === null || isLease(raw))) throw new Error('bench: the hero\'s keys were not cached');
   const cacheKeys = async (): Promise<void> => {
     const pipeline = redis.pipeline();
     keys.forEach((key, index) => pipeline.set(cache.fullKey(key), entries[index] as string, 'EX', 3600));
     await pipeline.exec();
   };
 
-  // Check once that an update overwrites exactly these keys with markers.
+  // Check once that an update removes exactly these keys.
   await cacheKeys();
   const after = await heroes.update(hero.id, { language: Language.French });
   await heroes.update(hero.id, { language: Language.English });
   const touched = strategy.affectedKeys(hero, after);
   if (touched.length !== keys.length || !keys.every((key) => touched.includes(key))) throw new Error(`bench: an update touches ${touched.join(', ')}`);
-  for (const raw of await redis.mget(keys.map((key) => cache.fullKey(key)))) {
-    if (raw === null || !isInvalidationMarker(raw)) throw new Error('bench: a key does not hold an invalidation marker after an update');
-  }
+  if ((await redis.exists(...keys.map((key) => cache.fullKey(key)))) !== 0) throw new Error('bench: a key is still there after an update');
   return { filler, redis, cache, heroes, cacheKeys, samples: { update: [], invalidate: [] } };
 }
 

@@ -64,7 +64,7 @@ export async function scenarioCaching(container: DependencyContainer, seed: Seed
 }
 
 async function showKeys(cache: CacheService, keys: string[]): Promise<boolean[]> {
-  const present = await Promise.all(keys.map((key) => cache.exists(key)));
+  const present = await Promise.all(keys.map(async (key) => (await cache.read(key)).kind === 'value'));
   keys.forEach((key, index) => line(`    ${present[index] ? 'cached ' : 'absent '} ${cache.fullKey(key)}`));
   return present;
 }

@@ -14,6 +14,7 @@ import {
   PrismaDeckRepository,
   PrismaHeroRepository,
   PrismaStoryRepository,
+  PrismaOutbox,
   createPrismaClient,
 } from './infrastructure/prisma';
 import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, Repository, StoryRepository } from './repositories';
@@ -120,7 +121,8 @@ export function registerDataLayer(container: DependencyContainer, settings: Sett
         ),
         {
           keyPrefix: settings.cache.keyPrefix,
-          invalidationMarkerTtlSeconds: settings.cache.invalidationMarkerTtlSeconds,
+          leaseTtlSeconds: settings.cache.leaseTtlSeconds,
+          ...(settings.cache.outboxEnabled && { outbox: new PrismaOutbox(prisma), outboxDelivery: { pollIntervalMs: settings.cache.outboxPollIntervalMs } }),
           maxEntryBytes: settings.cache.maxEntryBytes,
           circuitBreaker: { failureThreshold: settings.redis.breakerFailureThreshold, probeIntervalMs: settings.redis.breakerProbeIntervalMs },
           ...(overrides.logger && { logger: overrides.logger }),

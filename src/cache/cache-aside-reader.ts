@@ -1,19 +1,24 @@
-import type { Entity } from '../domain/entity';
-import type { CacheRead, CacheService, StoreOutcome } from './cache-service';
+import type { CacheService, StoreOutcome } from './cache-service';
 import type { EntityCacheStats } from './cache-stats';
+import { decodeEntry, encodeEntry, REJECTED, type EntryShape } from './entry-codec';
 import type { Serializer } from './serializer';
 
-const UNDECODABLE: unique symbol = Symbol('undecodable');
-
+/** What one load did: its value and whether it was stored under its lease. */
 interface Loaded<V> {
   value: V;
-  outcome: StoreOutcome | 'not-stored';
+  outcome: StoreOutcome | 'no-lease' | 'not-stored';
+}
+
+/** A cache miss: the key, and the corrupt value found there, if any, which the lease may replace. */
+interface Miss {
+  key: string;
+  rejected: string | undefined;
 }
 
 /**
- * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md:
- * a miss loads from the database and stores the result only if no write invalidated the key
- * since the miss; concurrent misses of one key in this process share one load.
+ * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md: a hit
+ * is one GET; a miss places a lease, loads, and stores only while the lease is still in the
+ * key; concurrent misses of one key in this process share one load.
  */
 export class CacheAsideReader {
   constructor(
@@ -24,63 +29,66 @@ export class CacheAsideReader {
 
   /**
    * The cached value of `key`, or `load()`'s result, stored for `ttlFor(value)` seconds
-   * (0: not stored). A cached value that `accepts` rejects (a foreign entry of the wrong
-   * shape) counts as corrupt and is replaced like an undecodable one.
+   * (0: not stored). A cached value that is not a valid entry of `key` with `shape` is a
+   * corrupt entry: counted, and replaced like a miss.
    */
-  async read<V>(key: string, ttlFor: (value: V) => number, load: () => Promise<V>, accepts?: (value: unknown) => boolean): Promise<V> {
+  async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
     const read = await this.cache.read(key, this.stats);
-    if (read.kind === 'hit') {
-      const value = this.decode(read.raw, accepts);
-      if (value !== UNDECODABLE) {
+    let rejected: string | undefined;
+    if (read.kind === 'value') {
+      const value = decodeEntry(key, read.raw, this.serializer, shape);
+      if (value !== REJECTED) {
         this.stats.hits += 1;
         return value as V;
       }
+      this.stats.corruptEntries += 1;
+      rejected = read.raw;
+    } else if (read.kind === 'wrong-type') {
+      this.stats.corruptEntries += 1;
     }
-    // Undecodable entries are compared against as seen, so the load replaces them.
-    const seen = seenBy(read);
     this.stats.misses += 1;
-    const flight = await this.cache.flights.run(key, () => this.loadAndStore(key, seen, ttlFor, load));
-    // A joined load is only as fresh as its start. If a write overtook it, load again.
-    if (flight.joined && (flight.value.outcome === 'changed' || flight.value.outcome === 'not-stored' || flight.value.outcome === 'oversized')) {
-      return (await this.loadAndStore(key, seen, ttlFor, load)).value;
-    }
+    // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
+    if (read.kind === 'unavailable') return load();
+    const flight = await this.cache.flights.run(key, () => this.loadAndStore({ key, rejected }, ttlFor, load));
+    // A joined load began before this read. Only its successful store under its lease proves
+    // that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
+    if (flight.joined && flight.value.outcome !== 'stored') return load();
     return flight.value.value;
   }
 
   /**
-   * Entities for `ids` in order (absent and repeated ids left out): one MGET, then one `loadMany` call for
-   * the misses only, whose results (and absences, as negative entries) are stored.
+   * Entities for `ids` in order (absent and repeated ids left out): one MGET, leases for the
+   * misses (auto-pipelined), one `loadMany` call for them, and stores under the leases.
    */
-  async readMany<E extends Entity>(
-    ids: readonly string[],
-    keyOf: (id: string) => string,
-    ttlFor: (value: E | null) => number,
-    loadMany: (ids: string[]) => Promise<E[]>,
-  ): Promise<E[]> {
+  async readMany<E extends { id: string }>(ids: readonly string[], keyOf: (id: string) => string, ttlFor: (value: E | null) => number, loadMany: (ids: string[]) => Promise<E[]>): Promise<E[]> {
     const unique = [...new Set(ids)];
     const keys = unique.map(keyOf);
     const reads = await this.cache.readMany(keys, this.stats);
     const found = new Map<string, E | null>();
-    const misses: { id: string; key: string; seen: string | null }[] = [];
+    const misses: (Miss & { id: string })[] = [];
+    let unavailable = false;
     reads.forEach((read, index) => {
       const id = unique[index] as string;
       const key = keys[index] as string;
-      const value = read.kind === 'hit' ? this.decode(read.raw, (candidate) => isEntityOrNull(candidate, id)) : UNDECODABLE;
-      if (value !== UNDECODABLE) {
+      const value = read.kind === 'value' ? decodeEntry(key, read.raw, this.serializer, { kind: 'entity', id }) : REJECTED;
+      if (value !== REJECTED) {
         this.stats.hits += 1;
         found.set(id, value as E | null);
         return;
       }
+      if (read.kind === 'value') this.stats.corruptEntries += 1;
+      if (read.kind === 'unavailable') unavailable = true;
       this.stats.misses += 1;
-      misses.push({ id, key, seen: read.kind === 'hit' ? read.raw : seenBy(read) });
+      misses.push({ id, key, rejected: read.kind === 'value' ? read.raw : undefined });
     });
     if (misses.length > 0) {
-      const loaded = new Map((await loadMany(misses.map((miss) => miss.id))).map((entity) => [entity.id, entity]));
+      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats)));
+      const loaded = new Map((await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [entity.id, entity]));
       await Promise.all(
-        misses.map(({ id, key, seen }) => {
-          const value = loaded.get(id) ?? null;
-          found.set(id, value);
-          return this.store(key, seen, value, ttlFor(value));
+        misses.map((miss, index) => {
+          const value = loaded.get(miss.id) ?? null;
+          found.set(miss.id, value);
+          return this.store(miss.key, tokens[index] ?? null, value, ttlFor(value));
         }),
       );
     }
@@ -91,39 +99,37 @@ export class CacheAsideReader {
     });
   }
 
-  private async loadAndStore<V>(key: string, seen: string | null, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
-    const value = await load();
-    return { value, outcome: await this.store(key, seen, value, ttlFor(value)) };
+  private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
+    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats);
+    const value = await this.loadReleasing([miss], [token], load);
+    return { value, outcome: await this.store(miss.key, token, value, ttlFor(value)) };
   }
 
-  /** `seen` null: the read itself failed, so Redis is not asked again (no second timeout). */
-  private async store(key: string, seen: string | null, value: unknown, ttlSeconds: number): Promise<StoreOutcome | 'not-stored'> {
-    if (seen === null) return 'error';
-    if (ttlSeconds <= 0) return 'not-stored';
-    const outcome = await this.cache.storeIfUnchanged(key, seen, this.serializer.serialize(value), ttlSeconds, this.stats);
-    if (outcome === 'oversized') this.stats.oversized += 1;
+  /** Runs a load; when it fails, gives its leases back so other readers need not wait for their TTL. */
+  private async loadReleasing<V>(misses: readonly Miss[], tokens: readonly (string | null)[], load: () => Promise<V>): Promise<V> {
+    try {
+      return await load();
+    } catch (error) {
+      await Promise.all(misses.map((miss, index) => this.release(miss.key, tokens[index] ?? null)));
+      throw error;
+    }
+  }
+
+  private async store(key: string, token: string | null, value: unknown, ttlSeconds: number): Promise<Loaded<unknown>['outcome']> {
+    if (token === null) return 'no-lease';
+    if (ttlSeconds <= 0) {
+      await this.release(key, token);
+      return 'not-stored';
+    }
+    const outcome = await this.cache.storeLeased(key, token, encodeEntry(key, value, this.serializer), ttlSeconds, this.stats);
+    if (outcome === 'oversized') {
+      this.stats.oversized += 1;
+      await this.release(key, token);
+    }
     return outcome;
   }
 
-  private decode(raw: string, accepts?: (value: unknown) => boolean): unknown {
-    try {
-      const value = this.serializer.deserialize(raw);
-      if (!accepts || accepts(value)) return value;
-    } catch {
-      // fall through: counted below
-    }
-    this.stats.corruptEntries += 1;
-    return UNDECODABLE;
+  private release(key: string, token: string | null): Promise<void> {
+    return token === null ? Promise.resolve() : this.cache.releaseLease(key, token, this.stats);
   }
-}
-
-/** What a read saw in the key, for the conditional store; null when the read failed. */
-function seenBy(read: CacheRead): string | null {
-  if (read.kind === 'miss') return read.seen;
-  return read.kind === 'hit' ? read.raw : null;
-}
-
-/** What an entity key may hold: the entity with that id, or null (negative caching). */
-export function isEntityOrNull(value: unknown, id: string): boolean {
-  return value === null || (typeof value === 'object' && (value as { id?: unknown }).id === id);
 }

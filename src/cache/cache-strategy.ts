@@ -11,19 +11,24 @@ export type CacheableQueryName<R, T extends Entity> =
       [K in keyof R]: K extends keyof Repository<T> ? never : R[K] extends AsyncMethod ? K : never;
     }[keyof R];
 
-/** How the results of one query method are cached. */
-export interface QueryCachePolicy<A extends readonly unknown[]> {
+/**
+ * How the results of one query method are cached. `shape` says what a hit must look like
+ * (checked on every hit, see `entry-codec.ts`): a method returning an array caches a list of
+ * entities (`'list'`, the default); any other must declare `'one'`: an object with an `id`,
+ * or null. The compiler enforces which applies.
+ */
+export type QueryCachePolicy<A extends readonly unknown[], V = unknown[]> = {
   /** The cache key (unprefixed) of one call, from its arguments. */
   key(...args: A): string;
   /** Seconds a result stays cached. */
   ttlSeconds: number;
-}
+} & ([V] extends [readonly unknown[]] ? { shape?: 'list' } : { shape: 'one' });
 
 /** One optional policy per cacheable query method of `R`; methods without one are not cached. */
 export type QueryPolicies<R, T extends Entity> = {
   readonly [K in CacheableQueryName<R, T>]?: K extends keyof R
-    ? R[K] extends (...args: infer A) => Promise<unknown>
-      ? QueryCachePolicy<A>
+    ? R[K] extends (...args: infer A) => Promise<infer V>
+      ? QueryCachePolicy<A, V>
       : never
     : never;
 };

@@ -9,6 +9,9 @@ export interface CircuitBreakerOptions {
   probeIntervalMs?: number;
 }
 
+/** Why the breaker opened: failures, an undelivered invalidation, or a (re)connection whose dataset is not validated yet. */
+export type BreakerOpenReason = 'failures' | 'pending-invalidation' | 'connection';
+
 /**
  * A circuit breaker in front of Redis (Nygard, "Release It!", ch. 5). Closed: commands go to
  * Redis. After `failureThreshold` consecutive failures it opens: commands are refused at once,
@@ -23,16 +26,28 @@ export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private failures = 0;
   private timer: NodeJS.Timeout | null = null;
+  private probing = false;
+  /** Set when the breaker is told to open while a probe runs: that probe's success no longer proves anything. */
+  private probeOutdated = false;
+  private disposed = false;
   private readonly failureThreshold: number;
   private readonly probeIntervalMs: number;
 
   constructor(
     private readonly probe: () => Promise<boolean>,
-    private readonly onChange: (state: BreakerState) => void,
+    private readonly onChange: (state: BreakerState, reason?: BreakerOpenReason) => void,
     options: CircuitBreakerOptions = {},
   ) {
     this.failureThreshold = options.failureThreshold ?? 3;
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
+  }
+
+  /**
+   * Starts open without counting an opening: nothing is trusted until the first probe has
+   * validated Redis. Probes start when {@link probeNow} is first called (on connection).
+   */
+  startOpen(): void {
+    this.current = 'open';
   }
 
   get state(): BreakerState {
@@ -50,38 +65,56 @@ export class CircuitBreaker {
 
   recordFailure(): void {
     this.failures += 1;
-    if (this.current === 'closed' && this.failures >= this.failureThreshold) this.open();
+    if (this.current === 'closed' && this.failures >= this.failureThreshold) this.open('failures');
   }
 
-  /** Opens at once (for example when an invalidation could not be delivered). */
-  open(): void {
-    if (this.current === 'open') return;
+  /** Opens at once (an invalidation could not be delivered, or the connection dropped). */
+  open(reason: BreakerOpenReason): void {
+    if (this.disposed) return;
+    if (this.current === 'open') {
+      if (this.probing) this.probeOutdated = true;
+      return;
+    }
     this.current = 'open';
     this.openings += 1;
-    this.onChange('open');
-    this.scheduleProbe();
+    this.onChange('open', reason);
+    this.scheduleProbe(this.probeIntervalMs);
+  }
+
+  /** While open, probes now instead of at the next interval (a connection just became ready). */
+  probeNow(): void {
+    if (this.current === 'open' && !this.probing) this.scheduleProbe(0);
   }
 
   /** Stops probing (on close of the cache service). */
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  private scheduleProbe(): void {
-    this.timer = setTimeout(() => void this.runProbe(), this.probeIntervalMs);
+  private scheduleProbe(delayMs: number): void {
+    if (this.disposed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runProbe(), delayMs);
     this.timer.unref();
   }
 
   private async runProbe(): Promise<void> {
     this.timer = null;
+    if (this.probing || this.current === 'closed') return;
+    this.probing = true;
+    this.probeOutdated = false;
     let healthy = false;
     try {
       healthy = await this.probe();
     } catch {
       healthy = false;
+    } finally {
+      this.probing = false;
     }
-    if (!healthy) return this.scheduleProbe();
+    if (this.probeOutdated) return this.scheduleProbe(0);
+    if (!healthy) return this.scheduleProbe(this.probeIntervalMs);
     this.failures = 0;
     this.current = 'closed';
     this.onChange('closed');

@@ -30,7 +30,12 @@ export interface Settings {
     keyPrefix: string;
     defaultTtlSeconds: number;
     negativeTtlSeconds: number;
-    invalidationMarkerTtlSeconds: number;
+    /** Seconds a read's lease lives (a slower load is served but not cached). */
+    leaseTtlSeconds: number;
+    /** Record writes in the database outbox and deliver it (see REDIS_CACHE.md, section 5). */
+    outboxEnabled: boolean;
+    /** Milliseconds between two polls of the outbox by its deliverer. */
+    outboxPollIntervalMs: number;
     /** Largest entry cached, in bytes. */
     maxEntryBytes: number;
     heroTtlSeconds: number;
@@ -104,11 +109,13 @@ const schema = z.object({
   REDIS_BREAKER_PROBE_INTERVAL: millis(1000),
   CACHE_KEY_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]{0,64}$/, 'expected up to 64 characters of A-Z a-z 0-9 _ . -')
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1 to 64 characters of A-Z a-z 0-9 _ . -')
     .default('cache'),
   CACHE_DEFAULT_TTL: ttl(3600),
   CACHE_NEGATIVE_TTL: ttl(30, 0),
-  CACHE_INVALIDATION_MARKER_TTL: ttl(60),
+  CACHE_LEASE_TTL: ttl(10),
+  CACHE_OUTBOX_ENABLED: booleanText.default(true),
+  CACHE_OUTBOX_POLL_INTERVAL: integer(10, 60_000, 'milliseconds').default(100),
   CACHE_MAX_ENTRY_BYTES: integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
   CACHE_HERO_TTL: ttl(3600),
   CACHE_CHILD_TTL: ttl(1800),
@@ -158,7 +165,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       keyPrefix: v.CACHE_KEY_PREFIX,
       defaultTtlSeconds: v.CACHE_DEFAULT_TTL,
       negativeTtlSeconds: v.CACHE_NEGATIVE_TTL,
-      invalidationMarkerTtlSeconds: v.CACHE_INVALIDATION_MARKER_TTL,
+      leaseTtlSeconds: v.CACHE_LEASE_TTL,
+      outboxEnabled: v.CACHE_OUTBOX_ENABLED,
+      outboxPollIntervalMs: v.CACHE_OUTBOX_POLL_INTERVAL,
       maxEntryBytes: v.CACHE_MAX_ENTRY_BYTES,
       heroTtlSeconds: v.CACHE_HERO_TTL,
       childTtlSeconds: v.CACHE_CHILD_TTL,

@@ -1,2 +1,3 @@
 export * from './repository';
 export * from './entity-repositories';
+export * from './outbox-recording';

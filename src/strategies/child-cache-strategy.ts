@@ -21,7 +21,7 @@ export class ChildCacheStrategy extends CacheStrategy<Child, ChildRepository> {
     this.queries = {
       findAll: { key: () => childKeys.all(), ttlSeconds },
       findByName: { key: (name) => childKeys.byName({ name }), ttlSeconds },
-      findExact: { key: (name, age, gender) => childKeys.exact({ name, age, gender }), ttlSeconds },
+      findExact: { key: (name, age, gender) => childKeys.exact({ name, age, gender }), ttlSeconds, shape: 'one' },
     };
   }
 

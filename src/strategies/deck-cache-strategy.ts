@@ -31,7 +31,7 @@ export class DeckCacheStrategy extends CacheStrategy<Deck, DeckRepository> {
     this.queries = {
       findAll: { key: () => deckKeys.activeList(), ttlSeconds: listTtl },
       findByLevel: { key: (level) => deckKeys.byLevel({ level }), ttlSeconds: listTtl },
-      findWithCards: { key: (id) => deckKeys.withCards({ id }), ttlSeconds: detailTtl },
+      findWithCards: { key: (id) => deckKeys.withCards({ id }), ttlSeconds: detailTtl, shape: 'one' },
     };
   }
 

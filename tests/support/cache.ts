@@ -19,7 +19,10 @@ export async function connectCache(url: string, options: CacheServiceOptions = {
   redis.on('error', () => undefined);
   await waitUntilReady(redis, 3000);
   const logger = new MemoryLogger();
-  return { redis, cache: new CacheService(redis, { logger, ...options }), logger };
+  const cache = new CacheService(redis, { logger, ...options });
+  // The cache is trusted once its dataset is validated; a server that is down stays untrusted.
+  await cache.waitUntilReady(3000);
+  return { redis, cache, logger };
 }
 
 /** A redis-server and a CacheService on it, shared by the tests of one file. */
@@ -52,4 +55,16 @@ export function useRedisCache(options: { cacheOptions?: CacheServiceOptions; flu
     });
   }
   return fixture;
+}
+
+/** Stores `raw` at `key` the only way the library allows: under a lease. @returns false when Redis refused or was unavailable */
+export async function put(cache: CacheService, key: string, raw: string, ttlSeconds: number): Promise<boolean> {
+  const token = await cache.acquireLease(key, undefined);
+  return token !== null && (await cache.storeLeased(key, token, raw, ttlSeconds)) === 'stored';
+}
+
+/** The raw entry at `key`, or null (empty, leased, or Redis unavailable). */
+export async function get(cache: CacheService, key: string): Promise<string | null> {
+  const read = await cache.read(key);
+  return read.kind === 'value' ? read.raw : null;
 }

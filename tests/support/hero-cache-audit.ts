@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isInvalidationMarker } from '../../src/cache/invalidation-marker';
+import { isLease, NEGATIVE_ENTRY } from '../../src/cache/lease';
 import type { Serializer } from '../../src/cache/serializer';
 import { Language, type Hero } from '../../src/domain';
 import type { HeroRepository } from '../../src/repositories';
@@ -21,7 +21,7 @@ function queryOfKey(key: string, repository: HeroRepository): (() => Promise<Her
 }
 
 /**
- * Checks every live hero entry in Redis (`<prefix>:<hero namespace>:*`, markers skipped)
+ * Checks every live hero entry in Redis (`<prefix>:<hero namespace>:*`, leases skipped)
  * against the database: each must decode, with the strategy's serializer, to exactly what
  * the plain repository returns for that key's query now. Run it when no operation is in flight.
  * @returns how many entries were compared, and a description of each mismatch
@@ -37,7 +37,7 @@ export async function auditHeroCache(
   const fullKeys = await redis.keys(`${prefix}:${heroKeys.$namespace}:*`);
   for (const fullKey of fullKeys.sort()) {
     const raw = await redis.get(fullKey);
-    if (raw === null || isInvalidationMarker(raw)) continue;
+    if (raw === null || isLease(raw)) continue;
     const key = fullKey.slice(prefix.length + 1);
     const query = queryOfKey(key, repository);
     if (!query) {
@@ -47,7 +47,9 @@ export async function auditHeroCache(
     checked += 1;
     let cached: unknown;
     try {
-      cached = serializer.deserialize(raw);
+      if (raw === NEGATIVE_ENTRY) cached = null;
+      else if (raw.startsWith(`${key}\n`)) cached = serializer.deserialize(raw.slice(key.length + 1));
+      else throw new Error('entry does not name its key');
     } catch (error) {
       mismatches.push(`${fullKey}: does not decode (${(error as Error).message})`);
       continue;

@@ -9,7 +9,7 @@ const inDeckOrder: OrderBy = [{ orderIndex: 'asc' }, { id: 'asc' }];
 
 export class PrismaCardRepository extends PrismaRepository<Card, CardRow> implements CardRepository {
   constructor(prisma: PrismaClient) {
-    super('Card', prisma, prisma.card, cardMapper);
+    super('Card', prisma, (db) => db.card, cardMapper);
   }
 
   /** Cards of a deck in `orderIndex` order (ties by id). */

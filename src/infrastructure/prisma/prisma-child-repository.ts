@@ -7,7 +7,7 @@ import { PrismaRepository } from './prisma-repository';
 
 export class PrismaChildRepository extends PrismaRepository<Child, ChildRow> implements ChildRepository {
   constructor(prisma: PrismaClient) {
-    super('Child', prisma, prisma.child, childMapper);
+    super('Child', prisma, (db) => db.child, childMapper);
   }
 
   findByName(name: string): Promise<Child[]> {

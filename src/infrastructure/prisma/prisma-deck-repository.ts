@@ -12,7 +12,7 @@ const cardsInOrder: OrderBy = [{ orderIndex: 'asc' }, { id: 'asc' }];
 
 export class PrismaDeckRepository extends PrismaRepository<Deck, DeckRow> implements DeckRepository {
   constructor(prisma: PrismaClient) {
-    super('Deck', prisma, prisma.deck, deckMapper);
+    super('Deck', prisma, (db) => db.deck, deckMapper);
   }
 
   /** Active decks only, by level (A1 first) then name. */

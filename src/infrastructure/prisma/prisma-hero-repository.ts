@@ -7,7 +7,7 @@ import { PrismaRepository } from './prisma-repository';
 
 export class PrismaHeroRepository extends PrismaRepository<Hero, HeroRow> implements HeroRepository {
   constructor(prisma: PrismaClient) {
-    super('Hero', prisma, prisma.hero, heroMapper);
+    super('Hero', prisma, (db) => db.hero, heroMapper);
   }
 
   findByLanguage(language: Language): Promise<Hero[]> {

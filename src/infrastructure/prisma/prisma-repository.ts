@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from '../../../generated/prisma/client';
 import type { Entity, EntityChanges, NewEntity } from '../../domain';
-import { EntityNotFoundError, type ChangeTrackingRepository, type Repository } from '../../repositories';
+import { EntityNotFoundError, type AffectedKeysOf, type ChangeTrackingRepository, type OutboxRecordingRepository, type Repository } from '../../repositories';
+import { recordInvalidation } from './prisma-outbox';
 import { byCreation, distinctIds, isRecordNotFound, orderByIds, type OrderBy } from './prisma-helpers';
 
 /**
@@ -22,20 +23,29 @@ export interface RowMapper<T extends Entity, Row> {
   toUpdateData(changes: EntityChanges<T>): object;
 }
 
+/** A Prisma client or the client of an interactive transaction. */
+export type PrismaDb = PrismaClient | Prisma.TransactionClient;
+
 /**
- * The generic part of every Prisma repository: CRUD, `findByIds` ordering, P2025 mapping and the
- * transactional `updateReturningPrevious`. Subclasses add their entity finders.
+ * The generic part of every Prisma repository: CRUD, `findByIds` ordering, P2025 mapping, the
+ * transactional `updateReturningPrevious`, and writes that record their invalidation in the
+ * outbox table in the same transaction. Subclasses add their entity finders.
  */
 export abstract class PrismaRepository<T extends Entity, Row extends { id: string }>
-  implements Repository<T>, ChangeTrackingRepository<T>
+  implements Repository<T>, ChangeTrackingRepository<T>, OutboxRecordingRepository<T>
 {
+  protected readonly model: ModelDelegate<Row>;
+
   protected constructor(
     /** Entity name used in errors, e.g. `Hero`. */
     protected readonly entityType: string,
     protected readonly prisma: PrismaClient,
-    protected readonly model: ModelDelegate<Row>,
+    /** The model delegate of this entity on a client or a transaction, e.g. `(db) => db.hero`. */
+    protected readonly modelOf: (db: PrismaDb) => ModelDelegate<Row>,
     protected readonly mapper: RowMapper<T, Row>,
-  ) {}
+  ) {
+    this.model = modelOf(prisma);
+  }
 
   async findById(id: string): Promise<T | null> {
     const row = await this.model.findUnique({ where: { id } });
@@ -70,6 +80,38 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
     );
     if (!before) throw new EntityNotFoundError(this.entityType, id);
     return { before: this.mapper.toDomain(before), after: this.mapper.toDomain(after) };
+  }
+
+  async saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T> {
+    return this.prisma.$transaction(async (tx) => {
+      const created = this.mapper.toDomain(await this.modelOf(tx).create({ data: this.mapper.toCreateData(input) }));
+      await recordInvalidation(tx, affected(null, created));
+      return created;
+    });
+  }
+
+  async updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<{ before: T; after: T }> {
+    const data = this.mapper.toUpdateData(changes);
+    return this.prisma.$transaction(async (tx) => {
+      const model = this.modelOf(tx);
+      const beforeRow = await model.findUnique({ where: { id } });
+      if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
+      const before = this.mapper.toDomain(beforeRow);
+      const after = this.mapper.toDomain(await model.update({ where: { id }, data }));
+      await recordInvalidation(tx, affected(before, after));
+      return { before, after };
+    });
+  }
+
+  async deleteRecorded(id: string, affected: AffectedKeysOf<T>): Promise<T | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const model = this.modelOf(tx);
+      const row = await model.findUnique({ where: { id } });
+      if (!row) return null;
+      const deleted = this.mapper.toDomain(await model.delete({ where: { id } }));
+      await recordInvalidation(tx, affected(deleted, null));
+      return deleted;
+    });
   }
 
   async delete(id: string): Promise<T | null> {

@@ -7,7 +7,7 @@ import { storyMapper } from './story-mapper';
 
 export class PrismaStoryRepository extends PrismaRepository<Story, StoryRow> implements StoryRepository {
   constructor(prisma: PrismaClient) {
-    super('Story', prisma, prisma.story, storyMapper);
+    super('Story', prisma, (db) => db.story, storyMapper);
   }
 
   findByChildId(childId: string): Promise<Story[]> {

@@ -3,61 +3,73 @@ import type { CacheService } from '../../../src/cache/cache-service';
 import { connectCache, useRedisCache, type MemoryLogger } from '../../support/cache';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server';
 
+// The invalidation protocol's primitives, on a real redis-server: leases, conditional stores
+// and invalidation (REDIS_CACHE.md, section 4).
 describe('CacheService on a real redis-server', () => {
   let redis: Redis;
   let cache: CacheService;
   const fixture = useRedisCache({ cacheOptions: { keyPrefix: 'app[1]' } });
   beforeAll(() => ({ redis, cache } = fixture));
 
-  it('sets with a TTL in seconds under the prefix, and reads it back', async () => {
-    expect(await cache.set('k', 'v', 120)).toBe(true);
+  it('stores under a lease with a TTL in seconds, under the prefix, and reads it back', async () => {
+    expect(await cache.read('k')).toEqual({ kind: 'empty' });
+    const token = await cache.acquireLease('k', undefined);
+    expect(token).not.toBeNull();
+    expect(await cache.read('k')).toEqual({ kind: 'empty' });
+    expect(await cache.storeLeased('k', token as string, 'v', 120)).toBe('stored');
     expect(await redis.get('app[1]:k')).toBe('v');
-    expect(await cache.get('k')).toBe('v');
-    expect(await cache.exists('k')).toBe(true);
-    const ttl = await cache.ttl('k');
+    expect(await cache.read('k')).toEqual({ kind: 'value', raw: 'v' });
+    const ttl = await redis.ttl('app[1]:k');
     expect(ttl).toBeGreaterThan(115);
     expect(ttl).toBeLessThanOrEqual(120);
-    expect(await cache.ttl('absent')).toBe(-2);
+    // A stored entry is not leased again: the lease is only for an empty or rejected key.
+    expect(await cache.acquireLease('k', undefined)).toBeNull();
+    expect(await cache.acquireLease('k', 'something else')).toBeNull();
   });
 
-  it('expires entries after their TTL', async () => {
-    await cache.set('short', 'v', 1);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(await cache.get('short')).toBeNull();
+  it('a second reader does not steal a lease, and a lost lease makes the store fail', async () => {
+    const first = (await cache.acquireLease('k', undefined)) as string;
+    expect(await cache.acquireLease('k', undefined)).toBeNull();
+    await redis.flushall();
+    expect(await cache.storeLeased('k', first, 'stale', 60)).toBe('lost');
+    expect(await redis.exists('app[1]:k')).toBe(0);
   });
 
-  it('reads many keys in one MGET, null where absent', async () => {
-    await cache.set('a', '1', 60);
-    await cache.set('c', '3', 60);
-    expect(await cache.mget(['a', 'b', 'c'])).toEqual(['1', null, '3']);
-  });
-
-  it('deletes keys and patterns, and a prefix with glob characters matches only itself', async () => {
-    await redis.set('app1:hero:1', 'other application');
-    await Promise.all(Array.from({ length: 1200 }, (_, i) => cache.set(`hero:${i}`, 'x', 60)));
-    await cache.set('heroes:1', 'x', 60);
-    expect(await cache.deletePattern('hero:*')).toBe(1200);
-    expect(await cache.get('heroes:1')).toBe('x');
-    expect(await redis.get('app1:hero:1')).toBe('other application');
-    expect(await cache.delete('heroes:1', 'nothing')).toBe(1);
-  });
-
-  it('invalidation leaves a marker that reads as a miss, and refuses a store begun before it', async () => {
-    await cache.set('k', 'old', 60);
-    const missBefore = await cache.read('absent');
-    expect(missBefore).toEqual({ kind: 'miss', seen: '' });
+  it('invalidation removes entries and leases, so a load begun before it cannot store', async () => {
+    const token = (await cache.acquireLease('absent', undefined)) as string;
+    const other = (await cache.acquireLease('k', undefined)) as string;
+    expect(await cache.storeLeased('k', other, 'old', 60)).toBe('stored');
     expect(await cache.invalidate(['k', 'absent'])).toBe(true);
-    expect(await cache.get('k')).toBeNull();
-    expect(await cache.exists('k')).toBe(false);
-    expect(await cache.ttl('k')).toBe(-2);
-    // A load that saw the key empty before the write must not store what it loaded.
-    expect(await cache.storeIfUnchanged('absent', '', 'stale', 60)).toBe('changed');
-    // A load that started after the write saw the marker and may store.
-    const after = await cache.read('absent');
-    expect(after.kind).toBe('miss');
-    const seen = after.kind === 'miss' ? after.seen : '';
-    expect(await cache.storeIfUnchanged('absent', seen, 'fresh', 60)).toBe('stored');
-    expect(await cache.get('absent')).toBe('fresh');
+    expect(await cache.read('k')).toEqual({ kind: 'empty' });
+    expect(await cache.storeLeased('absent', token, 'stale', 60)).toBe('lost');
+    const fresh = (await cache.acquireLease('absent', undefined)) as string;
+    expect(await cache.storeLeased('absent', fresh, 'fresh', 60)).toBe('stored');
+    expect(await cache.read('absent')).toEqual({ kind: 'value', raw: 'fresh' });
+  });
+
+  it('a corrupt entry or a value of another type may be leased over; a released lease frees the key', async () => {
+    await redis.set('app[1]:bad', 'garbage');
+    expect(await cache.acquireLease('bad', 'garbage')).not.toBeNull();
+    await redis.hset('app[1]:hash', 'f', 'v');
+    expect(await cache.read('hash')).toEqual({ kind: 'wrong-type' });
+    const token = (await cache.acquireLease('hash', undefined)) as string;
+    expect(await redis.type('app[1]:hash')).toBe('string');
+    await cache.releaseLease('hash', token);
+    expect(await redis.exists('app[1]:hash')).toBe(0);
+    expect(cache.health().breaker).toBe('closed');
+  });
+
+  it('clears a namespace, and a prefix with glob characters matches only itself', async () => {
+    await redis.set('app1:hero:1', 'other application');
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => redis.set(`app[1]:hero:${i}`, 'x')));
+    await redis.set('app[1]:heroes:1', 'x');
+    expect(await cache.clearNamespace('hero')).toBe(1200);
+    expect(await redis.get('app[1]:heroes:1')).toBe('x');
+    expect(await redis.get('app1:hero:1')).toBe('other application');
+  });
+
+  it('refuses an empty prefix, which dataset validation would clear whole', () => {
+    expect(() => new (cache.constructor as typeof CacheService)(null, { keyPrefix: '' })).toThrow(/keyPrefix/);
   });
 });
 
@@ -73,25 +85,18 @@ describe('CacheService with Redis unreachable', () => {
   });
   afterAll(() => cache.close());
 
-  it('turns every operation into a miss or a no-op, counts, logs (throttled), opens the breaker, never throws', async () => {
+  it('turns every operation into a miss or a no-op, counts, logs (throttled), keeps invalidations pending, never throws', async () => {
     const started = Date.now();
-    expect(await cache.get('k')).toBeNull();
-    expect(await cache.set('k', 'v', 10)).toBe(false);
-    expect(await cache.mget(['a', 'b'])).toEqual([null, null]);
-    expect(await cache.delete('k')).toBe(0);
-    expect(await cache.exists('k')).toBe(false);
-    expect(await cache.ttl('k')).toBeNull();
-    expect(await cache.deletePattern('x:*')).toBe(0);
+    expect(await cache.read('k')).toEqual({ kind: 'unavailable' });
+    expect(await cache.readMany(['a', 'b'])).toEqual([{ kind: 'unavailable' }, { kind: 'unavailable' }]);
+    expect(await cache.acquireLease('k', undefined)).toBeNull();
+    expect(await cache.storeLeased('k', 'token', 'v', 10)).toBe('error');
+    expect(await cache.clearNamespace('x')).toBe(0);
     expect(await cache.invalidate(['k'])).toBe(false);
-    expect(await cache.read('k')).toEqual({ kind: 'error' });
-    expect(await cache.storeIfUnchanged('k', '', 'v', 10)).toBe('error');
     expect(Date.now() - started).toBeLessThan(1000);
-    // Three failures open the breaker; later commands are not even sent.
-    expect(cache.errorCount).toBe(3);
-    expect(cache.bypassCount).toBe(7);
-    expect(cache.health()).toMatchObject({ breaker: 'open', breakerOpenings: 1, pendingInvalidations: 1 });
-    const warnings = logger.lines.filter((line) => line.level === 'warn');
-    expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings.length).toBeLessThanOrEqual(9);
+    // The connection closed, so the breaker is open: commands are not even sent.
+    expect(cache.health()).toMatchObject({ breaker: 'open', pendingInvalidations: 1 });
+    expect(cache.health().bypassed).toBeGreaterThanOrEqual(5);
+    expect(logger.lines.filter((line) => line.level === 'warn').length).toBeLessThanOrEqual(9);
   });
 });

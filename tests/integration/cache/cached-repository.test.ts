@@ -106,7 +106,7 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
 
     const updated = await heroes.update(hero.id, { language: Language.French });
 
-    for (const key of [`hero:${hero.id}`, 'hero:lang:en', 'hero:lang:fr', 'hero:all']) expect(await cache.exists(key)).toBe(false);
+    for (const key of [`hero:${hero.id}`, 'hero:lang:en', 'hero:lang:fr', 'hero:all']) expect(await redis.exists(cache.fullKey(key))).toBe(0);
     expect(updated.language).toBe(Language.French);
     expect((await heroes.findById(hero.id))?.language).toBe(Language.French);
     expect((await heroes.findByLanguage(Language.English)).map((h) => h.id)).not.toContain(hero.id);
@@ -217,6 +217,7 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
   it('serves values larger than the maximum entry size from the database without caching them', async () => {
     const hero = await plainHeroes.save({ name: 'Atlas', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(5000) });
     const small = new CacheService(redis, { maxEntryBytes: 1024, logger: new MemoryLogger() });
+    expect(await small.waitUntilReady()).toBe(true);
     const counted = countCalls(plainHeroes);
     const heroes = CachedRepository.wrap<Hero, HeroRepository>(counted.repository, new HeroCacheStrategy(), small);
     expect(await heroes.findById(hero.id)).toStrictEqual(hero);
@@ -233,8 +234,8 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
     await heroes.findByLanguage(Language.Spanish);
     await redis.set('cache:decks:list', 'other entity');
     await heroes.invalidateCache(hero.id);
-    expect(await cache.exists(`hero:${hero.id}`)).toBe(false);
-    expect(await cache.exists('hero:lang:es')).toBe(false);
+    expect(await redis.exists(cache.fullKey(`hero:${hero.id}`))).toBe(0);
+    expect(await redis.exists(cache.fullKey('hero:lang:es'))).toBe(0);
 
     await heroes.findById(hero.id);
     await heroes.findAll();

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { CacheService } from '../../../src/cache/cache-service';
 import { createRedisClient, waitUntilReady } from '../../../src/cache/redis-client';
-import { MemoryLogger } from '../../support/cache';
+import { get, MemoryLogger, put } from '../../support/cache';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server';
 import { generateTlsCertificates, type TlsCertificates } from '../../support/tls-certificates';
 
@@ -38,23 +38,23 @@ describe('rediss:// against a redis-server with a TLS port and a throwaway CA', 
     const { cache } = cacheOver(plain);
     services.push(cache);
     expect(await waitUntilReady(plain, 700)).toBe(false);
-    expect(await cache.get('k')).toBeNull();
+    expect(await get(cache, 'k')).toBeNull();
   });
 
-  it('round-trips set/get/mget/ttl/invalidate through CacheService over createRedisClient with tlsCaFile', async () => {
+  it('round-trips lease/store/read/invalidate through CacheService over createRedisClient with tlsCaFile', async () => {
     const redis = createRedisClient({ url: server.url, tlsCaFile: certificates.caFile, commandTimeoutMs: 1000 });
     const { cache, logger } = cacheOver(redis);
     services.push(cache);
     expect(await cache.waitUntilReady(3000)).toBe(true);
-    expect(await cache.set('hero:1', '{"name":"Ada"}', 60)).toBe(true);
-    expect(await cache.get('hero:1')).toBe('{"name":"Ada"}');
-    expect(await cache.mget(['hero:1', 'hero:2'])).toEqual(['{"name":"Ada"}', null]);
-    expect(await cache.ttl('hero:1')).toBeGreaterThan(55);
+    expect(await put(cache, 'hero:1', '{"name":"Ada"}', 60)).toBe(true);
+    expect(await get(cache, 'hero:1')).toBe('{"name":"Ada"}');
+    expect(await cache.readMany(['hero:1', 'hero:2'])).toEqual([{ kind: 'value', raw: '{"name":"Ada"}' }, { kind: 'empty' }]);
+    expect(await redis.ttl('tls:hero:1')).toBeGreaterThan(55);
     expect(await redis.get('tls:hero:1')).toBe('{"name":"Ada"}');
     expect(await cache.invalidate(['hero:1'])).toBe(true);
-    expect(await cache.get('hero:1')).toBeNull();
+    expect(await get(cache, 'hero:1')).toBeNull();
     expect(cache.health().errors).toBe(0);
-    expect(logger.lines).toEqual([]);
+    expect(logger.lines.filter((line) => line.level !== 'debug')).toEqual([]);
   });
 
   it.each([
@@ -65,14 +65,11 @@ describe('rediss:// against a redis-server with a TLS port and a throwaway CA', 
     const { cache, logger } = cacheOver(redis);
     services.push(cache);
     expect(await cache.waitUntilReady(700)).toBe(false);
-    await expect(cache.set('k', 'v', 60)).resolves.toBe(false);
-    await expect(cache.get('k')).resolves.toBeNull();
-    await expect(cache.mget(['k', 'other'])).resolves.toEqual([null, null]);
-    await expect(cache.read('k')).resolves.toEqual({ kind: 'error' });
-    await expect(cache.ttl('k')).resolves.toBeNull();
-    await expect(cache.delete('k')).resolves.toBe(0);
-    await expect(cache.deletePattern('*')).resolves.toBe(0);
-    await expect(cache.storeIfUnchanged('k', '', 'v', 60)).resolves.toBe('error');
+    await expect(put(cache, 'k', 'v', 60)).resolves.toBe(false);
+    await expect(cache.readMany(['k', 'other'])).resolves.toEqual([{ kind: 'unavailable' }, { kind: 'unavailable' }]);
+    await expect(cache.read('k')).resolves.toEqual({ kind: 'unavailable' });
+    await expect(cache.clearNamespace('k')).resolves.toBe(0);
+    await expect(cache.storeLeased('k', 'token', 'v', 60)).resolves.toBe('error');
     expect(cache.health().errors + cache.health().bypassed).toBeGreaterThan(0);
     // The certificate failure itself reached the log, through the connection error handler.
     const connection = logger.lines.filter((line) => (line.details as { operation?: string }).operation === 'connection');

@@ -1,0 +1,58 @@
+import { NEGATIVE_ENTRY } from './lease';
+import type { Serializer } from './serializer';
+
+/**
+ * How a value is written in its key, and how a raw Redis value is accepted back.
+ *
+ * An entry is `{key}\n{serialized value}`: it names the key it was stored under (unprefixed;
+ * keys are percent-encoded and never contain a newline). A value copied to another key, written
+ * by another release or another application, or left by a bug in a key schema is therefore
+ * rejected by one string comparison, before any parsing. `null` (negative caching, or a query
+ * that found nothing) is the fixed {@link NEGATIVE_ENTRY}. After decoding, the value's shape is
+ * checked ({@link EntryShape}); whatever fails any check is a corrupt entry: counted, read as
+ * a miss, and replaced by the next load.
+ */
+
+/** Returned by {@link decodeEntry} for a raw value that is not a valid entry of the key. */
+export const REJECTED: unique symbol = Symbol('rejected');
+
+/**
+ * What a key may hold, checked structurally on every hit (cheap: no schema parse of fields).
+ * - `entity`: the entity whose id is in the key, or null;
+ * - `one`: an object with a string `id` (an entity, possibly with relations), or null;
+ * - `list`: an array of objects with a string `id`.
+ */
+export type EntryShape = { kind: 'entity'; id: string } | { kind: 'one' } | { kind: 'list' };
+
+/** The raw value to store for `value` at `key`. */
+export function encodeEntry(key: string, value: unknown, serializer: Serializer): string {
+  return value === null ? NEGATIVE_ENTRY : `${key}\n${serializer.serialize(value)}`;
+}
+
+/** The value in `raw` if it is a valid entry of `key` with the expected shape, else {@link REJECTED}. */
+export function decodeEntry(key: string, raw: string, serializer: Serializer, shape: EntryShape): unknown {
+  if (raw === NEGATIVE_ENTRY) return shape.kind === 'list' ? REJECTED : null;
+  if (raw.length <= key.length || raw.charCodeAt(key.length) !== 10 || !raw.startsWith(key)) return REJECTED;
+  let value: unknown;
+  try {
+    value = serializer.deserialize(raw.slice(key.length + 1));
+  } catch {
+    return REJECTED;
+  }
+  return hasShape(value, shape) ? value : REJECTED;
+}
+
+function hasShape(value: unknown, shape: EntryShape): boolean {
+  switch (shape.kind) {
+    case 'entity':
+      return hasId(value) && value.id === shape.id;
+    case 'one':
+      return hasId(value);
+    case 'list':
+      return Array.isArray(value) && value.every(hasId);
+  }
+}
+
+function hasId(value: unknown): value is { id: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string';
+}

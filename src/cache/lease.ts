@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Leases: how a read that missed proves, when it stores, that nothing touched the key since
+ * before it read the database.
+ *
+ * A read that misses places a lease, a token unique to that read, in the key (only if the
+ * key is empty or holds what the read rejected), then loads, then stores its value only if the
+ * key still holds exactly its token ({@link STORE_IF_LEASED_LUA}). Whatever removed or replaced
+ * the token in between (a write's invalidation, eviction, `FLUSHALL`, expiry of the lease, a
+ * restart, another reader) makes the store fail; nothing can make it succeed by accident, so
+ * a stale load is dropped. These are the leases of "Scaling Memcache at Facebook" (Nishtala et
+ * al., NSDI 2013, section 3.2.1): a lost lease makes the store fail, never succeed. Each script
+ * touches one key, so they run unchanged on Redis Cluster.
+ *
+ * A read that finds another reader's lease does not steal it: it loads and answers from the
+ * database without storing, and the lease holder fills the key.
+ */
+
+/** Raw values the cache writes that are not entries all start with NUL (entries never do). */
+const RESERVED = 0;
+const LEASE_START = '\u0000lease:';
+const processTag = randomBytes(6).toString('hex');
+let sequence = 0;
+
+/** "No such entity" (negative caching) or a `null` query result: a hit whose value is null. */
+export const NEGATIVE_ENTRY = '\u0000none';
+
+/** A new lease token, different from every other token of every process. */
+export function newLeaseToken(): string {
+  sequence += 1;
+  return `${LEASE_START}${processTag}:${sequence}`;
+}
+
+/** True for a raw value that is a lease (a read under way elsewhere), which reads as a miss. */
+export function isLease(raw: string): boolean {
+  return raw.charCodeAt(0) === RESERVED && raw !== NEGATIVE_ENTRY;
+}
+
+/**
+ * KEYS[1] the key; ARGV[1] the token; ARGV[2] lease TTL in seconds; ARGV[3] the string value the
+ * read rejected as corrupt, if any, else absent.
+ * The lease is placed when the key is empty, holds a value of another Redis type (never ours),
+ * or still holds the rejected string. Returns 1 when placed, 0 when the key holds something
+ * else (another reader's lease, or an entry stored meanwhile).
+ */
+export const ACQUIRE_LEASE_LUA = `
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'string' and (ARGV[3] == nil or redis.call('GET', KEYS[1]) ~= ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS[1] the key; ARGV[1] the token; ARGV[2] the entry; ARGV[3] TTL in seconds.
+ * Returns 1 when stored, 0 when the key no longer holds the token.
+ */
+export const STORE_IF_LEASED_LUA = `
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' or redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+`;
+
+/** KEYS[1] the key; ARGV[1] the token. Removes the lease if the key still holds it (a load that failed or stores nothing). */
+export const RELEASE_LEASE_LUA = `
+if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;

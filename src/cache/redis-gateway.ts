@@ -1,0 +1,171 @@
+import type { Redis } from 'ioredis';
+import { ThrottledErrorLog, type CacheLogger } from './cache-logger';
+import type { EntityCacheStats } from './cache-stats';
+import { CircuitBreaker, type BreakerOpenReason, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker';
+import { ACQUIRE_LEASE_LUA, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from './lease';
+
+/** The command was not sent (cache off, breaker open) or failed: Redis is unavailable. */
+export const UNAVAILABLE: unique symbol = Symbol('unavailable');
+/** Redis answered WRONGTYPE: the key holds a value of another type (a per-key data error, not an outage). */
+export const WRONG_TYPE: unique symbol = Symbol('wrong-type');
+/** Redis refused a write because `maxmemory` is reached under `noeviction` (an answer, not an outage). */
+export const OUT_OF_MEMORY: unique symbol = Symbol('out-of-memory');
+export type Failure = typeof UNAVAILABLE | typeof WRONG_TYPE | typeof OUT_OF_MEMORY;
+
+/** An ioredis client with the cache's Lua scripts defined on it. */
+export type ScriptedRedis = Redis & {
+  acquireLease(key: string, token: string, ttlSeconds: number, rejected?: string): Promise<number>;
+  storeIfLeased(key: string, token: string, raw: string, ttlSeconds: number): Promise<number>;
+  releaseLease(key: string, token: string): Promise<number>;
+};
+
+/** Options of a {@link RedisGateway}. */
+export interface RedisGatewayOptions {
+  circuitBreaker?: CircuitBreakerOptions | undefined;
+  logger: CacheLogger;
+}
+
+/**
+ * The guarded door to Redis: every command goes through {@link run}, which never throws. A
+ * timeout or connection error is logged (throttled), counted and reported as
+ * {@link UNAVAILABLE}; consecutive ones open the circuit breaker (DESIGN.md rule 5). Errors
+ * about one key's content (WRONGTYPE) or a full memory (OOM) are answers from a live server:
+ * they are reported as such and never count toward the breaker, so one bad key cannot turn
+ * the cache off for every entity.
+ *
+ * The breaker starts open and opens again whenever a connection closes: a (re)connected Redis
+ * may hold a dataset from before invalidations we delivered (a restart from a snapshot, a
+ * failover), so nothing is trusted until `probe` (the invalidation protocol's recovery) has
+ * validated it. Probing starts as soon as a connection is ready.
+ */
+export class RedisGateway {
+  readonly enabled: boolean;
+  /** Redis failures since start, all entity types together. */
+  errorCount = 0;
+  /** Commands not sent because the breaker was open. */
+  bypassCount = 0;
+  readonly breaker: CircuitBreaker;
+  private readonly clients: readonly ScriptedRedis[];
+  private nextClient = 0;
+  private readonly errorLog: ThrottledErrorLog;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(redis: readonly Redis[], enabled: boolean, probe: () => Promise<boolean>, private readonly options: RedisGatewayOptions) {
+    this.enabled = enabled && redis.length > 0;
+    this.errorLog = new ThrottledErrorLog(options.logger);
+    this.breaker = new CircuitBreaker(probe, (state, reason) => this.onBreakerChange(state, reason), options.circuitBreaker);
+    this.breaker.startOpen();
+    for (const client of redis) {
+      // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
+      client.on('error', (error: unknown) => this.errorLog.report('connection', error));
+      if (!('acquireLease' in client)) {
+        client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE_LUA });
+        client.defineCommand('storeIfLeased', { numberOfKeys: 1, lua: STORE_IF_LEASED_LUA });
+        client.defineCommand('releaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE_LUA });
+      }
+      if (!this.enabled) continue;
+      client.on('close', () => this.breaker.open('connection'));
+      client.on('ready', () => this.breaker.probeNow());
+      if (client.status === 'ready') this.breaker.probeNow();
+    }
+    this.clients = redis as readonly ScriptedRedis[];
+  }
+
+  /** True when the cache may be used: Redis answers and its dataset is validated. */
+  get trusted(): boolean {
+    return this.enabled && this.breaker.closed;
+  }
+
+  /**
+   * Runs one command on the next connection. Never throws.
+   * @param whileOpen send even though the breaker is open (the recovery probe's own commands)
+   * @returns the reply, or why there is none
+   */
+  async run<R>(operation: string, stats: EntityCacheStats | undefined, command: (redis: ScriptedRedis) => Promise<R>, whileOpen = false): Promise<R | Failure> {
+    if (!this.enabled) return UNAVAILABLE;
+    if (!whileOpen && !this.breaker.closed) {
+      this.bypassCount += 1;
+      return UNAVAILABLE;
+    }
+    try {
+      const result = await command(this.client());
+      this.breaker.recordSuccess();
+      return result;
+    } catch (error) {
+      const failure = classify(error);
+      if (failure === WRONG_TYPE) return WRONG_TYPE;
+      this.errorCount += 1;
+      if (stats) stats.errors += 1;
+      this.errorLog.report(operation, error);
+      if (failure === OUT_OF_MEMORY) return OUT_OF_MEMORY;
+      if (!whileOpen) this.breaker.recordFailure();
+      return UNAVAILABLE;
+    }
+  }
+
+  /** Opens the breaker (an invalidation could not be delivered). */
+  distrust(reason: BreakerOpenReason): void {
+    if (this.enabled) this.breaker.open(reason);
+  }
+
+  /**
+   * Waits until the cache is trusted (connected, dataset validated).
+   * @param timeoutMs milliseconds to wait
+   * @returns false when disabled or not trusted in time
+   */
+  async waitUntilTrusted(timeoutMs: number): Promise<boolean> {
+    if (!this.enabled) return false;
+    if (this.trusted) return true;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.trusted);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
+  /** Stops probing and closes every connection (QUIT, or disconnect when it does not answer). */
+  async close(): Promise<void> {
+    this.breaker.dispose();
+    await Promise.all(
+      this.clients.map(async (client) => {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
+  }
+
+  /** The next connection, in turn. Ordering needs nothing more: each caller awaits its replies. */
+  private client(): ScriptedRedis {
+    const client = this.clients[this.nextClient] as ScriptedRedis;
+    this.nextClient = (this.nextClient + 1) % this.clients.length;
+    return client;
+  }
+
+  private onBreakerChange(state: BreakerState, reason?: BreakerOpenReason): void {
+    const { logger } = this.options;
+    if (state === 'open') {
+      const message = reason === 'connection' ? 'Redis connection lost: the cache is bypassed until the dataset is validated again' : 'Redis circuit breaker opened: reads go to the database until Redis answers';
+      logger.warn({ reason, openings: this.breaker.openings }, message);
+      return;
+    }
+    // The first validation, at start, is routine; a recovery after an opening is worth a line.
+    const log = this.breaker.openings === 0 ? logger.debug : logger.info;
+    log.call(logger, { errors: this.errorCount, bypassed: this.bypassCount }, 'Redis validated: pending invalidations delivered, cache in use');
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+/** Which failure an ioredis error is (Lua scripts pass redis.call errors through with their code). */
+function classify(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : '';
+  if (/^WRONGTYPE\b|\bWRONGTYPE Operation/.test(message)) return WRONG_TYPE;
+  if (/^OOM\b|\bOOM command not allowed/.test(message)) return OUT_OF_MEMORY;
+  return UNAVAILABLE;
+}
