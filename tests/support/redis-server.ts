@@ -35,6 +35,30 @@ export interface RedisServerOptions {
    * clients need no certificate (`--tls-auth-clients no`), and the readiness ping trusts `caFile`.
    */
   tls?: RedisServerTlsFiles;
+  /**
+   * What the server keeps in its directory across {@link RedisServerHandle.restart} (which
+   * reuses the directory): `none` (the default: `--save ''`, `--appendonly no`, only a SAVE
+   * by hand writes a snapshot); `rdb`: snapshots by hand (SAVE, BGSAVE) and at SIGTERM, no
+   * automatic save points, so a test decides exactly what the snapshot holds; `aof`: as
+   * `rdb`, plus an append-only file synced after every write (`--appendfsync always`).
+   */
+  persistence?: RedisPersistence;
+}
+
+/** See {@link RedisServerOptions.persistence}. */
+export type RedisPersistence = 'none' | 'rdb' | 'aof';
+
+function persistenceArgs(persistence: RedisPersistence): string[] {
+  switch (persistence) {
+    case 'none':
+      return ['--save', '', '--appendonly', 'no'];
+    // A save point no test run reaches (one change in a day): saving is on, so SIGTERM
+    // saves, but no automatic BGSAVE changes the snapshot behind the test's back.
+    case 'rdb':
+      return ['--save', '86400 1', '--appendonly', 'no'];
+    case 'aof':
+      return ['--save', '86400 1', '--appendonly', 'yes', '--appendfsync', 'always'];
+  }
 }
 
 export const REDIS_SERVER_BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -84,14 +108,15 @@ async function waitForPing(port: number, timeoutMs: number, caFile?: string): Pr
 }
 
 /**
- * Starts a throwaway redis-server (no persistence) on a free loopback port.
+ * Starts a throwaway redis-server on a free loopback port (no persistence unless
+ * {@link RedisServerOptions.persistence} says otherwise).
  * @param options more redis-server arguments (e.g. ['--requirepass', 'secret']), or
  *   {@link RedisServerOptions} for a TLS server.
  * @throws {Error} when the server exits before answering (with the end of its log, e.g. a
  *   redis-server built without TLS rejecting `--tls-port`), or does not answer within 5 s.
  */
 export async function startRedisServer(options: string[] | RedisServerOptions = []): Promise<RedisServerHandle> {
-  const { args: extraArgs = [], tls } = Array.isArray(options) ? { args: options } : options;
+  const { args: extraArgs = [], tls, persistence = 'none' } = Array.isArray(options) ? { args: options } : options;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
   const logFile = join(dir, 'redis.log');
@@ -105,7 +130,7 @@ export async function startRedisServer(options: string[] | RedisServerOptions = 
     const log = openSync(logFile, 'a');
     let started: ChildProcess;
     try {
-      started = spawn(REDIS_SERVER_BINARY, [...listenArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
+      started = spawn(REDIS_SERVER_BINARY, [...listenArgs, '--bind', '127.0.0.1', ...persistenceArgs(persistence), '--dir', dir, ...extraArgs], {
         stdio: ['ignore', log, log],
       });
     } finally {
