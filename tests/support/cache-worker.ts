@@ -3,17 +3,25 @@
  * file, own ioredis client and CacheService), as a second application instance would. Run by
  * `startCacheWorker` (tests/support/worker-process.ts) with `node --require tsx/cjs`.
  *
- * Env: REDIS_URL, DATABASE_URL. Protocol, one JSON object per line:
- * stdin  `{"id": 1, "op": "findById" | "findByLanguage" | "findAll" | "update" | "stats", "args": [...]}`
+ * Env: REDIS_URL, DATABASE_URL, and optionally
+ * - CACHE_COMMAND_TIMEOUT_MS: ioredis per-command timeout (default 2000);
+ * - CACHE_BREAKER_PROBE_MS, CACHE_BREAKER_FAILURES: circuit breaker options (library defaults);
+ * - CACHE_OUTBOX=on|off: give the CacheService a PrismaOutbox (default off), polled every
+ *   CACHE_OUTBOX_POLL_MS (default 100). When this build has no PrismaOutbox yet, the worker
+ *   runs without it, warns on stderr and reports `outbox: false` from `config`.
+ * Protocol, one JSON object per line:
+ * stdin  `{"id": 1, "op": "findById" | "findByLanguage" | "findAll" | "update" | "stats" | "health" | "config", "args": [...]}`
  * stdout `{"ready": true}` once, then `{"id": 1, "ok": true, "result": ...}` or `{"id": 1, "ok": false, "error": "..."}`.
  * The worker exits when stdin closes (so it never outlives the test that spawned it).
  */
 import { createInterface } from 'node:readline';
-import { CacheService } from '../../src/cache/cache-service';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { CacheService, type CacheServiceOptions } from '../../src/cache/cache-service';
 import type { CacheLogger } from '../../src/cache/cache-logger';
 import { CachedRepository } from '../../src/cache/cached-repository';
 import { createRedisClient, waitUntilReady } from '../../src/cache/redis-client';
 import type { Hero, Language } from '../../src/domain';
+import * as prismaInfrastructure from '../../src/infrastructure/prisma';
 import { createPrismaClient, PrismaHeroRepository } from '../../src/infrastructure/prisma';
 import type { HeroRepository } from '../../src/repositories';
 import { HeroCacheStrategy } from '../../src/strategies';
@@ -24,10 +32,20 @@ export type WorkerRequest =
   | { id: number; op: 'findByLanguage'; args: [language: Language] }
   | { id: number; op: 'findAll'; args: [] }
   | { id: number; op: 'update'; args: [id: string, changes: Partial<Pick<Hero, 'name' | 'language' | 'description'>>] }
-  | { id: number; op: 'stats'; args: [] };
+  | { id: number; op: 'stats'; args: [] }
+  | { id: number; op: 'health'; args: [] }
+  | { id: number; op: 'config'; args: [] };
 
 /** The worker's answer to one request. */
 export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** What the `config` op answers: how this worker's cache was set up. */
+export interface WorkerConfig {
+  /** True when the CacheService was given a PrismaOutbox. */
+  outbox: boolean;
+  commandTimeoutMs: number;
+  probeIntervalMs: number | undefined;
+}
 
 // stdout carries the protocol: anything the cache logs goes to stderr.
 const toStderr = (level: string) => (details: object, message: string) => void process.stderr.write(`${JSON.stringify({ level, message, ...details })}\n`);
@@ -39,12 +57,46 @@ function required(name: string): string {
   return value;
 }
 
+/** A positive integer from the environment, or undefined when unset. */
+function optionalInt(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`cache-worker: ${name} must be a positive integer, got ${value}`);
+  return parsed;
+}
+
+/** A PrismaOutbox when CACHE_OUTBOX=on and this build has one, else undefined. */
+function outboxFor(prisma: PrismaClient): unknown {
+  const setting = process.env.CACHE_OUTBOX ?? 'off';
+  if (setting !== 'on' && setting !== 'off') throw new Error(`cache-worker: CACHE_OUTBOX must be on or off, got ${setting}`);
+  if (setting === 'off') return undefined;
+  // TODO(outbox): import { PrismaOutbox } from '../../src/infrastructure/prisma' once it lands; looked up by name so this compiles before.
+  const { PrismaOutbox } = prismaInfrastructure as { PrismaOutbox?: new (client: PrismaClient) => unknown };
+  if (PrismaOutbox) return new PrismaOutbox(prisma);
+  logger.warn({}, 'cache-worker: CACHE_OUTBOX=on but this build has no PrismaOutbox; running without an outbox');
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const prisma = createPrismaClient(required('DATABASE_URL'));
-  const redis = createRedisClient({ url: required('REDIS_URL'), commandTimeoutMs: 2000 });
+  const commandTimeoutMs = optionalInt('CACHE_COMMAND_TIMEOUT_MS') ?? 2000;
+  const probeIntervalMs = optionalInt('CACHE_BREAKER_PROBE_MS');
+  const failureThreshold = optionalInt('CACHE_BREAKER_FAILURES');
+  const redis = createRedisClient({ url: required('REDIS_URL'), commandTimeoutMs });
   if (!(await waitUntilReady(redis, 5000))) throw new Error('cache-worker: Redis not ready');
-  const cache = new CacheService(redis, { logger });
+  const outbox = outboxFor(prisma);
+  const pollIntervalMs = optionalInt('CACHE_OUTBOX_POLL_MS') ?? 100;
+  // TODO(outbox): drop this widened type and the cast below once CacheServiceOptions has `outbox`.
+  const options: Omit<CacheServiceOptions, 'outbox'> & { outbox?: unknown; outboxPollIntervalMs?: number; outboxDelivery?: { pollIntervalMs: number } } = {
+    logger,
+    circuitBreaker: { ...(probeIntervalMs !== undefined && { probeIntervalMs }), ...(failureThreshold !== undefined && { failureThreshold }) },
+    // The poll interval under both names the outbox API has had (flat, and nested in outboxDelivery).
+    ...(outbox !== undefined && { outbox, outboxPollIntervalMs: pollIntervalMs, outboxDelivery: { pollIntervalMs } }),
+  };
+  const cache = new CacheService(redis, options as CacheServiceOptions);
   const heroes = CachedRepository.wrap<Hero, HeroRepository>(new PrismaHeroRepository(prisma), new HeroCacheStrategy(), cache);
+  const config: WorkerConfig = { outbox: outbox !== undefined, commandTimeoutMs, probeIntervalMs };
 
   const handle = (request: WorkerRequest): Promise<unknown> => {
     switch (request.op) {
@@ -58,6 +110,10 @@ async function main(): Promise<void> {
         return heroes.update(...request.args);
       case 'stats':
         return Promise.resolve(heroes.getCacheStats());
+      case 'health':
+        return Promise.resolve(cache.health());
+      case 'config':
+        return Promise.resolve(config);
     }
   };
   const send = (response: WorkerResponse): void => void process.stdout.write(`${JSON.stringify(response)}\n`);

@@ -16,15 +16,33 @@ export interface CacheWorker {
   kill(): Promise<void>;
 }
 
+/** Settings a worker reads from its environment (see tests/support/cache-worker.ts); unset, the worker behaves as it did before they existed. */
+export interface CacheWorkerEnv {
+  CACHE_OUTBOX?: 'on' | 'off';
+  CACHE_OUTBOX_POLL_MS?: string;
+  CACHE_COMMAND_TIMEOUT_MS?: string;
+  CACHE_BREAKER_PROBE_MS?: string;
+  CACHE_BREAKER_FAILURES?: string;
+}
+
+/** How {@link startCacheWorker} starts a worker. */
+export interface CacheWorkerOptions {
+  /** Longest wait for start-up and for each answer, in ms. @default 15000 */
+  timeoutMs?: number;
+  /** More environment for this worker only. */
+  env?: CacheWorkerEnv;
+}
+
 const WORKER = join(__dirname, 'cache-worker.ts');
 
 /**
- * Spawns a cache worker on `redisUrl` and `databaseUrl` and waits until it is ready.
- * @param timeoutMs longest wait for start-up and for each answer
+ * Spawns a cache worker on `redisUrl` (a redis-server, or a proxy in front of one) and
+ * `databaseUrl` and waits until it is ready.
  */
-export async function startCacheWorker(name: string, redisUrl: string, databaseUrl: string, timeoutMs = 15_000): Promise<CacheWorker> {
+export async function startCacheWorker(name: string, redisUrl: string, databaseUrl: string, options: CacheWorkerOptions = {}): Promise<CacheWorker> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER], {
-    env: { ...process.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' },
+    env: { ...process.env, ...options.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
