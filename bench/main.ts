@@ -1,6 +1,7 @@
 import { breakerOpen } from './breaker-open';
 import { hitPath } from './hit-path';
 import { invalidationScale } from './invalidation-scale';
+import { writeAndMiss } from './write-and-miss';
 
 /**
  * Runs the benchmarks in turn (`npm run bench`, or `tsx bench/main.ts <name>...` for some).
@@ -10,6 +11,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'invalidation-scale': invalidationScale,
   'hit-path': hitPath,
   'breaker-open': breakerOpen,
+  'write-and-miss': writeAndMiss,
 };
 
 async function main(): Promise<void> {

@@ -30,7 +30,8 @@ export async function startBenchEnvironment(options: { fastDatabase?: boolean } 
   const [server] = await Promise.all([startRedisServer(['--enable-debug-command', 'yes']), migrateDatabase(url)]);
   const redis = createRedisClient({ url: server.url, commandTimeoutMs: 5000 });
   if (!(await waitUntilReady(redis, 5000))) throw new Error(`bench: Redis at ${server.url} is not ready`);
-  const cache = new CacheService(redis, { logger: { debug: noop, info: noop, warn: console.warn, error: console.error } });
+  const cache = new CacheService(redis, { logger: benchLogger });
+  if (!(await cache.waitUntilReady(5000))) throw new Error('bench: the cache did not validate Redis in time');
   const prisma = createPrismaClient(url);
   if (options.fastDatabase) {
     // A throwaway database: durability does not matter, commit latency does.
@@ -52,3 +53,6 @@ export async function startBenchEnvironment(options: { fastDatabase?: boolean } 
 }
 
 function noop(): void {}
+
+/** Quiet below warn. */
+export const benchLogger = { debug: noop, info: noop, warn: console.warn, error: console.error };

@@ -3,6 +3,7 @@ import { createDefaultLogger, type CacheLogger } from './cache-logger';
 import { CacheStatsRegistry, type EntityCacheStats } from './cache-stats';
 import type { BreakerState, CircuitBreakerOptions } from './circuit-breaker';
 import { scanAndUnlink, validateDataset } from './dataset-validation';
+import { CacheOptionsError } from './errors';
 import { escapeGlob } from './key-schema';
 import { isLease, newLeaseToken } from './lease';
 import { OutboxDeliverer, type InvalidationOutbox, type OutboxDeliveryOptions } from './outbox';
@@ -84,12 +85,12 @@ export class CacheService {
   /**
    * @param redis an ioredis client; several to spread commands over connections in turn
    *   (REDIS_MAX_CONNECTIONS); or `null` to run without a cache
-   * @throws {RangeError} for an empty `keyPrefix`
+   * @throws {CacheOptionsError} for an empty `keyPrefix`
    */
   constructor(redis: Redis | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? redis : [redis as Redis];
     this.keyPrefix = options.keyPrefix ?? 'cache';
-    if (this.keyPrefix === '') throw new RangeError('keyPrefix must not be empty: validating a restored dataset clears every key under it');
+    if (this.keyPrefix === '') throw new CacheOptionsError('keyPrefix must not be empty: validating a restored dataset clears every key under it');
     this.prefix = `${this.keyPrefix}:`;
     this.leaseTtl = options.leaseTtlSeconds ?? 10;
     this.scanBatchSize = options.scanBatchSize ?? 500;

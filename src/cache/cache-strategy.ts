@@ -1,5 +1,6 @@
 import type { Entity } from '../domain/entity';
 import type { Repository } from '../repositories/repository';
+import { StrategyError } from './errors';
 import type { Serializer } from './serializer';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -93,6 +94,6 @@ export interface EntityCacheTtlOptions {
 export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
 
 function checkTtl(what: string, seconds: number, minimum: number): number {
-  if (!Number.isInteger(seconds) || seconds < minimum) throw new RangeError(`${what} must be an integer >= ${minimum} seconds, got ${seconds}`);
+  if (!Number.isInteger(seconds) || seconds < minimum) throw new StrategyError(`${what} must be an integer >= ${minimum} seconds, got ${seconds}`);
   return seconds;
 }

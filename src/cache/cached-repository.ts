@@ -2,6 +2,7 @@ import type { Entity, EntityChanges, NewEntity } from '../domain/entity';
 import { isOutboxRecording } from '../repositories/outbox-recording';
 import { isChangeTracking, type Repository } from '../repositories/repository';
 import { CacheAsideReader } from './cache-aside-reader';
+import { ApiCollisionError, StrategyError } from './errors';
 import type { CacheService } from './cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from './cache-stats';
 import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
@@ -52,8 +53,9 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   readonly #findAll: (() => Promise<T[]>) | undefined;
 
   /**
-   * @throws {TypeError} when the base repository has a method named like the decorator's own
-   *   API (`invalidateCache`, `getCacheStats`), or the strategy caches a query the base lacks.
+   * @throws {ApiCollisionError} when the base repository has a method named like the
+   *   decorator's own API (`invalidateCache`, `getCacheStats`)
+   * @throws {StrategyError} when the strategy caches a query the base repository lacks
    */
   constructor(base: R, strategy: CacheStrategy<T, R>, cache: CacheService) {
     this.#base = base;
@@ -63,13 +65,13 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats);
     const names = methodNames(base);
     const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
-    if (shadowing.length > 0) throw new TypeError(`The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`);
+    if (shadowing.length > 0) throw new ApiCollisionError(`The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`);
     const policies = strategy.queries as Readonly<Record<string, QueryCachePolicy<unknown[]> | undefined>>;
     const self = this as unknown as Record<string, AsyncFunction>;
     const baseMethods = base as unknown as Record<string, AsyncFunction>;
     for (const [name, policy] of Object.entries(policies)) {
       if (!policy) continue;
-      if (!names.has(name)) throw new TypeError(`The ${strategy.entityType} strategy caches ${name}, which the repository does not have`);
+      if (!names.has(name)) throw new StrategyError(`The ${strategy.entityType} strategy caches ${name}, which the repository does not have`);
       const method = baseMethods[name] as AsyncFunction;
       const cached: AsyncFunction = (...args) => this.#reader.read(policy.key(...args), { kind: policy.shape ?? 'list' }, () => policy.ttlSeconds, () => method.apply(base, args));
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;

@@ -1,3 +1,5 @@
+import { KeyPatternError } from './errors';
+
 /**
  * Typed, injective cache-key builders.
  *
@@ -36,14 +38,6 @@ export type KeySchema<D extends Record<string, string>> = {
   readonly $patterns: Readonly<D>;
 };
 
-/** A key pattern that cannot be built safely. Code: `E_CACHE_KEY_PATTERN`. */
-export class KeyPatternError extends Error {
-  readonly code = 'E_CACHE_KEY_PATTERN';
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyPatternError';
-  }
-}
 
 const LITERAL = /^[A-Za-z0-9_-]+$/;
 const PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -125,3 +119,5 @@ export function defineKeySchema<const D extends Record<string, string>>(patterns
   }
   return Object.freeze(schema) as KeySchema<D>;
 }
+
+export { KeyPatternError };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from './cache-logger';
+import { CacheOptionsError } from './errors';
 import { UNAVAILABLE, type RedisGateway } from './redis-gateway';
 
 /**
@@ -71,7 +72,7 @@ export class OutboxDeliverer {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.leaderLeaseMs = options.leaderLeaseMs ?? 1000;
     this.batchSize = options.batchSize ?? 500;
-    if (this.leaderLeaseMs <= this.pollIntervalMs) throw new RangeError(`outbox leader lease (${this.leaderLeaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`);
+    if (this.leaderLeaseMs <= this.pollIntervalMs) throw new CacheOptionsError(`outbox deliverer lease (${this.leaderLeaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`);
   }
 
   /** Starts polling (timers are unref'd: they never keep the process alive). */

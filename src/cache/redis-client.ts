@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { RedisClientError } from './errors';
 import { REDACTED, redactSecrets, registeredSecrets, registerSecret } from './redact';
 
 /** How to reach Redis. Timeouts are milliseconds. */
@@ -29,12 +30,12 @@ export interface RedisConnectionOptions {
  * The password (option and URL) is registered with `registerSecret`, so no cache log line
  * shows it; neither an error thrown here nor one the client emits (whose failed AUTH command
  * would otherwise carry it) contains it.
- * @throws {Error} when `tlsCaFile` cannot be read, or the URL cannot be parsed.
+ * @throws {RedisClientError} when `tlsCaFile` cannot be read, or the URL cannot be parsed.
  */
 export function createRedisClient(options: RedisConnectionOptions): Redis {
   const { url, username, password, secrets } = resolveCredentials(options);
   for (const secret of secrets) registerSecret(secret);
-  const tls = url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readFileSync(options.tlsCaFile) } } : {};
+  const tls = url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readCa(options.tlsCaFile) } } : {};
   let redis: Redis;
   try {
     redis = new Redis(url, {
@@ -52,10 +53,18 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
   } catch (error) {
     // Node's URL errors keep the whole URL in `input`: throw a fresh error with a redacted message.
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot create the Redis client: ${redactSecrets(message, secrets)}`);
+    throw new RedisClientError(`Cannot create the Redis client: ${redactSecrets(message, secrets)}`);
   }
   redactEmittedErrors(redis, secrets);
   return redis;
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new RedisClientError(`Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /**

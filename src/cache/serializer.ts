@@ -1,4 +1,7 @@
 import { SuperJSON } from 'superjson';
+import { CorruptEntryError } from './errors';
+
+export { CorruptEntryError };
 
 /** Turns cached values into strings and back. */
 export interface Serializer {
@@ -17,15 +20,6 @@ export interface ValueObjectCodec<V, P = unknown> {
   isApplicable(value: unknown): value is V;
   toPlain(value: V): P;
   fromPlain(plain: P): V;
-}
-
-/** A cache entry that cannot be decoded (not superjson, or a value object that fails validation). Code: `E_CACHE_CORRUPT_ENTRY`. */
-export class CorruptEntryError extends Error {
-  readonly code = 'E_CACHE_CORRUPT_ENTRY';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CorruptEntryError';
-  }
 }
 
 /** Helper for declaring a codec with the right types. */

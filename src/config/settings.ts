@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ConfigError } from '../cache/errors';
+
+export { ConfigError };
 
 /** Entity types whose caching can be switched off one by one with CACHE_DISABLED_ENTITIES. */
 export const CACHED_ENTITY_TYPES = ['hero', 'child', 'story', 'deck', 'card'] as const;
@@ -48,15 +51,6 @@ export interface Settings {
     disabledEntities: ReadonlySet<CachedEntityType>;
   };
   databaseUrl: string;
-}
-
-/** Invalid configuration. `problems` names each variable and what it expects. Code: `E_CONFIG_INVALID`. */
-export class ConfigError extends Error {
-  readonly code = 'E_CONFIG_INVALID';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 const booleanText = z

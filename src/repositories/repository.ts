@@ -1,4 +1,7 @@
 import type { Entity, EntityChanges, NewEntity } from '../domain/entity';
+import { EntityNotFoundError } from '../cache/errors';
+
+export { EntityNotFoundError };
 
 /**
  * The generic port every repository implements, plain or cached.
@@ -32,14 +35,3 @@ export function isChangeTracking<T extends Entity>(
   return typeof (repository as Partial<ChangeTrackingRepository<T>>).updateReturningPrevious === 'function';
 }
 
-/** `update` of an id that does not exist. Code: `E_ENTITY_NOT_FOUND`. */
-export class EntityNotFoundError extends Error {
-  readonly code = 'E_ENTITY_NOT_FOUND';
-  constructor(
-    readonly entityType: string,
-    readonly id: string,
-  ) {
-    super(`${entityType} ${JSON.stringify(id)} does not exist`);
-    this.name = 'EntityNotFoundError';
-  }
-}

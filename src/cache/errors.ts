@@ -1,0 +1,67 @@
+/**
+ * Every error the library throws, each with a stable `code` to match on (codes never change
+ * between releases; messages may). Redis failures are never thrown: they become misses,
+ * counters and log lines (REDIS_CACHE.md, section 5). What is thrown is a mistake to fix: a
+ * bad key pattern, strategy, option or configuration, or an entity that does not exist.
+ */
+
+/** Base class of the library's errors. */
+export abstract class CacheLibraryError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A key pattern or key schema that cannot be built safely, or a key built without a value. */
+export class KeyPatternError extends CacheLibraryError {
+  readonly code = 'E_CACHE_KEY_PATTERN';
+}
+
+/** A cache entry that cannot be decoded (not this serializer's, or a value object that fails validation). Read as a miss, never thrown to callers of a repository. */
+export class CorruptEntryError extends CacheLibraryError {
+  readonly code = 'E_CACHE_CORRUPT_ENTRY';
+}
+
+/** A strategy that cannot work: a TTL that is not a whole number of seconds, or a cached query the repository does not have. */
+export class StrategyError extends CacheLibraryError {
+  readonly code = 'E_CACHE_STRATEGY';
+}
+
+/** A base repository method named like the cached repository's own API (`invalidateCache`, `getCacheStats`), which it would shadow. */
+export class ApiCollisionError extends CacheLibraryError {
+  readonly code = 'E_CACHE_API_COLLISION';
+}
+
+/** Options of a cache service or of outbox delivery that cannot work (an empty key prefix, a deliverer lease not longer than the poll interval). */
+export class CacheOptionsError extends CacheLibraryError {
+  readonly code = 'E_CACHE_OPTIONS';
+}
+
+/** The Redis client cannot be created: an unparseable URL or an unreadable CA file. The message never holds a password. */
+export class RedisClientError extends CacheLibraryError {
+  readonly code = 'E_CACHE_REDIS_CLIENT';
+}
+
+/** Invalid configuration. `problems` names each variable and what it expects; secrets are never echoed. */
+export class ConfigError extends CacheLibraryError {
+  readonly code = 'E_CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** `update` of an id that does not exist. */
+export class EntityNotFoundError extends CacheLibraryError {
+  readonly code = 'E_ENTITY_NOT_FOUND';
+  constructor(
+    readonly entityType: string,
+    readonly id: string,
+  ) {
+    super(`${entityType} ${JSON.stringify(id)} does not exist`);
+  }
+}
+
+/** Every error class by name, e.g. `error instanceof errors.ConfigError`. */
+export const errors = { KeyPatternError, CorruptEntryError, StrategyError, ApiCollisionError, CacheOptionsError, RedisClientError, ConfigError, EntityNotFoundError } as const;
