@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['generated/**', 'dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  { ignores: ['app/generated/**', 'packages/*/dist/**', 'dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,10 @@
-import { CacheService } from '../src/cache/cache-service';
-import { CachedRepository } from '../src/cache/cached-repository';
-import { createRedisClient } from '../src/cache/redis-client';
-import { Gender, Language, type Hero } from '../src/domain';
-import { PrismaHeroRepository } from '../src/infrastructure/prisma';
-import type { HeroRepository } from '../src/repositories';
-import { HeroCacheStrategy } from '../src/strategies';
+import { CacheService } from '@cachedrepo/core';
+import { CachedRepository } from '@cachedrepo/core';
+import { createRedisClient } from '@cachedrepo/core';
+import { Gender, Language, type Hero } from '@cachedrepo/example-app';
+import { PrismaHeroRepository } from '@cachedrepo/example-app';
+import type { HeroRepository } from '@cachedrepo/example-app';
+import { heroCacheStrategy } from '@cachedrepo/example-app';
 import { startBenchEnvironment } from './support/environment';
 import { printTable, summarize, timeMicros } from './support/stats';
 
@@ -23,7 +23,7 @@ export async function breakerOpen(): Promise<void> {
   try {
     await cache.waitUntilReady(5000);
     const plain = new PrismaHeroRepository(env.prisma);
-    const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, new HeroCacheStrategy(), cache);
+    const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, heroCacheStrategy(), cache);
     const hero = await plain.save({ name: 'Icarus', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(300) });
     await cached.findById(hero.id);
 

@@ -1,8 +1,8 @@
-import { CachedRepository } from '../src/cache/cached-repository';
-import { Gender, Language, type Hero } from '../src/domain';
-import { PrismaHeroRepository } from '../src/infrastructure/prisma';
-import type { HeroRepository } from '../src/repositories';
-import { HeroCacheStrategy, heroKeys } from '../src/strategies';
+import { CachedRepository } from '@cachedrepo/core';
+import { Gender, Language, type Hero } from '@cachedrepo/example-app';
+import { PrismaHeroRepository } from '@cachedrepo/example-app';
+import type { HeroRepository } from '@cachedrepo/example-app';
+import { heroCacheStrategy, heroKeys } from '@cachedrepo/example-app';
 import { startBenchEnvironment } from './support/environment';
 import { printTable, summarize, timeMicros } from './support/stats';
 
@@ -45,7 +45,7 @@ export async function hitPath(): Promise<void> {
   const env = await startBenchEnvironment();
   try {
     const plain = new PrismaHeroRepository(env.prisma);
-    const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, new HeroCacheStrategy(), env.cache);
+    const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, heroCacheStrategy(), env.cache);
     const hero = await plain.save({ name: 'Atalanta', language: Language.Greek, gender: Gender.Female, description: 'x'.repeat(300) });
     await cached.findById(hero.id);
     const key = env.cache.fullKey(heroKeys.byId({ id: hero.id }));

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import { CacheService } from '../src/cache/cache-service';
-import { CachedRepository, type Cached } from '../src/cache/cached-repository';
-import { isLease } from '../src/cache/lease';
-import { createRedisClient, waitUntilReady } from '../src/cache/redis-client';
-import { Gender, Language, type Hero } from '../src/domain';
-import { PrismaHeroRepository } from '../src/infrastructure/prisma';
-import type { HeroRepository } from '../src/repositories';
-import { HeroCacheStrategy, heroKeys } from '../src/strategies';
+import { CacheService } from '@cachedrepo/core';
+import { CachedRepository, type Cached } from '@cachedrepo/core';
+import { inspectEntry } from '@cachedrepo/core/testing';
+import { createRedisClient, waitUntilReady } from '@cachedrepo/core';
+import { Gender, Language, type Hero } from '@cachedrepo/example-app';
+import { PrismaHeroRepository } from '@cachedrepo/example-app';
+import type { HeroRepository } from '@cachedrepo/example-app';
+import { heroCacheStrategy, heroKeys } from '@cachedrepo/example-app';
 import { startBenchEnvironment, type BenchEnvironment } from './support/environment';
 import { printTable, summarize, timeMicros } from './support/stats';
 
@@ -81,7 +81,7 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   const redis = createRedisClient({ url: `${env.server.url}/${db}`, commandTimeoutMs: 5000 });
   if (!(await waitUntilReady(redis, 5000))) throw new Error(`bench: Redis database ${db} is not ready`);
   const cache = new CacheService(redis, { logger: quiet });
-  const strategy = new HeroCacheStrategy();
+  const strategy = heroCacheStrategy();
   const heroes = CachedRepository.wrap<Hero, HeroRepository>(plain, strategy, cache);
   const started = Date.now();
   await redis.call('DEBUG', 'POPULATE', String(filler), 'filler', '64');
@@ -95,7 +95,7 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   await heroes.findByName(hero.name);
   await heroes.findAll();
   const entries = await redis.mget(keys.map((key) => cache.fullKey(key)));
-  if (entries.some((raw) => raw === null || isLease(raw))) throw new Error('bench: the hero\'s keys were not cached');
+  if (entries.some((raw, index) => raw === null || inspectEntry(keys[index] as string, raw, strategy.serializer).kind !== 'entry')) throw new Error('bench: the hero\'s keys were not cached');
   const cacheKeys = async (): Promise<void> => {
     const pipeline = redis.pipeline();
     keys.forEach((key, index) => pipeline.set(cache.fullKey(key), entries[index] as string, 'EX', 3600));

@@ -1,9 +1,10 @@
-import { CacheService } from '../src/cache/cache-service';
-import { CachedRepository } from '../src/cache/cached-repository';
-import { Gender, Language, type Hero } from '../src/domain';
-import { PrismaHeroRepository, PrismaOutbox } from '../src/infrastructure/prisma';
-import type { HeroRepository } from '../src/repositories';
-import { HeroCacheStrategy, heroKeys } from '../src/strategies';
+import { CacheService } from '@cachedrepo/core';
+import { CachedRepository } from '@cachedrepo/core';
+import { Gender, Language, type Hero } from '@cachedrepo/example-app';
+import { PrismaOutbox } from '@cachedrepo/prisma';
+import { PrismaHeroRepository } from '@cachedrepo/example-app';
+import type { HeroRepository } from '@cachedrepo/example-app';
+import { heroCacheStrategy, heroKeys } from '@cachedrepo/example-app';
 import { benchLogger, startBenchEnvironment } from './support/environment';
 import { printTable, summarize, timeMicros } from './support/stats';
 
@@ -26,7 +27,7 @@ export async function writeAndMiss(): Promise<void> {
   try {
     if (!(await outboxCache.waitUntilReady(5000))) throw new Error('bench: outbox cache not ready');
     const plain = new PrismaHeroRepository(env.prisma);
-    const strategy = new HeroCacheStrategy();
+    const strategy = heroCacheStrategy();
     const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, strategy, env.cache);
     const withOutbox = CachedRepository.wrap<Hero, HeroRepository>(plain, strategy, outboxCache);
     const hero = await plain.save({ name: 'Atalanta', language: Language.Greek, gender: Gender.Female, description: 'x'.repeat(300) });

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import type { CacheLogger } from '../src/cache/cache-logger';
-import { loadSettings, type Settings } from '../src/config/settings';
-import { registerDataLayer, TOKENS, type DataLayer } from '../src/container';
-import { databaseFilePath, migrateDatabase, seedDatabase, type SeedSummary } from '../src/infrastructure/prisma';
-import { REDIS_SERVER_BINARY, startRedisServer, type RedisServerHandle } from '../tests/support/redis-server';
+import type { CacheLogger } from '@cachedrepo/core';
+import { loadSettings, type Settings } from '@cachedrepo/example-app';
+import { registerDataLayer, TOKENS, type DataLayer } from '@cachedrepo/example-app';
+import { databaseFilePath, migrateDatabase, seedDatabase, type SeedSummary } from '@cachedrepo/example-app';
+import { REDIS_SERVER_BINARY, startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
 import { line } from './report';
 
 /** Where the example's Redis comes from: the user's REDIS_URL, or a redis-server it started. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError } from '../src/config/settings';
-import { freePort } from '../tests/support/redis-server';
+import { ConfigError } from '@cachedrepo/core';
+import { freePort } from '@cachedrepo/core/testing';
 import { cachedDataLayer, dataLayer, prepareDatabase, provideRedis } from './environment';
 import { heading, line } from './report';
 import { scenarioBaseline, scenarioCaching, scenarioDegradation, scenarioInvalidation } from './scenarios';

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DependencyContainer } from 'tsyringe';
-import type { CacheService } from '../src/cache/cache-service';
-import type { CacheControl } from '../src/cache/cached-repository';
-import { TOKENS } from '../src/container';
-import { Language, type Hero } from '../src/domain';
-import type { SeedSummary } from '../src/infrastructure/prisma';
-import { cardKeys, deckKeys, heroKeys } from '../src/strategies';
+import type { CacheService } from '@cachedrepo/core';
+import type { CacheControl } from '@cachedrepo/core';
+import { TOKENS } from '@cachedrepo/example-app';
+import { Language, type Hero } from '@cachedrepo/example-app';
+import type { SeedSummary } from '@cachedrepo/example-app';
+import { cardKeys, deckKeys, heroKeys } from '@cachedrepo/example-app';
 import { check, heading, line, meanLatency, ms, table } from './report';
 
 /** Mean milliseconds per read of each workload. */

@@ -22,6 +22,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-if [ ! -f generated/prisma/client.ts ]; then
-  npm run --silent prisma:generate
+# The Prisma client is generated (not committed): again whenever the schema changed since the
+# last generation, so a changed schema never leaves stale types behind.
+schema_hash=$(sha256sum app/prisma/schema.prisma | cut -d' ' -f1)
+stamp=app/generated/prisma/.schema-sha256
+if [ ! -f app/generated/prisma/client.ts ] || [ "$(cat "$stamp" 2>/dev/null)" != "$schema_hash" ]; then
+  (cd app && node scripts/prisma.cjs generate >/dev/null)
+  echo "$schema_hash" > "$stamp"
 fi

@@ -1,0 +1,3 @@
+export * from './enums';
+export * from './value-objects';
+export * from './entities';

@@ -1,0 +1,26 @@
+import { defineCacheStrategy, type CacheStrategy } from '@cachedrepo/core';
+import type { Child } from '../domain';
+import type { ChildRepository } from '../repositories';
+import type { EntityTtlOptions } from './entity-ttl-options';
+import { childKeys } from './key-schemas';
+
+/** Default TTL of children, in seconds (source document 001). */
+export const CHILD_TTL_SECONDS = 1800;
+
+/** Child caching: `child:{id}`, `child:name:{name}`, `child:exact:{name}:{age}:{gender}`, `child:all`. A rename or a birthday moves a child between name and exact-match keys: both states are cleared. */
+export function childCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy<Child, ChildRepository> {
+  return defineCacheStrategy<Child, ChildRepository>({
+    entityType: 'child',
+    namespaces: [childKeys.$namespace],
+    ttlSeconds: options.ttlSeconds ?? CHILD_TTL_SECONDS,
+    negativeTtlSeconds: options.negativeTtlSeconds,
+    entityKey: (id) => childKeys.byId({ id }),
+    queries: {
+      findAll: { key: () => childKeys.all() },
+      findByName: { key: (name) => childKeys.byName({ name }) },
+      findExact: { key: (name, age, gender) => childKeys.exact({ name, age, gender }), shape: 'one' },
+    },
+    keysOf: (child) => [childKeys.byId({ id: child.id }), childKeys.byName({ name: child.name }), childKeys.exact({ name: child.name, age: child.age, gender: child.gender })],
+    alwaysAffected: [childKeys.all()],
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * @cachedrepo/core: any repository, transparently cached in Redis, with reads that are never
+ * older than a completed write. See REDIS_CACHE.md for the guide.
+ *
+ * The public API, by job:
+ * - decorate a repository: `CachedRepository`, `defineCacheStrategy`, `defineKeySchema`;
+ * - talk to Redis: `createRedisClient`, `CacheService`, `createCacheService`;
+ * - configure: `loadCacheSettings`, `parseEnv`, `cacheEnvShape`, `envTypes`;
+ * - wire into tsyringe: `registerRepositories`, `repositoryRegistration`, `isCached`;
+ * - serialize: `createSuperjsonSerializer`, `valueObjectCodec`;
+ * - errors: one class per stable code, also as the `errors` map.
+ * Testing helpers (the strategy conformance suite, a redis-server launcher) are in
+ * `@cachedrepo/core/testing`.
+ */
+export { CachedRepository, type Cached, type CacheControl } from './cached-repository';
+export {
+  defineCacheStrategy,
+  DEFAULT_NEGATIVE_TTL_SECONDS,
+  type CacheStrategy,
+  type CacheStrategyDefinition,
+  type CacheableQueryName,
+  type QueryCachePolicy,
+  type QueryDefinitions,
+  type QueryPolicies,
+} from './cache-strategy';
+export { defineKeySchema, encodeKeyComponent, type KeySchema, type KeySchemaOptions, type KeyParams, type KeyParamNames } from './key-schema';
+export { CacheService, type CacheServiceOptions, type CacheHealth, type CacheRead, type StoreOutcome } from './cache-service';
+export { createCacheService, type CreateCacheServiceOptions } from './create-cache-service';
+export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis-client';
+export { registerSecret } from './redact';
+export type { CircuitBreakerOptions, BreakerState } from './circuit-breaker';
+export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './outbox';
+export type { CacheLogger } from './cache-logger';
+export type { CacheStatsSnapshot } from './cache-stats';
+export { createSuperjsonSerializer, valueObjectCodec, type Serializer, type ValueObjectCodec } from './serializer';
+export type { EntryShape } from './entry-codec';
+export type { Entity, NewEntity, EntityChanges } from './entity';
+export { isChangeTracking, type Repository, type ChangeTrackingRepository } from './repository';
+export { isOutboxRecording, type OutboxRecordingRepository, type AffectedKeysOf } from './outbox-recording';
+export { registerRepositories, repositoryRegistration, isCached, type RepositoryRegistration, type AnyRepositoryRegistration } from './container';
+export { loadCacheSettings, cacheSettingsFrom, cacheEnvShape, parseEnv, envTypes, type CacheSettings } from './settings';
+export {
+  errors,
+  CacheLibraryError,
+  KeyPatternError,
+  CorruptEntryError,
+  StrategyError,
+  ApiCollisionError,
+  CacheOptionsError,
+  RedisClientError,
+  ConfigError,
+  EntityNotFoundError,
+} from './errors';

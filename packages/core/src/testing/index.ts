@@ -1,0 +1,8 @@
+/**
+ * @cachedrepo/core/testing: what a user's own test suite needs to test its strategies and run
+ * against a real Redis: a throwaway redis-server, a pausable TCP proxy for partitions, and a
+ * decoder of raw entries for audits.
+ */
+export { startRedisServer, freePort, REDIS_SERVER_BINARY, type RedisServerHandle, type RedisServerOptions, type RedisServerTlsFiles, type RedisPersistence } from './redis-server';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { inspectEntry, type InspectedEntry } from './entries';

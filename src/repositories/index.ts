@@ -1,3 +1,0 @@
-export * from './repository';
-export * from './entity-repositories';
-export * from './outbox-recording';

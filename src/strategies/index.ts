@@ -1,7 +1,0 @@
-export * from './key-schemas';
-export * from './value-object-codecs';
-export * from './hero-cache-strategy';
-export * from './child-cache-strategy';
-export * from './story-cache-strategy';
-export * from './deck-cache-strategy';
-export * from './card-cache-strategy';
