@@ -29,7 +29,7 @@ interface Keyspace {
 }
 
 /**
- * DESIGN.md rule 3: invalidation cost grows with the keys a write touches, never with the
+ * REDIS_CACHE.md, section 3: invalidation cost grows with the keys a write touches, never with the
  * keyspace. Measures CachedRepository.update of a hero whose five keys (id, both language
  * lists, name list, all) hold live entries before each update, and CacheService.invalidate
  * alone on the same keys, with 1,000 and with 1,000,000 unrelated keys in the Redis database

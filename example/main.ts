@@ -11,7 +11,7 @@ import { scenarioBaseline, scenarioCaching, scenarioDegradation, scenarioInvalid
  * and the application working on with Redis gone.
  */
 async function main(): Promise<void> {
-  heading('prisma-redis-cache example');
+  heading('@cachedrepo example');
   const databaseUrl = process.env.EXAMPLE_DATABASE_URL ?? 'file:./data/example.db';
   const redis = await provideRedis();
   try {

@@ -4,7 +4,7 @@ import type { CardRepository } from '../repositories';
 import type { EntityTtlOptions } from './entity-ttl-options';
 import { cardKeys, deckKeys } from './key-schemas';
 
-/** Default TTL of cards, in seconds (source document 000). */
+/** Default TTL of cards, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
 export const CARD_TTL_SECONDS = 300;
 
 /** Card caching: `cards:{id}`, `cards:deck:{deckId}`, `cards:all`. A write clears the card, `cards:all`, and for the old and the new deck its card list, the deck, and the deck with cards. */

@@ -4,7 +4,7 @@ import type { ChildRepository } from '../repositories';
 import type { EntityTtlOptions } from './entity-ttl-options';
 import { childKeys } from './key-schemas';
 
-/** Default TTL of children, in seconds (source document 001). */
+/** Default TTL of children, in seconds (the Hero/Child/Story implementation summary, REDIS_CACHE.md section 2). */
 export const CHILD_TTL_SECONDS = 1800;
 
 /** Child caching: `child:{id}`, `child:name:{name}`, `child:exact:{name}:{age}:{gender}`, `child:all`. A rename or a birthday moves a child between name and exact-match keys: both states are cleared. */

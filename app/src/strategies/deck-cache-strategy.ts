@@ -3,7 +3,7 @@ import type { Deck } from '../domain';
 import type { DeckRepository } from '../repositories';
 import { cardKeys, deckKeys } from './key-schemas';
 
-/** Default TTLs of decks, in seconds (source document 000). */
+/** Default TTLs of decks, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
 export const DECK_LIST_TTL_SECONDS = 300;
 export const DECK_DETAIL_TTL_SECONDS = 600;
 

@@ -4,7 +4,7 @@ import type { HeroRepository } from '../repositories';
 import type { EntityTtlOptions } from './entity-ttl-options';
 import { heroKeys } from './key-schemas';
 
-/** Default TTL of heroes, in seconds (source document 001: heroes change rarely). */
+/** Default TTL of heroes, in seconds (the Hero/Child/Story implementation summary: heroes change rarely). */
 export const HERO_TTL_SECONDS = 3600;
 
 /** Hero caching: `hero:{id}`, `hero:lang:{language}`, `hero:name:{name}`, `hero:all`. A write clears the hero, `hero:all`, and the language and name lists of both its old and its new state. */

@@ -5,7 +5,7 @@ import type { EntityTtlOptions } from './entity-ttl-options';
 import { storyKeys } from './key-schemas';
 import { audioFileCodec, ratingCodec, storyLengthCodec } from './value-object-codecs';
 
-/** Default TTL of stories, in seconds (source document 001: stories change often). */
+/** Default TTL of stories, in seconds (the Hero/Child/Story implementation summary: stories change often). */
 export const STORY_TTL_SECONDS = 600;
 
 /** Story caching: `story:{id}`, `story:child:{childId}`, `story:lang:{language}`, `story:all`. Value objects (Rating, StoryLength, AudioFile) cross the cache through their codecs. */

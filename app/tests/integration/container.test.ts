@@ -60,7 +60,7 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
 
   it('opens REDIS_MAX_CONNECTIONS connections and spreads commands over them', async () => {
     const libraryConnections = async (): Promise<number> =>
-      ((await redis.client('LIST')) as string).split('\n').filter((line) => line.includes('name=prisma-redis-cache')).length;
+      ((await redis.client('LIST')) as string).split('\n').filter((line) => line.includes('name=cachedrepo')).length;
     const before = await libraryConnections();
     const container = layer({ REDIS_MAX_CONNECTIONS: '3', CACHE_KEY_PREFIX: 'pool' });
     expect(await container.resolve(TOKENS.CacheService).waitUntilReady(3000)).toBe(true);

@@ -24,7 +24,7 @@ export interface ReadObservation {
 const byCreation = (a: Hero, b: Hero): number => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Checks one read against rule 2 of DESIGN.md, per hero: every hero in the answer must be
+ * Checks one read against the consistency guarantee (REDIS_CACHE.md, section 4), per hero: every hero in the answer must be
  * exactly the state some write left it in (no mixture, same types), of a version at least the
  * last one completed when the read started (never older than a write that returned before the
  * read began) and at most the last one issued when it ended. A hero missing from a list must

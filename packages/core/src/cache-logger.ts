@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { redactSecrets, registeredSecrets } from './redact';
 
 /** The logging calls the cache makes: a subset of pino's `Logger`, so a pino logger fits as is. */
@@ -9,9 +8,27 @@ export interface CacheLogger {
   error(details: object, message: string): void;
 }
 
-/** The default logger: pino at `LOG_LEVEL` (default `warn`), named `prisma-redis-cache`. */
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * The default logger, at `LOG_LEVEL` (default `warn`): pino when it is installed (an optional
+ * peer dependency), else one JSON line per entry on stderr. Never silent: failures a cache
+ * turns into misses must still be seen (Keyv's silent default is a lesson its users paid for).
+ */
 export function createDefaultLogger(): CacheLogger {
-  return pino({ name: 'prisma-redis-cache', level: process.env.LOG_LEVEL ?? 'warn' });
+  const level = process.env.LOG_LEVEL ?? 'warn';
+  try {
+    // An optional peer: required lazily so that the core works without it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pino = require('pino') as (options: { name: string; level: string }) => CacheLogger;
+    return pino({ name: 'cachedrepo', level });
+  } catch {
+    const threshold = Math.max(0, LEVELS.indexOf(level as (typeof LEVELS)[number]));
+    const at = (name: (typeof LEVELS)[number]) => (details: object, message: string): void => {
+      if (LEVELS.indexOf(name) >= threshold) process.stderr.write(`${JSON.stringify({ level: name, name: 'cachedrepo', time: Date.now(), msg: message, ...details })}\n`);
+    };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  }
 }
 
 /**

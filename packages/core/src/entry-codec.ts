@@ -20,9 +20,11 @@ export const REJECTED: unique symbol = Symbol('rejected');
  * What a key may hold, checked structurally on every hit (cheap: no schema parse of fields).
  * - `entity`: the entity whose id is in the key, or null;
  * - `one`: an object with a string `id` (an entity, possibly with relations), or null;
- * - `list`: an array of objects with a string `id`.
+ * - `list`: an array of objects with a string `id`;
+ * - `value`: any value (a computed result, e.g. of a decorated service method), or null; only
+ *   the key it names is checked.
  */
-export type EntryShape = { kind: 'entity'; id: string } | { kind: 'one' } | { kind: 'list' };
+export type EntryShape = { kind: 'entity'; id: string } | { kind: 'one' } | { kind: 'list' } | { kind: 'value' };
 
 /** The raw value to store for `value` at `key`. */
 export function encodeEntry(key: string, value: unknown, serializer: Serializer): string {
@@ -50,6 +52,8 @@ function hasShape(value: unknown, shape: EntryShape): boolean {
       return hasId(value);
     case 'list':
       return Array.isArray(value) && value.every(hasId);
+    case 'value':
+      return true;
   }
 }
 

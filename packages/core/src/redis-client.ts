@@ -15,7 +15,7 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** Milliseconds one command may take before it fails (and the read becomes a miss). @default 500 */
   commandTimeoutMs?: number;
-  /** Connection name shown by CLIENT LIST. @default 'prisma-redis-cache' */
+  /** Connection name shown by CLIENT LIST. @default 'cachedrepo' */
   connectionName?: string;
   /** PEM file of a private CA to trust for `rediss://` (else the system's CAs). */
   tlsCaFile?: string | undefined;
@@ -42,7 +42,7 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
       ...tls,
       ...(password !== undefined && { password }),
       ...(username !== undefined && { username }),
-      connectionName: options.connectionName ?? 'prisma-redis-cache',
+      connectionName: options.connectionName ?? 'cachedrepo',
       connectTimeout: options.connectTimeoutMs ?? 2000,
       commandTimeout: options.commandTimeoutMs ?? 500,
       enableOfflineQueue: false,

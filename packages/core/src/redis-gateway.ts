@@ -28,7 +28,7 @@ export interface RedisGatewayOptions {
 /**
  * The guarded door to Redis: every command goes through {@link run}, which never throws. A
  * timeout or connection error is logged (throttled), counted and reported as
- * {@link UNAVAILABLE}; consecutive ones open the circuit breaker (DESIGN.md rule 5). Errors
+ * {@link UNAVAILABLE}; consecutive ones open the circuit breaker (REDIS_CACHE.md, section 5). Errors
  * about one key's content (WRONGTYPE) or a full memory (OOM) are answers from a live server:
  * they are reported as such and never count toward the breaker, so one bad key cannot turn
  * the cache off for every entity.

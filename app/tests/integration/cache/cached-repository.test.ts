@@ -148,7 +148,7 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
     expect(calls.findByIds).toBe(1);
   });
 
-  // DESIGN.md rule 4: the Prisma repositories return a repeated id once, at its first position.
+  // REDIS_CACHE.md, section 2 (entries): the Prisma repositories return a repeated id once, at its first position.
   it('findByIds of repeated ids returns each hero once, at its first position, as the base does, cold and warm', async () => {
     const plain = plainHeroes;
     const a = await plain.save({ name: 'Castor', language: Language.Greek, gender: Gender.Male, description: null });

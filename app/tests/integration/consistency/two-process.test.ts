@@ -17,7 +17,7 @@ interface WireStats {
   errors: number;
 }
 
-// DESIGN.md rule 2 across processes: after a write through one process's cached repository
+// The consistency guarantee (REDIS_CACHE.md, section 4) across processes: after a write through one process's cached repository
 // returns, the very next read through another process (own Redis client, own SQLite
 // connection, own single-flight) sees it, although that process had the old value cached.
 describe('two processes sharing one Redis and one SQLite file', () => {

@@ -2,7 +2,7 @@ import { CefrLevel } from '../../../src/domain';
 import { cardCacheStrategy, deckCacheStrategy } from '../../../src/strategies';
 import { sampleCard, sampleDeck } from '../../support/fixtures';
 
-// The cross-entity rules of DESIGN.md that the generic conformance suite cannot know.
+// The cross-entity rules of REDIS_CACHE.md, section 3, that the generic conformance suite cannot know.
 describe('deck and card invalidation', () => {
   it('a card moved between decks clears both decks, with and without cards, and both card lists', () => {
     const keys = cardCacheStrategy().affectedKeys(sampleCard({ deckId: 'd1' }), sampleCard({ deckId: 'd2' }));
