@@ -63,5 +63,10 @@ export class EntityNotFoundError extends CacheLibraryError {
   }
 }
 
+/** An argument a service method cannot accept (a review rating outside 0..5, an unknown achievement code, a limit out of range). The message names the argument and what it expects. */
+export class InvalidArgumentError extends CacheLibraryError {
+  readonly code = 'E_INVALID_ARGUMENT';
+}
+
 /** Every error class by name, e.g. `error instanceof errors.ConfigError`. */
-export const errors = { KeyPatternError, CorruptEntryError, StrategyError, ApiCollisionError, CacheOptionsError, RedisClientError, ConfigError, EntityNotFoundError } as const;
+export const errors = { KeyPatternError, CorruptEntryError, StrategyError, ApiCollisionError, CacheOptionsError, RedisClientError, ConfigError, EntityNotFoundError, InvalidArgumentError } as const;

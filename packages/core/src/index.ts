@@ -4,6 +4,7 @@
  *
  * The public API, by job:
  * - decorate a repository: `CachedRepository`, `defineCacheStrategy`, `defineKeySchema`;
+ * - cache service methods: `@Cacheable`, `@CacheEvict`, `MethodCache`;
  * - talk to Redis: `createRedisClient`, `CacheService`, `createCacheService`;
  * - configure: `loadCacheSettings`, `parseEnv`, `cacheEnvShape`, `envTypes`;
  * - wire into tsyringe: `registerRepositories`, `repositoryRegistration`, `isCached`;
@@ -24,6 +25,7 @@ export {
   type QueryPolicies,
 } from './cache-strategy';
 export { defineKeySchema, encodeKeyComponent, type KeySchema, type KeySchemaOptions, type KeyParams, type KeyParamNames } from './key-schema';
+export { Cacheable, CacheEvict, MethodCache, DEFAULT_METHOD_TTL_SECONDS, type CacheableOptions, type CacheEvictOptions, type MethodDecoratorFor, type HasMethodCache, type MethodCacheOptions, type MethodCallEvent } from './decorators';
 export { CacheService, type CacheServiceOptions, type CacheHealth, type CacheRead, type StoreOutcome } from './cache-service';
 export { createCacheService, type CreateCacheServiceOptions } from './create-cache-service';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis-client';
@@ -50,4 +52,5 @@ export {
   RedisClientError,
   ConfigError,
   EntityNotFoundError,
+  InvalidArgumentError,
 } from './errors';
