@@ -19,3 +19,4 @@ export {
   type ConformanceRunner,
 } from './conformance';
 export { HOSTILE_STRINGS, generateHostileStrings } from './conformance-values';
+export { startRedisCluster, CLUSTER_SLOT_COUNT, type RedisClusterHandle, type RedisClusterNodeHandle, type RedisClusterOptions, type FailoverMode, type FailoverResult } from './redis-cluster';

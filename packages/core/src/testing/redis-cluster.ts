@@ -1,0 +1,440 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
+import { freePort, REDIS_SERVER_BINARY, type RedisServerTlsFiles } from './redis-server';
+
+/**
+ * A throwaway Redis Cluster on loopback ports for tests: masters and replicas started as
+ * separate redis-server processes, joined without redis-cli (CLUSTER ADDSLOTSRANGE, MEET,
+ * REPLICATE: the steps `redis-cli --cluster create` takes, https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/),
+ * and failed over on demand, by a crash or by CLUSTER FAILOVER. Every process is stopped by
+ * PID and every directory removed by {@link RedisClusterHandle.stop}.
+ */
+
+/** How {@link startRedisCluster} builds the cluster. Timeouts are milliseconds. */
+export interface RedisClusterOptions {
+  /** Masters (shards); the 16384 slots are split evenly in this order. @default 3 */
+  masters?: number;
+  /** Replicas of each master (a crash failover needs one). @default 0 */
+  replicasPerMaster?: number;
+  /** More redis-server arguments for every node. */
+  args?: string[];
+  /** `requirepass` and `masterauth` of every node: clients and replicas must authenticate. */
+  password?: string;
+  /** Serve TLS only, on clients, replication and the cluster bus (`--tls-cluster yes`). */
+  tls?: RedisServerTlsFiles;
+  /** `cluster-node-timeout`: how long a master may be unreachable before its replica takes over. @default 1000 */
+  nodeTimeoutMs?: number;
+}
+
+/** `crash`: SIGKILL the master and wait for its replica's election; the others are `CLUSTER FAILOVER [FORCE|TAKEOVER]` run on the replica. */
+export type FailoverMode = 'crash' | 'manual' | 'force' | 'takeover';
+
+/** What {@link RedisClusterHandle.failover} did. */
+export interface FailoverResult {
+  /** The former master (stopped after a crash). */
+  from: RedisClusterNodeHandle;
+  /** The promoted replica. */
+  to: RedisClusterNodeHandle;
+  /** Milliseconds from the kill (or the FAILOVER command) until every running node reported the new master and `cluster_state:ok`. */
+  ms: number;
+}
+
+/** One redis-server of the cluster. */
+export interface RedisClusterNodeHandle {
+  readonly host: string;
+  readonly port: number;
+  /** The node ID (CLUSTER MYID), stable across restarts (kept in its nodes.conf). */
+  readonly id: string;
+  /** False after a kill or a stop, until a restart. */
+  readonly running: boolean;
+  /** Sends a signal to the process (SIGSTOP, SIGCONT...). */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILL, resolved once the process has exited. */
+  kill(): Promise<void>;
+  /** Starts the process again on the same ports with its nodes.conf: it rejoins (an ousted master as a replica), with an empty dataset. */
+  restart(): Promise<void>;
+  /** Sends one command to this node alone (authenticated, over TLS when the cluster uses it). @throws {Error} on an error reply or no answer within 2 s */
+  command(...args: string[]): Promise<string | number | null>;
+}
+
+/** A running cluster, see {@link startRedisCluster}. */
+export interface RedisClusterHandle {
+  /** Masters first (shard order), then the replicas. Roles change with failovers: ask {@link masterOf}. */
+  readonly nodes: readonly RedisClusterNodeHandle[];
+  /** The initial masters, as seeds for a client: `[{ host, port }]`. */
+  readonly seeds: readonly { host: string; port: number }[];
+  /** The seeds as `REDIS_CLUSTER_NODES` takes them: `127.0.0.1:7001,127.0.0.1:7002,...`. */
+  readonly nodesList: string;
+  /** `redis://127.0.0.1:port` (or `rediss://`) of the first seed. */
+  readonly url: string;
+  /** Number of shards (masters). */
+  readonly shards: number;
+  /** The node that currently owns shard `shard`'s slots (as the running nodes agree). */
+  masterOf(shard: number): Promise<RedisClusterNodeHandle>;
+  /** The running replicas of shard `shard`. */
+  replicasOf(shard: number): Promise<RedisClusterNodeHandle[]>;
+  /**
+   * Fails shard `shard` over to its first running replica and waits until the cluster is
+   * healthy ({@link waitUntilHealthy}, apart from the killed node).
+   * @throws {Error} when the shard has no running replica, or the cluster is not healthy within `timeoutMs` (default 30 s)
+   */
+  failover(shard: number, mode?: FailoverMode, timeoutMs?: number): Promise<FailoverResult>;
+  /**
+   * Waits until every running node reports `cluster_state:ok`, they agree on each shard's
+   * master, every master is running, and every running replica's link to its master is up.
+   * @throws {Error} with the last reason after `timeoutMs` (default 20 s)
+   */
+  waitUntilHealthy(timeoutMs?: number): Promise<void>;
+  /** Kills every process by PID and removes the directories. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+export const CLUSTER_SLOT_COUNT = 16384;
+
+/**
+ * Starts a cluster of `masters` shards with `replicasPerMaster` replicas each on free loopback
+ * ports (client and bus ports both chosen free, `--cluster-port`), no persistence, and
+ * `cluster-replica-validity-factor 0` (a replica may always take over, however long its link was down),
+ * and `repl-diskless-sync-delay 0` (a replica syncs at once, not after the default 5 s).
+ * Ready once {@link RedisClusterHandle.waitUntilHealthy} holds.
+ * @throws {Error} when a node does not start (with the end of its log) or the cluster is not healthy within 20 s
+ */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterHandle> {
+  const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 0;
+  if (!Number.isInteger(masters) || masters < 1 || !Number.isInteger(replicas) || replicas < 0) throw new Error('masters must be at least 1, replicasPerMaster at least 0');
+  const root = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+  const auth: NodeAuth = { password: options.password, ca: options.tls ? readFileSync(options.tls.caFile) : undefined };
+  const ports = await distinctFreePorts(2 * masters * (1 + replicas));
+  const nodes: ClusterNode[] = [];
+  for (let index = 0; index < masters * (1 + replicas); index += 1) {
+    nodes.push(new ClusterNode(join(root, `node-${index}`), ports[2 * index] as number, ports[2 * index + 1] as number, nodeArgs(options), auth));
+  }
+  const handle = new ClusterHandle(nodes, masters, options.tls !== undefined, root);
+  try {
+    await Promise.all(nodes.map((node) => node.start()));
+    await handle.create(replicas);
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
+  return handle;
+}
+
+function nodeArgs(options: RedisClusterOptions): string[] {
+  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000), '--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0', '--save', '', '--appendonly', 'no'];
+  if (options.password !== undefined) args.push('--requirepass', options.password, '--masterauth', options.password);
+  const { tls } = options;
+  if (tls) args.push('--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no');
+  return [...args, ...(options.args ?? [])];
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+interface NodeAuth {
+  password: string | undefined;
+  ca: Buffer | undefined;
+}
+
+/** One line of CLUSTER NODES: who the node is, its flags, its master (for a replica) and its slot ranges. */
+interface NodeView {
+  id: string;
+  port: number;
+  flags: string[];
+  masterId: string;
+  ranges: [number, number][];
+}
+
+class ClusterNode implements RedisClusterNodeHandle {
+  readonly host = HOST;
+  id = '';
+  private child: ChildProcess | null = null;
+
+  constructor(
+    private readonly dir: string,
+    readonly port: number,
+    readonly busPort: number,
+    private readonly args: string[],
+    private readonly auth: NodeAuth,
+  ) {
+    mkdirSync(dir);
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    const logFile = join(this.dir, 'redis.log');
+    const log = openSync(logFile, 'a');
+    const listen = this.auth.ca ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)];
+    let child: ChildProcess;
+    try {
+      child = spawn(REDIS_SERVER_BINARY, [...listen, '--bind', HOST, '--cluster-port', String(this.busPort), '--dir', this.dir, ...this.args], { stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
+    this.child = child;
+    child.unref();
+    const exited = new Promise<never>((_, reject) => {
+      child.once('error', (error) => reject(new Error(`could not start ${REDIS_SERVER_BINARY}: ${error.message}`)));
+      child.once('exit', (code, signal) => reject(new Error(`cluster node on port ${this.port} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`)));
+    });
+    exited.catch(() => undefined);
+    await Promise.race([poll(5000, `cluster node on port ${this.port} did not answer PING`, async () => (await this.tryCommand('PING')) === 'PONG'), exited]);
+    this.id = String(await this.command('CLUSTER', 'MYID'));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Started unref'd (a test's own handles decide when it ends); waiting for the exit must keep the process alive.
+    child.ref();
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  command(...args: string[]): Promise<string | number | null> {
+    return sendCommand(this.port, args, this.auth);
+  }
+
+  async tryCommand(...args: string[]): Promise<string | number | null | undefined> {
+    try {
+      return await this.command(...args);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** This node's CLUSTER NODES, parsed. */
+  async view(): Promise<NodeView[]> {
+    const text = String(await this.command('CLUSTER', 'NODES'));
+    return text.split('\n').filter(Boolean).map(parseNodeLine);
+  }
+}
+
+function parseNodeLine(line: string): NodeView {
+  const [id = '', address = '', flags = '', masterId = '', , , , , ...slots] = line.trim().split(' ');
+  const port = Number(/:(\d+)@/.exec(address)?.[1] ?? 0);
+  // Slots are `a-b` or `a`; entries in brackets are migrations under way.
+  const ranges = slots.filter((slot) => !slot.startsWith('[')).map((slot) => slot.split('-').map(Number)).map(([from = 0, to]) => [from, to ?? from] as [number, number]);
+  return { id, port, flags: flags.split(','), masterId, ranges };
+}
+
+class ClusterHandle implements RedisClusterHandle {
+  readonly seeds: { host: string; port: number }[];
+  readonly nodesList: string;
+  readonly url: string;
+  /** First slot of each shard: shard i is whoever owns it. */
+  private readonly shardStarts: number[];
+
+  constructor(
+    readonly nodes: ClusterNode[],
+    readonly shards: number,
+    tls: boolean,
+    private readonly root: string,
+  ) {
+    this.seeds = nodes.slice(0, shards).map((node) => ({ host: node.host, port: node.port }));
+    this.nodesList = this.seeds.map((seed) => `${seed.host}:${seed.port}`).join(',');
+    this.url = `${tls ? 'rediss' : 'redis'}://${HOST}:${nodes[0]?.port}`;
+    this.shardStarts = Array.from({ length: shards }, (_, shard) => Math.floor((shard * CLUSTER_SLOT_COUNT) / shards));
+  }
+
+  /** Assigns slots, introduces the nodes to each other, attaches replicas, waits until healthy. */
+  async create(replicasPerMaster: number): Promise<void> {
+    const masters = this.nodes.slice(0, this.shards);
+    await Promise.all(
+      masters.map(async (node, shard) => {
+        // Distinct config epochs up front, as redis-cli does, so no epoch collision has to be resolved later.
+        await node.command('CLUSTER', 'SET-CONFIG-EPOCH', String(shard + 1));
+        const end = shard + 1 < this.shards ? (this.shardStarts[shard + 1] as number) - 1 : CLUSTER_SLOT_COUNT - 1;
+        await node.command('CLUSTER', 'ADDSLOTSRANGE', String(this.shardStarts[shard]), String(end));
+      }),
+    );
+    const [first] = this.nodes as [ClusterNode];
+    for (const node of this.nodes.slice(1)) await first.command('CLUSTER', 'MEET', HOST, String(node.port), String(node.busPort));
+    await poll(20_000, 'the nodes did not all learn of each other', async () => {
+      const views = await Promise.all(this.nodes.map((node) => node.view()));
+      return views.every((view) => view.length === this.nodes.length && view.every((line) => !line.flags.includes('handshake') && !line.flags.includes('noaddr')));
+    });
+    await Promise.all(
+      this.nodes.slice(this.shards).map((replica, index) => replica.command('CLUSTER', 'REPLICATE', (masters[Math.floor(index / replicasPerMaster)] as ClusterNode).id)),
+    );
+    await this.waitUntilHealthy();
+  }
+
+  async masterOf(shard: number): Promise<RedisClusterNodeHandle> {
+    const owner = await this.ownerId(shard, this.runningNodes());
+    const node = this.nodes.find((candidate) => candidate.id === owner);
+    if (!node) throw new Error(`no node owns shard ${shard}`);
+    return node;
+  }
+
+  async replicasOf(shard: number): Promise<RedisClusterNodeHandle[]> {
+    const running = this.runningNodes();
+    const owner = await this.ownerId(shard, running);
+    const view = await (running[0] as ClusterNode).view();
+    const ids = new Set(view.filter((line) => line.masterId === owner && !line.flags.includes('fail')).map((line) => line.id));
+    return running.filter((node) => ids.has(node.id));
+  }
+
+  async failover(shard: number, mode: FailoverMode = 'crash', timeoutMs = 30_000): Promise<FailoverResult> {
+    const from = await this.masterOf(shard);
+    const [to] = await this.replicasOf(shard);
+    if (!to) throw new Error(`shard ${shard} has no running replica to fail over to`);
+    const started = Date.now();
+    if (mode === 'crash') await from.kill();
+    else await to.command('CLUSTER', 'FAILOVER', ...(mode === 'manual' ? [] : [mode.toUpperCase()]));
+    await poll(timeoutMs, `shard ${shard} did not fail over to port ${to.port}`, async () => (await this.ownerId(shard, this.runningNodes()).catch(() => '')) === to.id);
+    await this.waitUntilHealthy(timeoutMs);
+    return { from, to, ms: Date.now() - started };
+  }
+
+  async waitUntilHealthy(timeoutMs = 20_000): Promise<void> {
+    let reason = '';
+    await poll(timeoutMs, () => `the cluster is not healthy: ${reason}`, async () => {
+      reason = (await this.unhealthyReason().catch((error: unknown) => (error instanceof Error ? error.message : String(error)))) ?? '';
+      return reason === '';
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.kill()));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private runningNodes(): ClusterNode[] {
+    return this.nodes.filter((node) => node.running);
+  }
+
+  /** Why the cluster is not healthy yet, or undefined when it is. */
+  private async unhealthyReason(): Promise<string | undefined> {
+    const running = this.runningNodes();
+    for (const node of running) {
+      const info = String(await node.command('CLUSTER', 'INFO'));
+      if (!info.includes('cluster_state:ok')) return `port ${node.port} reports ${/cluster_state:\w+/.exec(info)?.[0]}`;
+    }
+    for (let shard = 0; shard < this.shards; shard += 1) {
+      const owner = await this.ownerId(shard, running);
+      if (!running.some((node) => node.id === owner)) return `shard ${shard}'s master is not running`;
+    }
+    // Gossip spreads a role change over a few round trips: wait until every running node tells the same story.
+    const runningIds = new Set(running.map((node) => node.id));
+    const stories = new Set<string>();
+    for (const node of running) {
+      const view = await node.view();
+      stories.add(view.filter((line) => runningIds.has(line.id)).map((line) => `${line.id}:${line.flags.includes('master') ? 'master' : line.masterId}`).sort().join(' '));
+    }
+    if (stories.size > 1) return 'the nodes disagree on who replicates whom';
+    for (const node of running) {
+      const replication = String(await node.command('INFO', 'replication'));
+      if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return `replica on port ${node.port} is not in sync`;
+    }
+    return undefined;
+  }
+
+  /** The ID of the node owning shard `shard`'s first slot, when every node of `among` agrees. @throws {Error} when they disagree */
+  private async ownerId(shard: number, among: ClusterNode[]): Promise<string> {
+    const slot = this.shardStarts[shard];
+    if (slot === undefined) throw new Error(`no shard ${shard}: the cluster has ${this.shards}`);
+    const owners = new Set<string>();
+    for (const node of among) {
+      const view = await node.view();
+      const owner = view.find((line) => line.flags.includes('master') && !line.flags.includes('fail') && line.ranges.some(([from, to]) => from <= slot && slot <= to));
+      owners.add(owner?.id ?? '(none)');
+    }
+    if (owners.size !== 1) throw new Error(`nodes disagree on shard ${shard}'s master`);
+    return [...owners][0] as string;
+  }
+}
+
+async function poll(timeoutMs: number, failure: string | (() => string), done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(typeof failure === 'string' ? failure : failure());
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * One command on a fresh connection (AUTH first when a password is set), its reply parsed:
+ * simple and bulk strings, integers, nil. No client library: a failed connection leaves no
+ * timer behind, which polling a node that is down needs.
+ */
+function sendCommand(port: number, args: readonly string[], auth: NodeAuth, timeoutMs = 2000): Promise<string | number | null> {
+  const commands = auth.password === undefined ? [args] : [['AUTH', auth.password], args];
+  return new Promise((resolve, reject) => {
+    const socket: Socket = auth.ca ? connectTls({ host: HOST, port, ca: auth.ca }) : connect({ host: HOST, port });
+    let buffer = Buffer.alloc(0);
+    const finish = (error: Error | null, reply?: string | number | null): void => {
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(reply ?? null);
+    };
+    socket.setTimeout(timeoutMs, () => finish(new Error(`no answer from port ${port} within ${timeoutMs} ms`)));
+    socket.on('error', (error) => finish(error));
+    socket.on(auth.ca ? 'secureConnect' : 'connect', () => socket.write(commands.map(encodeCommand).join('')));
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const replies: (string | number | null)[] = [];
+      let offset = 0;
+      while (replies.length < commands.length) {
+        const parsed = parseReply(buffer, offset);
+        if (!parsed) return;
+        if (parsed.error) return finish(new Error(`${args.join(' ').slice(0, 40)} on port ${port}: ${parsed.error}`));
+        replies.push(parsed.value);
+        offset = parsed.next;
+      }
+      finish(null, replies[replies.length - 1]);
+    });
+  });
+}
+
+function encodeCommand(args: readonly string[]): string {
+  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+}
+
+/** One RESP2 reply (no arrays: no command sent here returns one) from `offset`, or undefined when incomplete. */
+function parseReply(buffer: Buffer, offset: number): { value: string | number | null; error?: string; next: number } | undefined {
+  const lineEnd = buffer.indexOf('\r\n', offset);
+  if (lineEnd < 0) return undefined;
+  const type = String.fromCharCode(buffer[offset] as number);
+  const line = buffer.toString('utf8', offset + 1, lineEnd);
+  const next = lineEnd + 2;
+  if (type === '+') return { value: line, next };
+  if (type === '-') return { value: null, error: line, next };
+  if (type === ':') return { value: Number(line), next };
+  if (type !== '$') return { value: null, error: `unexpected reply type ${type}`, next };
+  const length = Number(line);
+  if (length < 0) return { value: null, next };
+  if (buffer.length < next + length + 2) return undefined;
+  return { value: buffer.toString('utf8', next, next + length), next: next + length + 2 };
+}
+
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
