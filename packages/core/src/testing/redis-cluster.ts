@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as connectTls } from 'node:tls';
-import { freePort, REDIS_SERVER_BINARY, type RedisServerTlsFiles } from './redis-server';
+import { ClusterNode, HOST, poll, type NodeAuth } from './redis-cluster-node';
+import { freePort, type RedisServerTlsFiles } from './redis-server';
 
 /**
  * A throwaway Redis Cluster on loopback ports for tests: masters and replicas started as
@@ -24,7 +22,12 @@ export interface RedisClusterOptions {
   args?: string[];
   /** `requirepass` and `masterauth` of every node: clients and replicas must authenticate. */
   password?: string;
-  /** Serve TLS only, on clients, replication and the cluster bus (`--tls-cluster yes`). */
+  /**
+   * Serve TLS only, on clients, replication and the cluster bus (`--tls-cluster yes`). The
+   * bus always authenticates its peers, so the certificate must also allow client
+   * authentication (`extendedKeyUsage=serverAuth,clientAuth`); with `serverAuth` alone the
+   * nodes never learn of each other and start-up fails.
+   */
   tls?: RedisServerTlsFiles;
   /** `cluster-node-timeout`: how long a master may be unreachable before its replica takes over. @default 1000 */
   nodeTimeoutMs?: number;
@@ -39,6 +42,8 @@ export interface FailoverResult {
   from: RedisClusterNodeHandle;
   /** The promoted replica. */
   to: RedisClusterNodeHandle;
+  /** `Date.now()` once the killed master had exited (crash), or when FAILOVER was sent: no reply from the old master can come later. */
+  startedAt: number;
   /** Milliseconds from the kill (or the FAILOVER command) until every running node reported the new master and `cluster_state:ok`. */
   ms: number;
 }
@@ -93,7 +98,6 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
 export const CLUSTER_SLOT_COUNT = 16384;
 
 /**
@@ -140,106 +144,6 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-interface NodeAuth {
-  password: string | undefined;
-  ca: Buffer | undefined;
-}
-
-/** One line of CLUSTER NODES: who the node is, its flags, its master (for a replica) and its slot ranges. */
-interface NodeView {
-  id: string;
-  port: number;
-  flags: string[];
-  masterId: string;
-  ranges: [number, number][];
-}
-
-class ClusterNode implements RedisClusterNodeHandle {
-  readonly host = HOST;
-  id = '';
-  private child: ChildProcess | null = null;
-
-  constructor(
-    private readonly dir: string,
-    readonly port: number,
-    readonly busPort: number,
-    private readonly args: string[],
-    private readonly auth: NodeAuth,
-  ) {
-    mkdirSync(dir);
-  }
-
-  get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start(): Promise<void> {
-    const logFile = join(this.dir, 'redis.log');
-    const log = openSync(logFile, 'a');
-    const listen = this.auth.ca ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)];
-    let child: ChildProcess;
-    try {
-      child = spawn(REDIS_SERVER_BINARY, [...listen, '--bind', HOST, '--cluster-port', String(this.busPort), '--dir', this.dir, ...this.args], { stdio: ['ignore', log, log] });
-    } finally {
-      closeSync(log);
-    }
-    this.child = child;
-    child.unref();
-    const exited = new Promise<never>((_, reject) => {
-      child.once('error', (error) => reject(new Error(`could not start ${REDIS_SERVER_BINARY}: ${error.message}`)));
-      child.once('exit', (code, signal) => reject(new Error(`cluster node on port ${this.port} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`)));
-    });
-    exited.catch(() => undefined);
-    await Promise.race([poll(5000, `cluster node on port ${this.port} did not answer PING`, async () => (await this.tryCommand('PING')) === 'PONG'), exited]);
-    this.id = String(await this.command('CLUSTER', 'MYID'));
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    this.child?.kill(signal);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // Started unref'd (a test's own handles decide when it ends); waiting for the exit must keep the process alive.
-    child.ref();
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async restart(): Promise<void> {
-    await this.kill();
-    await this.start();
-  }
-
-  command(...args: string[]): Promise<string | number | null> {
-    return sendCommand(this.port, args, this.auth);
-  }
-
-  async tryCommand(...args: string[]): Promise<string | number | null | undefined> {
-    try {
-      return await this.command(...args);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** This node's CLUSTER NODES, parsed. */
-  async view(): Promise<NodeView[]> {
-    const text = String(await this.command('CLUSTER', 'NODES'));
-    return text.split('\n').filter(Boolean).map(parseNodeLine);
-  }
-}
-
-function parseNodeLine(line: string): NodeView {
-  const [id = '', address = '', flags = '', masterId = '', , , , , ...slots] = line.trim().split(' ');
-  const port = Number(/:(\d+)@/.exec(address)?.[1] ?? 0);
-  // Slots are `a-b` or `a`; entries in brackets are migrations under way.
-  const ranges = slots.filter((slot) => !slot.startsWith('[')).map((slot) => slot.split('-').map(Number)).map(([from = 0, to]) => [from, to ?? from] as [number, number]);
-  return { id, port, flags: flags.split(','), masterId, ranges };
-}
 
 class ClusterHandle implements RedisClusterHandle {
   readonly seeds: { host: string; port: number }[];
@@ -305,9 +209,10 @@ class ClusterHandle implements RedisClusterHandle {
     const started = Date.now();
     if (mode === 'crash') await from.kill();
     else await to.command('CLUSTER', 'FAILOVER', ...(mode === 'manual' ? [] : [mode.toUpperCase()]));
+    const startedAt = mode === 'crash' ? Date.now() : started;
     await poll(timeoutMs, `shard ${shard} did not fail over to port ${to.port}`, async () => (await this.ownerId(shard, this.runningNodes()).catch(() => '')) === to.id);
     await this.waitUntilHealthy(timeoutMs);
-    return { from, to, ms: Date.now() - started };
+    return { from, to, startedAt, ms: Date.now() - started };
   }
 
   async waitUntilHealthy(timeoutMs = 20_000): Promise<void> {
@@ -368,73 +273,3 @@ class ClusterHandle implements RedisClusterHandle {
   }
 }
 
-async function poll(timeoutMs: number, failure: string | (() => string), done: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(typeof failure === 'string' ? failure : failure());
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/**
- * One command on a fresh connection (AUTH first when a password is set), its reply parsed:
- * simple and bulk strings, integers, nil. No client library: a failed connection leaves no
- * timer behind, which polling a node that is down needs.
- */
-function sendCommand(port: number, args: readonly string[], auth: NodeAuth, timeoutMs = 2000): Promise<string | number | null> {
-  const commands = auth.password === undefined ? [args] : [['AUTH', auth.password], args];
-  return new Promise((resolve, reject) => {
-    const socket: Socket = auth.ca ? connectTls({ host: HOST, port, ca: auth.ca }) : connect({ host: HOST, port });
-    let buffer = Buffer.alloc(0);
-    const finish = (error: Error | null, reply?: string | number | null): void => {
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(reply ?? null);
-    };
-    socket.setTimeout(timeoutMs, () => finish(new Error(`no answer from port ${port} within ${timeoutMs} ms`)));
-    socket.on('error', (error) => finish(error));
-    socket.on(auth.ca ? 'secureConnect' : 'connect', () => socket.write(commands.map(encodeCommand).join('')));
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      const replies: (string | number | null)[] = [];
-      let offset = 0;
-      while (replies.length < commands.length) {
-        const parsed = parseReply(buffer, offset);
-        if (!parsed) return;
-        if (parsed.error) return finish(new Error(`${args.join(' ').slice(0, 40)} on port ${port}: ${parsed.error}`));
-        replies.push(parsed.value);
-        offset = parsed.next;
-      }
-      finish(null, replies[replies.length - 1]);
-    });
-  });
-}
-
-function encodeCommand(args: readonly string[]): string {
-  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
-}
-
-/** One RESP2 reply (no arrays: no command sent here returns one) from `offset`, or undefined when incomplete. */
-function parseReply(buffer: Buffer, offset: number): { value: string | number | null; error?: string; next: number } | undefined {
-  const lineEnd = buffer.indexOf('\r\n', offset);
-  if (lineEnd < 0) return undefined;
-  const type = String.fromCharCode(buffer[offset] as number);
-  const line = buffer.toString('utf8', offset + 1, lineEnd);
-  const next = lineEnd + 2;
-  if (type === '+') return { value: line, next };
-  if (type === '-') return { value: null, error: line, next };
-  if (type === ':') return { value: Number(line), next };
-  if (type !== '$') return { value: null, error: `unexpected reply type ${type}`, next };
-  const length = Number(line);
-  if (length < 0) return { value: null, next };
-  if (buffer.length < next + length + 2) return undefined;
-  return { value: buffer.toString('utf8', next, next + length), next: next + length + 2 };
-}
-
-function logTail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-10).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
