@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert';
-import { CorruptEntryError, defineCacheStrategy, type CacheStrategy, type Serializer } from '@cachedrepo/core';
+import { CorruptEntryError, createSuperjsonSerializer, defineCacheStrategy, defineKeySchema, valueObjectCodec, type CacheStrategy, type Repository, type Serializer } from '@cachedrepo/core';
 import {
   findConformanceFailures,
   generateHostileStrings,
@@ -127,6 +127,24 @@ describe('the shipped strategy conformance suite', () => {
     expect(failedChecks(failures)).toEqual(['round-trips entities and lists through its serializer with their types', 'rejects entries it did not write as CorruptEntryError']);
     const lenient: Serializer = { serialize: correct.serializer.serialize, deserialize: (raw) => { try { return correct.serializer.deserialize(raw); } catch (error) { if (error instanceof CorruptEntryError) return null; throw error; } } };
     expect(failedChecks(findConformanceFailures(minimal({ ...correct, serializer: lenient })))).toEqual(['rejects entries it did not write as CorruptEntryError']);
+  });
+
+  it('fails a serializer that turns a value object into a plain object, and passes it with the codec', () => {
+    class Money {
+      constructor(readonly cents: number) {}
+    }
+    interface Priced {
+      readonly id: string;
+      price: Money;
+    }
+    const keys = defineKeySchema({ byId: 'priced:{id}', all: 'priced:all' });
+    const money = valueObjectCodec<Money, number>({ name: 'Money', isApplicable: (value): value is Money => value instanceof Money, toPlain: (m) => m.cents, fromPlain: (cents) => new Money(cents) });
+    const strategy = (serializer: Serializer) =>
+      defineCacheStrategy<Priced>({ entityType: 'priced', namespaces: [keys.$namespace], ttlSeconds: 60, serializer, entityKey: (id) => keys.byId({ id }), queries: { findAll: { key: () => keys.all() } }, keysOf: (p) => [keys.byId({ id: p.id })], alwaysAffected: [keys.all()] });
+    const testCase = (serializer: Serializer): StrategyConformanceCase<Priced, Repository<Priced>> => ({ strategy: strategy(serializer), samples: [{ id: 'p1', price: new Money(250) }], holding: { findAll: () => [] }, alternatives: { price: [new Money(99)] } });
+    const failures = findConformanceFailures(testCase(createSuperjsonSerializer()));
+    expect(failedChecks(failures)).toEqual(['round-trips entities and lists through its serializer with their types']);
+    expect(findConformanceFailures(testCase(createSuperjsonSerializer([money])))).toEqual([]);
   });
 
   it('generates the same hostile strings from the same seed, all well-formed UTF-16', () => {
