@@ -14,6 +14,11 @@ import {
 } from './infrastructure/prisma';
 import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from './repositories';
 import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from './strategies';
+import type { MethodCache } from '@cachedrepo/core';
+import type { AchievementRepository } from './repositories/achievement-repository';
+import type { StudyRepository } from './repositories/study-repository';
+import { registerServices, type AchievementService, type ProgressService } from './services';
+import type { CacheWarmer } from './warming/cache-warmer';
 
 /** Injection tokens. Resolve a repository by its token; whether it is cached is configuration. */
 export const TOKENS = {
@@ -25,6 +30,13 @@ export const TOKENS = {
   StoryRepository: Symbol('StoryRepository') as InjectionToken<StoryRepository>,
   DeckRepository: Symbol('DeckRepository') as InjectionToken<DeckRepository>,
   CardRepository: Symbol('CardRepository') as InjectionToken<CardRepository>,
+  /** The method cache of the decorated services (uncached when REDIS_ENABLED=false). */
+  MethodCache: Symbol('MethodCache') as InjectionToken<MethodCache>,
+  StudyRepository: Symbol('StudyRepository') as InjectionToken<StudyRepository>,
+  AchievementRepository: Symbol('AchievementRepository') as InjectionToken<AchievementRepository>,
+  ProgressService: Symbol('ProgressService') as InjectionToken<ProgressService>,
+  AchievementService: Symbol('AchievementService') as InjectionToken<AchievementService>,
+  CacheWarmer: Symbol('CacheWarmer') as InjectionToken<CacheWarmer>,
 } as const;
 
 /** One row per entity: its token, plain repository and strategy. Adding an entity is adding a row. */
@@ -88,7 +100,9 @@ export function registerDataLayer(container: DependencyContainer, settings: Sett
   };
   const rows = [...registrations(prisma, settings), ...(overrides.entities?.(prisma, settings) ?? [])];
   try {
-    return { cacheService, cachedEntityTypes: registerRepositories(container, cacheService, rows, settings.cache.disabledEntities), close };
+    const cachedEntityTypes = registerRepositories(container, cacheService, rows, settings.cache.disabledEntities);
+    registerServices(container, TOKENS, { prisma, settings, cacheService });
+    return { cacheService, cachedEntityTypes, close };
   } catch (error) {
     void close();
     throw error;

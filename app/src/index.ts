@@ -7,6 +7,13 @@ export * from './repositories';
 export * from './config';
 export * from './strategies';
 export { registerDataLayer, TOKENS, type DataLayer, type DataLayerOverrides } from './container';
+export * from './services';
+export type { User, CardSchedule, ScheduleUpdate, ReviewRecord, NewReview, StudyRepository } from './repositories/study-repository';
+export type { AchievementAward, LeaderboardRow, RecentAward, AchievementRepository } from './repositories/achievement-repository';
+export { PrismaStudyRepository } from './infrastructure/prisma/prisma-study-repository';
+export { PrismaAchievementRepository } from './infrastructure/prisma/prisma-achievement-repository';
+export { CacheWarmer, type CacheWarmerOptions, type WarmSources } from './warming/cache-warmer';
+export { warmInBatches, type WarmTask, type WarmReport, type BatchOptions } from './warming/batch-warmer';
 export {
   PrismaHeroRepository,
   PrismaChildRepository,

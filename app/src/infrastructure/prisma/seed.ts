@@ -2,6 +2,7 @@ import { mulberry32 } from '../seeded-random';
 import { AudioFile, CefrLevel, Language, Rating, StoryLength, type AudioFormat, type Hero } from '../../domain';
 import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from '../../repositories';
 import * as data from './seed-data';
+import { seedStudyData, type StudySeedRepositories } from './seed-study';
 
 export interface SeedRepositories {
   heroes: HeroRepository;
@@ -9,6 +10,8 @@ export interface SeedRepositories {
   stories: StoryRepository;
   decks: DeckRepository;
   cards: CardRepository;
+  /** With these, learners, their reviews and achievements are seeded too (seed-study.ts). */
+  study?: StudySeedRepositories;
 }
 
 export interface SeedOptions {
@@ -18,10 +21,10 @@ export interface SeedOptions {
   seed?: number;
 }
 
-type Counts = { heroes: number; children: number; stories: number; decks: number; cards: number };
+type Counts = { heroes: number; children: number; stories: number; decks: number; cards: number; users: number; reviews: number; achievements: number };
 export interface SeedSummary {
   counts: Counts;
-  ids: { [K in keyof Counts]: string[] };
+  ids: { [K in Exclude<keyof Counts, 'reviews' | 'achievements'>]: string[] };
   durationMs: number;
 }
 
@@ -123,13 +126,16 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     return repos.cards.save({ deckId: deck.id, front, back, example, orderIndex });
   });
 
+  const study = repos.study ? await seedStudyData(repos.study, decks, cards, rng) : { userIds: [], reviews: 0, achievements: 0 };
+
   const ids = {
+    users: study.userIds,
     heroes: heroes.map((e) => e.id),
     children: children.map((e) => e.id),
     stories: stories.map((e) => e.id),
     decks: decks.map((e) => e.id),
     cards: cards.map((e) => e.id),
   };
-  const counts = { heroes: heroes.length, children: children.length, stories: stories.length, decks: decks.length, cards: cards.length };
+  const counts = { heroes: heroes.length, children: children.length, stories: stories.length, decks: decks.length, cards: cards.length, users: study.userIds.length, reviews: study.reviews, achievements: study.achievements };
   return { counts, ids, durationMs: Math.round(performance.now() - started) };
 }
