@@ -65,7 +65,8 @@ export interface StudyRepository {
    */
   recordReview(review: NewReview, next: (previous: CardSchedule | null) => ScheduleUpdate, invalidation: readonly string[]): Promise<{ review: ReviewRecord; schedule: CardSchedule }>;
   /**
-   * In one transaction: creates a schedule due at `dueAt` for each card the user has none of,
+   * In one transaction: creates a schedule for each card the user has none of, due a
+   * millisecond apart in the order of `cardIds`, the last at `dueAt`,
    * and records `invalidation` in the outbox when it is not empty.
    * @returns the number of schedules created
    */

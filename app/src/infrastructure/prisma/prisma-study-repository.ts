@@ -70,7 +70,8 @@ export class PrismaStudyRepository implements StudyRepository {
       const known = new Set(existing.map((row) => row.cardId));
       const fresh = [...new Set(cardIds)].filter((cardId) => !known.has(cardId));
       // One INSERT per card: SQLite's createMany has no skipDuplicates, and the unique (userId, cardId) index guards races.
-      for (const cardId of fresh) await tx.cardStudyState.create({ data: { userId, cardId, nextReviewAt: dueAt } });
+      // A millisecond apart and none after `dueAt`, so that new cards come due in the order given (the deck's order).
+      for (const [index, cardId] of fresh.entries()) await tx.cardStudyState.create({ data: { userId, cardId, nextReviewAt: new Date(dueAt.getTime() - (fresh.length - 1 - index)) } });
       await recordInvalidation(tx, invalidation);
       return fresh.length;
     });
