@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       const baseline = await scenarioBaseline(plain.container, seed);
       await scenarioCaching(cached.container, seed, baseline);
       await scenarioInvalidation(cached.container, seed);
+      await (await import('./study-scenario')).scenarioStudy(cached.container, seed);
       if (redis.owned) {
         const server = redis.owned;
         await scenarioDegradation(cached.container, plain.container, seed, async () => {

@@ -12,6 +12,7 @@ export type { User, CardSchedule, ScheduleUpdate, ReviewRecord, NewReview, Study
 export type { AchievementAward, LeaderboardRow, RecentAward, AchievementRepository } from './repositories/achievement-repository';
 export { PrismaStudyRepository } from './infrastructure/prisma/prisma-study-repository';
 export { PrismaAchievementRepository } from './infrastructure/prisma/prisma-achievement-repository';
+export { seedStudyData, type StudySeedRepositories, type StudySeedSummary } from './infrastructure/prisma/seed-study';
 export { CacheWarmer, type CacheWarmerOptions, type WarmSources } from './warming/cache-warmer';
 export { warmInBatches, type WarmTask, type WarmReport, type BatchOptions } from './warming/batch-warmer';
 export {

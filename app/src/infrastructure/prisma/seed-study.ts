@@ -3,7 +3,7 @@ import type { AchievementRepository } from '../../repositories/achievement-repos
 import type { StudyRepository } from '../../repositories/study-repository';
 import { ACHIEVEMENTS } from '../../services/achievements/achievement-catalog';
 import { nextSchedule } from '../../services/progress/sm2';
-import type { Random } from '../seeded-random';
+import { mulberry32, type Random } from '../seeded-random';
 
 /** The ports the study seed writes through. */
 export interface StudySeedRepositories {
@@ -36,8 +36,11 @@ const DAY_MS = 86_400_000;
  * and earns the achievements that history deserves. Cards started but never answered are due
  * now, so every learner has due cards. Writes go through the ports, recording no invalidation:
  * seed before the cache serves (as the example and `npm run serve` do).
+ * @param options.rng the pseudo-random source (default: seed 42); options.now the present (default: now)
  */
-export async function seedStudyData(repos: StudySeedRepositories, decks: readonly Deck[], cards: readonly Card[], rng: Random, now = new Date()): Promise<StudySeedSummary> {
+export async function seedStudyData(repos: StudySeedRepositories, decks: readonly Deck[], cards: readonly Card[], options: { rng?: Random; now?: Date } = {}): Promise<StudySeedSummary> {
+  const rng = options.rng ?? mulberry32(42);
+  const now = options.now ?? new Date();
   const active = decks.filter((deck) => deck.isActive);
   const userIds: string[] = [];
   let reviews = 0;

@@ -126,7 +126,7 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     return repos.cards.save({ deckId: deck.id, front, back, example, orderIndex });
   });
 
-  const study = repos.study ? await seedStudyData(repos.study, decks, cards, rng) : { userIds: [], reviews: 0, achievements: 0 };
+  const study = repos.study ? await seedStudyData(repos.study, decks, cards, { rng }) : { userIds: [], reviews: 0, achievements: 0 };
 
   const ids = {
     users: study.userIds,
