@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { MethodCache, type CacheService } from '@cachedrepo/core';
 import { instanceCachingFactory, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import type { PrismaClient } from '../../generated/prisma/client';
