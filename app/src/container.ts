@@ -84,6 +84,8 @@ export interface DataLayer {
  * `CachedRepository` around the Prisma repository, unless its entity type is in
  * `settings.cache.disabledEntities`; otherwise to the Prisma repository itself. Callers
  * resolve the same token either way. Repositories are singletons of the container.
+ * The services (method cache, progress, achievements, cache warmer) are registered too, on the
+ * same cache service (see services/register-services.ts).
  * @throws {ConfigError} when CACHE_DISABLED_ENTITIES names an entity type that is not registered
  */
 export function registerDataLayer(container: DependencyContainer, settings: Settings, overrides: DataLayerOverrides = {}): DataLayer {
