@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine, run before the example, the tests and the benchmarks:
-# installs redis-server (Debian package, needs root) when it is missing, installs node_modules
-# from the lockfile when they are missing or stale, and generates the Prisma client.
+# installs redis-server and PostgreSQL (Debian packages, needs root) when they are missing,
+# installs node_modules from the lockfile when they are missing or stale, and generates the Prisma
+# clients (SQLite, and PostgreSQL from the same schema).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,20 @@ if ! command -v redis-server >/dev/null 2>&1; then
   else
     echo "setup: redis-server is required and could not be installed automatically." >&2
     echo "       Install it (Debian/Ubuntu: sudo apt-get install redis-server) or set REDIS_SERVER_BIN." >&2
+    exit 1
+  fi
+fi
+
+# PostgreSQL: the tests' second pass and `DATABASE_URL=postgresql://...` need its binaries (the
+# tests start a throwaway cluster themselves; the package's own cluster is not used).
+if [ -z "${PG_BIN_DIR:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: PostgreSQL not found; installing Debian's postgresql with apt-get..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "setup: PostgreSQL is required for the tests' PostgreSQL pass and could not be installed automatically." >&2
+    echo "       Install it (Debian/Ubuntu: sudo apt-get install postgresql) or set PG_BIN_DIR to the directory of initdb." >&2
     exit 1
   fi
 fi
@@ -30,3 +45,7 @@ if [ ! -f app/generated/prisma/client.ts ] || [ "$(cat "$stamp" 2>/dev/null)" !=
   (cd app && node scripts/prisma.cjs generate >/dev/null)
   echo "$schema_hash" > "$stamp"
 fi
+
+# The PostgreSQL variant of the schema and its client, derived from the same schema.prisma
+# (skipped when the schema did not change; see app/prisma/postgresql/derive.cjs).
+(cd app && node prisma/postgresql/derive.cjs)

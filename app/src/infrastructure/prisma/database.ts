@@ -1,13 +1,27 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../../../generated/prisma/client';
+import { runProjectScript } from './prisma-cli';
+import { createPostgresClient, isPostgresUrl } from './postgres';
+import { migratePostgres } from './postgres-migrate';
+import { SqliteAdapterFactory } from './sqlite-adapter';
 
-/** Longest a `prisma migrate deploy` may take before it is killed. */
-const MIGRATE_TIMEOUT_MS = 120_000;
-/** CLI chatter that says nothing about a failure. */
-const NOISE = /^(Loaded Prisma config from|Prisma config detected, skipping)/;
+export { projectRoot } from './prisma-cli';
+export { isPostgresUrl, postgresTarget, type PostgresTarget } from './postgres';
+export { SqliteAdapterFactory, DEFAULT_SQLITE_BUSY_TIMEOUT_MS, type SqliteAdapterOptions } from './sqlite-adapter';
+
+/** The databases DATABASE_URL can select. */
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+/**
+ * Which database a URL selects: `postgres://` or `postgresql://` is PostgreSQL, `file:` SQLite.
+ * @throws {Error} for any other URL.
+ */
+export function databaseProvider(url: string): DatabaseProvider {
+  if (isPostgresUrl(url)) return 'postgresql';
+  if (/^file:/.test(url.trim())) return 'sqlite';
+  throw new Error(`DATABASE_URL must be a SQLite file: URL or a postgresql:// URL, got a URL starting with ${JSON.stringify(url.trim().slice(0, 12))}`);
+}
 
 /**
  * The absolute path of the SQLite file a `file:` URL names. A relative path is resolved against
@@ -23,54 +37,66 @@ export function databaseFilePath(url: string): string {
   return path.resolve(file.replace(/^\/\/(?=\/)/, ''));
 }
 
-/** A Prisma client over better-sqlite3 (driver adapter: no query engine binary). Connects on first use. */
+/**
+ * A Prisma client for `databaseUrl`, through a driver adapter (no query engine binary). Connects
+ * on first use.
+ * - `file:` SQLite over better-sqlite3, in WAL mode with a 10 s busy timeout and transactions that
+ *   take the write lock up front (see {@link SqliteAdapterFactory}).
+ * - `postgresql://` PostgreSQL over `pg` (`@prisma/adapter-pg`), with the client generated from the
+ *   PostgreSQL variant of the schema; `?schema=name` selects a schema (default `public`).
+ * @throws {Error} for any other URL.
+ */
 export function createPrismaClient(databaseUrl: string): PrismaClient {
-  const adapter = new PrismaBetterSQLite3({ url: `file:${databaseFilePath(databaseUrl)}` });
-  return new PrismaClient({ adapter });
+  if (databaseProvider(databaseUrl) === 'postgresql') return createPostgresClient(databaseUrl);
+  return new PrismaClient({ adapter: new SqliteAdapterFactory(databaseFilePath(databaseUrl)) });
 }
 
-/** The directory holding package.json, prisma/ and scripts/ (found from this file, not from the cwd). */
-export function projectRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'scripts', 'prisma.cjs')) && existsSync(path.join(dir, 'prisma', 'schema.prisma'))) {
-      return dir;
-    }
-    if (path.dirname(dir) === dir) throw new Error(`Cannot find the project root (scripts/prisma.cjs) above ${__dirname}`);
+/** Options of {@link migrateDatabase}. */
+export interface MigrateOptions {
+  /**
+   * Starts from an empty database: deletes the SQLite file, or drops the PostgreSQL schema the URL
+   * names with `?schema=` (refused for `public`). @default false
+   */
+  reset?: boolean;
+  /** PostgreSQL only: applies a derived migration that drops tables or columns. @default false */
+  acceptDataLoss?: boolean;
+}
+
+/**
+ * Brings the database at `databaseUrl` to the current prisma/schema.prisma, creating it when
+ * missing. SQLite: `prisma migrate deploy` of the committed migrations (prisma/migrations), then
+ * WAL mode. PostgreSQL: the SQL `prisma migrate diff` derives from schema.prisma, applied in one
+ * transaction (see postgres-migrate.ts for how and why).
+ * @throws {Error} naming the database (never a password) and carrying the CLI's or the server's
+ *   words when the migration fails.
+ */
+export async function migrateDatabase(databaseUrl: string, options: MigrateOptions = {}): Promise<void> {
+  if (databaseProvider(databaseUrl) === 'postgresql') {
+    await migratePostgres(databaseUrl, options);
+    return;
+  }
+  const file = databaseFilePath(databaseUrl);
+  if (options.reset) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+  mkdirSync(path.dirname(file), { recursive: true });
+  await openOrExplain(file, databaseUrl);
+  const env = { DATABASE_URL: `file:${file}` };
+  await runProjectScript(path.join('scripts', 'prisma.cjs'), ['migrate', 'deploy'], env, `prisma migrate deploy on ${databaseUrl}`);
+  // Fold the WAL into the file, so that a copy of the file alone (the tests' template) is complete.
+  const connection = await new SqliteAdapterFactory(file).connect();
+  try {
+    await connection.executeScript('PRAGMA wal_checkpoint(TRUNCATE);');
+  } finally {
+    await connection.dispose();
   }
 }
 
 /**
- * Applies the committed migrations (prisma/migrations) to the SQLite database at `databaseUrl`
- * with `prisma migrate deploy`, creating the file and its directory when missing.
- * @throws {Error} naming the database and carrying the CLI's output when the migration fails.
+ * Opens (creating if needed) the file once, so that an unusable path fails with SQLite's own
+ * words; the connection switches the file to WAL mode, which is persistent.
  */
-export async function migrateDatabase(databaseUrl: string): Promise<void> {
-  const file = databaseFilePath(databaseUrl);
-  mkdirSync(path.dirname(file), { recursive: true });
-  await openOrExplain(file, databaseUrl);
-  const root = projectRoot();
-  const env = { ...process.env, DATABASE_URL: `file:${file}` };
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'scripts', 'prisma.cjs'), 'migrate', 'deploy'],
-      { cwd: root, env, timeout: MIGRATE_TIMEOUT_MS, maxBuffer: 10 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (!error) return resolve();
-        const output = [stderr, stdout]
-          .map((text) => text.split('\n').filter((line) => line.trim() && !NOISE.test(line)).join('\n'))
-          .find(Boolean);
-        const how = error.killed ? `was killed after ${MIGRATE_TIMEOUT_MS} ms` : `failed (exit code ${String(error.code)})`;
-        reject(new Error(`prisma migrate deploy on ${databaseUrl} ${how}:\n${output || error.message}`, { cause: error }));
-      },
-    );
-  });
-}
-
-/** Opens (creating if needed) the file once, so that an unusable path fails with SQLite's own words. */
 async function openOrExplain(file: string, databaseUrl: string): Promise<void> {
   try {
-    const connection = await new PrismaBetterSQLite3({ url: `file:${file}` }).connect();
+    const connection = await new SqliteAdapterFactory(file).connect();
     await connection.dispose();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
