@@ -14,13 +14,21 @@ export class PrismaAchievementRepository implements AchievementRepository {
   }
 
   async award(input: { userId: string; code: string; points: number; awardedAt: Date }, invalidation: readonly string[]): Promise<{ award: AchievementAward; created: boolean }> {
-    return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.userAchievement.findUnique({ where: { userId_code: { userId: input.userId, code: input.code } } });
+    const where = { userId_code: { userId: input.userId, code: input.code } };
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const existing = await tx.userAchievement.findUnique({ where });
+        if (existing) return { award: toAward(existing), created: false };
+        const row = await tx.userAchievement.create({ data: input });
+        await recordInvalidation(tx, invalidation);
+        return { award: toAward(row), created: true };
+      });
+    } catch (error) {
+      // A concurrent award of the same code won the unique (userId, code) index (P2002): it is the award.
+      const existing = isUniqueViolation(error) ? await this.prisma.userAchievement.findUnique({ where }) : null;
       if (existing) return { award: toAward(existing), created: false };
-      const row = await tx.userAchievement.create({ data: input });
-      await recordInvalidation(tx, invalidation);
-      return { award: toAward(row), created: true };
-    });
+      throw error;
+    }
   }
 
   async revoke(userId: string, code: string, invalidation: readonly string[]): Promise<AchievementAward | null> {
@@ -58,4 +66,9 @@ export class PrismaAchievementRepository implements AchievementRepository {
     const rows = await this.prisma.userAchievement.findMany({ orderBy: [{ awardedAt: 'desc' }, { id: 'desc' }], take: limit, include: { user: { select: { name: true } } } });
     return rows.map((row) => ({ ...toAward(row), name: row.user.name }));
   }
+}
+
+/** Prisma's unique constraint violation (P2002), from the generated client. */
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && error.name === 'PrismaClientKnownRequestError' && (error as { code?: unknown }).code === 'P2002';
 }

@@ -126,6 +126,15 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
     expect(await redis.exists('cache:achievements:%67lobal:summary', 'cache:achievements:global:leaderboard')).toBe(2);
   });
 
+  it('awards a code once when two awards of it race', async () => {
+    const { achievements } = app();
+    const { user } = await createStudyData(db.prisma, 0);
+    const results = await Promise.all([achievements.award(user.id, 'streak_3'), achievements.award(user.id, 'streak_3'), achievements.award(user.id, 'streak_3')]);
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    expect(await db.prisma.userAchievement.count({ where: { userId: user.id } })).toBe(1);
+    expect((await achievements.getSummary(user.id)).points).toBe(30);
+  });
+
   it('refuses an unknown code or user', async () => {
     const { achievements } = app();
     const { user } = await createStudyData(db.prisma, 0);
