@@ -1,6 +1,9 @@
 import { EntityNotFoundError, type AffectedKeysOf, type ChangeTrackingRepository, type Entity, type EntityChanges, type NewEntity, type OutboxRecordingRepository, type Repository } from '@cachedrepo/core';
-import { recordInvalidation, type OutboxModel } from './prisma-outbox';
+import { BeforeStateReader } from './before-state';
+import { insertOutboxRow, outboxAcceptsRawSql, type OutboxModel } from './prisma-outbox';
 import { distinctIds, isRecordNotFound, orderByIds, type OrderBy } from './prisma-helpers';
+import type { RawSqlClient } from './raw-sql';
+import { retryOnWriteConflict } from './write-conflicts';
 
 /**
  * The slice of a Prisma model delegate (`prisma.hero`, ...) the generic repository uses.
@@ -12,6 +15,11 @@ export interface ModelDelegate<Row> {
   create(args: { data: object }): PromiseLike<Row>;
   update(args: { where: { id: string }; data: object }): PromiseLike<Row>;
   delete(args: { where: { id: string } }): PromiseLike<Row>;
+  /**
+   * Prisma's field references of the model (`prisma.hero.fields`, which every generated delegate
+   * has): they let the write path read the before-state with one raw SELECT (see BeforeStateReader).
+   */
+  readonly fields?: unknown;
 }
 
 /** How one entity is stored: its row <-> domain mapping. */
@@ -21,24 +29,41 @@ export interface RowMapper<T extends Entity, Row> {
   toUpdateData(changes: EntityChanges<T>): object;
 }
 
+/** Options of a transaction; `Serializable` is the one level SQLite and PostgreSQL both accept. */
+export interface TransactionOptions {
+  isolationLevel?: 'Serializable';
+}
+
 /**
- * What the repositories need of an application's generated Prisma client: interactive
- * transactions whose client `Tx` (Prisma's `TransactionClient`) has the `CacheOutbox` model.
- * A generated `PrismaClient` fits as is; this package never imports one.
+ * What the repositories need of an application's generated Prisma client: interactive and batch
+ * transactions whose client `Tx` (Prisma's `TransactionClient`) has the `CacheOutbox` model and
+ * raw SQL. A generated `PrismaClient` fits as is; this package never imports one.
  */
 export interface PrismaClientLike<Tx extends OutboxModel> {
-  $transaction<R>(run: (tx: Tx) => Promise<R>): Promise<R>;
+  $transaction<R>(run: (tx: Tx) => Promise<R>, options?: TransactionOptions): Promise<R>;
+  $transaction<P extends PromiseLike<unknown>[]>(queries: [...P], options?: TransactionOptions): Promise<{ [K in keyof P]: Awaited<P[K]> }>;
 }
+
+const SERIALIZABLE: TransactionOptions = { isolationLevel: 'Serializable' };
 
 /**
  * The generic part of every Prisma repository: CRUD, `findByIds` ordering, P2025 mapping, the
  * transactional `updateReturningPrevious`, and writes that record their invalidation in the
  * outbox table in the same transaction. Subclasses add their entity finders.
+ *
+ * The writes that return the state they replaced read it in the write's own transaction, so it
+ * is exactly the row the write replaced, on SQLite and on PostgreSQL, under concurrent writers:
+ * with a raw `SELECT ... FOR UPDATE` (plain `SELECT` on SQLite) once {@link BeforeStateReader} has
+ * verified it for the model, else with `findUnique` in a SERIALIZABLE transaction, retried on a
+ * write conflict. Without an outbox row to write, the read and the update go as one batch
+ * transaction (no interactive round trips); outbox rows are one raw INSERT once verified
+ * (see `outboxAcceptsRawSql`), and deletes take the before-state from `DELETE ... RETURNING`.
  */
-export abstract class PrismaRepository<T extends Entity, Row extends { id: string }, Tx extends OutboxModel = OutboxModel>
+export abstract class PrismaRepository<T extends Entity, Row extends { id: string }, Tx extends OutboxModel & RawSqlClient = OutboxModel & RawSqlClient>
   implements Repository<T>, ChangeTrackingRepository<T>, OutboxRecordingRepository<T>
 {
   protected readonly model: ModelDelegate<Row>;
+  readonly #before: BeforeStateReader<Row>;
 
   protected constructor(
     /** Entity name used in errors, e.g. `Hero`. */
@@ -52,6 +77,7 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
     protected readonly listOrder: OrderBy,
   ) {
     this.model = modelOf(prisma);
+    this.#before = new BeforeStateReader<Row>(prisma, this.model);
   }
 
   async findById(id: string): Promise<T | null> {
@@ -81,45 +107,59 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
 
   async updateReturningPrevious(id: string, changes: EntityChanges<T>): Promise<{ before: T; after: T }> {
     const data = this.mapper.toUpdateData(changes);
-    // One SQL transaction: the read sees exactly the state the update replaces.
-    return this.prisma.$transaction(async (tx) => {
-      const model = this.modelOf(tx);
-      const before = await model.findUnique({ where: { id } });
-      if (!before) throw new EntityNotFoundError(this.entityType, id);
-      return { before: this.mapper.toDomain(before), after: this.mapper.toDomain(await model.update({ where: { id }, data })) };
-    });
+    const select = await this.#before.statementFor(id);
+    const [beforeRow, afterRow] = select
+      ? await this.notFoundAs(id, async () => {
+          const [rows, after] = await this.prisma.$transaction([this.prisma.$queryRawUnsafe<Row[]>(select, id), this.model.update({ where: { id }, data })]);
+          return [rows[0] ?? null, after] as const;
+        })
+      : await retryOnWriteConflict(() => this.notFoundAs(id, () => this.prisma.$transaction([this.model.findUnique({ where: { id } }), this.model.update({ where: { id }, data })], SERIALIZABLE)));
+    // The update found the row, in the same transaction: the read did too.
+    if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
+    return { before: this.mapper.toDomain(beforeRow), after: this.mapper.toDomain(afterRow) };
   }
 
   async saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T> {
+    const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
     return this.prisma.$transaction(async (tx) => {
       const created = this.mapper.toDomain(await this.modelOf(tx).create({ data: this.mapper.toCreateData(input) }));
-      await recordInvalidation(tx, affected(null, created));
+      await insertOutboxRow(tx, affected(null, created), dialect);
       return created;
     });
   }
 
   async updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<{ before: T; after: T }> {
     const data = this.mapper.toUpdateData(changes);
-    return this.prisma.$transaction(async (tx) => {
-      const model = this.modelOf(tx);
-      const beforeRow = await model.findUnique({ where: { id } });
-      if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
-      const before = this.mapper.toDomain(beforeRow);
-      const after = this.mapper.toDomain(await model.update({ where: { id }, data }));
-      await recordInvalidation(tx, affected(before, after));
-      return { before, after };
-    });
+    const [select, dialect] = await Promise.all([this.#before.statementFor(id), outboxAcceptsRawSql<Tx>(this.prisma)]);
+    const run = (): Promise<{ before: T; after: T }> =>
+      this.prisma.$transaction(
+        async (tx) => {
+          const model = this.modelOf(tx);
+          const beforeRow = select ? ((await tx.$queryRawUnsafe<Row[]>(select, id))[0] ?? null) : await model.findUnique({ where: { id } });
+          if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
+          const before = this.mapper.toDomain(beforeRow);
+          const after = this.mapper.toDomain(await model.update({ where: { id }, data }));
+          await insertOutboxRow(tx, affected(before, after), dialect);
+          return { before, after };
+        },
+        select ? undefined : SERIALIZABLE,
+      );
+    return select ? run() : retryOnWriteConflict(run);
   }
 
   async deleteRecorded(id: string, affected: AffectedKeysOf<T>): Promise<T | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const model = this.modelOf(tx);
-      const row = await model.findUnique({ where: { id } });
-      if (!row) return null;
-      const deleted = this.mapper.toDomain(await model.delete({ where: { id } }));
-      await recordInvalidation(tx, affected(deleted, null));
-      return deleted;
-    });
+    const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        // DELETE ... RETURNING: the row as deleted, whatever committed before.
+        const deleted = this.mapper.toDomain(await this.modelOf(tx).delete({ where: { id } }));
+        await insertOutboxRow(tx, affected(deleted, null), dialect);
+        return deleted;
+      });
+    } catch (error) {
+      if (isRecordNotFound(error)) return null;
+      throw error;
+    }
   }
 
   async delete(id: string): Promise<T | null> {

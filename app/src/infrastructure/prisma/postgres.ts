@@ -46,6 +46,9 @@ export function postgresTarget(url: string): PostgresTarget {
  */
 export function createPostgresClient(url: string): PrismaClient {
   const { connectionString, schema } = postgresTarget(url);
-  const adapter = new PrismaPg({ connectionString }, schema === DEFAULT_POSTGRES_SCHEMA ? undefined : { schema });
+  if (schema === DEFAULT_POSTGRES_SCHEMA) return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString }) }) as unknown as PrismaClient;
+  // The adapter's `schema` qualifies the queries Prisma builds; raw SQL (the outbox INSERT) finds
+  // its tables through the connections' search_path.
+  const adapter = new PrismaPg({ connectionString, options: `-c search_path=${schema}` }, { schema });
   return new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
 }

@@ -1,0 +1,109 @@
+import { parameter, quoteIdentifier, rawSqlDialect, sameShape, sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
+
+/** A Prisma field reference (`prisma.hero.fields.name`): public API of generated clients. */
+interface FieldRef {
+  modelName: string;
+  name: string;
+  typeName: string;
+  isList: boolean;
+}
+
+/** Types whose raw values Prisma returns exactly as its model queries do, on SQLite and PostgreSQL (checked in packages/prisma/tests). */
+const PLAIN_TYPES: ReadonlySet<string> = new Set(['String', 'Int', 'Float', 'Boolean', 'DateTime']);
+/** Probes that saw the row change between their two reads before the fast path is given up. */
+const MAX_INCONCLUSIVE_PROBES = 3;
+
+type ProbeState = { kind: 'unknown'; inconclusive: number } | { kind: 'verified' } | { kind: 'refused' };
+
+/**
+ * Reads the row a write is about to replace with one raw SELECT instead of a Prisma
+ * `findUnique`, once it has proved that the raw SELECT returns what `findUnique` does.
+ *
+ * The statement is `SELECT <every scalar field> FROM "<Model>" WHERE "id" = ?`, with
+ * `FOR UPDATE` on PostgreSQL: run inside the write's transaction, it locks the row until the
+ * commit, so the row the update then replaces is the one read (under READ COMMITTED an UPDATE
+ * would otherwise apply to a row a concurrent transaction committed after the read:
+ * https://www.postgresql.org/docs/15/transaction-iso.html#XACT-READ-COMMITTED). SQLite has no
+ * row locks and needs none: a write transaction there holds the database's write lock (taken
+ * up front by `BEGIN IMMEDIATE`, or failing with SQLITE_BUSY on a deferred `BEGIN` when another
+ * connection wrote in between).
+ *
+ * Used only when every scalar field has a plain type (String, Int, Float, Boolean, DateTime),
+ * the client is SQLite or PostgreSQL, and a probe (outside any transaction: the raw SELECT and
+ * `findUnique` of one id) returned rows of the same columns, types and values. A model mapped to
+ * another table or columns (`@@map`, `@map`), or a client whose raw SQL sees another PostgreSQL
+ * schema than its queries, fails the probe and keeps `findUnique`.
+ */
+export class BeforeStateReader<Row> {
+  #state: ProbeState = { kind: 'unknown', inconclusive: 0 };
+  readonly #dialect: RawSqlDialect | null;
+  readonly #select: string | null;
+
+  constructor(
+    private readonly client: RawSqlClient,
+    private readonly model: { findUnique(args: { where: { id: string } }): PromiseLike<Row | null>; fields?: unknown },
+  ) {
+    this.#dialect = rawSqlDialect(client);
+    this.#select = this.#dialect ? selectSql(this.#dialect, model.fields) : null;
+    if (!this.#select) this.#state = { kind: 'refused' };
+  }
+
+  /** Whether the raw SELECT is in use. */
+  get verified(): boolean {
+    return this.#state.kind === 'verified';
+  }
+
+  /**
+   * The raw SELECT of one row by id (bind the id as its only parameter), to run inside the
+   * write's transaction; null while unproven or refused (read with `findUnique` then). The
+   * first calls run the probe on `id`.
+   */
+  async statementFor(id: string): Promise<string | null> {
+    if (this.#state.kind === 'unknown') await this.#probe(id);
+    return this.#state.kind === 'verified' ? this.#select : null;
+  }
+
+  async #probe(id: string): Promise<void> {
+    const select = this.#select as string;
+    const probeSql = this.#dialect === 'postgresql' ? select.replace(/ FOR UPDATE$/, '') : select;
+    let raw: Row | undefined;
+    let compiled: Row | null;
+    try {
+      [raw] = await this.client.$queryRawUnsafe<Row[]>(probeSql, id);
+      compiled = await this.model.findUnique({ where: { id } });
+    } catch {
+      // No such table or column here (a mapped model), or no raw SQL at all.
+      this.#state = { kind: 'refused' };
+      return;
+    }
+    if (this.#state.kind !== 'unknown') return; // a concurrent probe decided
+    if (!raw && !compiled) return; // nothing to compare yet: probe again next time
+    const a = (raw ?? null) as Record<string, unknown> | null;
+    const b = compiled as Record<string, unknown> | null;
+    if (a && b && sameShape(a, b) && sameValues(a, b)) {
+      this.#state = { kind: 'verified' };
+    } else if (a && b && sameShape(a, b)) {
+      // Same columns, other values: the row changed between the reads, or raw SQL reads another table.
+      const inconclusive = this.#state.inconclusive + 1;
+      this.#state = inconclusive >= MAX_INCONCLUSIVE_PROBES ? { kind: 'refused' } : { kind: 'unknown', inconclusive };
+    } else {
+      this.#state = { kind: 'refused' };
+    }
+  }
+}
+
+/** The locking SELECT of a model's scalar fields, or null when a field is not of a plain type or the fields are not known. */
+function selectSql(dialect: RawSqlDialect, fields: unknown): string | null {
+  if (!fields || typeof fields !== 'object') return null;
+  const refs = Object.values(fields as Record<string, FieldRef>);
+  const model = refs[0]?.modelName;
+  if (!model || !refs.some((field) => field.name === 'id')) return null;
+  if (!refs.every((field) => field.modelName === model && !field.isList && PLAIN_TYPES.has(field.typeName))) return null;
+  try {
+    const columns = refs.map((field) => quoteIdentifier(field.name)).join(', ');
+    const sql = `SELECT ${columns} FROM ${quoteIdentifier(model)} WHERE "id" = ${parameter(dialect, 1)}`;
+    return dialect === 'postgresql' ? `${sql} FOR UPDATE` : sql;
+  } catch {
+    return null;
+  }
+}
