@@ -1,19 +1,20 @@
 import { defineCacheStrategy, type CacheStrategy } from '@cachedrepo/core';
 import type { Card } from '../domain';
 import type { CardRepository } from '../repositories';
-import type { EntityTtlOptions } from './entity-ttl-options';
+import { READ_MOSTLY_NEAR_CACHE, type EntityTtlOptions } from './entity-ttl-options';
 import { cardKeys, deckKeys } from './key-schemas';
 
 /** Default TTL of cards, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
 export const CARD_TTL_SECONDS = 300;
 
-/** Card caching: `cards:{id}`, `cards:deck:{deckId}`, `cards:all`. A write clears the card, `cards:all`, and for the old and the new deck its card list, the deck, and the deck with cards. */
+/** Card caching (near cache on by default): `cards:{id}`, `cards:deck:{deckId}`, `cards:all`. A write clears the card, `cards:all`, and for the old and the new deck its card list, the deck, and the deck with cards. */
 export function cardCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy<Card, CardRepository> {
   return defineCacheStrategy<Card, CardRepository>({
     entityType: 'card',
     namespaces: [cardKeys.$namespace],
     ttlSeconds: options.ttlSeconds ?? CARD_TTL_SECONDS,
     negativeTtlSeconds: options.negativeTtlSeconds,
+    nearCache: options.nearCache === undefined ? READ_MOSTLY_NEAR_CACHE : (options.nearCache ?? undefined),
     entityKey: (id) => cardKeys.byId({ id }),
     queries: {
       findAll: { key: () => cardKeys.all() },

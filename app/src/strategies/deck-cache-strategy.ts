@@ -1,6 +1,8 @@
 import { defineCacheStrategy, type CacheStrategy } from '@cachedrepo/core';
 import type { Deck } from '../domain';
 import type { DeckRepository } from '../repositories';
+import type { NearCacheOptions } from '@cachedrepo/core';
+import { READ_MOSTLY_NEAR_CACHE } from './entity-ttl-options';
 import { cardKeys, deckKeys } from './key-schemas';
 
 /** Default TTLs of decks, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
@@ -15,9 +17,11 @@ export interface DeckCacheOptions {
   detailTtlSeconds?: number;
   /** Seconds "no deck with this id" stays cached; 0 turns it off. @default 30 */
   negativeTtlSeconds?: number;
+  /** The near cache of decks; null turns it off. @default READ_MOSTLY_NEAR_CACHE (decks are read-mostly) */
+  nearCache?: NearCacheOptions | null;
 }
 
-/** Deck caching: `decks:list`, `decks:list:level:{level}`, `decks:{id}`, `decks:{id}:full`. A write clears the active list, the level lists of both states, the deck with and without cards, and its card list. */
+/** Deck caching (near cache on by default): `decks:list`, `decks:list:level:{level}`, `decks:{id}`, `decks:{id}:full`. A write clears the active list, the level lists of both states, the deck with and without cards, and its card list. */
 export function deckCacheStrategy(options: DeckCacheOptions = {}): CacheStrategy<Deck, DeckRepository> {
   const listTtlSeconds = options.listTtlSeconds ?? DECK_LIST_TTL_SECONDS;
   return defineCacheStrategy<Deck, DeckRepository>({
@@ -25,6 +29,7 @@ export function deckCacheStrategy(options: DeckCacheOptions = {}): CacheStrategy
     namespaces: [deckKeys.$namespace],
     ttlSeconds: options.detailTtlSeconds ?? DECK_DETAIL_TTL_SECONDS,
     negativeTtlSeconds: options.negativeTtlSeconds,
+    nearCache: options.nearCache === undefined ? READ_MOSTLY_NEAR_CACHE : (options.nearCache ?? undefined),
     entityKey: (id) => deckKeys.byId({ id }),
     queries: {
       findAll: { key: () => deckKeys.activeList(), ttlSeconds: listTtlSeconds },

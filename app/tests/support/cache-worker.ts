@@ -7,7 +7,9 @@
  * - CACHE_COMMAND_TIMEOUT_MS: ioredis per-command timeout (default 2000);
  * - CACHE_BREAKER_PROBE_MS, CACHE_BREAKER_FAILURES: circuit breaker options (library defaults);
  * - CACHE_OUTBOX=on|off: give the CacheService a PrismaOutbox (default off), polled every
- *   CACHE_OUTBOX_POLL_MS (default 100).
+ *   CACHE_OUTBOX_POLL_MS (default 100);
+ * - NEAR_CACHE=on|off: the hero strategy's near cache, as the library ships it (default on);
+ *   `health` reports it (`nearCache`).
  * Protocol, one JSON object per line:
  * stdin  `{"id": 1, "op": "findById" | "findByLanguage" | "findAll" | "update" | "stats" | "health" | "config", "args": [...]}`
  * stdout `{"ready": true}` once, then `{"id": 1, "ok": true, "result": ...}` or `{"id": 1, "ok": false, "error": "..."}`.
@@ -83,7 +85,9 @@ async function main(): Promise<void> {
     circuitBreaker: { ...(probeIntervalMs !== undefined && { probeIntervalMs }), ...(failureThreshold !== undefined && { failureThreshold }) },
     ...(outbox !== undefined && { outbox, outboxDelivery: { pollIntervalMs } }),
   };
-  const cache = new CacheService(redis, options);
+  const nearCache = process.env.NEAR_CACHE ?? 'on';
+  if (nearCache !== 'on' && nearCache !== 'off') throw new Error(`cache-worker: NEAR_CACHE must be on or off, got ${nearCache}`);
+  const cache = new CacheService(redis, { ...options, nearCache: nearCache === 'on' });
   const heroes = CachedRepository.wrap<Hero, HeroRepository>(new PrismaHeroRepository(prisma), heroCacheStrategy(), cache);
   const config: WorkerConfig = { outbox: outbox !== undefined, commandTimeoutMs, probeIntervalMs };
 

@@ -1,12 +1,28 @@
 import type { CacheService, StoreOutcome } from './cache-service';
 import type { EntityCacheStats } from './cache-stats';
-import { decodeEntry, encodeEntry, REJECTED, type EntryShape } from './entry-codec';
+import { decodeEntry, encodeEntry, hasShape, parseEntry, REJECTED, type EntryShape } from './entry-codec';
+import { isLease } from './lease';
+import { NEAR_MISS, type FillTicket, type NearCache } from './near-cache';
+import { NOT_DECODED, type SharedRead } from './read-batcher';
+import { WRONG_TYPE } from './redis-gateway';
 import type { Serializer } from './serializer';
+import { copyValue, isCopyable } from './value-copy';
 
-/** What one load did: its value and whether it was stored under its lease. */
+type Outcome = StoreOutcome | 'no-lease' | 'not-stored';
+
+/**
+ * What one load did. `stored` settles when the store under its lease is done; until then (and
+ * after) the value is available to readers that joined the load, as copies of `template` or
+ * decoded again from `raw`, so that nobody shares the object the load's own caller got.
+ */
 interface Loaded<V> {
   value: V;
-  outcome: StoreOutcome | 'no-lease' | 'not-stored';
+  stored: Promise<Outcome>;
+  /** A copy of the value taken before its caller got it (when copyable). */
+  template: unknown;
+  copyable: boolean;
+  /** The entry written, when there is one. */
+  raw: string | null;
 }
 
 /** A cache miss: the key, and the corrupt value found there, if any, which the lease may replace. */
@@ -16,70 +32,107 @@ interface Miss {
 }
 
 /**
- * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md: a hit
- * is one GET; a miss places a lease, loads, and stores only while the lease is still in the
- * key; concurrent misses of one key in this process share one load.
+ * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md:
+ * - with a near cache: a hit there is a copy of an entry Redis has not reported changed;
+ * - a Redis hit is one GET (or a share of one MGET with the reads of the same tick); readers
+ *   of one key in a batch decode it once and each get their own copy;
+ * - a miss places a lease, loads, and stores only while the lease is still in the key; its
+ *   caller gets the value as soon as it is loaded, the store finishing behind it; concurrent
+ *   misses of one key in this process share one load and accept it only once it is stored.
  */
 export class CacheAsideReader {
+  /**
+   * @param nearCache the strategy's near cache (`CacheService.nearCacheFor`), or null for none
+   */
   constructor(
     private readonly cache: CacheService,
     private readonly serializer: Serializer,
     private readonly stats: EntityCacheStats,
+    private readonly nearCache: NearCache | null = null,
   ) {}
 
   /**
    * The cached value of `key`, or `load()`'s result, stored for `ttlFor(value)` seconds
    * (0: not stored). A cached value that is not a valid entry of `key` with `shape` is a
-   * corrupt entry: counted, and replaced like a miss.
+   * corrupt entry: counted, and replaced like a miss. Every call returns its own object: a
+   * caller that mutates it changes no other read's result.
    */
   async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
-    const read = await this.cache.read(key, this.stats);
+    const near = this.nearCache;
+    let ticket: FillTicket | null = null;
+    if (near !== null && near.serving) {
+      const hit = near.get(key, shape);
+      if (hit !== NEAR_MISS && hit !== REJECTED) {
+        this.stats.hits += 1;
+        return hit as V;
+      }
+      ticket = near.beginFill(key);
+    }
+    const read = await this.cache.readShared(key, this.stats);
+    const reply = read.reply;
     let rejected: string | undefined;
-    if (read.kind === 'value') {
-      const value = decodeEntry(key, read.raw, this.serializer, shape);
+    if (typeof reply === 'string' && !isLease(reply)) {
+      const value = this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number);
       if (value !== REJECTED) {
         this.stats.hits += 1;
         return value as V;
       }
       this.stats.corruptEntries += 1;
-      rejected = read.raw;
-    } else if (read.kind === 'wrong-type') {
-      this.stats.corruptEntries += 1;
+      rejected = reply;
+    } else {
+      if (ticket !== null) near?.release(ticket);
+      if (reply === WRONG_TYPE) this.stats.corruptEntries += 1;
     }
     this.stats.misses += 1;
     // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
-    if (read.kind === 'unavailable') return load();
-    const flight = await this.cache.flights.run(key, () => this.loadAndStore({ key, rejected }, ttlFor, load));
+    if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
+    const flight = await this.cache.flights.run(key, () => this.loadAndStore({ key, rejected }, ttlFor, load), (loaded) => loaded.stored);
+    if (!flight.joined) return flight.value.value;
     // A joined load began before this read. Only its successful store under its lease proves
     // that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
-    if (flight.joined && flight.value.outcome !== 'stored') return load();
-    return flight.value.value;
+    const loaded = flight.value;
+    if ((await loaded.stored) !== 'stored') return load();
+    if (loaded.copyable) return copyValue(loaded.template) as V;
+    const value = decodeEntry(key, loaded.raw as string, this.serializer, shape);
+    return value === REJECTED ? load() : (value as V);
   }
 
   /**
-   * Entities for `ids` in order (absent and repeated ids left out): one MGET, leases for the
-   * misses (auto-pipelined), one `loadMany` call for them, and stores under the leases.
+   * Entities for `ids` in order (absent and repeated ids left out): near-cache hits, then one
+   * MGET (shared with the reads of this tick) for the rest, leases for the misses, one
+   * `loadMany` call for them, and stores under the leases.
    */
   async readMany<E extends { id: string }>(ids: readonly string[], keyOf: (id: string) => string, ttlFor: (value: E | null) => number, loadMany: (ids: string[]) => Promise<E[]>): Promise<E[]> {
     const unique = [...new Set(ids)];
-    const keys = unique.map(keyOf);
-    const reads = await this.cache.readMany(keys, this.stats);
     const found = new Map<string, E | null>();
+    const near = this.nearCache !== null && this.nearCache.serving ? this.nearCache : null;
+    const wanted: { id: string; key: string; shape: EntryShape; ticket: FillTicket | null }[] = [];
+    for (const id of unique) {
+      const key = keyOf(id);
+      const shape: EntryShape = { kind: 'entity', id };
+      const hit = near === null ? NEAR_MISS : near.get(key, shape);
+      if (hit !== NEAR_MISS && hit !== REJECTED) {
+        this.stats.hits += 1;
+        found.set(id, hit as E | null);
+      } else wanted.push({ id, key, shape, ticket: near?.beginFill(key) ?? null });
+    }
+    const reads = await Promise.all(wanted.map(({ key }) => this.cache.readShared(key, this.stats)));
     const misses: (Miss & { id: string })[] = [];
     let unavailable = false;
     reads.forEach((read, index) => {
-      const id = unique[index] as string;
-      const key = keys[index] as string;
-      const value = read.kind === 'value' ? decodeEntry(key, read.raw, this.serializer, { kind: 'entity', id }) : REJECTED;
+      const { id, key, shape, ticket } = wanted[index] as (typeof wanted)[number];
+      const reply = read.reply;
+      const value = typeof reply === 'string' && !isLease(reply) ? this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number) : REJECTED;
       if (value !== REJECTED) {
         this.stats.hits += 1;
         found.set(id, value as E | null);
         return;
       }
-      if (read.kind === 'value') this.stats.corruptEntries += 1;
-      if (read.kind === 'unavailable') unavailable = true;
+      if (ticket !== null) near?.release(ticket);
+      if (typeof reply === 'string' && !isLease(reply)) this.stats.corruptEntries += 1;
+      if (typeof reply === 'symbol' && reply !== WRONG_TYPE) unavailable = true;
       this.stats.misses += 1;
-      misses.push({ id, key, rejected: read.kind === 'value' ? read.raw : undefined });
+      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined });
     });
     if (misses.length > 0) {
       const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats)));
@@ -88,7 +141,7 @@ export class CacheAsideReader {
         misses.map((miss, index) => {
           const value = loaded.get(miss.id) ?? null;
           found.set(miss.id, value);
-          return this.store(miss.key, tokens[index] ?? null, value, ttlFor(value));
+          return this.store(miss.key, tokens[index] ?? null, value, ttlFor(value), false).stored;
         }),
       );
     }
@@ -99,10 +152,36 @@ export class CacheAsideReader {
     });
   }
 
+  /**
+   * The value of a Redis hit for one reader, or {@link REJECTED}: decoded once per shared
+   * read, put in the near cache when the reader's ticket is still valid, and handed out so that
+   * no two readers (and not the near cache) share an object.
+   */
+  private accept(read: SharedRead, key: string, raw: string, shape: EntryShape, ticket: FillTicket | null, ttlFor: (value: unknown) => number): unknown {
+    if (read.decoded === NOT_DECODED || read.decodedWith !== this.serializer) {
+      read.decoded = parseEntry(key, raw, this.serializer);
+      read.decodedWith = this.serializer;
+      read.copyable = read.decoded !== REJECTED && isCopyable(read.decoded);
+    }
+    const value = read.decoded;
+    if (value === REJECTED || !hasShape(value, shape)) return REJECTED;
+    // The near cache keeps a copyable value itself as its template: then no reader gets it.
+    if (ticket !== null && (this.nearCache as NearCache).fill(ticket, value, read.copyable, raw, shape.kind, ttlFor(value)) && read.copyable) read.retained = true;
+    read.handedOut += 1;
+    // The last reader may take the decoded value itself, unless the near cache keeps it.
+    if (read.copyable) return read.retained || read.handedOut < read.readers ? copyValue(value) : value;
+    // Not copyable: the first reader gets the decoded value, the others decode their own.
+    return read.handedOut === 1 ? value : decodeEntry(key, raw, this.serializer, shape);
+  }
+
   private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
     const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats);
     const value = await this.loadReleasing([miss], [token], load);
-    return { value, outcome: await this.store(miss.key, token, value, ttlFor(value)) };
+    const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
+    // Only a store runs behind the caller; a lease given back is awaited, so that the next
+    // read of the key does not find it.
+    if (loaded.raw === null) await loaded.stored;
+    return loaded;
   }
 
   /** Runs a load; when it fails, gives its leases back so other readers need not wait for their TTL. */
@@ -115,18 +194,23 @@ export class CacheAsideReader {
     }
   }
 
-  private async store(key: string, token: string | null, value: unknown, ttlSeconds: number): Promise<Loaded<unknown>['outcome']> {
-    if (token === null) return 'no-lease';
-    if (ttlSeconds <= 0) {
-      await this.release(key, token);
-      return 'not-stored';
-    }
-    const outcome = await this.cache.storeLeased(key, token, encodeEntry(key, value, this.serializer), ttlSeconds, this.stats);
-    if (outcome === 'oversized') {
+  /**
+   * Sends the store under the lease at once (so it precedes any later command of this process
+   * on the connection) and returns without waiting for it, with what readers joining the load
+   * need: a copy of the value taken now, or the encoded entry.
+   */
+  private store(key: string, token: string | null, value: unknown, ttlSeconds: number, joinable = true): Omit<Loaded<unknown>, 'value'> {
+    const none = { template: null, copyable: false, raw: null };
+    if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
+    if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };
+    const raw = encodeEntry(key, value, this.serializer);
+    if (!this.cache.fits(raw)) {
       this.stats.oversized += 1;
-      await this.release(key, token);
+      return { ...none, stored: this.release(key, token).then(() => 'oversized') };
     }
-    return outcome;
+    const stored = this.cache.storeLeased(key, token, raw, ttlSeconds, this.stats);
+    const copyable = joinable && isCopyable(value);
+    return { stored, copyable, template: copyable ? copyValue(value) : null, raw };
   }
 
   private release(key: string, token: string | null): Promise<void> {

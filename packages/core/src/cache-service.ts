@@ -6,9 +6,14 @@ import { scanAndUnlink, validateDataset } from './dataset-validation';
 import { CacheOptionsError } from './errors';
 import { escapeGlob } from './key-schema';
 import { isLease, newLeaseToken } from './lease';
+import type { NearCache, NearCacheOptions } from './near-cache';
+import { NearCacheGroup, type NearCacheHealth, type NearCacheServiceOptions } from './near-cache-group';
 import { OutboxDeliverer, type InvalidationOutbox, type OutboxDeliveryOptions } from './outbox';
 import { PendingInvalidations } from './pending-invalidations';
+import { ReadBatcher, type SharedRead } from './read-batcher';
+import { duplicateRedisClient } from './redis-client';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from './redis-gateway';
+import type { Serializer } from './serializer';
 import { SingleFlight } from './single-flight';
 
 /** Options of a {@link CacheService}. */
@@ -31,6 +36,8 @@ export interface CacheServiceOptions {
   outbox?: InvalidationOutbox;
   /** How the outbox is delivered. */
   outboxDelivery?: OutboxDeliveryOptions;
+  /** Near caches of the strategies that ask for one (REDIS_CACHE.md, "Near cache"); `false` turns them all off. @default enabled, default tracking mode */
+  nearCache?: NearCacheServiceOptions | boolean;
 }
 
 /** What {@link CacheService.health} reports, e.g. for a health endpoint. */
@@ -50,6 +57,8 @@ export interface CacheHealth {
   datasetClears: number;
   /** Whether an outbox is configured, and whether this process is its deliverer now. */
   outbox: { configured: boolean; deliverer: boolean; delivered: number };
+  /** Near caches: whether tracking is active, invalidation messages, flushes, and each cache's counters. */
+  nearCache: NearCacheHealth;
 }
 
 /** What a read found in one key. `wrong-type`: a value of another Redis type (a corrupt entry). */
@@ -81,6 +90,8 @@ export class CacheService {
   private readonly gateway: RedisGateway;
   private readonly pending = new PendingInvalidations();
   private readonly deliverer: OutboxDeliverer | null;
+  private readonly batcher: ReadBatcher;
+  private readonly near: NearCacheGroup;
 
   /**
    * @param redis an ioredis client; several to spread commands over connections in turn
@@ -98,6 +109,12 @@ export class CacheService {
     this.logger = options.logger ?? createDefaultLogger();
     this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), { logger: this.logger, circuitBreaker: options.circuitBreaker });
     this.enabled = this.gateway.enabled;
+    this.batcher = new ReadBatcher(this.gateway);
+    const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? true };
+    // Client tracking needs plain connections (a cluster client spreads keys over several).
+    const trackable = this.enabled && clients.every((client) => !(client as { isCluster?: boolean }).isCluster);
+    this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, { ...nearOptions, enabled: (nearOptions.enabled ?? true) && trackable });
+    this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
     this.deliverer = options.outbox ? new OutboxDeliverer(options.outbox, this.gateway, (key) => this.fullKey(key), `${this.prefix}!outbox-deliverer`, this.logger, options.outboxDelivery) : null;
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
     this.deliverer?.start();
@@ -108,16 +125,38 @@ export class CacheService {
     return this.prefix + key;
   }
 
-  /** Reads one key (one GET). Another reader's lease reads as empty. */
+  /**
+   * Reads one key: one GET, or part of one MGET when other reads are asked for in the same
+   * tick (`read-batcher.ts`). Another reader's lease reads as empty.
+   */
   async read(key: string, stats?: EntityCacheStats): Promise<CacheRead> {
-    return classifyRead(await this.gateway.run('get', stats, (redis) => redis.get(this.fullKey(key))));
+    return classifyRead((await this.batcher.read(this.fullKey(key), stats)).reply);
   }
 
-  /** Reads many keys with one MGET (a key of another Redis type reads as empty there). */
+  /** Reads many keys with one MGET, shared with the other reads of this tick (a key of another Redis type reads as empty there). */
   async readMany(keys: readonly string[], stats?: EntityCacheStats): Promise<CacheRead[]> {
-    if (keys.length === 0) return [];
-    const raws = await this.gateway.run('mget', stats, (redis) => redis.mget(keys.map((key) => this.fullKey(key))));
-    return typeof raws === 'symbol' ? keys.map(() => ({ kind: 'unavailable' })) : raws.map(classifyRead);
+    const reads = await Promise.all(keys.map((key) => this.readShared(key, stats)));
+    return reads.map((read) => classifyRead(read.reply));
+  }
+
+  /**
+   * Like {@link read}, for `CacheAsideReader`: the reply as shared with the other reads of the
+   * same key in the batch, so that it is decoded once.
+   */
+  readShared(key: string, stats?: EntityCacheStats): Promise<SharedRead> {
+    return this.batcher.read(this.fullKey(key), stats);
+  }
+
+  /**
+   * The near cache of `entityType` on this service (created on first use with `options`; later
+   * calls share it), which starts client tracking. CachedRepository calls it for strategies
+   * with a `nearCache`.
+   * @returns null when near caches are disabled, Redis is off, or the connections are already
+   *   tracked for another set of connections
+   * @throws {StrategyError} for bounds that are not positive whole numbers
+   */
+  nearCacheFor(entityType: string, options: NearCacheOptions, serializer: Serializer): NearCache | null {
+    return this.near.cacheFor(entityType, options, serializer);
   }
 
   /**
@@ -138,11 +177,16 @@ export class CacheService {
    * FLUSHALL, a restart, its TTL), so the value may be stale and was dropped.
    */
   async storeLeased(key: string, token: string, raw: string, ttlSeconds: number, stats?: EntityCacheStats): Promise<StoreOutcome> {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure when it could be too large.
-    if (raw.length * 3 > this.maxEntryBytes && Buffer.byteLength(raw) > this.maxEntryBytes) return 'oversized';
+    if (!this.fits(raw)) return 'oversized';
     const stored = await this.gateway.run('store', stats, (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds));
     if (typeof stored === 'symbol') return 'error';
     return stored === 1 ? 'stored' : 'lost';
+  }
+
+  /** False when `raw` is larger than the maximum entry size (`maxEntryBytes`, UTF-8): it is never stored. */
+  fits(raw: string): boolean {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure when it could be too large.
+    return raw.length * 3 <= this.maxEntryBytes || Buffer.byteLength(raw) <= this.maxEntryBytes;
   }
 
   /** Gives a lease back when its load failed or stores nothing, so other readers may fill the key at once. */
@@ -166,7 +210,11 @@ export class CacheService {
     if (unique.length === 0 || !this.enabled) return true;
     this.flights.forget(unique);
     if (stats) stats.invalidations += unique.length;
+    // Near caches drop the keys before the UNLINK and again once it is applied: a GET sent in
+    // between may have been served before it, and its fill must be cancelled.
+    this.near.writeApplied(unique);
     const result = await this.gateway.run('invalidate', stats, (redis) => redis.unlink(...unique.map((key) => this.fullKey(key))));
+    this.near.writeApplied(unique);
     if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
     this.pending.add(unique);
     this.gateway.distrust('pending-invalidation');
@@ -179,7 +227,9 @@ export class CacheService {
    * @returns keys removed (0 when Redis is unavailable)
    */
   async clearNamespace(namespace: string): Promise<number> {
+    this.near.clear();
     const removed = await this.gateway.run('clear', undefined, (redis) => scanAndUnlink(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize));
+    this.near.clear();
     return typeof removed === 'symbol' ? 0 : removed;
   }
 
@@ -195,6 +245,7 @@ export class CacheService {
       bypassed: this.gateway.bypassCount,
       datasetClears: this.datasetClears,
       outbox: { configured: this.deliverer !== null, deliverer: this.deliverer?.leader ?? false, delivered: this.deliverer?.delivered ?? 0 },
+      nearCache: this.near.health(),
     };
   }
 
@@ -207,9 +258,10 @@ export class CacheService {
     return this.gateway.waitUntilTrusted(timeoutMs);
   }
 
-  /** Stops the outbox delivery and closes the Redis connections. */
+  /** Stops the outbox delivery, the near caches' tracking, and closes the Redis connections. */
   async close(): Promise<void> {
     this.deliverer?.stop();
+    await this.near.close();
     await this.gateway.close();
   }
 

@@ -1,5 +1,6 @@
 import type { Entity } from './entity';
 import { StrategyError } from './errors';
+import { checkNearCacheOptions, type NearCacheOptions } from './near-cache';
 import type { Repository } from './repository';
 import { createSuperjsonSerializer, type Serializer } from './serializer';
 
@@ -59,6 +60,8 @@ export interface CacheStrategy<T extends Entity, R extends Repository<T> = Repos
   readonly serializer: Serializer;
   /** Cached query methods (findAll and entity finders) with their keys and TTLs. */
   readonly queries: QueryPolicies<R, T>;
+  /** The in-process near cache in front of Redis for every key of this strategy, or null for none. */
+  readonly nearCache?: Readonly<NearCacheOptions> | null | undefined;
   /** The key (unprefixed) of one entity, e.g. `hero:{id}`. */
   entityKey(id: string): string;
   /**
@@ -93,6 +96,14 @@ export interface CacheStrategyDefinition<T extends Entity, R extends Repository<
   keysOf(entity: T): readonly string[];
   /** Keys every write of this type makes stale whatever the states (e.g. the `all` list). @default [] */
   alwaysAffected?: readonly string[];
+  /**
+   * An in-process near cache (L1) in front of Redis for every key of this strategy, kept
+   * coherent by Redis client tracking (REDIS_CACHE.md, "Near cache"): worth it for read-mostly
+   * entities. Bounded by `maxEntries` and `maxBytes` (estimated); an entry lives at most
+   * `ttlSeconds`, never longer than its key's Redis TTL. Off when the cache service's near
+   * caches are disabled (CACHE_NEAR_CACHE_ENABLED=false). @default none
+   */
+  nearCache?: NearCacheOptions | undefined;
 }
 
 /** Default of {@link CacheStrategyDefinition.negativeTtlSeconds}, in seconds. */
@@ -108,7 +119,7 @@ export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
  *   queries: { findByLanguage: { key: (language) => heroKeys.byLanguage({ language }) } },
  *   keysOf: (hero) => [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: hero.language })],
  * });
- * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0)
+ * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0), or near-cache bounds that are not positive whole numbers
  */
 export function defineCacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>>(definition: CacheStrategyDefinition<T, R>): CacheStrategy<T, R> {
   const ttlSeconds = checkTtl(`${definition.entityType} TTL`, definition.ttlSeconds, 1);
@@ -118,6 +129,7 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
     if (query) queries[name] = { ...query, ttlSeconds: checkTtl(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1) };
   }
   const { keysOf, alwaysAffected = [] } = definition;
+  const nearCache = definition.nearCache ? checkNearCacheOptions(definition.entityType, definition.nearCache) : null;
   return Object.freeze({
     entityType: definition.entityType,
     namespaces: Object.freeze([...definition.namespaces]),
@@ -125,6 +137,7 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
     negativeTtlSeconds,
     serializer: definition.serializer ?? createSuperjsonSerializer(),
     queries: Object.freeze(queries) as QueryPolicies<R, T>,
+    nearCache,
     entityKey: definition.entityKey,
     affectedKeys(before: T | null, after: T | null): string[] {
       const keys = new Set(alwaysAffected);

@@ -62,7 +62,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     this.#strategy = strategy;
     this.#cache = cache;
     this.#stats = cache.stats.for(strategy.entityType);
-    this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats);
+    const near = strategy.nearCache ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer) : null;
+    this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats, near);
     const names = methodNames(base);
     const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
     if (shadowing.length > 0) throw new ApiCollisionError(`The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`);

@@ -34,6 +34,7 @@ export function createCacheService(settings: CacheSettings, options: CreateCache
     leaseTtlSeconds: cache.leaseTtlSeconds,
     maxEntryBytes: cache.maxEntryBytes,
     circuitBreaker: { failureThreshold: redis.breakerFailureThreshold, probeIntervalMs: redis.breakerProbeIntervalMs },
+    nearCache: { enabled: cache.nearCacheEnabled, trackingMode: cache.nearCacheTracking, maxStalenessMs: cache.nearCacheMaxStalenessMs },
     ...(options.logger && { logger: options.logger }),
     ...(cache.outboxEnabled && options.outbox && { outbox: options.outbox, outboxDelivery: { pollIntervalMs: cache.outboxPollIntervalMs } }),
   });

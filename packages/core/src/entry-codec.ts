@@ -33,7 +33,13 @@ export function encodeEntry(key: string, value: unknown, serializer: Serializer)
 
 /** The value in `raw` if it is a valid entry of `key` with the expected shape, else {@link REJECTED}. */
 export function decodeEntry(key: string, raw: string, serializer: Serializer, shape: EntryShape): unknown {
-  if (raw === NEGATIVE_ENTRY) return shape.kind === 'list' ? REJECTED : null;
+  const value = parseEntry(key, raw, serializer);
+  return value !== REJECTED && hasShape(value, shape) ? value : REJECTED;
+}
+
+/** The value in `raw` if it is an entry of `key` (any shape; check it with {@link hasShape}), else {@link REJECTED}. */
+export function parseEntry(key: string, raw: string, serializer: Serializer): unknown {
+  if (raw === NEGATIVE_ENTRY) return null;
   if (raw.length <= key.length || raw.charCodeAt(key.length) !== 10 || !raw.startsWith(key)) return REJECTED;
   let value: unknown;
   try {
@@ -41,10 +47,13 @@ export function decodeEntry(key: string, raw: string, serializer: Serializer, sh
   } catch {
     return REJECTED;
   }
-  return hasShape(value, shape) ? value : REJECTED;
+  // `null` is only ever written as NEGATIVE_ENTRY: a body that decodes to null is not ours.
+  return value === null ? REJECTED : value;
 }
 
-function hasShape(value: unknown, shape: EntryShape): boolean {
+/** True when a decoded value has `shape` (structurally: no schema parse of fields); `null` (a negative entry) fits every shape but `list`. */
+export function hasShape(value: unknown, shape: EntryShape): boolean {
+  if (value === null) return shape.kind !== 'list';
   switch (shape.kind) {
     case 'entity':
       return hasId(value) && value.id === shape.id;

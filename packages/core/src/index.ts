@@ -27,6 +27,9 @@ export {
 export { defineKeySchema, encodeKeyComponent, type KeySchema, type KeySchemaOptions, type KeyParams, type KeyParamNames } from './key-schema';
 export { Cacheable, CacheEvict, MethodCache, DEFAULT_METHOD_TTL_SECONDS, type CacheableOptions, type CacheEvictOptions, type MethodDecoratorFor, type HasMethodCache, type MethodCacheOptions, type MethodCallEvent } from './decorators';
 export { CacheService, type CacheServiceOptions, type CacheHealth, type CacheRead, type StoreOutcome } from './cache-service';
+export { NearCache, DEFAULT_NEAR_CACHE_MAX_BYTES, type NearCacheOptions, type NearCacheStats } from './near-cache';
+export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache-group';
+export type { TrackingMode } from './client-tracking';
 export { createCacheService, type CreateCacheServiceOptions } from './create-cache-service';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis-client';
 export { registerSecret } from './redact';

@@ -24,8 +24,13 @@ export interface RedisConnectionOptions {
 /**
  * An ioredis client set up to fail fast rather than hang, as a cache must:
  * no offline queue (a command sent while disconnected fails at once, so reads fall back to
- * the database), a per-command timeout, no per-request retries, auto-pipelining, and
- * reconnection with capped backoff (up to 2 s) in the background. `rediss://` URLs use TLS.
+ * the database), a per-command timeout, no per-request retries, and reconnection with capped
+ * backoff (up to 2 s) in the background. `rediss://` URLs use TLS.
+ *
+ * No auto-pipelining: it defers every command to a later turn of the event loop and builds a
+ * pipeline per command, which made a sequential GET on this client cost 1.37x a default
+ * client's (issue 12). The CacheService batches its own reads instead (`read-batcher.ts`), so
+ * concurrent reads still share one round trip.
  *
  * The password (option and URL) is registered with `registerSecret`, so no cache log line
  * shows it; neither an error thrown here nor one the client emits (whose failed AUTH command
@@ -47,7 +52,7 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
       commandTimeout: options.commandTimeoutMs ?? 500,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     });
   } catch (error) {
@@ -57,6 +62,18 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
   }
   redactEmittedErrors(redis, secrets);
   return redis;
+}
+
+/**
+ * A new connection with the options of `redis` (address, credentials, TLS, timeouts), named
+ * `connectionName`, whose emitted errors are redacted as {@link createRedisClient}'s are. Used
+ * for the connection that receives client-tracking invalidations (it subscribes, so it must
+ * not share a connection with commands).
+ */
+export function duplicateRedisClient(redis: Redis, connectionName: string): Redis {
+  const duplicate = redis.duplicate({ connectionName, enableAutoPipelining: false, autoResubscribe: false, lazyConnect: false });
+  redactEmittedErrors(duplicate, []);
+  return duplicate;
 }
 
 function readCa(file: string): Buffer {

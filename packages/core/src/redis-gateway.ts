@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { ThrottledErrorLog, type CacheLogger } from './cache-logger';
-import type { EntityCacheStats } from './cache-stats';
 import { CircuitBreaker, type BreakerOpenReason, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker';
 import { ACQUIRE_LEASE_LUA, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from './lease';
 
@@ -49,6 +48,7 @@ export class RedisGateway {
   private nextClient = 0;
   private readonly errorLog: ThrottledErrorLog;
   private readonly waiters = new Set<() => void>();
+  private readonly trustListeners = new Set<(trusted: boolean) => void>();
 
   constructor(redis: readonly Redis[], enabled: boolean, probe: () => Promise<boolean>, private readonly options: RedisGatewayOptions) {
     this.enabled = enabled && redis.length > 0;
@@ -76,12 +76,23 @@ export class RedisGateway {
     return this.enabled && this.breaker.closed;
   }
 
+  /** The data connections, in the order commands go to them. */
+  get connections(): readonly Redis[] {
+    return this.clients;
+  }
+
+  /** Calls `listener` whenever the cache becomes trusted (breaker closed) or stops being trusted (breaker open). */
+  onTrustChange(listener: (trusted: boolean) => void): void {
+    this.trustListeners.add(listener);
+  }
+
   /**
    * Runs one command on the next connection. Never throws.
+   * @param stats error counter of the entity type (e.g. its `EntityCacheStats`), incremented when the command fails
    * @param whileOpen send even though the breaker is open (the recovery probe's own commands)
    * @returns the reply, or why there is none
    */
-  async run<R>(operation: string, stats: EntityCacheStats | undefined, command: (redis: ScriptedRedis) => Promise<R>, whileOpen = false): Promise<R | Failure> {
+  async run<R>(operation: string, stats: { errors: number } | undefined, command: (redis: ScriptedRedis) => Promise<R>, whileOpen = false): Promise<R | Failure> {
     if (!this.enabled) return UNAVAILABLE;
     if (!whileOpen && !this.breaker.closed) {
       this.bypassCount += 1;
@@ -150,6 +161,7 @@ export class RedisGateway {
 
   private onBreakerChange(state: BreakerState, reason?: BreakerOpenReason): void {
     const { logger } = this.options;
+    for (const listener of this.trustListeners) listener(state === 'closed');
     if (state === 'open') {
       const message = reason === 'connection' ? 'Redis connection lost: the cache is bypassed until the dataset is validated again' : 'Redis circuit breaker opened: reads go to the database until Redis answers';
       logger.warn({ reason, openings: this.breaker.openings }, message);

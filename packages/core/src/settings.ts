@@ -71,6 +71,9 @@ export const cacheEnvShape = {
   CACHE_OUTBOX_POLL_INTERVAL: envTypes.integer(10, 60_000, 'milliseconds').default(100),
   CACHE_MAX_ENTRY_BYTES: envTypes.integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
   CACHE_DISABLED_ENTITIES: nameList.default(new Set<string>()),
+  CACHE_NEAR_CACHE_ENABLED: envTypes.boolean.default(true),
+  CACHE_NEAR_CACHE_TRACKING: z.enum(['default', 'broadcast'], { message: 'expected default or broadcast' }).default('default'),
+  CACHE_NEAR_CACHE_MAX_STALENESS: envTypes.integer(10, 60_000, 'milliseconds').default(250),
 };
 
 /** Variables whose values are never shown in an error. */
@@ -131,6 +134,12 @@ export interface CacheSettings {
     maxEntryBytes: number;
     /** Entity types served uncached even when the cache is enabled (checked against the registered ones). */
     disabledEntities: ReadonlySet<string>;
+    /** Near caches (in-process L1) of the strategies that declare one; false turns them all off. */
+    nearCacheEnabled: boolean;
+    /** How Redis reports changed keys to near caches: per key read (`default`) or every key under the prefix (`broadcast`). */
+    nearCacheTracking: 'default' | 'broadcast';
+    /** Milliseconds a near cache may lag Redis at most when invalidations stop arriving without a connection closing. */
+    nearCacheMaxStalenessMs: number;
   };
 }
 
@@ -158,6 +167,9 @@ export function cacheSettingsFrom(v: z.infer<z.ZodObject<typeof cacheEnvShape>>)
       outboxPollIntervalMs: v.CACHE_OUTBOX_POLL_INTERVAL,
       maxEntryBytes: v.CACHE_MAX_ENTRY_BYTES,
       disabledEntities: v.CACHE_DISABLED_ENTITIES,
+      nearCacheEnabled: v.CACHE_NEAR_CACHE_ENABLED,
+      nearCacheTracking: v.CACHE_NEAR_CACHE_TRACKING,
+      nearCacheMaxStalenessMs: v.CACHE_NEAR_CACHE_MAX_STALENESS,
     },
   };
 }
