@@ -2,7 +2,7 @@ import { EntityNotFoundError, type AffectedKeysOf, type ChangeTrackingRepository
 import { BeforeStateReader } from './before-state';
 import { insertOutboxRow, outboxAcceptsRawSql, type OutboxModel } from './prisma-outbox';
 import { distinctIds, isRecordNotFound, orderByIds, type OrderBy } from './prisma-helpers';
-import type { RawSqlClient } from './raw-sql';
+import { rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import { retryOnWriteConflict } from './write-conflicts';
 
 /**
@@ -29,9 +29,9 @@ export interface RowMapper<T extends Entity, Row> {
   toUpdateData(changes: EntityChanges<T>): object;
 }
 
-/** Options of a transaction; `Serializable` is the one level SQLite and PostgreSQL both accept. */
+/** Options of a transaction: SQLite accepts `Serializable` only. */
 export interface TransactionOptions {
-  isolationLevel?: 'Serializable';
+  isolationLevel?: 'Serializable' | 'RepeatableRead';
 }
 
 /**
@@ -44,7 +44,17 @@ export interface PrismaClientLike<Tx extends OutboxModel> {
   $transaction<P extends PromiseLike<unknown>[]>(queries: [...P], options?: TransactionOptions): Promise<{ [K in keyof P]: Awaited<P[K]> }>;
 }
 
-const SERIALIZABLE: TransactionOptions = { isolationLevel: 'Serializable' };
+/**
+ * The isolation of a read-then-write transaction that reads with `findUnique` (no row lock): on
+ * PostgreSQL REPEATABLE READ, under which an UPDATE of a row another transaction changed since the
+ * read fails with a serialization error instead of overwriting it
+ * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-REPEATABLE-READ), retried by
+ * `retryOnWriteConflict`; elsewhere SERIALIZABLE, the one level SQLite accepts (a SQLite write
+ * transaction holds the database's write lock).
+ */
+function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptions {
+  return { isolationLevel: dialect === 'postgresql' ? 'RepeatableRead' : 'Serializable' };
+}
 
 /**
  * The generic part of every Prisma repository: CRUD, `findByIds` ordering, P2025 mapping, the
@@ -54,8 +64,8 @@ const SERIALIZABLE: TransactionOptions = { isolationLevel: 'Serializable' };
  * The writes that return the state they replaced read it in the write's own transaction, so it
  * is exactly the row the write replaced, on SQLite and on PostgreSQL, under concurrent writers:
  * with a raw `SELECT ... FOR UPDATE` (plain `SELECT` on SQLite) once {@link BeforeStateReader} has
- * verified it for the model, else with `findUnique` in a SERIALIZABLE transaction, retried on a
- * write conflict. Without an outbox row to write, the read and the update go as one batch
+ * verified it for the model, else with `findUnique` in a REPEATABLE READ (PostgreSQL) or
+ * SERIALIZABLE transaction, retried on a write conflict. Without an outbox row to write, the read and the update go as one batch
  * transaction (no interactive round trips); outbox rows are one raw INSERT once verified
  * (see `outboxAcceptsRawSql`), and deletes take the before-state from `DELETE ... RETURNING`.
  */
@@ -64,6 +74,7 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
 {
   protected readonly model: ModelDelegate<Row>;
   readonly #before: BeforeStateReader<Row>;
+  readonly #fallbackIsolation: TransactionOptions;
 
   protected constructor(
     /** Entity name used in errors, e.g. `Hero`. */
@@ -78,6 +89,7 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
   ) {
     this.model = modelOf(prisma);
     this.#before = new BeforeStateReader<Row>(prisma, this.model);
+    this.#fallbackIsolation = readThenWriteIsolation(rawSqlDialect(prisma));
   }
 
   async findById(id: string): Promise<T | null> {
@@ -113,7 +125,7 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
           const [rows, after] = await this.prisma.$transaction([this.prisma.$queryRawUnsafe<Row[]>(select, id), this.model.update({ where: { id }, data })]);
           return [rows[0] ?? null, after] as const;
         })
-      : await retryOnWriteConflict(() => this.notFoundAs(id, () => this.prisma.$transaction([this.model.findUnique({ where: { id } }), this.model.update({ where: { id }, data })], SERIALIZABLE)));
+      : await retryOnWriteConflict(() => this.notFoundAs(id, () => this.prisma.$transaction([this.model.findUnique({ where: { id } }), this.model.update({ where: { id }, data })], this.#fallbackIsolation)));
     // The update found the row, in the same transaction: the read did too.
     if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
     return { before: this.mapper.toDomain(beforeRow), after: this.mapper.toDomain(afterRow) };
@@ -142,7 +154,7 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
           await insertOutboxRow(tx, affected(before, after), dialect);
           return { before, after };
         },
-        select ? undefined : SERIALIZABLE,
+        select ? undefined : this.#fallbackIsolation,
       );
     return select ? run() : retryOnWriteConflict(run);
   }

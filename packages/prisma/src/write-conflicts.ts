@@ -1,5 +1,7 @@
 /** Attempts of a transaction that lost a serialization conflict, the first included. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 20;
+/** Longest pause between two attempts, in ms. */
+const MAX_PAUSE_MS = 100;
 
 /** Prisma's "Transaction failed due to a write conflict or a deadlock" (PostgreSQL SQLSTATE 40001/40P01), from any generated client. */
 export function isWriteConflict(error: unknown): boolean {
@@ -7,12 +9,12 @@ export function isWriteConflict(error: unknown): boolean {
 }
 
 /**
- * Runs `transaction` again (up to 5 attempts, after a random pause of up to 2^attempt ms) when it
- * fails with a write conflict: a SERIALIZABLE transaction that PostgreSQL aborted because a
- * concurrent one changed what it read. Retrying is what PostgreSQL prescribes for these
- * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-SERIALIZABLE); nothing of the
+ * Runs `transaction` again (up to 20 attempts, after a random pause of up to min(2^attempt, 100) ms) when it
+ * fails with a write conflict: a REPEATABLE READ or SERIALIZABLE transaction that PostgreSQL
+ * aborted because a concurrent one changed what it read. Retrying is what PostgreSQL prescribes for these
+ * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-REPEATABLE-READ); nothing of the
  * aborted attempt was committed.
- * @throws the last conflict after 5 attempts, and any other error at once.
+ * @throws the last conflict after 20 attempts, and any other error at once.
  */
 export async function retryOnWriteConflict<R>(transaction: () => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt += 1) {
@@ -20,7 +22,7 @@ export async function retryOnWriteConflict<R>(transaction: () => Promise<R>): Pr
       return await transaction();
     } catch (error) {
       if (!isWriteConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** attempt));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, MAX_PAUSE_MS)));
     }
   }
 }
