@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { CacheLogger } from '@cachedrepo/core';
 import { loadSettings, type Settings } from '@cachedrepo/example-app';
 import { registerDataLayer, TOKENS, type DataLayer } from '@cachedrepo/example-app';
-import { databaseFilePath, migrateDatabase, seedDatabase, type SeedSummary } from '@cachedrepo/example-app';
+import { migrateDatabase, seedDatabase, type SeedSummary } from '@cachedrepo/example-app';
 import { REDIS_SERVER_BINARY, startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
 import { line } from './report';
 
@@ -32,10 +31,30 @@ export async function provideRedis(): Promise<ExampleRedis> {
   return { url: owned.url, owned };
 }
 
-/** Recreates the example's SQLite database, applies the committed migrations and seeds it. */
+/** The PostgreSQL schema the example recreates in a database named by DATABASE_URL (never `public`). */
+export const EXAMPLE_POSTGRES_SCHEMA = 'cachedrepo_example';
+
+/**
+ * `DATABASE_URL=postgresql://... npm run example` runs the example on PostgreSQL: unless
+ * EXAMPLE_DATABASE_URL is set, main.ts's database becomes that URL with
+ * `?schema=cachedrepo_example`, a schema of its own that the example drops and recreates (the
+ * database's other schemas are left alone). Set here, before main() reads the variable.
+ */
+function exampleDatabaseFromDatabaseUrl(env: NodeJS.ProcessEnv): void {
+  const url = env.DATABASE_URL?.trim();
+  if (env.EXAMPLE_DATABASE_URL || !url || !/^postgres(ql)?:\/\//i.test(url)) return;
+  const parsed = new URL(url);
+  parsed.searchParams.set('schema', EXAMPLE_POSTGRES_SCHEMA);
+  env.EXAMPLE_DATABASE_URL = parsed.toString();
+}
+exampleDatabaseFromDatabaseUrl(process.env);
+
+/**
+ * Recreates the example's database (a SQLite file, or on PostgreSQL the URL's own schema), brings
+ * it to the schema with the same setup path as the application (migrateDatabase) and seeds it.
+ */
 export async function prepareDatabase(databaseUrl: string): Promise<SeedSummary> {
-  rmSync(databaseFilePath(databaseUrl), { force: true });
-  await migrateDatabase(databaseUrl);
+  await migrateDatabase(databaseUrl, { reset: true });
   const { container, layer } = dataLayer({ REDIS_ENABLED: 'false', DATABASE_URL: databaseUrl });
   try {
     return await seedDatabase({
