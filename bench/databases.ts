@@ -1,0 +1,165 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { Client } from 'pg';
+import { CachedRepository, CacheService, createRedisClient, EntityNotFoundError, waitUntilReady, type AffectedKeysOf, type EntityChanges } from '@cachedrepo/core';
+import { startRedisServer } from '@cachedrepo/core/testing';
+import { PrismaOutbox } from '@cachedrepo/prisma';
+import { createPrismaClient, Gender, heroCacheStrategy, Language, migrateDatabase, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
+import type { PrismaClient } from '../app/generated/prisma/client';
+import { heroMapper } from '../app/src/infrastructure/prisma/hero-mapper';
+import { runContention } from '../app/tests/integration/databases/support/contention';
+import { startPostgresServer } from '../app/tests/integration/databases/support/postgres-server';
+import { printTable, summarize, timeMicros } from './support/stats';
+
+/**
+ * `npx tsx bench/databases.ts`: what a read and a write cost on each database, and how SQLite
+ * holds up under four writing processes.
+ *
+ * 1. Latency (interleaved rounds, so drift hits every path alike) of a plain findById and update,
+ *    of the writes that keep the before-state (updateReturningPrevious, updateRecorded with an
+ *    outbox row), before (v0.2: one interactive transaction, findUnique + update [+ create]) and
+ *    now, and of a cached update with and without the outbox (one UNLINK to a local Redis).
+ *    Databases: SQLite as the app configures it (WAL, synchronous=FULL), SQLite with
+ *    synchronous=OFF, and PostgreSQL 15 in a throwaway cluster (fsync off), over loopback.
+ * 2. Four processes reading and updating the same three rows for BENCH_CONTENTION_MS (default
+ *    10000) each: failed writes with the stock SQLite adapter (deferred BEGIN, rollback journal,
+ *    as before) and with the app's (WAL, busy timeout, BEGIN IMMEDIATE), and on PostgreSQL.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 60);
+const CONTENTION_MS = Number(process.env.BENCH_CONTENTION_MS ?? 10_000);
+
+/** The write path of v0.2, kept to measure against: everything in one interactive transaction. */
+class V02HeroRepository extends PrismaHeroRepository {
+  constructor(private readonly client: PrismaClient) {
+    super(client);
+  }
+
+  override updateReturningPrevious(id: string, changes: EntityChanges<Hero>): Promise<{ before: Hero; after: Hero }> {
+    return this.client.$transaction(async (tx) => {
+      const before = await tx.hero.findUnique({ where: { id } });
+      if (!before) throw new EntityNotFoundError('Hero', id);
+      return { before: heroMapper.toDomain(before), after: heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) })) };
+    });
+  }
+
+  override updateRecorded(id: string, changes: EntityChanges<Hero>, affected: AffectedKeysOf<Hero>): Promise<{ before: Hero; after: Hero }> {
+    return this.client.$transaction(async (tx) => {
+      const row = await tx.hero.findUnique({ where: { id } });
+      if (!row) throw new EntityNotFoundError('Hero', id);
+      const before = heroMapper.toDomain(row);
+      const after = heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }));
+      await tx.cacheOutbox.create({ data: { keys: JSON.stringify(affected(before, after)) } });
+      return { before, after };
+    });
+  }
+}
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
+
+async function latency(label: string, url: string, redisUrl: string): Promise<void> {
+  const prisma = createPrismaClient(url);
+  if (label.includes('synchronous=OFF')) await prisma.$queryRawUnsafe('PRAGMA synchronous = OFF');
+  const redis = createRedisClient({ url: redisUrl, commandTimeoutMs: 5000 });
+  if (!(await waitUntilReady(redis, 5000))) throw new Error('bench: Redis is not ready');
+  const cache = new CacheService(redis, { logger: quiet, keyPrefix: `plain-${label.length}` });
+  const outboxCache = new CacheService(redis, { logger: quiet, outbox: new PrismaOutbox(prisma), keyPrefix: `outbox-${label.length}` });
+  try {
+    await Promise.all([cache.waitUntilReady(5000), outboxCache.waitUntilReady(5000)]);
+    const now = new PrismaHeroRepository(prisma);
+    const v02 = new V02HeroRepository(prisma);
+    const strategy = heroCacheStrategy();
+    const affected: AffectedKeysOf<Hero> = (before, after) => strategy.affectedKeys(before, after);
+    const cached = CachedRepository.wrap<Hero, HeroRepository>(now, strategy, cache);
+    const cachedOutbox = CachedRepository.wrap<Hero, HeroRepository>(now, strategy, outboxCache);
+    const hero = await now.save({ name: 'Atalanta', language: Language.Greek, gender: Gender.Female, description: 'x'.repeat(300) });
+    let n = 0;
+    const paths: Record<string, () => Promise<unknown>> = {
+      'findById (plain)': () => now.findById(hero.id),
+      'update (plain)': () => now.update(hero.id, { description: `p${(n += 1)}` }),
+      'updateReturningPrevious, v0.2': () => v02.updateReturningPrevious(hero.id, { description: `a${(n += 1)}` }),
+      'updateReturningPrevious, now': () => now.updateReturningPrevious(hero.id, { description: `b${(n += 1)}` }),
+      'updateRecorded (outbox row), v0.2': () => v02.updateRecorded(hero.id, { description: `c${(n += 1)}` }, affected),
+      'updateRecorded (outbox row), now': () => now.updateRecorded(hero.id, { description: `d${(n += 1)}` }, affected),
+      'cached update, no outbox': () => cached.update(hero.id, { description: `e${(n += 1)}` }),
+      'cached update + outbox': () => cachedOutbox.update(hero.id, { description: `f${(n += 1)}` }),
+    };
+    const names = Object.keys(paths);
+    const samples = new Map<string, number[]>(names.map((name) => [name, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (let i = 0; i < names.length; i += 1) {
+        const name = names[(round + i) % names.length] as string;
+        const run = paths[name] as () => Promise<unknown>;
+        for (let j = 0; j < PER_ROUND; j += 1) {
+          const micros = await timeMicros(run);
+          if (round > 0) (samples.get(name) as number[]).push(micros); // round 0 warms up (and runs the write path's probes)
+        }
+      }
+    }
+    const median = (name: string): number => summarize(samples.get(name) ?? []).median;
+    const rows = names.map((name) => {
+      const summary = summarize(samples.get(name) ?? []);
+      return [name, summary.median, summary.p95, summary.median / median(name.startsWith('findById') ? 'findById (plain)' : 'update (plain)')];
+    });
+    printTable(`${label} (microseconds, ${(ROUNDS - 1) * PER_ROUND} runs each, interleaved)`, ['path', 'median', 'p95', 'x plain'], rows);
+  } finally {
+    await outboxCache.close();
+    await cache.close();
+    await prisma.$disconnect();
+  }
+}
+
+async function contention(label: string, url: string, adapter: 'app' | 'stock'): Promise<string[]> {
+  const prisma = createPrismaClient(url);
+  const heroes = new PrismaHeroRepository(prisma);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i += 1) ids.push((await heroes.save({ name: `Contended ${i}`, language: Language.English, gender: Gender.Other, description: 'initial' })).id);
+  await prisma.$disconnect();
+  const reports = await runContention({ databaseUrl: url, ids, workers: 4, durationMs: CONTENTION_MS, adapter, timeoutMs: CONTENTION_MS + 120_000 });
+  const updates = reports.reduce((sum, report) => sum + report.updates, 0);
+  const failed = reports.reduce((sum, report) => sum + report.failed, 0);
+  const errors = new Map<string, number>();
+  for (const report of reports) for (const [message, count] of Object.entries(report.errors)) errors.set(message, (errors.get(message) ?? 0) + count);
+  const reasons = [...errors].map(([message, count]) => `${count} "${message.slice(0, 40)}"`).join(', ');
+  return [label, String(updates), String(failed), (updates / (CONTENTION_MS / 1000)).toFixed(1), reasons || '-'];
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-databases-'));
+  const [redis, postgres] = await Promise.all([startRedisServer(), startPostgresServer()]);
+  try {
+    const admin = new Client({ connectionString: postgres.url('postgres') });
+    await admin.connect();
+    for (const name of ['latency', 'contention']) await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const sqlite = (name: string): string => `file:${join(dir, `${name}.db`)}`;
+    for (const url of [sqlite('latency'), sqlite('latency-off'), sqlite('stock'), sqlite('app'), postgres.url('latency'), postgres.url('contention')]) await migrateDatabase(url);
+
+    console.log(`findById and update per database (${new Date().toISOString()}, Node ${process.version})`);
+    await latency('SQLite, WAL, synchronous=FULL (as the app opens it)', sqlite('latency'), redis.url);
+    await latency('SQLite, WAL, synchronous=OFF', sqlite('latency-off'), redis.url);
+    await latency('PostgreSQL 15, loopback, fsync=off', postgres.url('latency'), redis.url);
+
+    // As before this change: the stock adapter on a rollback-journal file.
+    const stock = await new PrismaBetterSQLite3({ url: sqlite('stock') }).connect();
+    await stock.executeScript('PRAGMA journal_mode = DELETE;');
+    await stock.dispose();
+    const rows = [
+      await contention('SQLite, stock adapter (deferred BEGIN, rollback journal)', sqlite('stock'), 'stock'),
+      await contention('SQLite, app adapter (WAL, busy timeout, BEGIN IMMEDIATE)', sqlite('app'), 'app'),
+      await contention('PostgreSQL 15 (raw SELECT ... FOR UPDATE)', postgres.url('contention'), 'app'),
+    ];
+    printTable(`four processes reading and updating the same 3 rows for ${CONTENTION_MS / 1000} s each (half updateRecorded, half updateReturningPrevious)`, ['database', 'updates', 'failed', 'updates/s', 'errors'], rows);
+  } finally {
+    await Promise.all([redis.stop(), postgres.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
