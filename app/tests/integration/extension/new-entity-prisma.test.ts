@@ -234,8 +234,8 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
       const books = cachedBooks();
       const book = await books.save({ title: 'The Dispossessed', author: 'Ursula K. Le Guin', publishedAt: published });
       await client.$executeRawUnsafe(`CREATE TRIGGER book_test_outbox_refused BEFORE INSERT ON "CacheOutbox" BEGIN SELECT RAISE(ABORT, 'outbox refused by the test'); END`);
-      // Prisma reports the trigger's abort (SQLITE_CONSTRAINT_TRIGGER) as a constraint violation of the INSERT.
-      await expect(books.update(book.id, { title: 'Never stored' })).rejects.toThrow(/cacheOutbox\.create\(\)[\s\S]*constraint/);
+      // The trigger's abort (SQLITE_CONSTRAINT_TRIGGER) fails the outbox INSERT, whichever statement the write path uses for it.
+      await expect(books.update(book.id, { title: 'Never stored' })).rejects.toThrow(/outbox refused by the test/);
       expect(await storedTitle(book.id)).toBe('The Dispossessed');
     });
   });

@@ -55,9 +55,13 @@ describe('fault injection', () => {
 
   /** A write through the cached repository; returns once it completed. */
   async function write(): Promise<string> {
-    version += 1;
-    await heroes.update(hero.id, { description: `v${version}` });
-    return `v${version}`;
+    // `version` is the last COMPLETED write: it moves only once the update has returned, so a
+    // read that overlaps a write in progress (PostgreSQL answers asynchronously) is not judged
+    // against it.
+    const next = version + 1;
+    await heroes.update(hero.id, { description: `v${next}` });
+    version = next;
+    return `v${next}`;
   }
 
   /** Reads by id and through a list, and checks both against the last completed write. */
