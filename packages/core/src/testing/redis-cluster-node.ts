@@ -70,8 +70,18 @@ export class ClusterNode {
     this.id = String(await this.command('CLUSTER', 'MYID'));
   }
 
+  /** The last lines of this node's log. */
+  logTail(): string {
+    return logTail(join(this.dir, 'redis.log'));
+  }
+
   signal(signal: NodeJS.Signals): void {
     this.child?.kill(signal);
+  }
+
+  /** The process ID, or undefined before the first start. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   async kill(): Promise<void> {

@@ -93,6 +93,24 @@ describe('slot grouping and per-slot MGET/UNLINK on a real 3-master cluster', ()
     expect(left.filter((value) => value !== null)).toHaveLength(60);
     expect(await unlinkAcrossSlots(single, ['cache:deck:1'])).toBe(1);
   });
+
+  it('with an out-of-date slot map, the slots answered MOVED are sent again through the cluster client', async () => {
+    const keys = Array.from({ length: 60 }, (_, index) => `cache:story:${index}`);
+    for (const key of keys) await fixture.cluster.set(key, key);
+    const moved = groupBySlot(keys).slice(0, 10).map((group) => group.slot);
+    const saved = moved.map((slot) => [...(fixture.cluster.slots[slot] ?? [])]);
+    const masters = fixture.cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`);
+    try {
+      // Point these slots at a master that does not own them, as a map from before a resharding would.
+      moved.forEach((slot, index) => (fixture.cluster.slots[slot] = [masters.find((master) => master !== saved[index]?.[0]) as string]));
+      expect(await mgetAcrossSlots(fixture.cluster, keys)).toEqual(keys);
+      moved.forEach((slot, index) => (fixture.cluster.slots[slot] = [masters.find((master) => master !== saved[index]?.[0]) as string]));
+      expect(await unlinkAcrossSlots(fixture.cluster, keys)).toBe(60);
+      expect(await mgetAcrossSlots(fixture.cluster, keys)).toEqual(keys.map(() => null));
+    } finally {
+      moved.forEach((slot, index) => (fixture.cluster.slots[slot] = saved[index] as string[]));
+    }
+  });
 });
 
 function ownerOf(byMaster: Map<string, { keys: string[] }[]>, key: string): string {
