@@ -72,9 +72,13 @@ export class ClusterTopologyGuard {
 
   /**
    * Records the masters a validation checked (the probe's result). Trust covers exactly them.
-   * @returns true when they cover every slot of the current slot map (else the probe must fail and retry)
+   * @param since the {@link ticket} taken before the validation began: when trust was withdrawn
+   *   since (a master lost while it was validated), nothing is recorded
+   * @returns true when they cover every slot of the current slot map and nothing was withdrawn
+   *   since `since` (else the probe must fail and retry)
    */
-  trust(validations: readonly MasterValidation[]): boolean {
+  trust(validations: readonly MasterValidation[], since = this.epoch): boolean {
+    if (since !== this.epoch) return false;
     this.validated.clear();
     for (const validation of validations) this.validated.set(validation.node, validation.runId);
     return this.coversSlotMap();

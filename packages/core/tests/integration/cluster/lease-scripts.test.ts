@@ -64,6 +64,17 @@ describe('the lease scripts on a real 3-master cluster', () => {
     expect(await ownerOf(key).get(key)).toBe('v');
   });
 
+  it('EVAL with one key (as the outbox deliverer lease renews itself) runs on that key\'s master', async () => {
+    const renew = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0";
+    const keys = Array.from({ length: 12 }, (_, index) => `cache${index}:!outbox-deliverer`);
+    expect(new Set(keys.map((key) => owners.get(keySlot(key)))).size).toBe(3);
+    for (const key of keys) {
+      expect(await cluster.eval(renew, 1, key, 'token', 5000)).toBe(1);
+      expect(await cluster.eval(renew, 1, key, 'other', 5000)).toBe(0);
+      expect(await ownerOf(key).get(key)).toBe('token');
+    }
+  });
+
   function ownerOf(key: string): Redis {
     const owner = owners.get(keySlot(key));
     if (!owner) throw new Error(`no owner for ${key}`);
