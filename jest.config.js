@@ -33,10 +33,7 @@ const postgresql = {
   globals: { TEST_DATABASE_PROVIDER: 'postgresql' },
   roots: ['<rootDir>/packages/prisma/tests', '<rootDir>/app/tests/integration'],
   // extension/ builds its own SQLite project (its own schema and client): nothing there uses the pass's database.
-  // resilience/fault-injection: its `write()` counts a version as completed before the update
-  // commits, which on PostgreSQL (reads run beside the write) flags reads made during the write;
-  // passes on PostgreSQL once `version += 1` moves after the `await heroes.update(...)`.
-  testPathIgnorePatterns: ['/node_modules/', '/app/tests/integration/extension/', '/app/tests/integration/resilience/fault-injection.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/app/tests/integration/extension/'],
   globalSetup: '<rootDir>/app/tests/integration/databases/support/postgres-global-setup.ts',
   globalTeardown: '<rootDir>/app/tests/integration/databases/support/postgres-global-teardown.ts',
 };
