@@ -65,9 +65,14 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
  * is exactly the row the write replaced, on SQLite and on PostgreSQL, under concurrent writers:
  * with a raw `SELECT ... FOR UPDATE` (plain `SELECT` on SQLite) once {@link BeforeStateReader} has
  * verified it for the model, else with `findUnique` in a REPEATABLE READ (PostgreSQL) or
- * SERIALIZABLE transaction, retried on a write conflict. Without an outbox row to write, the read and the update go as one batch
- * transaction (no interactive round trips); outbox rows are one raw INSERT once verified
- * (see `outboxAcceptsRawSql`), and deletes take the before-state from `DELETE ... RETURNING`.
+ * SERIALIZABLE transaction, retried on a write conflict. Without an outbox row to write, the read
+ * and the update go as one batch transaction (no interactive round trips); outbox rows are one raw
+ * INSERT once verified (see `outboxAcceptsRawSql`), and deletes take the before-state from
+ * `DELETE ... RETURNING`. Measured in bench/databases.ts.
+ *
+ * On SQLite, use an adapter that starts transactions with `BEGIN IMMEDIATE` (the example app's
+ * SqliteAdapterFactory): with the stock adapter's deferred `BEGIN`, a read-then-write transaction
+ * fails with SQLITE_BUSY when another process wrote meanwhile (it never returns a stale state).
  */
 export abstract class PrismaRepository<T extends Entity, Row extends { id: string }, Tx extends OutboxModel & RawSqlClient = OutboxModel & RawSqlClient>
   implements Repository<T>, ChangeTrackingRepository<T>, OutboxRecordingRepository<T>
