@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CacheService } from '@cachedrepo/core';
-import { CachedRepository, type Cached } from '@cachedrepo/core';
+import { CachedRepository, createRedisClient, type Cached } from '@cachedrepo/core';
 import { CefrLevel, Gender, Language, Rating, StoryLength, type Hero } from '../../../src/domain';
 import {
   PrismaCardRepository,
@@ -216,15 +216,20 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
 
   it('serves values larger than the maximum entry size from the database without caching them', async () => {
     const hero = await plainHeroes.save({ name: 'Atlas', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(5000) });
-    const small = new CacheService(redis, { maxEntryBytes: 1024, logger: new MemoryLogger() });
-    expect(await small.waitUntilReady()).toBe(true);
-    const counted = countCalls(plainHeroes);
-    const heroes = CachedRepository.wrap<Hero, HeroRepository>(counted.repository, heroCacheStrategy(), small);
-    expect(await heroes.findById(hero.id)).toStrictEqual(hero);
-    expect(await heroes.findById(hero.id)).toStrictEqual(hero);
-    expect(counted.calls.findById).toBe(2);
-    expect(await redis.exists(`cache:hero:${hero.id}`)).toBe(0);
-    expect(heroes.getCacheStats()).toMatchObject({ oversized: 2, hits: 0 });
+    // A cache service of its own, on its own connection, closed at the end (it also holds the near cache's subscriber).
+    const small = new CacheService(createRedisClient({ url: server.url }), { maxEntryBytes: 1024, logger: new MemoryLogger() });
+    try {
+      expect(await small.waitUntilReady()).toBe(true);
+      const counted = countCalls(plainHeroes);
+      const heroes = CachedRepository.wrap<Hero, HeroRepository>(counted.repository, heroCacheStrategy(), small);
+      expect(await heroes.findById(hero.id)).toStrictEqual(hero);
+      expect(await heroes.findById(hero.id)).toStrictEqual(hero);
+      expect(counted.calls.findById).toBe(2);
+      expect(await redis.exists(`cache:hero:${hero.id}`)).toBe(0);
+      expect(heroes.getCacheStats()).toMatchObject({ oversized: 2, hits: 0 });
+    } finally {
+      await small.close();
+    }
   });
 
   it('invalidates by hand: one id with its lists, or the whole entity type', async () => {
