@@ -62,7 +62,7 @@ export class NearCacheGroup implements TrackingListener {
   private serving = false;
   private flushes = 0;
   private closed = false;
-  private readonly isServing = (): boolean => this.serving && performance.now() < (this.tracking as ClientTracking).confirmedUntil;
+  private readonly isServing = (now: number): boolean => this.serving && now < (this.tracking as ClientTracking).confirmedUntil;
 
   /**
    * @param prefix the key prefix with its trailing `:`
@@ -147,7 +147,7 @@ export class NearCacheGroup implements TrackingListener {
   health(): NearCacheHealth {
     return {
       enabled: this.enabled,
-      tracking: this.tracking === null ? 'off' : this.isServing() ? 'active' : 'inactive',
+      tracking: this.tracking === null ? 'off' : this.isServing(performance.now()) ? 'active' : 'inactive',
       mode: this.mode,
       messages: this.tracking?.messages ?? 0,
       flushes: this.flushes,

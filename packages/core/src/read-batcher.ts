@@ -50,7 +50,10 @@ interface Pending {
 export class ReadBatcher {
   /** Commands sent since start: GETs and MGETs. */
   sent = 0;
-  private pending: Map<string, Pending> | null = null;
+  /** The first key of the batch being collected (most batches have one), and the others. */
+  private first: Pending | null = null;
+  private firstKey = '';
+  private others: Map<string, Pending> | null = null;
 
   constructor(private readonly gateway: RedisGateway) {}
 
@@ -59,12 +62,7 @@ export class ReadBatcher {
    * @param errors counter of the entity type reading it, incremented once when the command fails
    */
   read(key: string, errors?: { errors: number }): Promise<SharedRead> {
-    let batch = this.pending;
-    if (batch === null) {
-      batch = this.pending = new Map();
-      process.nextTick(this.flush);
-    }
-    const joined = batch.get(key);
+    const joined = this.first === null ? undefined : key === this.firstKey ? this.first : this.others?.get(key);
     if (joined !== undefined) {
       joined.read.readers += 1;
       if (errors !== undefined && !joined.counters.includes(errors)) joined.counters.push(errors);
@@ -73,26 +71,34 @@ export class ReadBatcher {
     const read = new SharedRead();
     let resolve!: (read: SharedRead) => void;
     const promise = new Promise<SharedRead>((done) => (resolve = done));
-    batch.set(key, { read, resolve, promise, counters: errors === undefined ? [] : [errors] });
+    const pending: Pending = { read, resolve, promise, counters: errors === undefined ? [] : [errors] };
+    if (this.first === null) {
+      this.first = pending;
+      this.firstKey = key;
+      process.nextTick(this.flush);
+    } else (this.others ??= new Map()).set(key, pending);
     return promise;
   }
 
   private readonly flush = (): void => {
-    const batch = this.pending;
-    this.pending = null;
-    if (batch !== null) void this.send(batch);
+    const { first, firstKey, others } = this;
+    this.first = null;
+    this.others = null;
+    if (first === null) return;
+    this.sent += 1;
+    if (others === null) void this.sendOne(firstKey, first);
+    else void this.sendMany(new Map([[firstKey, first], ...others]));
   };
 
-  private async send(batch: Map<string, Pending>): Promise<void> {
-    this.sent += 1;
+  private async sendOne(key: string, pending: Pending): Promise<void> {
     const failures = { errors: 0 };
-    if (batch.size === 1) {
-      const [key, pending] = batch.entries().next().value as [string, Pending];
-      pending.read.reply = await this.gateway.run('get', failures, (redis) => redis.get(key));
-      if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
-      pending.resolve(pending.read);
-      return;
-    }
+    pending.read.reply = await this.gateway.run('get', failures, (redis) => redis.get(key));
+    if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
+    pending.resolve(pending.read);
+  }
+
+  private async sendMany(batch: Map<string, Pending>): Promise<void> {
+    const failures = { errors: 0 };
     const keys = [...batch.keys()];
     const replies = await this.gateway.run('mget', failures, (redis) => redis.mget(keys));
     let index = 0;
