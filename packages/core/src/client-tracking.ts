@@ -143,6 +143,8 @@ export class ClientTracking {
       this.detach.push(() => emitter.off(event, listener));
     };
     this.subscriber.on('error', () => undefined); // reported by the data connections' own errors; the heartbeat says when it matters
+    // A background connection: it alone must not keep the process alive (the data connections decide that).
+    on(this.subscriber, 'connect', () => this.subscriber.stream.unref());
     on(this.subscriber, 'messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) => this.onMessage(channel, message));
     on(this.subscriber, 'ready', () => void this.establish());
     on(this.subscriber, 'close', () => this.subscriberLost('subscriber connection closed'));
