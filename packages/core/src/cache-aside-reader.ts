@@ -69,7 +69,7 @@ export class CacheAsideReader {
       }
       if (hit !== NEAR_OFF) ticket = near.beginFill(key);
     }
-    const read = await this.cache.readShared(key, this.stats);
+    const read = await this.cache.readShared(key, this.stats, ticket !== null);
     const reply = read.reply;
     let rejected: string | undefined;
     if (typeof reply === 'string' && !isLease(reply)) {
@@ -117,7 +117,7 @@ export class CacheAsideReader {
         found.set(id, hit as E | null);
       } else wanted.push({ id, key, shape, ticket: hit === NEAR_OFF ? null : (near as NearCache).beginFill(key) });
     }
-    const reads = await Promise.all(wanted.map(({ key }) => this.cache.readShared(key, this.stats)));
+    const reads = await Promise.all(wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)));
     const misses: (Miss & { id: string })[] = [];
     let unavailable = false;
     reads.forEach((read, index) => {

@@ -60,8 +60,8 @@ export class CacheService {
     this.logger = options.logger ?? createDefaultLogger();
     this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), { logger: this.logger, circuitBreaker: options.circuitBreaker });
     this.enabled = this.gateway.enabled;
-    this.batcher = new ReadBatcher(this.gateway);
-    const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? true };
+    this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
+    const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
     // Client tracking needs plain connections (a cluster client spreads keys over several).
     const trackable = this.enabled && clients.every((client) => !(client as { isCluster?: boolean }).isCluster);
     this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, { ...nearOptions, enabled: (nearOptions.enabled ?? true) && trackable });
@@ -92,10 +92,11 @@ export class CacheService {
 
   /**
    * Like {@link read}, for `CacheAsideReader`: the reply as shared with the other reads of the
-   * same key in the batch, so that it is decoded once.
+   * same key in the batch, so that it is decoded once. `fillsNearCache`: the reply may fill a
+   * near cache, so Redis must track the key for this process.
    */
-  readShared(key: string, stats?: EntityCacheStats): Promise<SharedRead> {
-    return this.batcher.read(this.fullKey(key), stats);
+  readShared(key: string, stats?: EntityCacheStats, fillsNearCache = false): Promise<SharedRead> {
+    return this.batcher.read(this.fullKey(key), stats, fillsNearCache);
   }
 
   /**
@@ -225,7 +226,7 @@ export class CacheService {
   /** Stops the outbox delivery, the near caches' tracking, and closes the Redis connections. */
   async close(): Promise<void> {
     this.deliverer?.stop();
-    await this.near.close();
+    this.near.close();
     await this.gateway.close();
   }
 
