@@ -87,7 +87,8 @@ export function dataLayer(env: Record<string, string>): { container: DependencyC
 
 /** Like {@link dataLayer}, and waits (up to 2 s) for Redis to be connected. */
 export async function cachedDataLayer(env: Record<string, string>): Promise<ReturnType<typeof dataLayer>> {
-  const built = dataLayer({ REDIS_ENABLED: 'true', ...env });
+  // The walkthrough shows the near cache too (off by default: section 11 of the guide).
+  const built = dataLayer({ REDIS_ENABLED: 'true', CACHE_NEAR_CACHE_ENABLED: 'true', ...env });
   await built.layer.cacheService?.waitUntilReady(2000);
   return built;
 }

@@ -25,7 +25,7 @@ export interface CacheServiceOptions {
   outbox?: InvalidationOutbox;
   /** How the outbox is delivered. */
   outboxDelivery?: OutboxDeliveryOptions;
-  /** Near caches of the strategies that ask for one (REDIS_CACHE.md, "Near cache"); `false` turns them all off. @default enabled, default tracking mode */
+  /** Near caches of the strategies that ask for one (REDIS_CACHE.md, section 11): `true` or options turn them on. @default false (off: reads in other processes are then never older than a completed write) */
   nearCache?: NearCacheServiceOptions | boolean;
 }
 

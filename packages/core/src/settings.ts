@@ -71,7 +71,7 @@ export const cacheEnvShape = {
   CACHE_OUTBOX_POLL_INTERVAL: envTypes.integer(10, 60_000, 'milliseconds').default(100),
   CACHE_MAX_ENTRY_BYTES: envTypes.integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
   CACHE_DISABLED_ENTITIES: nameList.default(new Set<string>()),
-  CACHE_NEAR_CACHE_ENABLED: envTypes.boolean.default(true),
+  CACHE_NEAR_CACHE_ENABLED: envTypes.boolean.default(false),
   CACHE_NEAR_CACHE_TRACKING: z.enum(['default', 'broadcast'], { message: 'expected default or broadcast' }).default('default'),
   CACHE_NEAR_CACHE_MAX_STALENESS: envTypes.integer(10, 60_000, 'milliseconds').default(250),
 };

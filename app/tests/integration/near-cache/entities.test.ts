@@ -20,7 +20,7 @@ describe('near caches of the example entities', () => {
 
   beforeAll(async () => {
     server = await startRedisServer();
-    ({ redis, cache } = await connectCache(server.url));
+    ({ redis, cache } = await connectCache(server.url, { nearCache: true }));
     await until(() => cache.health().nearCache.tracking !== 'inactive', 5000, 'tracking to be active');
   });
   afterAll(async () => {

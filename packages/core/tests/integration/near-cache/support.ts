@@ -108,7 +108,7 @@ export async function openNoteInstance(url: string, base: NoteRepository, option
   redis.on('error', () => undefined);
   await waitUntilReady(redis, 3000);
   const logger = new MemoryLogger();
-  const cache = new CacheService(redis, { logger, circuitBreaker: { probeIntervalMs: 100 }, ...options.cache });
+  const cache = new CacheService(redis, { logger, circuitBreaker: { probeIntervalMs: 100 }, nearCache: true, ...options.cache });
   const notes = CachedRepository.wrap<Note, NoteRepository>(base, options.strategy ?? noteStrategy(), cache);
   await cache.waitUntilReady(3000);
   const near = () => {
