@@ -84,7 +84,11 @@ describe('consistency under randomized concurrency (4 cache clients, one Redis, 
     server = await startRedisServer();
     db = createTestDatabase();
     plain = new PrismaHeroRepository(db.prisma);
-    for (let i = 0; i < INSTANCES; i += 1) clients.push(await connectCache(server.url));
+    // A generous command timeout: this test is about the protocol under concurrency, not faults.
+    // With 1 s, a CPU-starved machine timed an UNLINK out, the writer kept it pending (no outbox
+    // here) while another instance read the old entry: the documented one-sided limit, which the
+    // outbox tests cover.
+    for (let i = 0; i < INSTANCES; i += 1) clients.push(await connectCache(server.url, {}, 10_000));
   });
   afterAll(async () => {
     await Promise.all(clients.map(({ cache }) => cache.close()));

@@ -14,8 +14,8 @@ export class MemoryLogger implements CacheLogger {
 }
 
 /** A connected ioredis client and a CacheService on it, as the library builds them. */
-export async function connectCache(url: string, options: CacheServiceOptions = {}): Promise<{ redis: Redis; cache: CacheService; logger: MemoryLogger }> {
-  const redis = createRedisClient({ url, commandTimeoutMs: 1000 });
+export async function connectCache(url: string, options: CacheServiceOptions = {}, commandTimeoutMs = 1000): Promise<{ redis: Redis; cache: CacheService; logger: MemoryLogger }> {
+  const redis = createRedisClient({ url, commandTimeoutMs });
   redis.on('error', () => undefined);
   await waitUntilReady(redis, 3000);
   const logger = new MemoryLogger();
