@@ -14,8 +14,6 @@ export interface BenchEnvironment {
   redis: Redis;
   cache: CacheService;
   prisma: PrismaClient;
-  /** The SQLite database's URL (`file:...`), for other processes of a suite. */
-  databaseUrl: string;
   /** Closes the connections, stops the server and removes the database. */
   dispose(): Promise<void>;
 }
@@ -45,7 +43,6 @@ export async function startBenchEnvironment(options: { fastDatabase?: boolean } 
     redis,
     cache,
     prisma,
-    databaseUrl: url,
     dispose: async () => {
       await cache.close();
       await prisma.$disconnect();

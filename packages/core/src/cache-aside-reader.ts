@@ -2,7 +2,7 @@ import type { CacheService, StoreOutcome } from './cache-service';
 import type { EntityCacheStats } from './cache-stats';
 import { decodeEntry, encodeEntry, hasShape, parseEntry, REJECTED, type EntryShape } from './entry-codec';
 import { isLease } from './lease';
-import { NEAR_MISS, NEAR_OFF, type FillTicket, type NearCache } from './near-cache';
+import { NEAR_MISS, type FillTicket, type NearCache } from './near-cache';
 import { NOT_DECODED, type SharedRead } from './read-batcher';
 import { WRONG_TYPE } from './redis-gateway';
 import type { Serializer } from './serializer';
@@ -25,11 +25,10 @@ interface Loaded<V> {
   raw: string | null;
 }
 
-/** A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was empty (no value, no lease). */
+/** A cache miss: the key, and the corrupt value found there, if any, which the lease may replace. */
 interface Miss {
   key: string;
   rejected: string | undefined;
-  empty: boolean;
 }
 
 /**
@@ -61,15 +60,15 @@ export class CacheAsideReader {
   async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
     const near = this.nearCache;
     let ticket: FillTicket | null = null;
-    if (near !== null) {
+    if (near !== null && near.serving) {
       const hit = near.get(key, shape);
-      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
+      if (hit !== NEAR_MISS && hit !== REJECTED) {
         this.stats.hits += 1;
         return hit as V;
       }
-      if (hit !== NEAR_OFF) ticket = near.beginFill(key);
+      ticket = near.beginFill(key);
     }
-    const read = await this.cache.readShared(key, this.stats, ticket !== null);
+    const read = await this.cache.readShared(key, this.stats);
     const reply = read.reply;
     let rejected: string | undefined;
     if (typeof reply === 'string' && !isLease(reply)) {
@@ -87,7 +86,7 @@ export class CacheAsideReader {
     this.stats.misses += 1;
     // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
     if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
-    const flight = await this.cache.flights.run(key, () => this.loadAndStore({ key, rejected, empty: reply === null }, ttlFor, load), (loaded) => loaded.stored);
+    const flight = await this.cache.flights.run(key, () => this.loadAndStore({ key, rejected }, ttlFor, load), (loaded) => loaded.stored);
     if (!flight.joined) return flight.value.value;
     // A joined load began before this read. Only its successful store under its lease proves
     // that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
@@ -106,18 +105,18 @@ export class CacheAsideReader {
   async readMany<E extends { id: string }>(ids: readonly string[], keyOf: (id: string) => string, ttlFor: (value: E | null) => number, loadMany: (ids: string[]) => Promise<E[]>): Promise<E[]> {
     const unique = [...new Set(ids)];
     const found = new Map<string, E | null>();
-    const near = this.nearCache;
+    const near = this.nearCache !== null && this.nearCache.serving ? this.nearCache : null;
     const wanted: { id: string; key: string; shape: EntryShape; ticket: FillTicket | null }[] = [];
     for (const id of unique) {
       const key = keyOf(id);
       const shape: EntryShape = { kind: 'entity', id };
-      const hit = near === null ? NEAR_OFF : near.get(key, shape);
-      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
+      const hit = near === null ? NEAR_MISS : near.get(key, shape);
+      if (hit !== NEAR_MISS && hit !== REJECTED) {
         this.stats.hits += 1;
         found.set(id, hit as E | null);
-      } else wanted.push({ id, key, shape, ticket: hit === NEAR_OFF ? null : (near as NearCache).beginFill(key) });
+      } else wanted.push({ id, key, shape, ticket: near?.beginFill(key) ?? null });
     }
-    const reads = await Promise.all(wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)));
+    const reads = await Promise.all(wanted.map(({ key }) => this.cache.readShared(key, this.stats)));
     const misses: (Miss & { id: string })[] = [];
     let unavailable = false;
     reads.forEach((read, index) => {
@@ -133,10 +132,10 @@ export class CacheAsideReader {
       if (typeof reply === 'string' && !isLease(reply)) this.stats.corruptEntries += 1;
       if (typeof reply === 'symbol' && reply !== WRONG_TYPE) unavailable = true;
       this.stats.misses += 1;
-      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined, empty: reply === null });
+      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined });
     });
     if (misses.length > 0) {
-      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty)));
+      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats)));
       const loaded = new Map((await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [entity.id, entity]));
       await Promise.all(
         misses.map((miss, index) => {
@@ -162,12 +161,10 @@ export class CacheAsideReader {
     if (read.decoded === NOT_DECODED || read.decodedWith !== this.serializer) {
       read.decoded = parseEntry(key, raw, this.serializer);
       read.decodedWith = this.serializer;
-      // Only a value that someone else keeps or shares needs copying.
-      read.copyable = read.decoded !== REJECTED && (ticket !== null || read.readers > 1) && isCopyable(read.decoded);
+      read.copyable = read.decoded !== REJECTED && isCopyable(read.decoded);
     }
     const value = read.decoded;
     if (value === REJECTED || !hasShape(value, shape)) return REJECTED;
-    if (ticket === null && read.readers === 1) return value;
     // The near cache keeps a copyable value itself as its template: then no reader gets it.
     if (ticket !== null && (this.nearCache as NearCache).fill(ticket, value, read.copyable, raw, shape.kind, ttlFor(value)) && read.copyable) read.retained = true;
     read.handedOut += 1;
@@ -178,7 +175,7 @@ export class CacheAsideReader {
   }
 
   private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
-    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
+    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats);
     const value = await this.loadReleasing([miss], [token], load);
     const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
     // Only a store runs behind the caller; a lease given back is awaited, so that the next
