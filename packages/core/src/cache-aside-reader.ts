@@ -86,10 +86,11 @@ export class CacheAsideReader {
     this.stats.misses += 1;
     // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
     if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
-    const flight = await this.cache.flights.run(key, () => this.loadAndStore({ key, rejected }, ttlFor, load), (loaded) => loaded.stored);
+    const flight = await this.cache.flights.run(key, (close) => this.loadAndStore({ key, rejected }, ttlFor, load, close));
     if (!flight.joined) return flight.value.value;
-    // A joined load began before this read. Only its successful store under its lease proves
-    // that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
+    // A joined load began before this read, and this read joined it before its store was sent,
+    // so the store ran in Redis after this read began. Only that store's success under its lease
+    // proves that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
     const loaded = flight.value;
     if ((await loaded.stored) !== 'stored') return load();
     if (loaded.copyable) return copyValue(loaded.template) as V;
@@ -174,9 +175,15 @@ export class CacheAsideReader {
     return read.handedOut === 1 ? value : decodeEntry(key, raw, this.serializer, shape);
   }
 
-  private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<Loaded<V>> {
+  /**
+   * Lease, load, store. `close` ends the joining of this load before the store is sent: a
+   * store's success proves nothing about a write whose invalidation came after it, so a read that
+   * began after the store was sent must not accept this value.
+   */
+  private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>, close: () => void): Promise<Loaded<V>> {
     const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats);
     const value = await this.loadReleasing([miss], [token], load);
+    close();
     const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
     // Only a store runs behind the caller; a lease given back is awaited, so that the next
     // read of the key does not find it.

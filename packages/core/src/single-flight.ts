@@ -8,28 +8,26 @@ export class SingleFlight {
 
   /**
    * Runs `load` unless a load of `key` is already under way, in which case it waits for that one.
-   * @param holdUntil when given, the finished load stays joinable until the promise it returns
-   *   for the value settles (e.g. its store in Redis), while its caller already has the value
+   * `load` is given `close`, which stops later callers from joining it (they start a load of
+   * their own); it is called at the latest when the load settles.
    * @returns the load's value and whether this caller joined another caller's load.
    */
-  async run<V>(key: string, load: () => Promise<V>, holdUntil?: (value: V) => Promise<unknown>): Promise<{ value: V; joined: boolean }> {
+  async run<V>(key: string, load: (close: () => void) => Promise<V>): Promise<{ value: V; joined: boolean }> {
     const existing = this.inFlight.get(key) as Promise<V> | undefined;
     if (existing) return { value: await existing, joined: true };
-    const flight = load();
-    this.inFlight.set(key, flight);
-    const forget = (): void => {
-      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    // Set once the load has started; `close` may be called before that (a load that closes at once).
+    const started: { flight?: Promise<V> } = {};
+    const close = (): void => {
+      if (started.flight !== undefined && this.inFlight.get(key) === started.flight) this.inFlight.delete(key);
     };
-    let value: V;
+    const flight = load(close);
+    started.flight = flight;
+    this.inFlight.set(key, flight);
     try {
-      value = await flight;
-    } catch (error) {
-      forget();
-      throw error;
+      return { value: await flight, joined: false };
+    } finally {
+      close();
     }
-    if (holdUntil) void holdUntil(value).then(forget, forget);
-    else forget();
-    return { value, joined: false };
   }
 
   /** Makes later callers of these keys start a new load (after a write in this process). */
@@ -37,7 +35,7 @@ export class SingleFlight {
     for (const key of keys) this.inFlight.delete(key);
   }
 
-  /** Number of loads under way (a held load counts until its `holdUntil` settles). */
+  /** Number of loads under way. */
   get size(): number {
     return this.inFlight.size;
   }
