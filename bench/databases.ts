@@ -58,7 +58,8 @@ class V02HeroRepository extends PrismaHeroRepository {
   }
 }
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
+/** Errors only: closing a cache service logs its lost connection as a warning, which says nothing here. */
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error };
 
 async function latency(label: string, url: string, redisUrl: string): Promise<void> {
   const prisma = createPrismaClient(url);

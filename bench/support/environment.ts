@@ -14,6 +14,8 @@ export interface BenchEnvironment {
   redis: Redis;
   cache: CacheService;
   prisma: PrismaClient;
+  /** The SQLite database's URL (`file:...`), for other processes of a suite. */
+  databaseUrl: string;
   /** Closes the connections, stops the server and removes the database. */
   dispose(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startBenchEnvironment(options: { fastDatabase?: boolean } 
     redis,
     cache,
     prisma,
+    databaseUrl: url,
     dispose: async () => {
       await cache.close();
       await prisma.$disconnect();

@@ -15,6 +15,8 @@ export function storyCacheStrategy(options: EntityTtlOptions = {}): CacheStrateg
     namespaces: [storyKeys.$namespace],
     ttlSeconds: options.ttlSeconds ?? STORY_TTL_SECONDS,
     negativeTtlSeconds: options.negativeTtlSeconds,
+    // Stories change often: no near cache unless asked for.
+    nearCache: options.nearCache ?? undefined,
     serializer: createSuperjsonSerializer([ratingCodec, storyLengthCodec, audioFileCodec]),
     entityKey: (id) => storyKeys.byId({ id }),
     queries: {

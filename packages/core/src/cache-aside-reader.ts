@@ -2,7 +2,7 @@ import type { CacheService, StoreOutcome } from './cache-service';
 import type { EntityCacheStats } from './cache-stats';
 import { decodeEntry, encodeEntry, hasShape, parseEntry, REJECTED, type EntryShape } from './entry-codec';
 import { isLease } from './lease';
-import { NEAR_MISS, type FillTicket, type NearCache } from './near-cache';
+import { NEAR_MISS, NEAR_OFF, type FillTicket, type NearCache } from './near-cache';
 import { NOT_DECODED, type SharedRead } from './read-batcher';
 import { WRONG_TYPE } from './redis-gateway';
 import type { Serializer } from './serializer';
@@ -25,10 +25,11 @@ interface Loaded<V> {
   raw: string | null;
 }
 
-/** A cache miss: the key, and the corrupt value found there, if any, which the lease may replace. */
+/** A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was empty (no value, no lease). */
 interface Miss {
   key: string;
   rejected: string | undefined;
+  empty: boolean;
 }
 
 /**
@@ -60,15 +61,15 @@ export class CacheAsideReader {
   async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
     const near = this.nearCache;
     let ticket: FillTicket | null = null;
-    if (near !== null && near.serving) {
+    if (near !== null) {
       const hit = near.get(key, shape);
-      if (hit !== NEAR_MISS && hit !== REJECTED) {
+      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
         this.stats.hits += 1;
         return hit as V;
       }
-      ticket = near.beginFill(key);
+      if (hit !== NEAR_OFF) ticket = near.beginFill(key);
     }
-    const read = await this.cache.readShared(key, this.stats);
+    const read = await this.cache.readShared(key, this.stats, ticket !== null);
     const reply = read.reply;
     let rejected: string | undefined;
     if (typeof reply === 'string' && !isLease(reply)) {
@@ -86,7 +87,7 @@ export class CacheAsideReader {
     this.stats.misses += 1;
     // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
     if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
-    const flight = await this.cache.flights.run(key, (close) => this.loadAndStore({ key, rejected }, ttlFor, load, close));
+    const flight = await this.cache.flights.run(key, (close) => this.loadAndStore({ key, rejected, empty: reply === null }, ttlFor, load, close));
     if (!flight.joined) return flight.value.value;
     // A joined load began before this read, and this read joined it before its store was sent,
     // so the store ran in Redis after this read began. Only that store's success under its lease
@@ -106,18 +107,18 @@ export class CacheAsideReader {
   async readMany<E extends { id: string }>(ids: readonly string[], keyOf: (id: string) => string, ttlFor: (value: E | null) => number, loadMany: (ids: string[]) => Promise<E[]>): Promise<E[]> {
     const unique = [...new Set(ids)];
     const found = new Map<string, E | null>();
-    const near = this.nearCache !== null && this.nearCache.serving ? this.nearCache : null;
+    const near = this.nearCache;
     const wanted: { id: string; key: string; shape: EntryShape; ticket: FillTicket | null }[] = [];
     for (const id of unique) {
       const key = keyOf(id);
       const shape: EntryShape = { kind: 'entity', id };
-      const hit = near === null ? NEAR_MISS : near.get(key, shape);
-      if (hit !== NEAR_MISS && hit !== REJECTED) {
+      const hit = near === null ? NEAR_OFF : near.get(key, shape);
+      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
         this.stats.hits += 1;
         found.set(id, hit as E | null);
-      } else wanted.push({ id, key, shape, ticket: near?.beginFill(key) ?? null });
+      } else wanted.push({ id, key, shape, ticket: hit === NEAR_OFF ? null : (near as NearCache).beginFill(key) });
     }
-    const reads = await Promise.all(wanted.map(({ key }) => this.cache.readShared(key, this.stats)));
+    const reads = await Promise.all(wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)));
     const misses: (Miss & { id: string })[] = [];
     let unavailable = false;
     reads.forEach((read, index) => {
@@ -133,10 +134,10 @@ export class CacheAsideReader {
       if (typeof reply === 'string' && !isLease(reply)) this.stats.corruptEntries += 1;
       if (typeof reply === 'symbol' && reply !== WRONG_TYPE) unavailable = true;
       this.stats.misses += 1;
-      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined });
+      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined, empty: reply === null });
     });
     if (misses.length > 0) {
-      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats)));
+      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty)));
       const loaded = new Map((await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [entity.id, entity]));
       await Promise.all(
         misses.map((miss, index) => {
@@ -162,10 +163,12 @@ export class CacheAsideReader {
     if (read.decoded === NOT_DECODED || read.decodedWith !== this.serializer) {
       read.decoded = parseEntry(key, raw, this.serializer);
       read.decodedWith = this.serializer;
-      read.copyable = read.decoded !== REJECTED && isCopyable(read.decoded);
+      // Only a value that someone else keeps or shares needs copying.
+      read.copyable = read.decoded !== REJECTED && (ticket !== null || read.readers > 1) && isCopyable(read.decoded);
     }
     const value = read.decoded;
     if (value === REJECTED || !hasShape(value, shape)) return REJECTED;
+    if (ticket === null && read.readers === 1) return value;
     // The near cache keeps a copyable value itself as its template: then no reader gets it.
     if (ticket !== null && (this.nearCache as NearCache).fill(ticket, value, read.copyable, raw, shape.kind, ttlFor(value)) && read.copyable) read.retained = true;
     read.handedOut += 1;
@@ -181,7 +184,7 @@ export class CacheAsideReader {
    * began after the store was sent must not accept this value.
    */
   private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>, close: () => void): Promise<Loaded<V>> {
-    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats);
+    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
     const value = await this.loadReleasing([miss], [token], load);
     close();
     const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };

@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis';
 import { createDefaultLogger, type CacheLogger } from './cache-logger';
+import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
 import { CacheStatsRegistry, type EntityCacheStats } from './cache-stats';
-import type { BreakerState, CircuitBreakerOptions } from './circuit-breaker';
 import { scanAndUnlink, validateDataset } from './dataset-validation';
 import { CacheOptionsError } from './errors';
 import { escapeGlob } from './key-schema';
 import { isLease, newLeaseToken } from './lease';
 import type { NearCache, NearCacheOptions } from './near-cache';
-import { NearCacheGroup, type NearCacheHealth, type NearCacheServiceOptions } from './near-cache-group';
-import { OutboxDeliverer, type InvalidationOutbox, type OutboxDeliveryOptions } from './outbox';
+import { NearCacheGroup } from './near-cache-group';
+import { OutboxDeliverer } from './outbox';
 import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from './read-batcher';
 import { duplicateRedisClient } from './redis-client';
@@ -16,56 +16,7 @@ import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from './redis-ga
 import type { Serializer } from './serializer';
 import { SingleFlight } from './single-flight';
 
-/** Options of a {@link CacheService}. */
-export interface CacheServiceOptions {
-  /** Prefix of every key, joined with `:` (`cache` gives `cache:hero:1`). Keeps applications sharing one Redis apart; never empty, since validating a restored dataset clears everything under it. @default 'cache' */
-  keyPrefix?: string;
-  /** When false no Redis command is sent: reads miss, writes are no-ops. @default true */
-  enabled?: boolean;
-  /** Seconds a read's lease lives; a load slower than this is served but not cached. @default 10 */
-  leaseTtlSeconds?: number;
-  /** Keys asked per SCAN page, and so per UNLINK batch, when a namespace or the prefix is cleared. @default 500 */
-  scanBatchSize?: number;
-  /** Largest entry stored, in bytes (UTF-8); larger values are served from the database and counted. @default 1048576 */
-  maxEntryBytes?: number;
-  /** When reads stop trying Redis after failures, and how often it is probed. */
-  circuitBreaker?: CircuitBreakerOptions;
-  /** Where failures are reported. @default pino at LOG_LEVEL, else warn */
-  logger?: CacheLogger;
-  /** The invalidation outbox written by the base repositories (e.g. `PrismaOutbox`): its entries are delivered by one process at a time, and replayed by any process before it trusts Redis again. @default none */
-  outbox?: InvalidationOutbox;
-  /** How the outbox is delivered. */
-  outboxDelivery?: OutboxDeliveryOptions;
-  /** Near caches of the strategies that ask for one (REDIS_CACHE.md, section 11): `true` or options turn them on. @default false (off: reads in other processes are then never older than a completed write) */
-  nearCache?: NearCacheServiceOptions | boolean;
-}
-
-/** What {@link CacheService.health} reports, e.g. for a health endpoint. */
-export interface CacheHealth {
-  enabled: boolean;
-  /** `open`: Redis is bypassed until a probe has validated it and delivered every pending invalidation. */
-  breaker: BreakerState;
-  breakerOpenings: number;
-  /** Invalidations not yet delivered to Redis; no read trusts the cache meanwhile. */
-  pendingInvalidations: number;
-  /** True when too many invalidations were pending to track: recovery clears the whole prefix. */
-  pendingOverflowed: boolean;
-  errors: number;
-  /** Commands not sent because the breaker was open. */
-  bypassed: number;
-  /** Times the prefix was cleared because Redis's dataset could predate our invalidations (restart, failover, first start). */
-  datasetClears: number;
-  /** Whether an outbox is configured, and whether this process is its deliverer now. */
-  outbox: { configured: boolean; deliverer: boolean; delivered: number };
-  /** Near caches: whether tracking is active, invalidation messages, flushes, and each cache's counters. */
-  nearCache: NearCacheHealth;
-}
-
-/** What a read found in one key. `wrong-type`: a value of another Redis type (a corrupt entry). */
-export type CacheRead = { kind: 'value'; raw: string } | { kind: 'empty' } | { kind: 'wrong-type' } | { kind: 'unavailable' };
-
-/** Outcome of {@link CacheService.storeLeased}. `lost`: the lease was gone, so the value may be stale and was dropped. */
-export type StoreOutcome = 'stored' | 'lost' | 'oversized' | 'error';
+export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
 
 /**
  * The invalidation protocol on Redis: reads, leases, conditional stores and invalidations
@@ -109,7 +60,7 @@ export class CacheService {
     this.logger = options.logger ?? createDefaultLogger();
     this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), { logger: this.logger, circuitBreaker: options.circuitBreaker });
     this.enabled = this.gateway.enabled;
-    this.batcher = new ReadBatcher(this.gateway);
+    this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
     const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
     // Client tracking needs plain connections (a cluster client spreads keys over several).
     const trackable = this.enabled && clients.every((client) => !(client as { isCluster?: boolean }).isCluster);
@@ -141,10 +92,11 @@ export class CacheService {
 
   /**
    * Like {@link read}, for `CacheAsideReader`: the reply as shared with the other reads of the
-   * same key in the batch, so that it is decoded once.
+   * same key in the batch, so that it is decoded once. `fillsNearCache`: the reply may fill a
+   * near cache, so Redis must track the key for this process.
    */
-  readShared(key: string, stats?: EntityCacheStats): Promise<SharedRead> {
-    return this.batcher.read(this.fullKey(key), stats);
+  readShared(key: string, stats?: EntityCacheStats, fillsNearCache = false): Promise<SharedRead> {
+    return this.batcher.read(this.fullKey(key), stats, fillsNearCache);
   }
 
   /**
@@ -161,11 +113,19 @@ export class CacheService {
 
   /**
    * Places a lease in `key` before a load: only when the key is empty, holds a value of the
-   * wrong type, or still holds `rejected` (the corrupt entry the read found).
+   * wrong type, or still holds `rejected` (the corrupt entry the read found). When the read
+   * found the key empty (`foundEmpty`), a plain `SET NX` places it (no Lua script: the common
+   * miss); when it fails (the key holds something: another reader's lease, an entry, or a value
+   * of another type, which an MGET reads as empty), or otherwise, the script decides.
    * @returns the lease token, or null (another reader holds the key, an entry appeared, or Redis refused)
    */
-  async acquireLease(key: string, rejected: string | undefined, stats?: EntityCacheStats): Promise<string | null> {
+  async acquireLease(key: string, rejected: string | undefined, stats?: EntityCacheStats, foundEmpty = false): Promise<string | null> {
     const token = newLeaseToken();
+    if (foundEmpty && rejected === undefined) {
+      const set = await this.gateway.run('lease', stats, (redis) => redis.set(this.fullKey(key), token, 'EX', this.leaseTtl, 'NX'));
+      if (set === 'OK') return token;
+      if (typeof set === 'symbol') return null;
+    }
     const args: [string, string, number, ...string[]] = [this.fullKey(key), token, this.leaseTtl, ...(rejected === undefined ? [] : [rejected])];
     const placed = await this.gateway.run('lease', stats, (redis) => redis.acquireLease(...args));
     return placed === 1 ? token : null;
@@ -233,6 +193,11 @@ export class CacheService {
     return typeof removed === 'symbol' ? 0 : removed;
   }
 
+  /** Empties every near cache of this service (the next reads go to Redis and fill them again). */
+  clearNearCaches(): void {
+    this.near.clear();
+  }
+
   /** Breaker state, pending invalidations, dataset clears, outbox delivery and counters. */
   health(): CacheHealth {
     return {
@@ -261,7 +226,7 @@ export class CacheService {
   /** Stops the outbox delivery, the near caches' tracking, and closes the Redis connections. */
   async close(): Promise<void> {
     this.deliverer?.stop();
-    await this.near.close();
+    this.near.close();
     await this.gateway.close();
   }
 

@@ -29,6 +29,9 @@ const OWN_METHODS: ReadonlySet<string> = new Set(['findById', 'findByIds', 'find
 
 type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
+/** Entity keys remembered per repository (a Map of id to key, emptied when full). */
+const KEY_MEMO_SIZE = 4096;
+
 /**
  * Decorates any repository with cache-aside reads and invalidation on write, driven by a
  * {@link CacheStrategy}. It has the interface of the repository it wraps (use {@link wrap} to
@@ -91,13 +94,11 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   findById(id: string): Promise<T | null> {
-    const ttl = (entity: T | null): number => (entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds);
-    return this.#reader.read(this.#strategy.entityKey(id), { kind: 'entity', id }, ttl, () => this.#base.findById(id));
+    return this.#reader.read(this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () => this.#base.findById(id));
   }
 
   findByIds(ids: readonly string[]): Promise<T[]> {
-    const ttl = (entity: T | null): number => (entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds);
-    return this.#reader.readMany(ids, (id) => this.#strategy.entityKey(id), ttl, (missing) => this.#base.findByIds(missing));
+    return this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, (missing) => this.#base.findByIds(missing));
   }
 
   /** Cached when the strategy has a `findAll` policy, else the base's `findAll`. */
@@ -144,6 +145,22 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   readonly #affected = (before: T | null, after: T | null): string[] => this.#strategy.affectedKeys(before, after);
+  /**
+   * The entity key of `id`, remembered for the last few thousand ids: building a key (encoding
+   * its components) costs more than a near-cache hit's lookup and copy together.
+   */
+  readonly #keyOf = (id: string): string => {
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      if (this.#keys.size >= KEY_MEMO_SIZE) this.#keys.clear();
+      key = this.#strategy.entityKey(id);
+      this.#keys.set(id, key);
+    }
+    return key;
+  };
+  readonly #keys = new Map<string, string>();
+  /** Seconds an entity (or its absence) stays cached: created once, not per read. */
+  readonly #entityTtl = (entity: T | null): number => (entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds);
 
   /** The base as an outbox-recording repository, when both it and the cache service use an outbox. */
   #recording() {

@@ -5,7 +5,7 @@ import type { CacheLogger } from './cache-logger';
  * Redis server-assisted client-side caching ("client tracking", Redis 6+,
  * https://redis.io/docs/latest/develop/reference/client-side-caching/), over RESP2 as ioredis
  * speaks it: one extra connection runs `CLIENT ID` and `SUBSCRIBE __redis__:invalidate`, and
- * every data connection runs `CLIENT TRACKING ON REDIRECT <that id>`. From then on Redis sends
+ * every data connection runs `CLIENT TRACKING ON REDIRECT <that id> OPTIN` (or `BCAST PREFIX`). From then on Redis sends
  * on that channel the name of every key a data connection read and that then changed for any
  * reason: a write by any client, expiry, eviction, and an empty message for FLUSHALL/FLUSHDB.
  *
@@ -26,7 +26,13 @@ import type { CacheLogger } from './cache-logger';
  * without closing the connection.
  */
 
-/** `default`: Redis remembers, per key, which connections read it, and tells only those (a tracking table on the server). `broadcast`: every change of a key under the prefix is sent to every process (`BCAST PREFIX`), no table. */
+/**
+ * `default`: Redis remembers, per key, which connections read it, and tells only those (a
+ * tracking table on the server); in OPTIN mode, so only the reads that fill a near cache (sent
+ * after `CLIENT CACHING YES`) are remembered, not every GET, lease or store of the connection.
+ * `broadcast`: every change of a key under the prefix is sent to every process (`BCAST
+ * PREFIX`), no table.
+ */
 export type TrackingMode = 'default' | 'broadcast';
 
 /** What a {@link ClientTracking} reports. */
@@ -121,7 +127,7 @@ export class ClientTracking {
   }
 
   /** Stops reporting to `listener`; the last one to leave closes the subscriber. */
-  async release(listener: TrackingListener): Promise<void> {
+  release(listener: TrackingListener): void {
     this.listeners.delete(listener);
     if (this.listeners.size > 0 || this.closed) return;
     this.closed = true;
@@ -129,11 +135,8 @@ export class ClientTracking {
     for (const off of this.detach) off();
     this.setActive(false);
     for (const client of this.clients) if (owners.get(client) === this) owners.delete(client);
-    try {
-      await this.subscriber.quit();
-    } catch {
-      this.subscriber.disconnect();
-    }
+    // No QUIT: it has no timeout on this connection and would wait for a hung server forever.
+    this.subscriber.disconnect();
   }
 
   private start(): void {
@@ -143,6 +146,8 @@ export class ClientTracking {
       this.detach.push(() => emitter.off(event, listener));
     };
     this.subscriber.on('error', () => undefined); // reported by the data connections' own errors; the heartbeat says when it matters
+    // A background connection: it alone must not keep the process alive (the data connections decide that).
+    on(this.subscriber, 'connect', () => this.subscriber.stream.unref());
     on(this.subscriber, 'messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) => this.onMessage(channel, message));
     on(this.subscriber, 'ready', () => void this.establish());
     on(this.subscriber, 'close', () => this.subscriberLost('subscriber connection closed'));
@@ -185,7 +190,7 @@ export class ClientTracking {
     if (id === null || this.closed || client.status !== 'ready') return;
     const subscriberEpoch = this.subscriberEpoch;
     const clientEpoch = this.clientEpochs.get(client);
-    const args = ['TRACKING', 'ON', 'REDIRECT', id, ...(this.options.mode === 'broadcast' ? ['BCAST', 'PREFIX', this.options.prefix] : [])];
+    const args = ['TRACKING', 'ON', 'REDIRECT', id, ...(this.options.mode === 'broadcast' ? ['BCAST', 'PREFIX', this.options.prefix] : ['OPTIN'])];
     try {
       await client.call('CLIENT', ...args);
     } catch (error) {

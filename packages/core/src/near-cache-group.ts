@@ -6,7 +6,7 @@ import type { Serializer } from './serializer';
 
 /** Options of the near caches of one CacheService. Times are milliseconds. */
 export interface NearCacheServiceOptions {
-  /** When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). @default false (true when `nearCache` is given as an object) */
+  /** When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). Off unless asked for: a near cache relaxes cross-process freshness to the tracking bound (REDIS_CACHE.md, section 11). @default false (true when `nearCache` is given as an object) */
   enabled?: boolean;
   /** How Redis reports changes (see {@link TrackingMode}). @default 'default' */
   trackingMode?: TrackingMode;
@@ -62,7 +62,7 @@ export class NearCacheGroup implements TrackingListener {
   private serving = false;
   private flushes = 0;
   private closed = false;
-  private readonly isServing = (): boolean => this.serving && performance.now() < (this.tracking as ClientTracking).confirmedUntil;
+  private readonly isServing = (now: number): boolean => this.serving && now < (this.tracking as ClientTracking).confirmedUntil;
 
   /**
    * @param prefix the key prefix with its trailing `:`
@@ -147,7 +147,7 @@ export class NearCacheGroup implements TrackingListener {
   health(): NearCacheHealth {
     return {
       enabled: this.enabled,
-      tracking: this.tracking === null ? 'off' : this.isServing() ? 'active' : 'inactive',
+      tracking: this.tracking === null ? 'off' : this.isServing(performance.now()) ? 'active' : 'inactive',
       mode: this.mode,
       messages: this.tracking?.messages ?? 0,
       flushes: this.flushes,
@@ -155,12 +155,12 @@ export class NearCacheGroup implements TrackingListener {
     };
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.closed = true;
     groupsOfThisProcess.delete(this);
     this.flush(true);
     this.serving = false;
-    await this.tracking?.release(this);
+    this.tracking?.release(this);
   }
 
   private dropPrefixed(keys: readonly string[]): void {

@@ -58,6 +58,8 @@ interface NearEntry {
 
 /** Returned by {@link NearCache.get} when it holds nothing usable for the key. */
 export const NEAR_MISS: unique symbol = Symbol('near-miss');
+/** Returned by {@link NearCache.get} when the near cache is not serving (tracking not trustworthy now). */
+export const NEAR_OFF: unique symbol = Symbol('near-off');
 
 /** Counters of one near cache since start. */
 export interface NearCacheStats {
@@ -96,14 +98,14 @@ export class NearCache {
 
   /**
    * @param serializer decodes the entries kept as strings
-   * @param isServing whether the group trusts tracking now (read on every lookup)
+   * @param isServing whether the group trusts tracking at `performance.now()` time `now` (asked on every lookup)
    * @throws {StrategyError} for bounds that are not positive whole numbers
    */
   constructor(
     readonly entityType: string,
     options: NearCacheOptions,
     private readonly serializer: Serializer,
-    private readonly isServing: () => boolean,
+    private readonly isServing: (now: number) => boolean,
   ) {
     const checked = checkNearCacheOptions(entityType, options);
     this.ttlMs = checked.ttlSeconds === undefined ? Number.POSITIVE_INFINITY : checked.ttlSeconds * 1000;
@@ -119,17 +121,22 @@ export class NearCache {
 
   /** True when lookups may be answered. */
   get serving(): boolean {
-    return this.isServing();
+    return this.isServing(performance.now());
   }
 
-  /** A value of `key` for a read of `shape` that no other read shares, or {@link NEAR_MISS}. */
+  /**
+   * A value of `key` for a read of `shape` that no other read shares; {@link NEAR_MISS} when
+   * there is none; {@link NEAR_OFF} when the near cache is not serving (then no fill either).
+   */
   get(key: string, shape: EntryShape): unknown {
+    const now = performance.now();
+    if (!this.isServing(now)) return NEAR_OFF;
     const entry = this.entries.get(key);
     if (entry === undefined || entry.shape !== shape.kind) {
       this.counters.misses += 1;
       return NEAR_MISS;
     }
-    if (entry.expiresAt <= performance.now()) {
+    if (entry.expiresAt <= now) {
       this.entries.delete(key);
       this.counters.misses += 1;
       return NEAR_MISS;
@@ -138,9 +145,8 @@ export class NearCache {
     return entry.raw === null ? copyValue(entry.template) : decodeEntry(key, entry.raw, this.serializer, shape);
   }
 
-  /** Claims `key` before its GET is sent. @returns null when the near cache is not serving */
-  beginFill(key: string): FillTicket | null {
-    if (!this.isServing()) return null;
+  /** Claims `key` before its GET is sent (after a {@link get} that did not answer {@link NEAR_OFF}). */
+  beginFill(key: string): FillTicket {
     const ticket = new FillTicket(key);
     this.tickets.set(key, ticket);
     return ticket;

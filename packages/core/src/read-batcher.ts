@@ -1,4 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { Failure, RedisGateway } from './redis-gateway';
+
+/** A failed `CLIENT CACHING YES` (tracking off on a reconnected connection) only means the key is not tracked: its reader's fill ticket is void then anyway. */
+const ignore = (): void => undefined;
 
 /** Marks a {@link SharedRead} whose reply nobody has decoded yet. */
 export const NOT_DECODED: unique symbol = Symbol('not-decoded');
@@ -25,6 +29,8 @@ export class SharedRead {
 
 interface Pending {
   read: SharedRead;
+  /** True when a reader will fill a near cache from the reply: Redis must track the key for this process. */
+  track: boolean;
   resolve(read: SharedRead): void;
   promise: Promise<SharedRead>;
   /** Error counters of the entity types waiting on the key (one per type). */
@@ -50,51 +56,79 @@ interface Pending {
 export class ReadBatcher {
   /** Commands sent since start: GETs and MGETs. */
   sent = 0;
-  private pending: Map<string, Pending> | null = null;
+  /** The first key of the batch being collected (most batches have one), and the others. */
+  private first: Pending | null = null;
+  private firstKey = '';
+  private others: Map<string, Pending> | null = null;
 
-  constructor(private readonly gateway: RedisGateway) {}
+  /**
+   * @param optIn whether a read that fills a near cache must be preceded by `CLIENT CACHING YES`
+   *   (client tracking in OPTIN mode: Redis then tracks only the keys read to fill near caches)
+   */
+  constructor(
+    private readonly gateway: RedisGateway,
+    private readonly optIn: () => boolean = () => false,
+  ) {}
 
   /**
    * The reply for `key` (as stored, prefixed), from the batch of this tick.
    * @param errors counter of the entity type reading it, incremented once when the command fails
+   * @param track true when the reply may fill a near cache (see {@link optIn})
    */
-  read(key: string, errors?: { errors: number }): Promise<SharedRead> {
-    let batch = this.pending;
-    if (batch === null) {
-      batch = this.pending = new Map();
-      process.nextTick(this.flush);
-    }
-    const joined = batch.get(key);
+  read(key: string, errors?: { errors: number }, track = false): Promise<SharedRead> {
+    const joined = this.first === null ? undefined : key === this.firstKey ? this.first : this.others?.get(key);
     if (joined !== undefined) {
       joined.read.readers += 1;
+      if (track) joined.track = true;
       if (errors !== undefined && !joined.counters.includes(errors)) joined.counters.push(errors);
       return joined.promise;
     }
     const read = new SharedRead();
     let resolve!: (read: SharedRead) => void;
     const promise = new Promise<SharedRead>((done) => (resolve = done));
-    batch.set(key, { read, resolve, promise, counters: errors === undefined ? [] : [errors] });
+    const pending: Pending = { read, track, resolve, promise, counters: errors === undefined ? [] : [errors] };
+    if (this.first === null) {
+      this.first = pending;
+      this.firstKey = key;
+      process.nextTick(this.flush);
+    } else (this.others ??= new Map()).set(key, pending);
     return promise;
   }
 
   private readonly flush = (): void => {
-    const batch = this.pending;
-    this.pending = null;
-    if (batch !== null) void this.send(batch);
+    const { first, firstKey, others } = this;
+    this.first = null;
+    this.others = null;
+    if (first === null) return;
+    this.sent += 1;
+    if (others === null) void this.sendOne(firstKey, first);
+    else void this.sendMany(new Map([[firstKey, first], ...others]));
   };
 
-  private async send(batch: Map<string, Pending>): Promise<void> {
-    this.sent += 1;
+  /** Sends `CLIENT CACHING YES` right before the next command on `redis` when a reader will fill a near cache. */
+  private optInFor(redis: Redis, track: boolean): void {
+    // Both are written to the socket in this synchronous block, so nothing comes in between.
+    if (track && this.optIn()) redis.call('CLIENT', 'CACHING', 'YES').catch(ignore);
+  }
+
+  private async sendOne(key: string, pending: Pending): Promise<void> {
     const failures = { errors: 0 };
-    if (batch.size === 1) {
-      const [key, pending] = batch.entries().next().value as [string, Pending];
-      pending.read.reply = await this.gateway.run('get', failures, (redis) => redis.get(key));
-      if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
-      pending.resolve(pending.read);
-      return;
-    }
+    pending.read.reply = await this.gateway.run('get', failures, (redis) => {
+      this.optInFor(redis, pending.track);
+      return redis.get(key);
+    });
+    if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
+    pending.resolve(pending.read);
+  }
+
+  private async sendMany(batch: Map<string, Pending>): Promise<void> {
+    const failures = { errors: 0 };
     const keys = [...batch.keys()];
-    const replies = await this.gateway.run('mget', failures, (redis) => redis.mget(keys));
+    const track = [...batch.values()].some((pending) => pending.track);
+    const replies = await this.gateway.run('mget', failures, (redis) => {
+      this.optInFor(redis, track);
+      return redis.mget(keys);
+    });
     let index = 0;
     const counted = new Set<{ errors: number }>();
     for (const pending of batch.values()) {

@@ -66,12 +66,13 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
 
 /**
  * A new connection with the options of `redis` (address, credentials, TLS, timeouts), named
- * `connectionName`, whose emitted errors are redacted as {@link createRedisClient}'s are. Used
+ * `connectionName`, without a per-command timeout, whose emitted errors are redacted as {@link createRedisClient}'s are. Used
  * for the connection that receives client-tracking invalidations (it subscribes, so it must
  * not share a connection with commands).
  */
 export function duplicateRedisClient(redis: Redis, connectionName: string): Redis {
-  const duplicate = redis.duplicate({ connectionName, enableAutoPipelining: false, autoResubscribe: false, lazyConnect: false });
+  // No per-command timeout: its only command is a heartbeat PING, which its user times itself.
+  const duplicate = redis.duplicate({ connectionName, enableAutoPipelining: false, autoResubscribe: false, lazyConnect: false, commandTimeout: undefined });
   redactEmittedErrors(duplicate, []);
   return duplicate;
 }

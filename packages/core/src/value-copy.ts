@@ -57,6 +57,18 @@ export function copyValue<V>(value: V): V {
 function copy(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === objectProto) {
+    // A spread copies own enumerable properties fastest, and defines `__proto__` as a property.
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const key in out) {
+      const item = out[key];
+      if (typeof item !== 'object' || item === null) continue;
+      if (key === '__proto__') Object.defineProperty(out, key, { value: copy(item), enumerable: true, writable: true, configurable: true });
+      else out[key] = copy(item);
+    }
+    return out;
+  }
+  if (proto === dateProto) return new Date((value as Date).getTime());
   if (proto === arrayProto) {
     const source = value as unknown[];
     const length = source.length;
@@ -64,17 +76,11 @@ function copy(value: unknown): unknown {
     for (let i = 0; i < length; i += 1) out[i] = copy(source[i]);
     return out;
   }
-  if (proto === objectProto || proto === null) {
-    const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = proto === null ? (Object.create(null) as Record<string, unknown>) : {};
-    for (const key in source) {
-      if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copy(source[key]), enumerable: true, writable: true, configurable: true });
-      else out[key] = copy(source[key]);
-    }
+  if (proto === null) {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key]);
     return out;
   }
-  if (proto === dateProto) return new Date((value as Date).getTime());
   if (proto === mapProto) {
     const out = new Map<unknown, unknown>();
     for (const [key, item] of value as Map<unknown, unknown>) out.set(copy(key), copy(item));

@@ -7,8 +7,9 @@ import { Gender, Language, type Hero } from '@cachedrepo/example-app';
 import { PrismaHeroRepository } from '@cachedrepo/example-app';
 import type { HeroRepository } from '@cachedrepo/example-app';
 import { heroCacheStrategy, heroKeys } from '@cachedrepo/example-app';
-import { startBenchEnvironment, type BenchEnvironment } from './support/environment';
-import { printTable, summarize, timeMicros } from './support/stats';
+import { startBenchEnvironment, type BenchEnvironment } from '../support/environment';
+import type { SuiteResult, Table } from '../support/report';
+import { summarize, timeMicros } from '../support/stats';
 
 const WARMUP = 300;
 const OPERATIONS = 2000;
@@ -36,7 +37,9 @@ interface Keyspace {
  * (DEBUG POPULATE; two logical databases of one server, measured in alternating turns). The
  * SQLite database runs in WAL mode without fsync, so the disk does not drown the cache's share.
  */
-export async function invalidationScale(): Promise<void> {
+export default async function invalidationScale(): Promise<SuiteResult> {
+  const started = Date.now();
+  const notes: string[] = [];
   const env = await startBenchEnvironment({ fastDatabase: true });
   const keyspaces: Keyspace[] = [];
   try {
@@ -45,7 +48,7 @@ export async function invalidationScale(): Promise<void> {
       await plain.save({ name: `Other ${i}`, language: i % 2 ? Language.English : Language.French, gender: Gender.Other, description: null });
     }
     const hero = await plain.save({ name: 'Bellerophon', language: Language.English, gender: Gender.Male, description: 'u0' });
-    for (const [db, filler] of [[1, 1_000], [2, 1_000_000]] as const) keyspaces.push(await openKeyspace(env, plain, hero, db, filler));
+    for (const [db, filler] of [[1, 1_000], [2, 1_000_000]] as const) keyspaces.push(await openKeyspace(env, plain, hero, db, filler, notes));
 
     let current = hero;
     let counter = 0;
@@ -65,7 +68,17 @@ export async function invalidationScale(): Promise<void> {
       for (const keyspace of keyspaces) for (let i = 0; i < TURN; i += 1) keyspace.samples.update.push(await update(keyspace));
       for (const keyspace of keyspaces) for (let i = 0; i < TURN; i += 1) keyspace.samples.invalidate.push(await invalidate(keyspace));
     }
-    report(keyspaces);
+    const table = report(keyspaces);
+    const ratio = table.rows[2] as number[] | undefined;
+    return {
+      suite: 'invalidation-scale',
+      title: 'Invalidation cost against keyspace size',
+      durationMs: Date.now() - started,
+      tables: [table],
+      charts: [{ title: 'Hero update with 5 cached keys', unit: 'us median, lower is better', bars: table.rows.slice(0, 2).map((row) => ({ label: `${row[0] as string} in Redis`, value: row[1] as number, kind: 'library' as const })) }],
+      figures: { updateRatio: Number(ratio?.[1]), invalidateRatio: Number(ratio?.[3]) },
+      notes,
+    };
   } finally {
     await Promise.all(keyspaces.map((keyspace) => keyspace.cache.close()));
     await env.dispose();
@@ -77,15 +90,15 @@ function touchedKeys(hero: Hero): string[] {
   return [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: Language.English }), heroKeys.byLanguage({ language: Language.French }), heroKeys.byName({ name: hero.name }), heroKeys.all()];
 }
 
-async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, hero: Hero, db: number, filler: number): Promise<Keyspace> {
+async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, hero: Hero, db: number, filler: number, notes: string[]): Promise<Keyspace> {
   const redis = createRedisClient({ url: `${env.server.url}/${db}`, commandTimeoutMs: 5000 });
   if (!(await waitUntilReady(redis, 5000))) throw new Error(`bench: Redis database ${db} is not ready`);
-  const cache = new CacheService(redis, { logger: quiet });
+  const cache = new CacheService(redis, { logger: quiet, nearCache: false });
   const strategy = heroCacheStrategy();
   const heroes = CachedRepository.wrap<Hero, HeroRepository>(plain, strategy, cache);
   const started = Date.now();
   await redis.call('DEBUG', 'POPULATE', String(filler), 'filler', '64');
-  console.log(`  database ${db}: ${filler.toLocaleString('en-US')} filler keys in ${Date.now() - started} ms`);
+  notes.push(`database ${db}: ${filler.toLocaleString('en-US')} filler keys (DEBUG POPULATE) in ${Date.now() - started} ms`);
 
   // Snapshot the entries the cached repository writes at the five keys, to restore them cheaply.
   const keys = touchedKeys(hero);
@@ -112,7 +125,7 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   return { filler, redis, cache, heroes, cacheKeys, samples: { update: [], invalidate: [] } };
 }
 
-function report(keyspaces: Keyspace[]): void {
+function report(keyspaces: Keyspace[]): Table {
   const summaries = keyspaces.map((keyspace) => ({ keyspace, update: summarize(keyspace.samples.update), invalidate: summarize(keyspace.samples.invalidate) }));
   const rows: (string | number)[][] = summaries.map(({ keyspace, update, invalidate }) => [
     `${keyspace.filler.toLocaleString('en-US')} keys`,
@@ -131,9 +144,9 @@ function report(keyspaces: Keyspace[]): void {
       large.invalidate.p95 / small.invalidate.p95,
     ]);
   }
-  printTable(
-    `Hero update with 5 cached keys vs keyspace size, ${OPERATIONS} of each (microseconds; target ratio <= 1.2)`,
-    ['unrelated keys', 'update median', 'update p95', 'invalidate median', 'invalidate p95'],
+  return {
+    title: `Hero update with 5 cached keys vs keyspace size, ${OPERATIONS} of each (microseconds; target ratio <= 1.2)`,
+    header: ['unrelated keys', 'update median', 'update p95', 'invalidate median', 'invalidate p95'],
     rows,
-  );
+  };
 }

@@ -5,8 +5,9 @@ import { Gender, Language, type Hero } from '@cachedrepo/example-app';
 import { PrismaHeroRepository } from '@cachedrepo/example-app';
 import type { HeroRepository } from '@cachedrepo/example-app';
 import { heroCacheStrategy } from '@cachedrepo/example-app';
-import { startBenchEnvironment } from './support/environment';
-import { printTable, summarize, timeMicros } from './support/stats';
+import { startBenchEnvironment } from '../support/environment';
+import type { SuiteResult } from '../support/report';
+import { summarize, timeMicros } from '../support/stats';
 
 const ROUNDS = 10;
 const PER_ROUND = 500;
@@ -16,10 +17,11 @@ const PER_ROUND = 500;
  * findById against the plain Prisma repository, interleaved in rounds so both see the same
  * machine. Issue target: under a millisecond.
  */
-export async function breakerOpen(): Promise<void> {
+export default async function breakerOpen(): Promise<SuiteResult> {
+  const started = Date.now();
   const env = await startBenchEnvironment();
   const redis = createRedisClient({ url: env.server.url, commandTimeoutMs: 200 });
-  const cache = new CacheService(redis, { logger: { debug: noop, info: noop, warn: noop, error: noop }, circuitBreaker: { probeIntervalMs: 60_000 } });
+  const cache = new CacheService(redis, { logger: { debug: noop, info: noop, warn: noop, error: noop }, circuitBreaker: { probeIntervalMs: 60_000 }, nearCache: false });
   try {
     await cache.waitUntilReady(5000);
     const plain = new PrismaHeroRepository(env.prisma);
@@ -40,16 +42,21 @@ export async function breakerOpen(): Promise<void> {
     }
     const cachedStats = summarize(samples.cached);
     const plainStats = summarize(samples.plain);
-    printTable(
-      `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`,
-      ['repository', 'median', 'p95', 'mean'],
-      [
-        ['cached, breaker open', cachedStats.median, cachedStats.p95, cachedStats.mean],
-        ['plain (Prisma, SQLite)', plainStats.median, plainStats.p95, plainStats.mean],
-        ['extra per read', cachedStats.median - plainStats.median, cachedStats.p95 - plainStats.p95, cachedStats.mean - plainStats.mean],
-      ],
-    );
     if (cache.health().breaker !== 'open') throw new Error('bench: the breaker closed during the measurement');
+    const rows: (string | number)[][] = [
+      ['cached, breaker open', cachedStats.median, cachedStats.p95, cachedStats.mean],
+      ['plain (Prisma, SQLite)', plainStats.median, plainStats.p95, plainStats.mean],
+      ['extra per read', cachedStats.median - plainStats.median, cachedStats.p95 - plainStats.p95, cachedStats.mean - plainStats.mean],
+    ];
+    return {
+      suite: 'breaker-open',
+      title: 'Reads with Redis hung and the breaker open',
+      durationMs: Date.now() - started,
+      tables: [{ title: `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`, header: ['repository', 'median', 'p95', 'mean'], rows }],
+      charts: [],
+      figures: { extraMedianUs: cachedStats.median - plainStats.median, openingMs },
+      notes: [],
+    };
   } finally {
     env.server.signal('SIGCONT');
     await cache.close();
