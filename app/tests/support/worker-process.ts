@@ -23,6 +23,8 @@ export interface CacheWorkerEnv {
   CACHE_COMMAND_TIMEOUT_MS?: string;
   CACHE_BREAKER_PROBE_MS?: string;
   CACHE_BREAKER_FAILURES?: string;
+  /** The hero strategy's near cache (cache-worker.ts; default on). */
+  NEAR_CACHE?: 'on' | 'off';
 }
 
 /** How {@link startCacheWorker} starts a worker. */

@@ -92,7 +92,12 @@ describe('near cache when tracking breaks', () => {
     } finally {
       server.signal('SIGCONT');
     }
+    // Redis still holds 'old' (the change went behind the cache's back). The near cache kept its
+    // entry through the hang (tracking never broke) and may serve again as soon as a PONG comes
+    // back, so another client's DEL reaches it only within the cross-process bound: wait for the
+    // observable event, the entry leaving the near cache (its invalidation, or a flush), before reading.
     await raw.del(`cache:note:${note.id}`);
+    await until(() => app.near().entries === 0, 5000, "the DEL's invalidation to reach the near cache");
     await expectRecovered(note.id);
   });
 });
