@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createDefaultLogger, type CacheLogger } from './cache-logger';
 import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
 import { CacheStatsRegistry, type EntityCacheStats } from './cache-stats';
-import { scanAndUnlink, validateDataset } from './dataset-validation';
+import { scanAndUnlinkEverywhere } from './cluster/masters';
+import { isCluster, unlinkAcrossSlots } from './cluster/slot-groups';
 import { CacheOptionsError } from './errors';
 import { escapeGlob } from './key-schema';
 import { isLease, newLeaseToken } from './lease';
@@ -46,13 +47,17 @@ export class CacheService {
 
   /**
    * @param redis an ioredis client; several to spread commands over connections in turn
-   *   (REDIS_MAX_CONNECTIONS); or `null` to run without a cache
-   * @throws {CacheOptionsError} for an empty `keyPrefix`
+   *   (REDIS_MAX_CONNECTIONS); or one ioredis `Cluster` (`createRedisCluster`: REDIS_CLUSTER_NODES);
+   *   or `null` to run without a cache
+   * @throws {CacheOptionsError} for an empty `keyPrefix`, or near caches enabled on a Redis Cluster
+   *   (client tracking is per node: not supported there yet)
    */
-  constructor(redis: Redis | readonly Redis[] | null, options: CacheServiceOptions = {}) {
-    const clients = redis === null ? [] : Array.isArray(redis) ? redis : [redis as Redis];
+  constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
+    const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
     this.keyPrefix = options.keyPrefix ?? 'cache';
     if (this.keyPrefix === '') throw new CacheOptionsError('keyPrefix must not be empty: validating a restored dataset clears every key under it');
+    const nearWanted = typeof options.nearCache === 'object' ? options.nearCache.enabled !== false : options.nearCache === true;
+    if (nearWanted && clients.some(isCluster)) throw new CacheOptionsError('near caches are not supported on a Redis Cluster (client tracking is per node): set CACHE_NEAR_CACHE_ENABLED=false');
     this.prefix = `${this.keyPrefix}:`;
     this.leaseTtl = options.leaseTtlSeconds ?? 10;
     this.scanBatchSize = options.scanBatchSize ?? 500;
@@ -63,7 +68,7 @@ export class CacheService {
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
     const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
     // Client tracking needs plain connections (a cluster client spreads keys over several).
-    const trackable = this.enabled && clients.every((client) => !(client as { isCluster?: boolean }).isCluster);
+    const trackable = this.enabled && !clients.some(isCluster);
     this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, { ...nearOptions, enabled: (nearOptions.enabled ?? true) && trackable });
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
     this.deliverer = options.outbox ? new OutboxDeliverer(options.outbox, this.gateway, (key) => this.fullKey(key), `${this.prefix}!outbox-deliverer`, this.logger, options.outboxDelivery) : null;
@@ -173,7 +178,7 @@ export class CacheService {
     // Near caches drop the keys before the UNLINK and again once it is applied: a GET sent in
     // between may have been served before it, and its fill must be cancelled.
     this.near.writeApplied(unique);
-    const result = await this.gateway.run('invalidate', stats, (redis) => redis.unlink(...unique.map((key) => this.fullKey(key))));
+    const result = await this.gateway.run('invalidate', stats, (redis) => unlinkAcrossSlots(redis, unique.map((key) => this.fullKey(key))));
     this.near.writeApplied(unique);
     if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
     this.pending.add(unique);
@@ -188,7 +193,7 @@ export class CacheService {
    */
   async clearNamespace(namespace: string): Promise<number> {
     this.near.clear();
-    const removed = await this.gateway.run('clear', undefined, (redis) => scanAndUnlink(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize));
+    const removed = await this.gateway.run('clear', undefined, (redis) => scanAndUnlinkEverywhere(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize));
     this.near.clear();
     return typeof removed === 'symbol' ? 0 : removed;
   }
@@ -237,17 +242,17 @@ export class CacheService {
    */
   private async recover(): Promise<boolean> {
     const outcome = await this.gateway.run('probe', undefined, async (redis) => {
-      const validation = await validateDataset(redis, this.prefix, this.scanBatchSize);
+      const validation = await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize);
       if (validation.cleared) {
         this.datasetClears += 1;
         (validation.removed > 0 ? this.logger.info : this.logger.debug).call(this.logger, { runId: validation.runId, removed: validation.removed }, 'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared');
       }
       if (this.pending.overflowed) {
-        await scanAndUnlink(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
+        await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
         this.pending.clearOverflow();
       }
       const keys = this.pending.snapshot();
-      if (keys.length > 0) await redis.unlink(...keys.map((key) => this.fullKey(key)));
+      if (keys.length > 0) await unlinkAcrossSlots(redis, keys.map((key) => this.fullKey(key)));
       this.pending.delivered(keys);
       return this.pending.empty;
     }, true);

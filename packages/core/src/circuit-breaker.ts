@@ -9,8 +9,11 @@ export interface CircuitBreakerOptions {
   probeIntervalMs?: number;
 }
 
-/** Why the breaker opened: failures, an undelivered invalidation, or a (re)connection whose dataset is not validated yet. */
-export type BreakerOpenReason = 'failures' | 'pending-invalidation' | 'connection';
+/**
+ * Why the breaker opened: failures, an undelivered invalidation, a (re)connection whose dataset
+ * is not validated yet, or (Redis Cluster) a topology that moved away from the validated masters.
+ */
+export type BreakerOpenReason = 'failures' | 'pending-invalidation' | 'connection' | 'topology';
 
 /**
  * A circuit breaker in front of Redis (Nygard, "Release It!", ch. 5). Closed: commands go to

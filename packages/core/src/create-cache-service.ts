@@ -1,5 +1,8 @@
+import type { Cluster, Redis } from 'ioredis';
 import { CacheService } from './cache-service';
 import type { CacheLogger } from './cache-logger';
+import { createRedisCluster } from './cluster/cluster-client';
+import { CacheOptionsError } from './errors';
 import type { InvalidationOutbox } from './outbox';
 import { createRedisClient } from './redis-client';
 import type { CacheSettings } from './settings';
@@ -12,23 +15,40 @@ export interface CreateCacheServiceOptions {
 }
 
 /**
- * A {@link CacheService} as the settings describe it, with `settings.redis.maxConnections`
- * clients from `createRedisClient`, or `null` when `settings.redis.enabled` is false.
- * @throws {RedisClientError} when the URL cannot be parsed or the CA file cannot be read
+ * A {@link CacheService} as the settings describe it, or `null` when `settings.redis.enabled`
+ * is false. Standalone: `settings.redis.maxConnections` clients from `createRedisClient` on
+ * `settings.redis.url`. With `settings.redis.clusterNodes` (REDIS_CLUSTER_NODES): one
+ * `createRedisCluster` client (one connection per node; `maxConnections` unused), with the same
+ * username, password, CA file and timeouts; TLS when the seeds are `rediss://` URLs or
+ * REDIS_URL is `rediss://`.
+ * @throws {RedisClientError} when the URL or seeds cannot be parsed or the CA file cannot be read
+ * @throws {CacheOptionsError} when near caches are enabled on a cluster (not supported there)
  */
 export function createCacheService(settings: CacheSettings, options: CreateCacheServiceOptions = {}): CacheService | null {
   if (!settings.redis.enabled) return null;
   const { redis, cache } = settings;
-  const clients = Array.from({ length: redis.maxConnections }, () =>
-    createRedisClient({
-      url: redis.url,
-      password: redis.password,
-      username: redis.username,
-      connectTimeoutMs: redis.socketTimeoutMs,
-      commandTimeoutMs: redis.commandTimeoutMs,
-      tlsCaFile: redis.tlsCaFile,
-    }),
-  );
+  // Before any connection is opened: CacheService refuses it too, but the client would be left open.
+  if (redis.clusterNodes && cache.nearCacheEnabled) throw new CacheOptionsError('near caches are not supported on a Redis Cluster (client tracking is per node): set CACHE_NEAR_CACHE_ENABLED=false with REDIS_CLUSTER_NODES');
+  const clients: Cluster | Redis[] = redis.clusterNodes
+    ? createRedisCluster({
+        nodes: redis.clusterNodes.nodes,
+        username: redis.username ?? redis.clusterNodes.username,
+        password: redis.password ?? redis.clusterNodes.password,
+        tls: redis.clusterNodes.tls || redis.url.startsWith('rediss:'),
+        tlsCaFile: redis.tlsCaFile,
+        connectTimeoutMs: redis.socketTimeoutMs,
+        commandTimeoutMs: redis.commandTimeoutMs,
+      })
+    : Array.from({ length: redis.maxConnections }, () =>
+        createRedisClient({
+          url: redis.url,
+          password: redis.password,
+          username: redis.username,
+          connectTimeoutMs: redis.socketTimeoutMs,
+          commandTimeoutMs: redis.commandTimeoutMs,
+          tlsCaFile: redis.tlsCaFile,
+        }),
+      );
   return new CacheService(clients, {
     keyPrefix: cache.keyPrefix,
     leaseTtlSeconds: cache.leaseTtlSeconds,

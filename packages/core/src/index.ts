@@ -5,7 +5,7 @@
  * The public API, by job:
  * - decorate a repository: `CachedRepository`, `defineCacheStrategy`, `defineKeySchema`;
  * - cache service methods: `@Cacheable`, `@CacheEvict`, `MethodCache`;
- * - talk to Redis: `createRedisClient`, `CacheService`, `createCacheService`;
+ * - talk to Redis: `createRedisClient`, `createRedisCluster` (Redis Cluster), `CacheService`, `createCacheService`;
  * - configure: `loadCacheSettings`, `parseEnv`, `cacheEnvShape`, `envTypes`;
  * - wire into tsyringe: `registerRepositories`, `repositoryRegistration`, `isCached`;
  * - serialize: `createSuperjsonSerializer`, `valueObjectCodec`;
@@ -32,6 +32,7 @@ export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache-grou
 export type { TrackingMode } from './client-tracking';
 export { createCacheService, type CreateCacheServiceOptions } from './create-cache-service';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis-client';
+export { createRedisCluster, waitUntilClusterReady, parseClusterNodes, type ClusterNodeAddress, type ClusterNodesSetting, type RedisClusterConnectionOptions } from './cluster/cluster-client';
 export { registerSecret } from './redact';
 export type { CircuitBreakerOptions, BreakerState } from './circuit-breaker';
 export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './outbox';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from './cache-logger';
+import { unlinkAcrossSlots } from './cluster/slot-groups';
 import { CacheOptionsError } from './errors';
 import { UNAVAILABLE, type RedisGateway } from './redis-gateway';
 
@@ -104,7 +105,7 @@ export class OutboxDeliverer {
       }
       if (entries.length === 0) return true;
       const keys = [...new Set(entries.flatMap((entry) => entry.keys))].map(this.fullKey);
-      const sent = await this.gateway.run('outbox', undefined, (redis) => redis.unlink(...keys), whileOpen);
+      const sent = await this.gateway.run('outbox', undefined, (redis) => unlinkAcrossSlots(redis, keys), whileOpen);
       if (sent === UNAVAILABLE) return false;
       try {
         await this.outbox.remove(entries.map((entry) => entry.id));

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { mgetAcrossSlots } from './cluster/slot-groups';
 import type { Failure, RedisGateway } from './redis-gateway';
 
 /** A failed `CLIENT CACHING YES` (tracking off on a reconnected connection) only means the key is not tracked: its reader's fill ticket is void then anyway. */
@@ -116,7 +117,7 @@ export class ReadBatcher {
     pending.read.reply = await this.gateway.run('get', failures, (redis) => {
       this.optInFor(redis, pending.track);
       return redis.get(key);
-    });
+    }, false, [key]);
     if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
     pending.resolve(pending.read);
   }
@@ -127,8 +128,9 @@ export class ReadBatcher {
     const track = [...batch.values()].some((pending) => pending.track);
     const replies = await this.gateway.run('mget', failures, (redis) => {
       this.optInFor(redis, track);
-      return redis.mget(keys);
-    });
+      // One MGET standalone; on a cluster one per hash slot, pipelined per master (CROSSSLOT otherwise).
+      return mgetAcrossSlots(redis, keys);
+    }, false, keys);
     let index = 0;
     const counted = new Set<{ errors: number }>();
     for (const pending of batch.values()) {

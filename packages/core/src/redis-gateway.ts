@@ -1,6 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ThrottledErrorLog, type CacheLogger } from './cache-logger';
 import { CircuitBreaker, type BreakerOpenReason, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker';
+import { ClusterGatewaySupport } from './cluster/cluster-gateway';
+import { isCluster } from './cluster/slot-groups';
+import { validateDataset, type DatasetValidation } from './dataset-validation';
+import { CacheOptionsError } from './errors';
 import { ACQUIRE_LEASE_LUA, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from './lease';
 
 /** The command was not sent (cache off, breaker open) or failed: Redis is unavailable. */
@@ -11,7 +15,12 @@ export const WRONG_TYPE: unique symbol = Symbol('wrong-type');
 export const OUT_OF_MEMORY: unique symbol = Symbol('out-of-memory');
 export type Failure = typeof UNAVAILABLE | typeof WRONG_TYPE | typeof OUT_OF_MEMORY;
 
-/** An ioredis client with the cache's Lua scripts defined on it. */
+/**
+ * An ioredis client with the cache's Lua scripts defined on it. On a cluster it is the ioredis
+ * `Cluster` (typed as `Redis`: it has the same single-key commands, each routed by its key's
+ * slot); multi-key commands must go through `cluster/slot-groups.ts` and `cluster/masters.ts`,
+ * which split them per slot or send them to every master.
+ */
 export type ScriptedRedis = Redis & {
   acquireLease(key: string, token: string, ttlSeconds: number, rejected?: string): Promise<number>;
   storeIfLeased(key: string, token: string, raw: string, ttlSeconds: number): Promise<number>;
@@ -36,6 +45,11 @@ export interface RedisGatewayOptions {
  * may hold a dataset from before invalidations we delivered (a restart from a snapshot, a
  * failover), so nothing is trusted until `probe` (the invalidation protocol's recovery) has
  * validated it. Probing starts as soon as a connection is ready.
+ *
+ * Given an ioredis `Cluster` (one client, alone in the list), trust follows the cluster's
+ * topology instead of one connection's events (`cluster/cluster-gateway.ts`): the recovery
+ * validates every master, a read is confirmed against the masters validated, and a node lost
+ * or a slot map naming an unvalidated master opens the breaker.
  */
 export class RedisGateway {
   readonly enabled: boolean;
@@ -49,12 +63,26 @@ export class RedisGateway {
   private readonly errorLog: ThrottledErrorLog;
   private readonly waiters = new Set<() => void>();
   private readonly trustListeners = new Set<(trusted: boolean) => void>();
+  /** Set when the client is a Redis Cluster. */
+  private readonly cluster: ClusterGatewaySupport | null = null;
 
-  constructor(redis: readonly Redis[], enabled: boolean, probe: () => Promise<boolean>, private readonly options: RedisGatewayOptions) {
+  /**
+   * @param redis standalone connections, used in turn, or one ioredis `Cluster`
+   * @param probe the recovery (validates the dataset, delivers pending invalidations); the breaker closes when it returns true
+   * @throws {CacheOptionsError} when a `Cluster` is given with other clients
+   */
+  constructor(redis: readonly (Redis | Cluster)[], enabled: boolean, probe: () => Promise<boolean>, private readonly options: RedisGatewayOptions) {
     this.enabled = enabled && redis.length > 0;
     this.errorLog = new ThrottledErrorLog(options.logger);
     this.breaker = new CircuitBreaker(probe, (state, reason) => this.onBreakerChange(state, reason), options.circuitBreaker);
     this.breaker.startOpen();
+    const cluster = redis.find(isCluster);
+    if (cluster && redis.length > 1) throw new CacheOptionsError('a Redis Cluster client must be the only client of a cache service (it opens its own connection to every node)');
+    if (cluster && this.enabled) {
+      this.cluster = new ClusterGatewaySupport(cluster, () => this.breaker.open('topology'), () => this.breaker.probeNow());
+      cluster.on('node error', (error: unknown) => this.errorLog.report('cluster node', error));
+      if (cluster.status === 'ready') this.breaker.probeNow();
+    }
     for (const client of redis) {
       // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
       client.on('error', (error: unknown) => this.errorLog.report('connection', error));
@@ -63,7 +91,8 @@ export class RedisGateway {
         client.defineCommand('storeIfLeased', { numberOfKeys: 1, lua: STORE_IF_LEASED_LUA });
         client.defineCommand('releaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE_LUA });
       }
-      if (!this.enabled) continue;
+      // A cluster's connection events are the topology guard's (ClusterGatewaySupport).
+      if (!this.enabled || isCluster(client)) continue;
       client.on('close', () => this.breaker.open('connection'));
       client.on('ready', () => this.breaker.probeNow());
       if (client.status === 'ready') this.breaker.probeNow();
@@ -71,12 +100,17 @@ export class RedisGateway {
     this.clients = redis as readonly ScriptedRedis[];
   }
 
+  /** True when the client is a Redis Cluster. */
+  get isCluster(): boolean {
+    return this.cluster !== null;
+  }
+
   /** True when the cache may be used: Redis answers and its dataset is validated. */
   get trusted(): boolean {
     return this.enabled && this.breaker.closed;
   }
 
-  /** The data connections, in the order commands go to them. */
+  /** The data connections, in the order commands go to them (one `Cluster`, typed as `Redis`, on a cluster). */
   get connections(): readonly Redis[] {
     return this.clients;
   }
@@ -90,17 +124,25 @@ export class RedisGateway {
    * Runs one command on the next connection. Never throws.
    * @param stats error counter of the entity type (e.g. its `EntityCacheStats`), incremented when the command fails
    * @param whileOpen send even though the breaker is open (the recovery probe's own commands)
+   * @param reads the keys (as stored) whose values the reply carries: on a cluster, the reply is
+   *   used only if they were answered by validated masters under unchanged trust, else it is
+   *   {@link UNAVAILABLE} (see `cluster/cluster-gateway.ts`); ignored standalone
    * @returns the reply, or why there is none
    */
-  async run<R>(operation: string, stats: { errors: number } | undefined, command: (redis: ScriptedRedis) => Promise<R>, whileOpen = false): Promise<R | Failure> {
+  async run<R>(operation: string, stats: { errors: number } | undefined, command: (redis: ScriptedRedis) => Promise<R>, whileOpen = false, reads?: readonly string[]): Promise<R | Failure> {
     if (!this.enabled) return UNAVAILABLE;
     if (!whileOpen && !this.breaker.closed) {
       this.bypassCount += 1;
       return UNAVAILABLE;
     }
+    const ticket = reads && this.cluster ? this.cluster.ticket() : 0;
     try {
       const result = await command(this.client());
       this.breaker.recordSuccess();
+      if (reads && this.cluster && !this.cluster.confirm(ticket, reads)) {
+        this.bypassCount += 1;
+        return UNAVAILABLE;
+      }
       return result;
     } catch (error) {
       const failure = classify(error);
@@ -112,6 +154,16 @@ export class RedisGateway {
       if (!whileOpen) this.breaker.recordFailure();
       return UNAVAILABLE;
     }
+  }
+
+  /**
+   * Restore detection on whatever `redis` is (run by the recovery probe): `validateDataset` on
+   * a standalone server; on a cluster, every master validated and then trusted by the topology guard.
+   * @param prefix the key prefix with its trailing `:`
+   * @throws the Redis error, or an Error when a cluster's topology changed meanwhile (the probe retries)
+   */
+  validateDataset(redis: ScriptedRedis, prefix: string, batchSize: number): Promise<DatasetValidation> {
+    return this.cluster ? this.cluster.validate(prefix, batchSize) : validateDataset(redis, prefix, batchSize);
   }
 
   /** Opens the breaker (an invalidation could not be delivered). */
@@ -141,6 +193,7 @@ export class RedisGateway {
   /** Stops probing and closes every connection (QUIT, or disconnect when it does not answer). */
   async close(): Promise<void> {
     this.breaker.dispose();
+    this.cluster?.dispose();
     await Promise.all(
       this.clients.map(async (client) => {
         try {
@@ -154,6 +207,7 @@ export class RedisGateway {
 
   /** The next connection, in turn. Ordering needs nothing more: each caller awaits its replies. */
   private client(): ScriptedRedis {
+    if (this.clients.length === 1) return this.clients[0] as ScriptedRedis;
     const client = this.clients[this.nextClient] as ScriptedRedis;
     this.nextClient = (this.nextClient + 1) % this.clients.length;
     return client;
@@ -163,7 +217,12 @@ export class RedisGateway {
     const { logger } = this.options;
     for (const listener of this.trustListeners) listener(state === 'closed');
     if (state === 'open') {
-      const message = reason === 'connection' ? 'Redis connection lost: the cache is bypassed until the dataset is validated again' : 'Redis circuit breaker opened: reads go to the database until Redis answers';
+      const message =
+        reason === 'connection'
+          ? 'Redis connection lost: the cache is bypassed until the dataset is validated again'
+          : reason === 'topology'
+            ? 'Redis Cluster topology changed (a node lost, a failover, a slot moved): the cache is bypassed until every master is validated again'
+            : 'Redis circuit breaker opened: reads go to the database until Redis answers';
       logger.warn({ reason, openings: this.breaker.openings }, message);
       return;
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clusterNodesEnv, type ClusterNodesSetting } from './cluster/cluster-client';
 import { ConfigError } from './errors';
 
 /**
@@ -51,6 +52,8 @@ const nameList = z
 /** The cache's variables, their types and defaults (REDIS_CACHE.md, section 7). */
 export const cacheEnvShape = {
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /** Comma-separated seeds of a Redis Cluster (`host:port` or `redis[s]://[user:password@]host:port`); set, it replaces REDIS_URL. */
+  REDIS_CLUSTER_NODES: clusterNodesEnv.optional(),
   REDIS_PASSWORD: z.string().optional(),
   REDIS_USERNAME: z.string().optional(),
   REDIS_ENABLED: envTypes.boolean.default(true),
@@ -77,7 +80,7 @@ export const cacheEnvShape = {
 };
 
 /** Variables whose values are never shown in an error. */
-const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'REDIS_URL', 'REDIS_CLUSTER_NODES']);
 
 /**
  * Parses the variables of `shape` from `env`; empty strings count as unset.
@@ -101,6 +104,8 @@ export interface CacheSettings {
   redis: {
     /** `redis://` or `rediss://` (TLS). */
     url: string;
+    /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); when set, the cache connects to the cluster and `url` is unused. */
+    clusterNodes: ClusterNodesSetting | undefined;
     password: string | undefined;
     username: string | undefined;
     /** Master switch of the cache. */
@@ -148,6 +153,7 @@ export function cacheSettingsFrom(v: z.infer<z.ZodObject<typeof cacheEnvShape>>)
   return {
     redis: {
       url: v.REDIS_URL,
+      clusterNodes: v.REDIS_CLUSTER_NODES,
       password: v.REDIS_PASSWORD,
       username: v.REDIS_USERNAME,
       enabled: v.REDIS_ENABLED,
