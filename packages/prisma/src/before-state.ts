@@ -1,15 +1,6 @@
-import { parameter, quoteIdentifier, rawSqlDialect, sameShape, sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
+import { parameter, plainScalarFields, quoteIdentifier, rawSqlDialect, sameShape, sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 
-/** A Prisma field reference (`prisma.hero.fields.name`): public API of generated clients. */
-interface FieldRef {
-  modelName: string;
-  name: string;
-  typeName: string;
-  isList: boolean;
-}
-
-/** Types whose raw values Prisma returns exactly as its model queries do, on SQLite and PostgreSQL (checked in packages/prisma/tests). */
-const PLAIN_TYPES: ReadonlySet<string> = new Set(['String', 'Int', 'Float', 'Boolean', 'DateTime']);
+const FOR_UPDATE = ' FOR UPDATE';
 /** Probes that saw the row change between their two reads before the fast path is given up. */
 const MAX_INCONCLUSIVE_PROBES = 3;
 
@@ -63,9 +54,18 @@ export class BeforeStateReader<Row> {
     return this.#state.kind === 'verified' ? this.#select : null;
   }
 
+  /**
+   * Like {@link statementFor}, without `FOR UPDATE`: the raw SELECT for a read outside any
+   * transaction (a repository's `findById`: about a third of the cost of `findUnique`).
+   */
+  async readStatementFor(id: string): Promise<string | null> {
+    const select = await this.statementFor(id);
+    return select && this.#dialect === 'postgresql' ? select.slice(0, -FOR_UPDATE.length) : select;
+  }
+
   async #probe(id: string): Promise<void> {
     const select = this.#select as string;
-    const probeSql = this.#dialect === 'postgresql' ? select.replace(/ FOR UPDATE$/, '') : select;
+    const probeSql = this.#dialect === 'postgresql' ? select.slice(0, -FOR_UPDATE.length) : select;
     let raw: Row | undefined;
     let compiled: Row | null;
     try {
@@ -94,16 +94,9 @@ export class BeforeStateReader<Row> {
 
 /** The locking SELECT of a model's scalar fields, or null when a field is not of a plain type or the fields are not known. */
 function selectSql(dialect: RawSqlDialect, fields: unknown): string | null {
-  if (!fields || typeof fields !== 'object') return null;
-  const refs = Object.values(fields as Record<string, FieldRef>);
-  const model = refs[0]?.modelName;
-  if (!model || !refs.some((field) => field.name === 'id')) return null;
-  if (!refs.every((field) => field.modelName === model && !field.isList && PLAIN_TYPES.has(field.typeName))) return null;
-  try {
-    const columns = refs.map((field) => quoteIdentifier(field.name)).join(', ');
-    const sql = `SELECT ${columns} FROM ${quoteIdentifier(model)} WHERE "id" = ${parameter(dialect, 1)}`;
-    return dialect === 'postgresql' ? `${sql} FOR UPDATE` : sql;
-  } catch {
-    return null;
-  }
+  const refs = plainScalarFields(fields);
+  if (!refs) return null;
+  const columns = refs.map((field) => quoteIdentifier(field.name)).join(', ');
+  const sql = `SELECT ${columns} FROM ${quoteIdentifier((refs[0] as { modelName: string }).modelName)} WHERE "id" = ${parameter(dialect, 1)}`;
+  return dialect === 'postgresql' ? `${sql}${FOR_UPDATE}` : sql;
 }

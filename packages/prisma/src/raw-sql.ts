@@ -12,6 +12,34 @@ export interface RawSqlClient {
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
 
+/** A Prisma field reference (`prisma.hero.fields.name`): public API of generated clients. */
+export interface FieldRef {
+  modelName: string;
+  name: string;
+  typeName: string;
+  isList: boolean;
+}
+
+/** Types whose raw values Prisma returns exactly as its model queries do, on SQLite and PostgreSQL (checked in packages/prisma/tests). */
+const PLAIN_TYPES: ReadonlySet<string> = new Set(['String', 'Int', 'Float', 'Boolean', 'DateTime']);
+
+/**
+ * The field references of a model delegate (`prisma.hero.fields`) when every one is a scalar of
+ * a plain type (String, Int, Float, Boolean, DateTime) of one model that has an `id` field and a
+ * name raw SQL can quote; else null (raw SQL is then never used for that model).
+ */
+export function plainScalarFields(fields: unknown): FieldRef[] | null {
+  if (!fields || typeof fields !== 'object') return null;
+  const refs = Object.values(fields as Record<string, FieldRef>);
+  const model = refs[0]?.modelName;
+  if (!model || !refs.some((field) => field.name === 'id')) return null;
+  if (!refs.every((field) => field.modelName === model && !field.isList && PLAIN_TYPES.has(field.typeName))) return null;
+  if (![model, ...refs.map((field) => field.name)].every((name) => IDENTIFIER.test(name))) return null;
+  return refs;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** The databases whose raw SQL this package writes (identifiers in double quotes, as both accept). */
 export type RawSqlDialect = 'sqlite' | 'postgresql';
 
@@ -34,7 +62,7 @@ export function parameter(dialect: RawSqlDialect, index: number): string {
 
 /** `"name"`, for a Prisma model or field name (letters, digits, underscores: nothing to escape). */
 export function quoteIdentifier(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Not a plain identifier: ${JSON.stringify(name)}`);
+  if (!IDENTIFIER.test(name)) throw new Error(`Not a plain identifier: ${JSON.stringify(name)}`);
   return `"${name}"`;
 }
 
@@ -63,10 +91,11 @@ export function sameShape(a: Record<string, unknown>, b: Record<string, unknown>
 
 /** True when two rows of the same shape hold equal values (Dates by time). */
 export function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return Object.keys(a).every((key) => {
-    const x = a[key];
-    const y = b[key];
-    if (x instanceof Date && y instanceof Date) return x.getTime() === y.getTime();
-    return x === y;
-  });
+  return Object.keys(a).every((key) => sameValue(a[key], b[key]));
+}
+
+/** `x === y`, Dates compared by time. */
+export function sameValue(x: unknown, y: unknown): boolean {
+  if (x instanceof Date && y instanceof Date) return x.getTime() === y.getTime();
+  return x === y;
 }

@@ -50,7 +50,7 @@ describe('PrismaRepository write path', () => {
     await logged.prisma.cacheOutbox.deleteMany({});
   });
 
-  it('reads the before-state with one raw SELECT in the write transaction (FOR UPDATE on PostgreSQL) and INSERTs the outbox row raw', async () => {
+  it('updateRecorded reads the row with one raw SELECT, then writes it and the outbox row only if the row is unchanged, in raw SQL', async () => {
     const heroes = new HeroRows(logged.prisma);
     const hero = await heroes.save(newHero('v0'));
     await heroes.updateRecorded(hero.id, { description: 'v1' }, affected); // the first write probes
@@ -59,15 +59,21 @@ describe('PrismaRepository write path', () => {
     const { before, after } = await heroes.updateRecorded(hero.id, { description: 'v2', language: Language.French }, affected);
 
     expect([before.description, before.language, after.description, after.language]).toEqual(['v1', Language.Greek, 'v2', Language.French]);
-    const select = logged.statements.filter((sql) => sql.startsWith('SELECT'));
-    expect(select).toHaveLength(1);
-    expect(select[0]).toMatch(fixture.db.provider === 'postgresql' ? /^SELECT "id", .* FROM "Hero" WHERE "id" = \$1 FOR UPDATE$/ : /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/);
-    expect(logged.statements.filter((sql) => sql.startsWith('INSERT INTO "CacheOutbox"'))).toHaveLength(1);
-    expect(logged.statements.filter((sql) => /^UPDATE /.test(sql))).toHaveLength(1);
+    expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime()); // @updatedAt set by the raw UPDATE too
+    expect((await heroes.findById(hero.id))?.updatedAt).toEqual(after.updatedAt);
+    const pg = fixture.db.provider === 'postgresql';
+    const select = pg ? /^SELECT "id", .* FROM "Hero" WHERE "id" = \$1$/ : /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/;
+    const write = pg
+      ? [/^WITH "after" AS \(UPDATE "Hero" SET "language" = \$1, "description" = \$2, "updatedAt" = \$3 WHERE "id" = \$4 AND "name" IS NOT DISTINCT FROM \$5 .*INSERT INTO "CacheOutbox" .* FROM "after"\) SELECT \* FROM "after"$/]
+      : [/^UPDATE "Hero" SET "language" = \?, "description" = \?, "updatedAt" = \? WHERE "id" = \? AND "name" IS \? AND .* RETURNING /, /^INSERT INTO "CacheOutbox" \("keys", "createdAt"\) SELECT \?, \? WHERE changes\(\) = 1$/, /^COMMIT$/];
+    const sent = logged.statements.slice(0, 1 + write.length);
+    expect(sent).toHaveLength(1 + write.length);
+    [select, ...write].forEach((pattern, index) => expect(sent[index]).toMatch(pattern));
+    expect(logged.statements.some((sql) => sql.includes('FOR UPDATE') || sql.includes('`'))).toBe(false); // no compiled Prisma query, no lock
     expect((await outboxKeys()).pop()).toEqual([`hero:${hero.id}`, 'hero:language:el', 'hero:language:fr']);
   });
 
-  it('updateReturningPrevious sends the raw SELECT and the UPDATE as one batch transaction', async () => {
+  it('updateReturningPrevious is one locking statement on PostgreSQL, a raw SELECT and a compare-and-set UPDATE on SQLite', async () => {
     const heroes = new HeroRows(logged.prisma);
     const hero = await heroes.save(newHero('b0'));
     await heroes.updateReturningPrevious(hero.id, { description: 'b1' });
@@ -76,8 +82,26 @@ describe('PrismaRepository write path', () => {
     const { before, after } = await heroes.updateReturningPrevious(hero.id, { description: 'b2' });
 
     expect([before.description, after.description]).toEqual(['b1', 'b2']);
-    expect(logged.statements.filter((sql) => sql.startsWith('SELECT'))).toEqual([expect.stringContaining('FROM "Hero" WHERE "id" =')]);
-    expect(logged.statements.at(-1)).toBe('COMMIT');
+    expect([before.id, after.id, before.name, after.name]).toEqual([hero.id, hero.id, 'Theseus', 'Theseus']);
+    expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
+    if (fixture.db.provider === 'postgresql') {
+      expect(logged.statements).toEqual([expect.stringMatching(/^WITH "before" AS \(SELECT .* FROM "Hero" WHERE "id" = \$3 FOR UPDATE\) UPDATE "Hero" SET "description" = \$1, "updatedAt" = \$2 FROM "before" WHERE "Hero"."id" = "before"."id" RETURNING /)]);
+    } else {
+      expect(logged.statements).toEqual([expect.stringMatching(/^SELECT .* FROM "Hero" WHERE "id" = \?$/), expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? AND /)]);
+    }
+  });
+
+  it('findById reads with the raw SELECT once it is verified, and returns what findUnique does', async () => {
+    const heroes = new HeroRows(logged.prisma);
+    const hero = await heroes.save(newHero('r0'));
+    await heroes.findById(hero.id); // the first read probes
+    logged.statements.length = 0;
+
+    const found = await heroes.findById(hero.id);
+
+    expect(found).toEqual(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow));
+    expect(logged.statements[0]).toMatch(/^SELECT "id", .* FROM "Hero" WHERE "id" = (\$1|\?)$/);
+    expect(await heroes.findById('no-such-hero')).toBeNull();
   });
 
   it.each([

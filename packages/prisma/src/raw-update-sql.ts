@@ -1,0 +1,101 @@
+import { parameter, quoteIdentifier, type FieldRef, type RawSqlDialect } from './raw-sql';
+
+/** One column to SET and the value to bind to it. */
+export type Assignment = readonly [field: string, value: unknown];
+
+/** A raw statement and its bind values, in order. */
+export interface Statement {
+  sql: string;
+  values: unknown[];
+}
+
+/** Prefix of the before-state columns of {@link UpdateStatements.updateReturningBefore} (a colon never occurs in a Prisma field name). */
+export const BEFORE_PREFIX = 'before:';
+
+/**
+ * The raw UPDATE statements of one model (its table and scalar columns as Prisma names them),
+ * for SQLite and PostgreSQL. Every statement returns the row as written, with the columns of
+ * the raw SELECT that BeforeStateReader verified. Values are bound, never inlined; identifiers
+ * are checked by `quoteIdentifier`.
+ */
+export class UpdateStatements {
+  readonly #table: string;
+  readonly #names: string[];
+  readonly #returning: string;
+
+  constructor(
+    private readonly dialect: RawSqlDialect,
+    fields: readonly FieldRef[],
+  ) {
+    this.#table = quoteIdentifier((fields[0] as FieldRef).modelName);
+    this.#names = fields.map((field) => field.name);
+    this.#returning = this.#names.map(quoteIdentifier).join(', ');
+  }
+
+  /** `UPDATE t SET a = ?, ... WHERE "id" = ? RETURNING <columns>`. */
+  update(id: string, set: readonly Assignment[]): Statement {
+    const values: unknown[] = set.map(([, value]) => value);
+    const sql = `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE "id" = ${this.#next(values, id)} RETURNING ${this.#returning}`;
+    return { sql, values };
+  }
+
+  /**
+   * Like {@link update}, applied only while every other column still holds its value in
+   * `expected` (NULL matching NULL): a compare-and-set, atomic as one statement is. It returns
+   * no row when the row changed since `expected` was read (or is gone).
+   */
+  compareAndSet(id: string, set: readonly Assignment[], expected: Readonly<Record<string, unknown>>): Statement {
+    const values: unknown[] = set.map(([, value]) => value);
+    const where = [`"id" = ${this.#next(values, id)}`];
+    const same = this.dialect === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS';
+    for (const name of this.#names) if (name !== 'id') where.push(`${quoteIdentifier(name)} ${same} ${this.#next(values, expected[name] ?? null)}`);
+    const sql = `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE ${where.join(' AND ')} RETURNING ${this.#returning}`;
+    return { sql, values };
+  }
+
+  /**
+   * PostgreSQL: {@link compareAndSet} and, when it applied, the INSERT of one `CacheOutbox` row
+   * (`keys`, `createdAt`), in one statement (a data-modifying WITH: both or neither commit,
+   * https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING).
+   */
+  compareAndSetRecorded(id: string, set: readonly Assignment[], expected: Readonly<Record<string, unknown>>, keys: string, at: Date): Statement {
+    const { sql: update, values } = this.compareAndSet(id, set, expected);
+    const outbox = `INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST(${this.#next(values, keys)} AS TEXT), CAST(${this.#next(values, at)} AS TIMESTAMP(3)) FROM "after"`;
+    return { sql: `WITH "after" AS (${update}), "outbox" AS (${outbox}) SELECT * FROM "after"`, values };
+  }
+
+  /**
+   * PostgreSQL: the UPDATE returning the row it replaced too, in one statement: the old row is
+   * read `FOR UPDATE` in a WITH and joined. The lock is taken before the UPDATE applies, and
+   * under READ COMMITTED both the locking read and the UPDATE act on the newest committed
+   * version of the row (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-READ-COMMITTED),
+   * which no one else can change until this statement commits: the old columns are the row
+   * this UPDATE replaced. They come back as `before:<name>`, the new ones under their names.
+   */
+  updateReturningBefore(id: string, set: readonly Assignment[]): Statement {
+    const values: unknown[] = set.map(([, value]) => value);
+    const idParam = this.#next(values, id);
+    const locked = `SELECT ${this.#returning} FROM ${this.#table} WHERE "id" = ${idParam} FOR UPDATE`;
+    const before = this.#names.map((name) => `"before".${quoteIdentifier(name)} AS "${BEFORE_PREFIX}${name}"`).join(', ');
+    const after = this.#names.map((name) => `${this.#table}.${quoteIdentifier(name)}`).join(', ');
+    const sql = `WITH "before" AS (${locked}) UPDATE ${this.#table} SET ${this.#assignments(set)} FROM "before" WHERE ${this.#table}."id" = "before"."id" RETURNING ${before}, ${after}`;
+    return { sql, values };
+  }
+
+  #assignments(set: readonly Assignment[]): string {
+    return set.map(([name], index) => `${quoteIdentifier(name)} = ${parameter(this.dialect, index + 1)}`).join(', ');
+  }
+
+  /** Appends `value` to `values` and returns its placeholder. */
+  #next(values: unknown[], value: unknown): string {
+    values.push(value);
+    return parameter(this.dialect, values.length);
+  }
+}
+
+/**
+ * SQLite: the INSERT of one `CacheOutbox` row (`keys`, `createdAt`) when the statement before it
+ * on the connection changed a row (`changes()`: https://www.sqlite.org/lang_corefunc.html#changes).
+ * Sent after {@link UpdateStatements.compareAndSet} in one batch transaction.
+ */
+export const SQLITE_OUTBOX_IF_CHANGED = 'INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT ?, ? WHERE changes() = 1';
