@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { CacheService } from '@cachedrepo/core';
 import { CachedRepository, type Cached } from '@cachedrepo/core';
 import { inspectEntry } from '@cachedrepo/core/testing';
@@ -97,8 +97,17 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   const strategy = heroCacheStrategy();
   const heroes = CachedRepository.wrap<Hero, HeroRepository>(plain, strategy, cache);
   const started = Date.now();
-  await redis.call('DEBUG', 'POPULATE', String(filler), 'filler', '64');
+  // On its own connection without a command timeout: a million keys can take longer than the
+  // cache's 5 s on a loaded machine, and a timed-out command would open the cache's breaker.
+  const populator = new Redis(`${env.server.url}/${db}`);
+  try {
+    await populator.call('DEBUG', 'POPULATE', String(filler), 'filler', '64');
+  } finally {
+    populator.disconnect();
+  }
   notes.push(`database ${db}: ${filler.toLocaleString('en-US')} filler keys (DEBUG POPULATE) in ${Date.now() - started} ms`);
+  // Redis was busy for the whole POPULATE: the cache may have distrusted it meanwhile.
+  if (!(await cache.waitUntilReady(30_000))) throw new Error(`bench: the cache on database ${db} did not trust Redis again after POPULATE`);
 
   // Snapshot the entries the cached repository writes at the five keys, to restore them cheaply.
   const keys = touchedKeys(hero);

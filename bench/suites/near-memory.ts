@@ -25,7 +25,7 @@ const heapMiB = (): number => {
 export default async function nearMemory(): Promise<SuiteResult> {
   const started = Date.now();
   const env = await startBenchEnvironment({ fastDatabase: true });
-  const cache = new CacheService(env.redis.duplicate(), { logger: benchLogger });
+  const cache = new CacheService(env.redis.duplicate(), { logger: benchLogger, nearCache: true });
   try {
     if (!(await cache.waitUntilReady(5000))) throw new Error('bench: cache not ready');
     const ids = Array.from({ length: HEROES }, () => randomUUID());
