@@ -93,24 +93,49 @@ async function probeRawOutbox<Tx extends OutboxModel & RawSqlClient>(client: Tx 
 /**
  * The invalidation outbox in the `CacheOutbox` table, for a `CacheService`'s `outbox` option.
  * Rows are written by the Prisma repositories' recorded writes and removed once delivered.
+ * Given a generated client (raw SQL and transactions), `read` and `remove` are one raw SELECT
+ * and one raw DELETE once {@link outboxAcceptsRawSql} has checked the table (the deliverer polls
+ * every 100 ms by default: a compiled query costs about three raw ones); else Prisma's queries.
  */
 export class PrismaOutbox implements InvalidationOutbox {
   constructor(private readonly prisma: OutboxModel) {}
 
+  /** Checked on first use (once per client; again after the database failed the check). */
+  #rawDialect(): Promise<RawSqlDialect | null> {
+    return isRawClient(this.prisma) ? outboxAcceptsRawSql(this.prisma) : Promise.resolve(null);
+  }
+
   async read(limit: number): Promise<OutboxEntry[]> {
-    const rows = await this.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' }, take: limit });
+    const dialect = await this.#rawDialect();
+    const rows = dialect
+      ? await (this.prisma as RawOutboxClient).$queryRawUnsafe<{ id: number | bigint; keys: string }[]>(`SELECT "id", "keys" FROM "CacheOutbox" ORDER BY "id" LIMIT ${parameter(dialect, 1)}`, limit)
+      : await this.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' }, take: limit });
     return rows.map((row) => ({ id: String(row.id), keys: parseKeys(row.keys) }));
   }
 
   async remove(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.prisma.cacheOutbox.deleteMany({ where: { id: { in: ids.map(Number) } } });
+    const numbers = ids.map(Number);
+    const dialect = await this.#rawDialect();
+    if (!dialect) {
+      await this.prisma.cacheOutbox.deleteMany({ where: { id: { in: numbers } } });
+      return;
+    }
+    const list = numbers.map((_, index) => parameter(dialect, index + 1)).join(', ');
+    await (this.prisma as RawOutboxClient).$executeRawUnsafe(`DELETE FROM "CacheOutbox" WHERE "id" IN (${list})`, ...numbers);
   }
 
   /** Rows waiting for delivery (for health checks and tests). */
   async size(): Promise<number> {
     return this.prisma.cacheOutbox.count();
   }
+}
+
+type RawOutboxClient = OutboxModel & RawSqlClient & InteractiveTransactions<OutboxModel & RawSqlClient>;
+
+function isRawClient(client: OutboxModel): client is RawOutboxClient {
+  const candidate = client as Partial<RawOutboxClient>;
+  return typeof candidate.$queryRawUnsafe === 'function' && typeof candidate.$executeRawUnsafe === 'function' && typeof candidate.$transaction === 'function';
 }
 
 /** The keys of a row; a row that is not a JSON array of strings yields none (and is removed with its batch). */

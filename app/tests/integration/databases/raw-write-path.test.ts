@@ -2,7 +2,7 @@ import type { AffectedKeysOf } from '@cachedrepo/core';
 import type { Hero as HeroRow, PrismaClient } from '../../../generated/prisma/client';
 import { CefrLevel, Gender, Language, type Hero } from '../../../src/domain';
 import { heroMapper } from '../../../src/infrastructure/prisma/hero-mapper';
-import { PrismaChildRepository, PrismaDeckRepository, PrismaHeroRepository } from '../../../src/infrastructure/prisma';
+import { PrismaChildRepository, PrismaDeckRepository, PrismaHeroRepository, PrismaOutbox } from '../../../src/infrastructure/prisma';
 import { testDatabaseProvider, useTestDatabase } from '../../support/database';
 import { loggedClient, type LoggedClient } from './support/logged-client';
 
@@ -135,6 +135,28 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     expect([before.description, after.description, after.language]).toEqual(['p0', 'p1', Language.Spanish]);
     expect(await heroes.findById(hero.id)).toEqual(after);
     expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:es']]);
+  });
+
+  it('the outbox reads and removes its rows with raw SQL once checked, oldest first', async () => {
+    const heroes = new PrismaHeroRepository(logged.prisma);
+    const outbox = new PrismaOutbox(logged.prisma);
+    const hero = await heroes.save(newHero('o0'));
+    for (const description of ['o1', 'o2', 'o3']) await heroes.updateRecorded(hero.id, { description }, (_, after) => [`hero:${String(after?.description)}`]);
+    await outbox.read(1); // the first use checks the table
+    logged.statements.length = 0;
+
+    const entries = await outbox.read(2);
+    await outbox.remove(entries.map((entry) => entry.id));
+    const rest = await outbox.read(10);
+
+    expect(entries.map((entry) => entry.keys)).toEqual([['hero:o1'], ['hero:o2']]);
+    expect(rest.map((entry) => entry.keys)).toEqual([['hero:o3']]);
+    expect(await outbox.size()).toBe(1);
+    expect(logged.statements.slice(0, 3)).toEqual([
+      expect.stringMatching(/^SELECT "id", "keys" FROM "CacheOutbox" ORDER BY "id" LIMIT (\?|\$1)$/),
+      expect.stringMatching(/^DELETE FROM "CacheOutbox" WHERE "id" IN \((\?, \?|\$1, \$2)\)$/),
+      expect.stringMatching(/^SELECT "id", "keys" FROM "CacheOutbox"/),
+    ]);
   });
 
   // A SQLite column holds whatever text it is given; PostgreSQL stores a timestamp in one form.
