@@ -4,6 +4,7 @@
  * `startCacheWorker` (tests/support/worker-process.ts) with `node --require tsx/cjs`.
  *
  * Env: REDIS_URL, DATABASE_URL, and optionally
+ * - REDIS_CLUSTER_NODES: seeds of a Redis Cluster, used instead of REDIS_URL (createRedisCluster; NEAR_CACHE must then be off);
  * - CACHE_COMMAND_TIMEOUT_MS: ioredis per-command timeout (default 2000);
  * - CACHE_BREAKER_PROBE_MS, CACHE_BREAKER_FAILURES: circuit breaker options (library defaults);
  * - CACHE_OUTBOX=on|off: give the CacheService a PrismaOutbox (default off), polled every
@@ -17,7 +18,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { PrismaClient } from '../../generated/prisma/client';
-import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type CacheLogger, type CacheServiceOptions } from '@cachedrepo/core';
+import type { Cluster, Redis } from 'ioredis';
+import { CachedRepository, CacheService, createRedisClient, createRedisCluster, waitUntilClusterReady, waitUntilReady, type CacheLogger, type CacheServiceOptions } from '@cachedrepo/core';
 import { PrismaOutbox } from '@cachedrepo/prisma';
 import type { Hero, Language } from '../../src/domain';
 import { createPrismaClient, PrismaHeroRepository } from '../../src/infrastructure/prisma';
@@ -76,8 +78,10 @@ async function main(): Promise<void> {
   const commandTimeoutMs = optionalInt('CACHE_COMMAND_TIMEOUT_MS') ?? 2000;
   const probeIntervalMs = optionalInt('CACHE_BREAKER_PROBE_MS');
   const failureThreshold = optionalInt('CACHE_BREAKER_FAILURES');
-  const redis = createRedisClient({ url: required('REDIS_URL'), commandTimeoutMs });
-  if (!(await waitUntilReady(redis, 5000))) throw new Error('cache-worker: Redis not ready');
+  const clusterNodes = process.env.REDIS_CLUSTER_NODES;
+  const redis: Redis | Cluster = clusterNodes ? createRedisCluster({ nodes: clusterNodes, commandTimeoutMs }) : createRedisClient({ url: required('REDIS_URL'), commandTimeoutMs });
+  const ready = clusterNodes ? await waitUntilClusterReady(redis as Cluster, 10_000) : await waitUntilReady(redis as Redis, 5000);
+  if (!ready) throw new Error('cache-worker: Redis not ready');
   const outbox = outboxFor(prisma);
   const pollIntervalMs = optionalInt('CACHE_OUTBOX_POLL_MS') ?? 100;
   const options: CacheServiceOptions = {

@@ -3,6 +3,7 @@ import { CacheService, type CacheServiceOptions } from '@cachedrepo/core';
 import type { RedisServerHandle } from '@cachedrepo/core/testing';
 // The standalone fixture, by a specifier the redis-cluster project's moduleNameMapper does not rewrite (the `/./`).
 import { MemoryLogger, get, put, connectCache as connectStandaloneCache, type RedisCacheFixture } from '../../../packages/core/tests/support/./cache';
+import { clusterMasters } from '../../../packages/core/src/cluster/masters';
 import { startTestRedis, type TestRedis } from './test-redis';
 
 /**
@@ -76,7 +77,8 @@ const SPLIT_PER_KEY = new Set(['exists', 'del', 'unlink']);
  * per key and summed. Every other command is the cluster client's (routed by its key's slot).
  */
 export function standaloneView(cluster: Cluster): Redis {
-  const masters = (): Redis[] => cluster.nodes('master');
+  // The masters of the slot map (not `nodes('master')`, which may still list a crashed master).
+  const masters = (): Redis[] => clusterMasters(cluster).map((master) => master.redis);
   return new Proxy(cluster, {
     get(target, property, receiver) {
       const name = String(property);

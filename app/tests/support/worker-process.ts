@@ -23,6 +23,8 @@ export interface CacheWorkerEnv {
   CACHE_COMMAND_TIMEOUT_MS?: string;
   CACHE_BREAKER_PROBE_MS?: string;
   CACHE_BREAKER_FAILURES?: string;
+  /** Seeds of a Redis Cluster: the worker connects with createRedisCluster instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES?: string;
   /** The hero strategy's near cache (cache-worker.ts; default on). */
   NEAR_CACHE?: 'on' | 'off';
 }

@@ -143,7 +143,9 @@ export class CacheService {
    */
   async storeLeased(key: string, token: string, raw: string, ttlSeconds: number, stats?: EntityCacheStats): Promise<StoreOutcome> {
     if (!this.fits(raw)) return 'oversized';
-    const stored = await this.gateway.run('store', stats, (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds));
+    // The reply is a read of the lease (readers that joined the load trust the value when it is
+    // 'stored'): on a cluster it must come from a validated master, like a GET's (redis-gateway.ts).
+    const stored = await this.gateway.run('store', stats, (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds), false, [this.fullKey(key)]);
     if (typeof stored === 'symbol') return 'error';
     return stored === 1 ? 'stored' : 'lost';
   }
@@ -178,7 +180,7 @@ export class CacheService {
     // Near caches drop the keys before the UNLINK and again once it is applied: a GET sent in
     // between may have been served before it, and its fill must be cancelled.
     this.near.writeApplied(unique);
-    const result = await this.gateway.run('invalidate', stats, (redis) => unlinkAcrossSlots(redis, unique.map((key) => this.fullKey(key))));
+    const result = await this.gateway.run('invalidate', stats, (redis) => unlinkAcrossSlots(redis, unique.map((key) => this.fullKey(key))), this.gateway.sendsWhileRevalidating);
     this.near.writeApplied(unique);
     if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
     this.pending.add(unique);

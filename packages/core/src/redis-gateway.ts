@@ -60,6 +60,7 @@ export class RedisGateway {
   readonly breaker: CircuitBreaker;
   private readonly clients: readonly ScriptedRedis[];
   private nextClient = 0;
+  private openReason: BreakerOpenReason | undefined;
   private readonly errorLog: ThrottledErrorLog;
   private readonly waiters = new Set<() => void>();
   private readonly trustListeners = new Set<(trusted: boolean) => void>();
@@ -103,6 +104,16 @@ export class RedisGateway {
   /** True when the client is a Redis Cluster. */
   get isCluster(): boolean {
     return this.cluster !== null;
+  }
+
+  /**
+   * True when the breaker is open only because a cluster's topology changed (a failover, a node
+   * lost): the other masters still answer, so an invalidation is worth sending at once rather
+   * than leaving it pending until this process validated every master again (meanwhile other
+   * processes that already did would serve the entry: seen in the multi-process failover test).
+   */
+  get sendsWhileRevalidating(): boolean {
+    return this.cluster !== null && !this.breaker.closed && this.openReason === 'topology';
   }
 
   /** True when the cache may be used: Redis answers and its dataset is validated. */
@@ -215,6 +226,7 @@ export class RedisGateway {
 
   private onBreakerChange(state: BreakerState, reason?: BreakerOpenReason): void {
     const { logger } = this.options;
+    this.openReason = reason;
     for (const listener of this.trustListeners) listener(state === 'closed');
     if (state === 'open') {
       const message =
