@@ -29,10 +29,10 @@ const SUITES: Record<string, Suite> = {
   'cold-reads': { limitSeconds: 90 },
   'miss-and-update': { limitSeconds: 90 },
   'near-invalidation': { limitSeconds: 90 },
-  'near-memory': { limitSeconds: 90 },
+  'near-memory': { limitSeconds: 180 },
   'invalidation-scale': { limitSeconds: 120 },
   'breaker-open': { limitSeconds: 60 },
-  databases: { limitSeconds: 150, script: 'databases.ts', env: { BENCH_CONTENTION_MS: '5000' } },
+  databases: { limitSeconds: 300, script: 'databases.ts', env: { BENCH_CONTENTION_MS: '5000' } },
 };
 
 const RESULTS = join(__dirname, 'results');
