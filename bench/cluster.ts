@@ -1,5 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
-import { createRedisClient, waitUntilReady } from '@cachedrepo/core';
+import { CachedRepository, CacheService, createRedisClient, waitUntilReady } from '@cachedrepo/core';
+import { createPrismaClient, migrateDatabase } from '@cachedrepo/example-app';
+import type { Hero } from '../app/src/domain';
+import { PrismaHeroRepository } from '../app/src/infrastructure/prisma';
+import type { HeroRepository } from '../app/src/repositories';
+import { heroCacheStrategy } from '../app/src/strategies';
+import { benchHero } from './support/contenders';
+import { benchLogger } from './support/environment';
 import { createRedisCluster, groupBySlot, keySlot, mgetAcrossSlots, validateClusterDataset, waitUntilClusterReady } from '../packages/core/src/cluster';
 import { validateDataset } from '../packages/core/src/dataset-validation';
 import { startRedisCluster, startRedisServer, type FailoverMode, type RedisClusterHandle } from '@cachedrepo/core/testing';
@@ -13,7 +23,10 @@ import { printTable, summarize, timeMicros } from './support/stats';
  * - a read of 100 keys: one MGET on one server vs one MGET per slot on 3 masters;
  * - the longest read while a master crashes and its replica takes over: a routed GET with and
  *   without ioredis auto-pipelining, and mgetAcrossSlots (commandTimeout 500 ms);
- * - restore validation (the recovery probe) on one server vs on every master.
+ * - restore validation (the recovery probe) on one server vs on every master;
+ * - the library itself (CachedRepository over Prisma + SQLite, CacheService without near cache):
+ *   a hit, findByIds(100) of cached heroes, and an update (write + invalidation), on one
+ *   server vs on a cluster of 3 masters with a replica each.
  */
 
 const READY_RUNS = 5;
@@ -192,12 +205,70 @@ async function readsThroughCrash(): Promise<(string | number)[][]> {
   ];
 }
 
+const LIBRARY_ROUNDS = 5;
+const LIBRARY_PER_ROUND = { hit: 2_000, findByIds: 200, update: 200 };
+
+/**
+ * The library's rows, interleaved: each round measures the standalone service, then the
+ * cluster one, on the same SQLite database (WAL, no fsync: the write measures the code).
+ */
+async function libraryCosts(): Promise<(string | number)[][]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-'));
+  const url = `file:${join(dir, 'bench.db')}`;
+  const [server, handle] = await Promise.all([startRedisServer(), startRedisCluster({ masters: 3, replicasPerMaster: 1 }), migrateDatabase(url)]);
+  const prisma = createPrismaClient(url);
+  const services: CacheService[] = [];
+  try {
+    await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    await prisma.$queryRawUnsafe('PRAGMA synchronous = OFF');
+    const plain = new PrismaHeroRepository(prisma);
+    const heroes: Hero[] = [];
+    for (let index = 0; index < 100; index += 1) heroes.push(await plain.save(benchHero(index)));
+    const ids = heroes.map((hero) => hero.id);
+    const single = createRedisClient({ url: server.url, commandTimeoutMs: 5000 });
+    if (!(await waitUntilReady(single, 5000))) throw new Error('bench: single server not ready');
+    const topologies = [
+      { name: '1 server', service: new CacheService(single, { logger: benchLogger }) },
+      { name: '3 masters + 3 replicas', service: new CacheService(await connect(handle), { logger: benchLogger }) },
+    ];
+    const samples = new Map<string, number[]>();
+    for (const { name, service } of topologies) {
+      services.push(service);
+      if (!(await service.waitUntilReady(10_000))) throw new Error(`bench: ${name} cache not ready`);
+    }
+    const repositories = topologies.map(({ name, service }) => ({ name, heroes: CachedRepository.wrap<Hero, HeroRepository>(plain, heroCacheStrategy(), service) }));
+    for (const { heroes: repository } of repositories) await repository.findByIds(ids);
+    const record = (row: string, values: number[]): void => void samples.set(row, [...(samples.get(row) ?? []), ...values]);
+    for (let round = 0; round < LIBRARY_ROUNDS; round += 1) {
+      for (const { name, heroes: repository } of repositories) {
+        let turn = 0;
+        record(`${name}: hit`, await sequential(LIBRARY_PER_ROUND.hit, () => repository.findById(ids[turn++ % ids.length] as string)));
+        record(`${name}: findByIds(100)`, await sequential(LIBRARY_PER_ROUND.findByIds, () => repository.findByIds(ids)));
+        record(`${name}: update`, await sequential(LIBRARY_PER_ROUND.update, () => repository.update(ids[turn++ % ids.length] as string, { description: `r${round} t${turn}` })));
+        // Refill what the updates invalidated, outside the timings.
+        await repository.findByIds(ids);
+      }
+    }
+    return [...samples].map(([row, values]) => {
+      const summary = summarize(values);
+      return [row, summary.median, summary.p95];
+    });
+  } finally {
+    await Promise.all(services.map((service) => service.close()));
+    await prisma.$disconnect();
+    await handle.stop();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The sections, in order; `npx tsx bench/cluster.ts failover mget` runs some. */
 const SECTIONS: Record<string, [string, string[], () => Promise<(string | number)[][]>]> = {
   ready: ['Cluster ready (ms, from the first spawn until every node reports cluster_state:ok and replicas are in sync)', ['cluster', 'median', 'min', 'max'], readyTimes],
   failover: [`Failover of one shard (ms, until every running node agrees on the new master and reports ok; ${FAILOVER_RUNS} runs each; cluster-node-timeout 1000 ms)`, ['mode', 'median', 'min', 'max'], failoverTimes],
   mget: [`Read of ${MGET_KEYS} keys (sequential latency in microseconds; throughput with ${IN_FLIGHT} reads in flight)`, ['reader', 'median', 'p95', 'reads/s'], mgetCosts],
   crash: ['Longest read through a crash failover (ms; commandTimeout 500 ms; reads every 5 ms, failed ones counted)', ['read', 'longest', 'failed'], readsThroughCrash],
+  library: [`The library, standalone vs cluster (CachedRepository over Prisma + SQLite, no near cache; microseconds; ${LIBRARY_ROUNDS} interleaved rounds)`, ['operation', 'median', 'p95'], libraryCosts],
   validation: [`Restore validation without clearing (the recovery probe; microseconds, ${VALIDATE_RUNS} runs)`, ['topology', 'median', 'p95'], validationCosts],
 };
 
