@@ -66,14 +66,19 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
  * transactional `updateReturningPrevious`, and writes that record their invalidation in the
  * outbox table in the same transaction. Subclasses add their entity finders.
  *
- * The writes that return the state they replaced read it in the write's own transaction, so it
- * is exactly the row the write replaced, on SQLite and on PostgreSQL, under concurrent writers:
- * with a raw `SELECT ... FOR UPDATE` (plain `SELECT` on SQLite) once {@link BeforeStateReader} has
- * verified it for the model, else with `findUnique` in a REPEATABLE READ (PostgreSQL) or
- * SERIALIZABLE transaction, retried on a write conflict. Without an outbox row to write, the read
- * and the update go as one batch transaction (no interactive round trips); outbox rows are one raw
- * INSERT once verified (see `outboxAcceptsRawSql`), and deletes take the before-state from
- * `DELETE ... RETURNING`. Measured in bench/databases.ts.
+ * The writes that return the state they replaced get exactly the row the write replaced, on
+ * SQLite and on PostgreSQL, under concurrent writers. Once the probes of {@link BeforeStateReader}
+ * (raw SELECT) and `RawUpdateWriter` (raw UPDATE) have passed for the model and the data's types,
+ * an update is raw statements only (see `FastUpdate`): on PostgreSQL without an outbox row, one
+ * statement that locks the old row and updates it; otherwise a raw SELECT, then a compare-and-set
+ * UPDATE that applies only if the row still holds what was read (with the outbox row in the same
+ * statement on PostgreSQL, in a batch transaction on SQLite), retried when another writer got in
+ * between. Otherwise (an unproven model or data, `increment` and the like, a contended row): the
+ * read and the compiled update in one transaction, with a raw `SELECT ... FOR UPDATE` (plain
+ * `SELECT` on SQLite) once verified, else `findUnique` under REPEATABLE READ (PostgreSQL) or
+ * SERIALIZABLE, retried on a write conflict. `findById` is the raw SELECT once verified. Outbox
+ * rows are one raw INSERT once verified (see `outboxAcceptsRawSql`), and deletes take the
+ * before-state from `DELETE ... RETURNING`. Measured in bench/databases.ts.
  *
  * On SQLite, use an adapter that starts transactions with `BEGIN IMMEDIATE` (the example app's
  * SqliteAdapterFactory): with the stock adapter's deferred `BEGIN`, a read-then-write transaction
