@@ -88,9 +88,15 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     }
   }
 
-  /** Wraps `base` and types the result as `base`'s own interface plus {@link CacheControl}. */
-  static wrap<T extends Entity, R extends Repository<T>>(base: R, strategy: CacheStrategy<T, R>, cache: CacheService): Cached<R> {
-    return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<R>;
+  /**
+   * Wraps `base` and types the result as `base`'s own type plus {@link CacheControl}: a base
+   * that is a subclass of the strategy's repository type `R` keeps its extra methods in the
+   * result (they are forwarded uncached at run time).
+   * @throws {ApiCollisionError} as the constructor does
+   * @throws {StrategyError} as the constructor does
+   */
+  static wrap<T extends Entity, R extends Repository<T>, B extends R = R>(base: B, strategy: CacheStrategy<T, R>, cache: CacheService): Cached<B> {
+    return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<B>;
   }
 
   findById(id: string): Promise<T | null> {

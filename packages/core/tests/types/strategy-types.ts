@@ -30,6 +30,10 @@ export const byAuthor: Promise<Book[]> = cached.findByAuthor('Ann');
 export const control: Promise<void> = cached.invalidateCache('b1');
 export const hits: number = cached.getCacheStats().hits;
 
+// Positive: a base that extends the strategy's repository type keeps its extra methods.
+declare const extended: BookRepository & { countByAuthor(author: string): Promise<number> };
+export const counted: Promise<number> = CachedRepository.wrap(extended, strategy, cache).countByAuthor('Ann');
+
 defineCacheStrategy<Book, BookRepository>({
   ...base,
   queries: {
