@@ -105,6 +105,11 @@ describe('four processes on a Redis Cluster through a master crash', () => {
         await sleep(50);
       }
     }
+    // The outbox delivered (its late UNLINKs would otherwise remove entries the reads below fill).
+    while ((await db.prisma.cacheOutbox.count()) > 0) {
+      if (Date.now() > deadline) throw new Error('the outbox was not delivered 30 s after the failover');
+      await sleep(50);
+    }
     // Read every hero through every process, so entries exist on every master (the promoted one included).
     for (const worker of workers) for (const hero of heroes) await worker.request('findById', hero.id);
 
