@@ -60,7 +60,6 @@ export class RedisGateway {
   readonly breaker: CircuitBreaker;
   private readonly clients: readonly ScriptedRedis[];
   private nextClient = 0;
-  private openReason: BreakerOpenReason | undefined;
   private readonly errorLog: ThrottledErrorLog;
   private readonly waiters = new Set<() => void>();
   private readonly trustListeners = new Set<(trusted: boolean) => void>();
@@ -107,13 +106,14 @@ export class RedisGateway {
   }
 
   /**
-   * True when the breaker is open only because a cluster's topology changed (a failover, a node
-   * lost): the other masters still answer, so an invalidation is worth sending at once rather
-   * than leaving it pending until this process validated every master again (meanwhile other
-   * processes that already did would serve the entry: seen in the multi-process failover test).
+   * True on a cluster while the breaker is open (a failover, a node lost, failed commands): the
+   * other masters still answer, so an invalidation is sent at once (bounded by the command
+   * timeout) rather than left pending until this process validated every master again, which
+   * would let processes that already did serve the entry meanwhile (seen in the multi-process
+   * failover test). On one server the breaker's bypass stands: nothing else could answer.
    */
   get sendsWhileRevalidating(): boolean {
-    return this.cluster !== null && !this.breaker.closed && this.openReason === 'topology';
+    return this.cluster !== null && !this.breaker.closed;
   }
 
   /** True when the cache may be used: Redis answers and its dataset is validated. */
@@ -226,7 +226,6 @@ export class RedisGateway {
 
   private onBreakerChange(state: BreakerState, reason?: BreakerOpenReason): void {
     const { logger } = this.options;
-    this.openReason = reason;
     for (const listener of this.trustListeners) listener(state === 'closed');
     if (state === 'open') {
       const message =
