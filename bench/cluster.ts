@@ -262,6 +262,43 @@ async function libraryCosts(): Promise<(string | number)[][]> {
   }
 }
 
+const WINDOW_RUNS = 3;
+
+/**
+ * The failover window as the library sees it: from the SIGKILL of a master (cluster-node-timeout
+ * 1000 ms) until the cluster agrees on the promoted replica, and until a CacheService on it trusts
+ * the cache again (every master validated, the promoted one cleared). Reads in between go to the database.
+ */
+async function failoverWindow(): Promise<(string | number)[][]> {
+  const healthy: number[] = [];
+  const trusted: number[] = [];
+  for (let run = 0; run < WINDOW_RUNS; run += 1) {
+    const handle = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
+    const service = new CacheService(await connect(handle, false, 500), { logger: { ...benchLogger, warn: () => undefined }, circuitBreaker: { probeIntervalMs: 100 } });
+    try {
+      if (!(await service.waitUntilReady(10_000))) throw new Error('bench: cluster cache not ready');
+      let untrustedSince = 0;
+      let trustedAgain = 0;
+      const watch = setInterval(() => {
+        const closed = service.health().breaker === 'closed';
+        if (!closed && untrustedSince === 0) untrustedSince = Date.now();
+        if (closed && untrustedSince !== 0 && trustedAgain === 0) trustedAgain = Date.now();
+      }, 5);
+      const result = await handle.failover(1, 'crash');
+      const deadline = Date.now() + 30_000;
+      while (trustedAgain === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      clearInterval(watch);
+      healthy.push(result.ms);
+      trusted.push(trustedAgain - result.startedAt);
+    } finally {
+      await service.close();
+      await handle.stop();
+    }
+  }
+  const row = (name: string, values: number[]): (string | number)[] => [name, summarize(values).median, Math.min(...values), Math.max(...values)];
+  return [row('cluster agrees on the new master', healthy), row('CacheService trusts the cache again', trusted)];
+}
+
 /** The sections, in order; `npx tsx bench/cluster.ts failover mget` runs some. */
 const SECTIONS: Record<string, [string, string[], () => Promise<(string | number)[][]>]> = {
   ready: ['Cluster ready (ms, from the first spawn until every node reports cluster_state:ok and replicas are in sync)', ['cluster', 'median', 'min', 'max'], readyTimes],
@@ -269,6 +306,7 @@ const SECTIONS: Record<string, [string, string[], () => Promise<(string | number
   mget: [`Read of ${MGET_KEYS} keys (sequential latency in microseconds; throughput with ${IN_FLIGHT} reads in flight)`, ['reader', 'median', 'p95', 'reads/s'], mgetCosts],
   crash: ['Longest read through a crash failover (ms; commandTimeout 500 ms; reads every 5 ms, failed ones counted)', ['read', 'longest', 'failed'], readsThroughCrash],
   library: [`The library, standalone vs cluster (CachedRepository over Prisma + SQLite, no near cache; microseconds; ${LIBRARY_ROUNDS} interleaved rounds)`, ['operation', 'median', 'p95'], libraryCosts],
+  window: [`Failover window after a master's SIGKILL (ms; ${WINDOW_RUNS} runs; cluster-node-timeout 1000 ms, command timeout 500 ms, probe every 100 ms)`, ['until', 'median', 'min', 'max'], failoverWindow],
   validation: [`Restore validation without clearing (the recovery probe; microseconds, ${VALIDATE_RUNS} runs)`, ['topology', 'median', 'p95'], validationCosts],
 };
 

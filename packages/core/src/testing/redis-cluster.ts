@@ -111,6 +111,18 @@ export const CLUSTER_SLOT_COUNT = 16384;
  * @throws {Error} when a node does not start (with the end of its log) or the cluster is not healthy within 20 s
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterHandle> {
+  // Ports are chosen free, then bound by redis-server: another process (a parallel test run) can
+  // take one in between. Such a start is retried on new ports; any other failure is not.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error && /Address already in use/.test(error.message))) throw error;
+    }
+  }
+}
+
+async function startOnFreePorts(options: RedisClusterOptions): Promise<RedisClusterHandle> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
   if (!Number.isInteger(masters) || masters < 1 || !Number.isInteger(replicas) || replicas < 0) throw new Error('masters must be at least 1, replicasPerMaster at least 0');
