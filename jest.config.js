@@ -71,10 +71,6 @@ const redisCluster = {
     // Kills and restarts the one redis-server (`server.restart`): node loss and restarts on a
     // cluster are covered by cluster/failover-reads.test.ts and cluster/restore-detection.test.ts.
     '/app/tests/integration/redis-down.test.ts',
-    // One test builds a second CacheService with createRedisClient on the fixture's URL (a
-    // standalone client, which a cluster node answers with MOVED); its other tests pass on the
-    // cluster (checked by hand). To bring it in: build that service on the fixture's client.
-    '/app/tests/integration/cache/cached-repository.test.ts',
     // Start a redis-server of their own (startRedisServer), so they would run standalone again
     // here: the sqlite pass runs them. Their cluster counterparts: app/tests/integration/cluster/
     // (the container and admin API from REDIS_CLUSTER_NODES; four processes through a failover).

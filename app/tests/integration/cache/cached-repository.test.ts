@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CacheService } from '@cachedrepo/core';
-import { CachedRepository, createRedisClient, type Cached } from '@cachedrepo/core';
+import { CachedRepository, type Cached } from '@cachedrepo/core';
 import { CefrLevel, Gender, Language, Rating, StoryLength, type Hero } from '../../../src/domain';
 import {
   PrismaCardRepository,
@@ -11,7 +11,7 @@ import {
 } from '../../../src/infrastructure/prisma';
 import type { HeroRepository } from '../../../src/repositories';
 import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from '../../../src/strategies';
-import { MemoryLogger, useRedisCache } from '../../../../packages/core/tests/support/cache';
+import { connectCache, useRedisCache } from '../../../../packages/core/tests/support/cache';
 import { countCalls, gate } from '../../support/counting';
 import { useTestDatabase, type TestDatabase } from '../../support/database';
 import type { RedisServerHandle } from '@cachedrepo/core/testing';
@@ -216,8 +216,8 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
 
   it('serves values larger than the maximum entry size from the database without caching them', async () => {
     const hero = await plainHeroes.save({ name: 'Atlas', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(5000) });
-    // A cache service of its own, on its own connection, closed at the end (it also holds the near cache's subscriber).
-    const small = new CacheService(createRedisClient({ url: server.url }), { maxEntryBytes: 1024, logger: new MemoryLogger() });
+    // A cache service of its own, on its own connection (a cluster client in the redis-cluster pass), closed at the end (it also holds the near cache's subscriber).
+    const { cache: small } = await connectCache(server.url, { maxEntryBytes: 1024 });
     try {
       expect(await small.waitUntilReady()).toBe(true);
       const counted = countCalls(plainHeroes);
