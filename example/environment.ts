@@ -63,6 +63,9 @@ export async function prepareDatabase(databaseUrl: string): Promise<SeedSummary>
       stories: container.resolve(TOKENS.StoryRepository),
       decks: container.resolve(TOKENS.DeckRepository),
       cards: container.resolve(TOKENS.CardRepository),
+      // Learners too, now: seeding them inside the study scenario blocked the event loop
+      // (better-sqlite3 is synchronous) while a store was in flight, long enough to time it out.
+      study: { study: container.resolve(TOKENS.StudyRepository), achievements: container.resolve(TOKENS.AchievementRepository) },
     });
   } finally {
     await layer.close();

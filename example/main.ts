@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   try {
     const seed = await prepareDatabase(databaseUrl);
     const { counts } = seed;
-    line(`Database: ${databaseUrl} migrated and seeded in ${seed.durationMs.toFixed(0)} ms: ${counts.heroes} heroes, ${counts.children} children, ${counts.stories} stories, ${counts.decks} decks, ${counts.cards} cards.`);
+    line(`Database: ${databaseUrl} migrated and seeded in ${seed.durationMs.toFixed(0)} ms: ${counts.heroes} heroes, ${counts.children} children, ${counts.stories} stories, ${counts.decks} decks, ${counts.cards} cards, ${counts.users} learners with ${counts.reviews} reviews.`);
 
     const plain = dataLayer({ REDIS_ENABLED: 'false', DATABASE_URL: databaseUrl });
     const cached = await cachedDataLayer({ REDIS_URL: redis.url, DATABASE_URL: databaseUrl, CACHE_KEY_PREFIX: 'example' });
