@@ -2,6 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { createDefaultLogger, type CacheLogger } from './cache-logger';
 import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
 import { CacheStatsRegistry, type EntityCacheStats } from './cache-stats';
+import type { ClientTrackingOptions, TrackingListener } from './client-tracking';
+import { ClusterTracking } from './cluster/cluster-tracking';
 import { scanAndUnlinkEverywhere } from './cluster/masters';
 import { isCluster, unlinkAcrossSlots } from './cluster/slot-groups';
 import { CacheOptionsError } from './errors';
@@ -47,17 +49,15 @@ export class CacheService {
 
   /**
    * @param redis an ioredis client; several to spread commands over connections in turn
-   *   (REDIS_MAX_CONNECTIONS); or one ioredis `Cluster` (`createRedisCluster`: REDIS_CLUSTER_NODES);
-   *   or `null` to run without a cache
-   * @throws {CacheOptionsError} for an empty `keyPrefix`, or near caches enabled on a Redis Cluster
-   *   (client tracking is per node: not supported there yet)
+   *   (REDIS_MAX_CONNECTIONS); or one ioredis `Cluster` (`createRedisCluster`: REDIS_CLUSTER_NODES),
+   *   on which near caches track every master in broadcast mode whatever `nearCache.trackingMode`
+   *   says (`cluster/cluster-tracking.ts`); or `null` to run without a cache
+   * @throws {CacheOptionsError} for an empty `keyPrefix`
    */
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
     this.keyPrefix = options.keyPrefix ?? 'cache';
     if (this.keyPrefix === '') throw new CacheOptionsError('keyPrefix must not be empty: validating a restored dataset clears every key under it');
-    const nearWanted = typeof options.nearCache === 'object' ? options.nearCache.enabled !== false : options.nearCache === true;
-    if (nearWanted && clients.some(isCluster)) throw new CacheOptionsError('near caches are not supported on a Redis Cluster (client tracking is per node): set CACHE_NEAR_CACHE_ENABLED=false');
     this.prefix = `${this.keyPrefix}:`;
     this.leaseTtl = options.leaseTtlSeconds ?? 10;
     this.scanBatchSize = options.scanBatchSize ?? 500;
@@ -67,9 +67,11 @@ export class CacheService {
     this.enabled = this.gateway.enabled;
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
     const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
-    // Client tracking needs plain connections (a cluster client spreads keys over several).
-    const trackable = this.enabled && !clients.some(isCluster);
-    this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, { ...nearOptions, enabled: (nearOptions.enabled ?? true) && trackable });
+    // On a cluster, tracking is per master and in broadcast mode (cluster/cluster-tracking.ts).
+    const cluster = clients.find(isCluster) as Cluster | undefined;
+    const nearSettings = { ...nearOptions, enabled: (nearOptions.enabled ?? true) && this.enabled, ...(cluster && { trackingMode: 'broadcast' as const }) };
+    const acquireClusterTracking = cluster && ((trackingOptions: ClientTrackingOptions, listener: TrackingListener) => ClusterTracking.acquire(cluster, trackingOptions, listener));
+    this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, nearSettings, acquireClusterTracking);
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
     this.deliverer = options.outbox ? new OutboxDeliverer(options.outbox, this.gateway, (key) => this.fullKey(key), `${this.prefix}!outbox-deliverer`, this.logger, options.outboxDelivery) : null;
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;

@@ -57,12 +57,25 @@ export interface ClientTrackingOptions {
   logger: CacheLogger;
 }
 
+/**
+ * What a near-cache group needs of a tracking: {@link ClientTracking} on one server, or
+ * `ClusterTracking` (cluster/cluster-tracking.ts) over every master of a Redis Cluster.
+ */
+export interface TrackingSource {
+  /** Invalidation messages received since start. */
+  readonly messages: number;
+  /** `performance.now()` time until which entries may be served (see {@link ClientTracking.confirmedUntil}). */
+  readonly confirmedUntil: number;
+  /** Stops reporting to `listener`; the last one to leave closes the connections. */
+  release(listener: TrackingListener): void;
+}
+
 const CHANNEL = '__redis__:invalidate';
 
 /** Which tracking owns a data connection: a connection can redirect its invalidations to one subscriber only. */
 const owners = new WeakMap<Redis, ClientTracking>();
 
-export class ClientTracking {
+export class ClientTracking implements TrackingSource {
   /** Invalidation messages received since start. */
   messages = 0;
   /** Times tracking stopped being trustworthy. */
@@ -73,6 +86,8 @@ export class ClientTracking {
   private subscriberId: string | null = null;
   /** Incremented whenever the subscriber connection closes: set-ups begun before are void. */
   private subscriberEpoch = 0;
+  /** The subscriber epoch whose set-up has begun: one per connection (a second CLIENT ID sent after SUBSCRIBE is refused). */
+  private establishedEpoch = -1;
   private isActive = false;
   private closed = false;
   private confirmedAt = Number.NEGATIVE_INFINITY;
@@ -170,6 +185,11 @@ export class ClientTracking {
   /** Subscribes under a fresh id, then points every connected data connection at it. */
   private async establish(): Promise<void> {
     const epoch = this.subscriberEpoch;
+    // The 'ready' event and the heartbeat both start it: the second would send CLIENT ID on a
+    // connection already subscribed, which Redis refuses, resetting the subscriber over and
+    // over on a slow machine.
+    if (this.establishedEpoch === epoch) return;
+    this.establishedEpoch = epoch;
     let id: string;
     try {
       id = String(await this.subscriber.client('ID'));

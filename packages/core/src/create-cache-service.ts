@@ -2,7 +2,6 @@ import type { Cluster, Redis } from 'ioredis';
 import { CacheService } from './cache-service';
 import type { CacheLogger } from './cache-logger';
 import { createRedisCluster } from './cluster/cluster-client';
-import { CacheOptionsError } from './errors';
 import type { InvalidationOutbox } from './outbox';
 import { createRedisClient } from './redis-client';
 import type { CacheSettings } from './settings';
@@ -20,15 +19,13 @@ export interface CreateCacheServiceOptions {
  * `settings.redis.url`. With `settings.redis.clusterNodes` (REDIS_CLUSTER_NODES): one
  * `createRedisCluster` client (one connection per node; `maxConnections` unused), with the same
  * username, password, CA file and timeouts; TLS when the seeds are `rediss://` URLs or
- * REDIS_URL is `rediss://`.
+ * REDIS_URL is `rediss://`. Near caches (CACHE_NEAR_CACHE_ENABLED) work on both; on a cluster their
+ * tracking is per master in broadcast mode (CACHE_NEAR_CACHE_TRACKING is not used there).
  * @throws {RedisClientError} when the URL or seeds cannot be parsed or the CA file cannot be read
- * @throws {CacheOptionsError} when near caches are enabled on a cluster (not supported there)
  */
 export function createCacheService(settings: CacheSettings, options: CreateCacheServiceOptions = {}): CacheService | null {
   if (!settings.redis.enabled) return null;
   const { redis, cache } = settings;
-  // Before any connection is opened: CacheService refuses it too, but the client would be left open.
-  if (redis.clusterNodes && cache.nearCacheEnabled) throw new CacheOptionsError('near caches are not supported on a Redis Cluster (client tracking is per node): set CACHE_NEAR_CACHE_ENABLED=false with REDIS_CLUSTER_NODES');
   const clients: Cluster | Redis[] = redis.clusterNodes
     ? createRedisCluster({
         nodes: redis.clusterNodes.nodes,

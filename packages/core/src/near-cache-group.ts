@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CacheLogger } from './cache-logger';
-import { ClientTracking, type TrackingListener, type TrackingMode } from './client-tracking';
+import { ClientTracking, type ClientTrackingOptions, type TrackingListener, type TrackingMode, type TrackingSource } from './client-tracking';
 import { NearCache, type NearCacheOptions, type NearCacheStats } from './near-cache';
 import type { Serializer } from './serializer';
 
@@ -56,18 +56,20 @@ export class NearCacheGroup implements TrackingListener {
   readonly enabled: boolean;
   readonly mode: TrackingMode;
   private readonly caches = new Map<string, NearCache>();
-  private tracking: ClientTracking | null = null;
+  private tracking: TrackingSource | null = null;
   private trackingActive = false;
   private trusted = false;
   private serving = false;
   private flushes = 0;
   private closed = false;
-  private readonly isServing = (now: number): boolean => this.serving && now < (this.tracking as ClientTracking).confirmedUntil;
+  private readonly isServing = (now: number): boolean => this.serving && now < (this.tracking as TrackingSource).confirmedUntil;
 
   /**
    * @param prefix the key prefix with its trailing `:`
    * @param clients the data connections to track
    * @param subscriber opens the connection that receives invalidations
+   * @param acquire starts (or joins) the tracking instead of {@link ClientTracking.acquire} on
+   *   `clients`: a Redis Cluster's tracking of every master (cluster/cluster-tracking.ts)
    */
   constructor(
     private readonly prefix: string,
@@ -75,6 +77,7 @@ export class NearCacheGroup implements TrackingListener {
     private readonly subscriber: () => Redis,
     private readonly logger: CacheLogger,
     private readonly options: NearCacheServiceOptions = {},
+    private readonly acquire?: (options: ClientTrackingOptions, listener: TrackingListener) => TrackingSource | null,
   ) {
     this.enabled = (options.enabled ?? true) && clients.length > 0;
     this.mode = options.trackingMode ?? 'default';
@@ -93,19 +96,15 @@ export class NearCacheGroup implements TrackingListener {
     if (existing) return existing;
     const cache = new NearCache(entityType, options, serializer, this.isServing);
     if (this.tracking === null) {
-      this.tracking = ClientTracking.acquire(
-        this.clients,
-        this.subscriber,
-        {
-          mode: this.mode,
-          prefix: this.prefix,
-          logger: this.logger,
-          heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-          heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
-          maxStalenessMs: this.options.maxStalenessMs,
-        },
-        this,
-      );
+      const trackingOptions: ClientTrackingOptions = {
+        mode: this.mode,
+        prefix: this.prefix,
+        logger: this.logger,
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+        maxStalenessMs: this.options.maxStalenessMs,
+      };
+      this.tracking = this.acquire ? this.acquire(trackingOptions, this) : ClientTracking.acquire(this.clients, this.subscriber, trackingOptions, this);
       if (this.tracking === null) {
         this.logger.warn({ entityType }, 'Redis connections already tracked for another set of connections: near cache off for this CacheService');
         return null;

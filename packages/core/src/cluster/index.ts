@@ -9,3 +9,4 @@ export { groupBySlot, groupByMaster, mgetAcrossSlots, unlinkAcrossSlots, isClust
 export { clusterMasters, forEachMaster, refreshSlotMap, scanAndUnlinkOnNode, scanAndUnlinkEverywhere, type ClusterMaster } from './masters';
 export { validateClusterDataset, validateMaster, clusterMarkerKey, markerKeyForSlots, runIdOf, type MasterValidation } from './cluster-dataset-validation';
 export { ClusterTopologyGuard, type TopologyDistrustReason, type TopologyListener } from './topology';
+export { ClusterTracking } from './cluster-tracking';
