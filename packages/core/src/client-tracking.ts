@@ -151,7 +151,9 @@ export class ClientTracking implements TrackingSource {
     this.setActive(false);
     for (const client of this.clients) if (owners.get(client) === this) owners.delete(client);
     // No QUIT: it has no timeout on this connection and would wait for a hung server forever.
-    this.subscriber.disconnect();
+    // Not when already ended (a cluster node's connection does not reconnect): ioredis would arm
+    // a 2 s timer for a close that already happened.
+    if (this.subscriber.status !== 'end') this.subscriber.disconnect();
   }
 
   private start(): void {

@@ -205,8 +205,8 @@ export class ClusterTracking implements TrackingSource {
     this.masters.delete(key);
     this.retiredMessages += master.tracking.messages;
     master.tracking.release(master.listener);
-    master.tracker.disconnect();
-    master.subscriber.disconnect();
+    // Not when already ended: ioredis would arm a 2 s timer for a close that already happened.
+    for (const redis of [master.tracker, master.subscriber]) if (redis.status !== 'end') redis.disconnect();
     this.recompute();
   }
 
