@@ -2,7 +2,7 @@ import type { FailoverMode } from '@cachedrepo/core/testing';
 import { ClusterTracking } from '../../../src/cluster';
 import { createDefaultLogger } from '../../../src/cache-logger';
 import { MemoryNotes, newNote, until } from '../near-cache/support';
-import { openClusterNoteInstance, ownerOfNote, untilClusterNearHit, untilNearActive, type ClusterNoteInstance } from './near-cache-support';
+import { openClusterNoteInstance, ownerOfNote, untilClusterNearHit, untilNearActive, writeElsewhere, type ClusterNoteInstance } from './near-cache-support';
 import { useRedisCluster } from './support';
 
 /** CACHE_NEAR_CACHE_MAX_STALENESS default: a near-cache hit reflects every change applied this long before it. */
@@ -76,7 +76,7 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
       // Writes after the failover, on every master (the promoted one included).
       const completed = new Map<string, number>();
       for (const id of ids) {
-        await writer.notes.update(id, { title: round });
+        await writeElsewhere(writer.cluster, base, id, round);
         completed.set(id, performance.now());
       }
       await until(() => ids.every((id) => reads.some((read) => read.id === id && read.started > (completed.get(id) as number) && read.title === round)), 30_000, 'the reader to see every write');

@@ -3,7 +3,7 @@ import { CachedRepository, CacheService, type Cached } from '@cachedrepo/core';
 import type { RedisClusterHandle } from '@cachedrepo/core/testing';
 import { keySlot } from '../../../src/cluster';
 import { MemoryLogger } from '../../support/cache';
-import { noteStrategy, until, type Note, type NoteRepository } from '../near-cache/support';
+import { noteStrategy, until, type MemoryNotes, type Note, type NoteRepository } from '../near-cache/support';
 import { connectCluster } from './support';
 
 /** One application instance on a cluster: its own cluster client, CacheService with near caches, cached note repository. */
@@ -62,4 +62,15 @@ export async function untilClusterNearHit(instance: ClusterNoteInstance, id: str
     timeoutMs,
     `note ${id} to be served by the near cache`,
   );
+}
+
+/**
+ * A write by another process: the database changes, then its key is UNLINKed through
+ * `cluster` (as that process's CacheService would). Not through a CacheService of this test
+ * process: its writes drop their keys from every near cache of the process directly
+ * (near-cache-group.ts), which would hide a lost invalidation.
+ */
+export async function writeElsewhere(cluster: Cluster, base: MemoryNotes, id: string, title: string): Promise<void> {
+  base.change(id, { title });
+  await cluster.unlink(`cache:note:${id}`);
 }

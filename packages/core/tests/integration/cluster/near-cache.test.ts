@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { MemoryNotes, newNote, until } from '../near-cache/support';
-import { nodeConnection, openClusterNoteInstance, ownerOfNote, untilClusterNearHit, untilNearActive, type ClusterNoteInstance } from './near-cache-support';
+import { nodeConnection, openClusterNoteInstance, ownerOfNote, untilClusterNearHit, untilNearActive, writeElsewhere, type ClusterNoteInstance } from './near-cache-support';
 import { useRedisCluster } from './support';
 
 async function getCalls(node: { info(section: string): Promise<string> }): Promise<number> {
@@ -42,13 +42,13 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
     reader?.cluster.disconnect();
   });
 
-  it('a write in one service reaches the other one\'s near cache, on keys of every master', async () => {
+  it('a write by another process reaches the near caches, on keys of every master', async () => {
     expect(reader.cache.health().nearCache.mode).toBe('broadcast');
     const delays: number[] = [];
     for (let round = 1; round <= 3; round += 1) {
       for (const id of ids) await untilClusterNearHit(reader, id);
       for (const id of ids) {
-        await writer.notes.update(id, { title: `v${round}` });
+        await writeElsewhere(fixture.cluster, base, id, `v${round}`);
         const written = performance.now();
         // Polled as fast as the near cache answers: the delay until the other process stops serving the old value.
         await until(async () => (await reader.notes.findById(id))?.title === `v${round}`, 20_000, `note ${id} to be v${round} in the other service`);
@@ -119,11 +119,47 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
       for (const id of victims) await node.client('KILL', 'ID', id);
       await until(() => reader.cache.health().nearCache.flushes > flushes, 20_000, `the loss of ${name} to flush the near cache`);
       await untilNearActive(reader);
-      for (const id of ids) {
-        await writer.notes.update(id, { title: `after ${name}` });
-      }
+      // Filled again, so that only invalidations through the new tracking can make the next reads fresh.
+      for (const id of ids) await untilClusterNearHit(reader, id);
+      for (const id of ids) await writeElsewhere(fixture.cluster, base, id, `after ${name}`);
       for (const id of ids) await until(async () => (await reader.notes.findById(id))?.title === `after ${name}`, 20_000, `note ${id} to be fresh after ${name} was killed`);
       for (const id of ids) await untilClusterNearHit(reader, id);
     }
+  });
+  it('concurrent writes and reads in both services: no read that starts more than the bound after a completed write returns an older version', async () => {
+    /** CACHE_NEAR_CACHE_MAX_STALENESS default. */
+    const boundMs = 250;
+    const versions = new Map<string, number>(ids.map((id) => [id, 0]));
+    const completed: { id: string; version: number; at: number }[] = [];
+    const reads: { id: string; started: number; version: number }[] = [];
+    const pick = (): string => ids[Math.floor(Math.random() * ids.length)] as string;
+    const deadline = performance.now() + 3000;
+    // Writes of other processes (through the raw cluster client), and of each service itself.
+    const writing = async (instance: ClusterNoteInstance | null): Promise<void> => {
+      while (performance.now() < deadline) {
+        const id = pick();
+        const version = (versions.get(id) as number) + 1;
+        versions.set(id, version);
+        if (instance) await instance.notes.update(id, { title: `v${version}` });
+        else await writeElsewhere(fixture.cluster, base, id, `v${version}`);
+        completed.push({ id, version, at: performance.now() });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const reading = async (instance: ClusterNoteInstance): Promise<void> => {
+      while (performance.now() < deadline) {
+        const id = pick();
+        const started = performance.now();
+        const note = await instance.notes.findById(id);
+        reads.push({ id, started, version: Number(note?.title.slice(1)) });
+      }
+    };
+    await Promise.all([writing(null), writing(null), writing(writer), reading(reader), reading(writer), reading(reader)]);
+    expect(completed.length).toBeGreaterThan(10);
+    expect(reader.near().hits).toBeGreaterThan(0);
+    const stale = reads.filter((read) => completed.some((write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version));
+    expect(stale).toEqual([]);
+    // And once the writes are over, both services converge on the last versions.
+    for (const id of ids) for (const instance of [writer, reader]) await until(async () => (await instance.notes.findById(id))?.title === `v${versions.get(id) as number}`, 20_000, `note ${id} to converge`);
   });
 });
