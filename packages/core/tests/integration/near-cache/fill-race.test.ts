@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
-import { MemoryNotes, newNote, openNoteInstance, until, untilNearHit, type NoteInstance } from './support';
+import type { Redis } from 'ioredis';
+import type { RedisServerHandle } from '@cachedrepo/core/testing';
+import { commandCalls, MemoryNotes, newNote, type NoteInstance, openNoteInstance, until, untilNearHit, useNoteRedis } from './support';
 
 // The fill race of client-side caching: the GET's reply comes on the data connection, the
 // invalidation of a change made just after Redis served that GET comes on the other
@@ -9,27 +9,15 @@ import { MemoryNotes, newNote, openNoteInstance, until, untilNearHit, type NoteI
 // invalidation received, then the socket is read again. The read may return what its GET saw
 // (it began before the change), but the near cache must not keep it.
 
-async function getCalls(raw: Redis): Promise<number> {
-  const line = (await raw.info('commandstats')).split('\n').find((row) => row.startsWith('cmdstat_get:'));
-  return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
-}
-
 describe('near cache: an invalidation between a GET and its reply', () => {
+  const redis = useNoteRedis();
   let server: RedisServerHandle;
   let raw: Redis;
   let base: MemoryNotes;
   let app: NoteInstance;
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    raw = new Redis(server.url);
-  });
-  afterAll(async () => {
-    raw.disconnect();
-    await server.stop();
-  });
+  beforeAll(() => ({ server, raw } = redis));
   beforeEach(async () => {
-    await raw.flushall();
     base = new MemoryNotes();
     app = await openNoteInstance(server.url, base);
     await until(() => app.cache.health().nearCache.tracking === 'active', 5000, 'tracking to be active');
@@ -39,12 +27,12 @@ describe('near cache: an invalidation between a GET and its reply', () => {
   /** Starts a read of `id` whose reply is held until `change` has run and its invalidation arrived. */
   async function readAcrossChange(id: string, change: () => Promise<unknown>): Promise<unknown> {
     const messages = app.cache.health().nearCache.messages;
-    const gets = await getCalls(raw);
+    const gets = await commandCalls(raw, 'get');
     app.redis.stream.pause();
     const read = app.notes.findById(id);
     try {
       // Redis has served the GET (the reply waits in the paused socket)...
-      await until(async () => (await getCalls(raw)) > gets, 5000, 'Redis to serve the GET');
+      await until(async () => (await commandCalls(raw, 'get')) > gets, 5000, 'Redis to serve the GET');
       await change();
       // ...and the invalidation of the change has been received on the other connection.
       await until(() => app.cache.health().nearCache.messages > messages, 5000, 'the invalidation to arrive');

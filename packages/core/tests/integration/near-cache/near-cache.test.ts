@@ -1,33 +1,21 @@
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
-import { MemoryNotes, Money, newNote, noteStrategy, openNoteInstance, until, untilNearHit, type Note, type NoteInstance } from './support';
+import { commandCalls, MemoryNotes, Money, newNote, type Note, type NoteInstance, noteStrategy, openNoteInstance, until, untilNearHit, useNoteRedis } from './support';
 
 // The near cache in one process against a real redis-server: what it serves, that every copy
 // is the caller's own, and that every way a key changes in Redis reaches it (REDIS_CACHE.md,
 // "Near cache"). Changes made behind the cache's back (`base.change`) show whether a read was
 // served from a dropped entry: only a read of the stale entry returns the old title.
 
-async function getCalls(redis: Redis): Promise<number> {
-  const line = (await redis.info('commandstats')).split('\n').find((row) => row.startsWith('cmdstat_get:'));
-  return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
-}
-
 describe('near cache', () => {
+  const redis = useNoteRedis();
   let server: RedisServerHandle;
   let raw: Redis;
   let base: MemoryNotes;
   let app: NoteInstance;
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    raw = new Redis(server.url);
-  });
-  afterAll(async () => {
-    raw.disconnect();
-    await server.stop();
-  });
+  beforeAll(() => ({ server, raw } = redis));
   beforeEach(async () => {
-    await raw.flushall();
     base = new MemoryNotes();
     app = await openNoteInstance(server.url, base);
     await until(() => app.cache.health().nearCache.tracking === 'active', 5000, 'tracking to be active');
@@ -37,11 +25,11 @@ describe('near cache', () => {
   it('serves a read from memory once a Redis hit filled it: no GET is sent', async () => {
     const note = await base.save(newNote('first'));
     expect(await untilNearHit(app, note.id)).toStrictEqual(note);
-    const gets = await getCalls(raw);
+    const gets = await commandCalls(raw, 'get');
     const hits = app.near().hits;
     expect(await app.notes.findById(note.id)).toStrictEqual(note);
     expect(app.near().hits).toBe(hits + 1);
-    expect(await getCalls(raw)).toBe(gets);
+    expect(await commandCalls(raw, 'get')).toBe(gets);
     expect(app.notes.getCacheStats().errors).toBe(0);
   });
 
@@ -145,7 +133,8 @@ describe('near cache', () => {
     base.change(note.id, { title: 'new' });
     await server.restart();
     raw.disconnect();
-    raw = new Redis(server.url);
+    // The fixture's connection too: it is the one disconnected after the file.
+    raw = redis.raw = new Redis(server.url);
     await until(async () => (await app.notes.findById(note.id))?.title === 'new', 10_000, 'the restart to empty the near cache');
     await until(() => app.cache.health().nearCache.tracking === 'active', 10_000, 'tracking to be active again');
     expect(await untilNearHit(app, note.id)).toMatchObject({ title: 'new' });

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
-import { MemoryNotes, newNote, noteStrategy, openNoteInstance, type NoteInstance } from './support';
+import type { Redis } from 'ioredis';
+import type { RedisServerHandle } from '@cachedrepo/core/testing';
+import { commandCalls, MemoryNotes, newNote, type NoteInstance, noteStrategy, openNoteInstance, useNoteRedis } from './support';
 
 // Concurrent Redis hits of one process are coalesced (read-batcher.ts): the reads asked for in
 // one tick are one GET (one key) or one MGET, and readers of one key share one GET and one
@@ -8,27 +8,15 @@ import { MemoryNotes, newNote, noteStrategy, openNoteInstance, type NoteInstance
 // sent are joined, so a read that starts after a write in this process returned is never
 // answered by a GET sent before the write. These run without a near cache: the Redis path.
 
-async function calls(redis: Redis, command: string): Promise<number> {
-  const line = (await redis.info('commandstats')).split('\n').find((row) => row.startsWith(`cmdstat_${command}:`));
-  return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
-}
-
 describe('coalesced Redis reads', () => {
+  const redis = useNoteRedis(['--enable-debug-command', 'yes']);
   let server: RedisServerHandle;
   let raw: Redis;
   let base: MemoryNotes;
   let app: NoteInstance;
 
-  beforeAll(async () => {
-    server = await startRedisServer(['--enable-debug-command', 'yes']);
-    raw = new Redis(server.url);
-  });
-  afterAll(async () => {
-    raw.disconnect();
-    await server.stop();
-  });
+  beforeAll(() => ({ server, raw } = redis));
   beforeEach(async () => {
-    await raw.flushall();
     base = new MemoryNotes();
     app = await openNoteInstance(server.url, base, { strategy: noteStrategy({ nearCache: undefined }), commandTimeoutMs: 5000 });
   });
@@ -37,10 +25,10 @@ describe('coalesced Redis reads', () => {
   it('64 concurrent reads of one cached key are one GET, and each caller gets its own copy', async () => {
     const note = await base.save(newNote('hot'));
     await app.notes.findById(note.id); // miss: fills Redis
-    const gets = await calls(raw, 'get');
+    const gets = await commandCalls(raw, 'get');
     const loads = base.loads;
     const results = await Promise.all(Array.from({ length: 64 }, () => app.notes.findById(note.id)));
-    expect(await calls(raw, 'get')).toBe(gets + 1);
+    expect(await commandCalls(raw, 'get')).toBe(gets + 1);
     expect(base.loads).toBe(loads);
     for (const result of results) expect(result).toStrictEqual(note);
     expect(new Set(results).size).toBe(64);
@@ -56,17 +44,17 @@ describe('coalesced Redis reads', () => {
   it('64 concurrent reads of 64 keys are one MGET', async () => {
     const notes = await Promise.all(Array.from({ length: 64 }, (_, i) => base.save(newNote(`n${i}`))));
     for (const note of notes) await app.notes.findById(note.id);
-    const [gets, mgets] = [await calls(raw, 'get'), await calls(raw, 'mget')];
+    const [gets, mgets] = [await commandCalls(raw, 'get'), await commandCalls(raw, 'mget')];
     const results = await Promise.all(notes.map((note) => app.notes.findById(note.id)));
     expect(results).toStrictEqual(notes);
-    expect(await calls(raw, 'mget')).toBe(mgets + 1);
-    expect(await calls(raw, 'get')).toBe(gets);
+    expect(await commandCalls(raw, 'mget')).toBe(mgets + 1);
+    expect(await commandCalls(raw, 'get')).toBe(gets);
   });
 
   it('a read that starts after a write in this process returned is never answered by a read sent before it', async () => {
     const note = await base.save(newNote('old'));
     await app.notes.findById(note.id); // cached as 'old'
-    const gets = await calls(raw, 'get');
+    const gets = await commandCalls(raw, 'get');
     // Redis busy for 300 ms: the first read's GET waits in Redis, and the write's UNLINK behind it.
     const busy = raw.call('DEBUG', 'SLEEP', '0.3');
     await new Promise((resolve) => setImmediate(resolve));
@@ -81,6 +69,6 @@ describe('coalesced Redis reads', () => {
     expect((await before)?.title).toBe('old');
     // ...and the later one did not share its GET: it read after the write.
     expect(after?.title).toBe('new');
-    expect(await calls(raw, 'get')).toBeGreaterThanOrEqual(gets + 2);
+    expect(await commandCalls(raw, 'get')).toBeGreaterThanOrEqual(gets + 2);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
+import { startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
 import { CachedRepository, CacheService, createRedisClient, createSuperjsonSerializer, defineCacheStrategy, valueObjectCodec, waitUntilReady, type Cached, type CacheServiceOptions, type NearCacheOptions } from '@cachedrepo/core';
 import type { EntityChanges, NewEntity, Repository } from '@cachedrepo/core';
 import { MemoryLogger } from '../../support/cache';
@@ -147,4 +148,33 @@ export async function untilNearHit(instance: NoteInstance, id: string): Promise<
 /** A new note with every kind of field. */
 export function newNote(title: string, tag = 'a'): NewEntity<Note> {
   return { title, tag, tags: ['x', 'y'], meta: { views: 1, owner: { name: 'Ada' } }, price: new Money(5, 'EUR') };
+}
+
+/** How many times `command` ran on the server (INFO commandstats), e.g. `get`, `mget`. */
+export async function commandCalls(redis: Redis, command: string): Promise<number> {
+  const line = (await redis.info('commandstats')).split('\n').find((row) => row.startsWith(`cmdstat_${command}:`));
+  return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+}
+
+/** A redis-server for a test file and a plain connection to it (`raw`), emptied before each test; filled in `beforeAll`. */
+export interface NoteRedis {
+  server: RedisServerHandle;
+  raw: Redis;
+}
+
+/** Registers the lifecycle of a {@link NoteRedis}: started before the file's tests, FLUSHALLed before each, stopped after. */
+export function useNoteRedis(serverArgs: string[] = []): NoteRedis {
+  const fixture = {} as NoteRedis;
+  beforeAll(async () => {
+    fixture.server = await startRedisServer(serverArgs);
+    fixture.raw = new IORedis(fixture.server.url);
+  });
+  afterAll(async () => {
+    fixture.raw?.disconnect();
+    await fixture.server?.stop();
+  });
+  beforeEach(async () => {
+    await fixture.raw.flushall();
+  });
+  return fixture;
 }

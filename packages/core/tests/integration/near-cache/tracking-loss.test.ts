@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
-import { MemoryNotes, newNote, openNoteInstance, until, untilNearHit, type NoteInstance } from './support';
+import type { Redis } from 'ioredis';
+import type { RedisServerHandle } from '@cachedrepo/core/testing';
+import { MemoryNotes, newNote, type NoteInstance, openNoteInstance, until, untilNearHit, useNoteRedis } from './support';
 
 // When invalidations may have been lost, the near cache must flush and stay bypassed until
 // tracking is re-established: a killed invalidation connection, a killed data connection, a
@@ -18,21 +18,14 @@ async function clientIds(raw: Redis, name: string): Promise<string[]> {
 }
 
 describe('near cache when tracking breaks', () => {
+  const redis = useNoteRedis();
   let server: RedisServerHandle;
   let raw: Redis;
   let base: MemoryNotes;
   let app: NoteInstance;
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    raw = new Redis(server.url);
-  });
-  afterAll(async () => {
-    raw.disconnect();
-    await server.stop();
-  });
+  beforeAll(() => ({ server, raw } = redis));
   beforeEach(async () => {
-    await raw.flushall();
     base = new MemoryNotes();
     // A heartbeat that never gives up on its own: only the staleness bound can stop a hung Redis's near cache.
     app = await openNoteInstance(server.url, base, { commandTimeoutMs: 300, cache: { nearCache: { maxStalenessMs: 250, heartbeatTimeoutMs: 30_000 } } });
