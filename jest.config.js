@@ -79,7 +79,8 @@ const redisCluster = {
     '/app/tests/integration/consistency/two-process.test.ts',
     '/app/tests/integration/container.test.ts',
     '/app/tests/integration/http/',
-    // Near caches: refused on a cluster (client tracking is per node); the refusal is tested in cluster/cache-service.test.ts.
+    // Near-cache tests start their own standalone redis-server (startRedisServer); their cluster
+    // counterparts are packages/core/tests/integration/cluster/near-cache*.test.ts.
     '/near-cache/',
   ],
 };

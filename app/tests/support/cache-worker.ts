@@ -4,7 +4,7 @@
  * `startCacheWorker` (tests/support/worker-process.ts) with `node --require tsx/cjs`.
  *
  * Env: REDIS_URL, DATABASE_URL, and optionally
- * - REDIS_CLUSTER_NODES: seeds of a Redis Cluster, used instead of REDIS_URL (createRedisCluster; NEAR_CACHE must then be off);
+ * - REDIS_CLUSTER_NODES: seeds of a Redis Cluster, used instead of REDIS_URL (createRedisCluster);
  * - CACHE_COMMAND_TIMEOUT_MS: ioredis per-command timeout (default 2000);
  * - CACHE_BREAKER_PROBE_MS, CACHE_BREAKER_FAILURES: circuit breaker options (library defaults);
  * - CACHE_OUTBOX=on|off: give the CacheService a PrismaOutbox (default off), polled every
