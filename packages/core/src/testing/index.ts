@@ -20,3 +20,4 @@ export {
 } from './conformance';
 export { HOSTILE_STRINGS, generateHostileStrings } from './conformance-values';
 export { startRedisCluster, CLUSTER_SLOT_COUNT, type RedisClusterHandle, type RedisClusterNodeHandle, type RedisClusterOptions, type FailoverMode, type FailoverResult } from './redis-cluster';
+export { migrateSlot, type MigrateSlotOptions, type MigrateSlotResult } from './redis-cluster-resharding';
