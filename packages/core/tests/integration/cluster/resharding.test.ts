@@ -35,21 +35,28 @@ interface Load {
 /**
  * Reads and writes on `ids` until stopped: writes through `writers` (a cache service's update)
  * or, for `null`, as another process would (database change + UNLINK through `raw`'s cluster).
- * Titles are `v<version>`, versions increase per id.
+ * Titles are `v<version>`; versions increase per id, in the order the database receives them.
  */
 function runLoad(base: MemoryNotes, ids: readonly string[], writers: (ClusterNoteInstance | null)[], readers: ClusterNoteInstance[], raw: ClusterNoteInstance): Load {
   const versions = new Map<string, number>(ids.map((id) => [id, 0]));
   const load: Load = { completed: [], reads: [], stop: async () => undefined };
   let running = true;
   const pick = (): string => ids[Math.floor(Math.random() * ids.length)] as string;
-  const writing = async (instance: ClusterNoteInstance | null): Promise<void> => {
+  // One write at a time per id: two concurrent writes of one id may reach the database in
+  // either order (an update awaits before it writes), and the versions would no longer say
+  // which one the database holds last.
+  const writing = new Set<string>();
+  const write = async (instance: ClusterNoteInstance | null): Promise<void> => {
     while (running) {
       const id = pick();
+      if (writing.has(id)) continue;
+      writing.add(id);
       const version = (versions.get(id) as number) + 1;
       versions.set(id, version);
       if (instance) await instance.notes.update(id, { title: `v${version}` });
       else await writeElsewhere(raw.cluster, base, id, `v${version}`);
       load.completed.push({ id, version, at: performance.now() });
+      writing.delete(id);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
@@ -62,7 +69,7 @@ function runLoad(base: MemoryNotes, ids: readonly string[], writers: (ClusterNot
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  const all = Promise.all([...writers.map(writing), ...readers.map(reading)]);
+  const all = Promise.all([...writers.map(write), ...readers.map(reading)]);
   load.stop = async () => {
     running = false;
     await all;
