@@ -135,14 +135,24 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
     const pick = (): string => ids[Math.floor(Math.random() * ids.length)] as string;
     const deadline = performance.now() + 3000;
     // Writes of other processes (through the raw cluster client), and of each service itself.
+    // One write at a time per note: two concurrent updates of one id may reach the database in
+    // either order, and a correct read of the one that landed last would look stale.
+    const writingIds = new Set<string>();
     const writing = async (instance: ClusterNoteInstance | null): Promise<void> => {
       while (performance.now() < deadline) {
         const id = pick();
-        const version = (versions.get(id) as number) + 1;
-        versions.set(id, version);
-        if (instance) await instance.notes.update(id, { title: `v${version}` });
-        else await writeElsewhere(fixture.cluster, base, id, `v${version}`);
-        completed.push({ id, version, at: performance.now() });
+        if (!writingIds.has(id)) {
+          writingIds.add(id);
+          try {
+            const version = (versions.get(id) as number) + 1;
+            versions.set(id, version);
+            if (instance) await instance.notes.update(id, { title: `v${version}` });
+            else await writeElsewhere(fixture.cluster, base, id, `v${version}`);
+            completed.push({ id, version, at: performance.now() });
+          } finally {
+            writingIds.delete(id);
+          }
+        }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     };
