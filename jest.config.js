@@ -102,8 +102,8 @@ module.exports = {
   testTimeout: 30000,
   // Exit once the tests and global teardowns are done, even if a connection was left open: one
   // full run in three (2026-11-22) had all 589 tests pass and then kept reconnecting a client
-  // nobody closed, which would hang CI. Jest still prints "Force exiting Jest" when that
-  // happens; the leak is not found yet (run with --detectOpenHandles to look for it).
+  // nobody closed, which would hang CI. The leak is not found yet; with forceExit, jest prints
+  // "Force exiting Jest" after every run, leak or not: look for it with --detectOpenHandles.
   forceExit: true,
   projects: [sqlite, postgresql, redisCluster],
 };
