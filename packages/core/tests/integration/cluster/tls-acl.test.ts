@@ -123,10 +123,18 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     // The promoted replica holds 'before' (replicated): only its validation clears it. Reads
     // that fail while the client finds the new master also come back empty, and the breaker
     // opens only after a few failures, so the clear itself is waited for.
-    await waitFor('the cache to validate and clear the promoted master', async () => {
-      const reads = await cache.readMany(onShard);
-      return cache.health().breaker === 'closed' && cache.health().datasetClears > clears && reads.every((read) => read.kind === 'empty');
-    });
+    let state = '';
+    await waitFor(
+      'the cache to validate and clear the promoted master',
+      async () => {
+        const reads = await cache.readMany(onShard);
+        const health = cache.health();
+        state = `breaker ${health.breaker}, clears ${health.datasetClears} (before ${clears}), reads ${[...new Set(reads.map((read) => read.kind))].join('/')}`;
+        return health.breaker === 'closed' && health.datasetClears > clears && reads.every((read) => read.kind === 'empty');
+      },
+      20_000,
+      () => `${state}; the cache logged:\n${logger.lines.slice(-30).map((line) => `${line.level} ${line.message} ${JSON.stringify(line.details)}`).join('\n')}`,
+    );
     const others = keys.filter((key) => !onShard.includes(key));
     expect((await cache.readMany(others)).every((read) => read.kind === 'value' && read.raw === 'before')).toBe(true);
     // Writes and reads go on through the new master.
