@@ -42,7 +42,11 @@ export interface CacheHealth {
   errors: number;
   /** Commands not sent because the breaker was open. */
   bypassed: number;
-  /** Times the prefix was cleared because Redis's dataset could predate our invalidations (restart, failover, first start). */
+  /**
+   * Times the prefix was cleared because Redis's dataset could predate our invalidations (restart,
+   * failover, first start). On a cluster, one per master cleared, counted when the clearing is
+   * done even if the probe that did it failed on another master and was retried.
+   */
   datasetClears: number;
   /** Whether an outbox is configured, and whether this process is its deliverer now. */
   outbox: { configured: boolean; deliverer: boolean; delivered: number };

@@ -246,11 +246,10 @@ export class CacheService {
    */
   private async recover(): Promise<boolean> {
     const outcome = await this.gateway.run('probe', undefined, async (redis) => {
-      const validation = await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize);
-      if (validation.cleared) {
+      await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize, (cleared) => {
         this.datasetClears += 1;
-        (validation.removed > 0 ? this.logger.info : this.logger.debug).call(this.logger, { runId: validation.runId, removed: validation.removed }, 'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared');
-      }
+        (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(this.logger, cleared, 'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared');
+      });
       if (this.pending.overflowed) {
         await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
         this.pending.clearOverflow();

@@ -24,6 +24,15 @@ export interface DatasetValidation {
   removed: number;
 }
 
+/** One clearing done by restore detection, reported as it happens. */
+export interface ClearedDataset {
+  /** `host:port` of the cluster master cleared; absent on a single server. */
+  node?: string;
+  runId: string;
+  /** Keys removed. */
+  removed: number;
+}
+
 /** The key holding the validated `run_id`, under `prefix` (which ends with `:`). */
 export function datasetMarkerKey(prefix: string): string {
   return `${prefix}!dataset`;

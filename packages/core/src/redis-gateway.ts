@@ -3,7 +3,7 @@ import { ThrottledErrorLog, type CacheLogger } from './cache-logger';
 import { CircuitBreaker, type BreakerOpenReason, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker';
 import { ClusterGatewaySupport } from './cluster/cluster-gateway';
 import { isCluster } from './cluster/slot-groups';
-import { validateDataset, type DatasetValidation } from './dataset-validation';
+import { validateDataset, type ClearedDataset, type DatasetValidation } from './dataset-validation';
 import { CacheOptionsError } from './errors';
 import { ACQUIRE_LEASE_LUA, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from './lease';
 
@@ -171,10 +171,15 @@ export class RedisGateway {
    * Restore detection on whatever `redis` is (run by the recovery probe): `validateDataset` on
    * a standalone server; on a cluster, every master validated and then trusted by the topology guard.
    * @param prefix the key prefix with its trailing `:`
+   * @param onCleared called for each clearing as soon as it is done (on a cluster, per master,
+   *   even when the validation of another master then fails and the probe retries)
    * @throws the Redis error, or an Error when a cluster's topology changed meanwhile (the probe retries)
    */
-  validateDataset(redis: ScriptedRedis, prefix: string, batchSize: number): Promise<DatasetValidation> {
-    return this.cluster ? this.cluster.validate(prefix, batchSize) : validateDataset(redis, prefix, batchSize);
+  async validateDataset(redis: ScriptedRedis, prefix: string, batchSize: number, onCleared: (cleared: ClearedDataset) => void): Promise<DatasetValidation> {
+    if (this.cluster) return this.cluster.validate(prefix, batchSize, onCleared);
+    const validation = await validateDataset(redis, prefix, batchSize);
+    if (validation.cleared) onCleared({ runId: validation.runId, removed: validation.removed });
+    return validation;
   }
 
   /** Opens the breaker (an invalidation could not be delivered). */

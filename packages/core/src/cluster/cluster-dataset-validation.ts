@@ -77,10 +77,17 @@ export async function validateMaster(master: ClusterMaster, prefix: string, batc
  * Validates every master of the cluster at once, after refreshing the slot map.
  * @param prefix the key prefix with its trailing `:`; never empty (it would clear the keyspace)
  * @param batchSize keys per SCAN page
+ * @param onCleared called for each master as soon as it was cleared and its marker set, even
+ *   when another master's validation then fails: that clearing is done and is not repeated by
+ *   the next attempt (its marker now matches), so it must be counted when it happens
  * @returns one {@link MasterValidation} per master: feed it to `ClusterTopologyGuard.trust`
  * @throws the first Redis error, or an Error when a slot has no master (a failover under way)
  */
-export function validateClusterDataset(cluster: Cluster, prefix: string, batchSize: number): Promise<MasterValidation[]> {
+export function validateClusterDataset(cluster: Cluster, prefix: string, batchSize: number, onCleared?: (validation: MasterValidation) => void): Promise<MasterValidation[]> {
   if (prefix === '') throw new Error('an empty prefix would clear the whole keyspace');
-  return forEachMaster(cluster, (master) => validateMaster(master, prefix, batchSize));
+  return forEachMaster(cluster, async (master) => {
+    const validation = await validateMaster(master, prefix, batchSize);
+    if (validation.cleared) onCleared?.(validation);
+    return validation;
+  });
 }

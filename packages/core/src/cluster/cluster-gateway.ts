@@ -1,5 +1,5 @@
 import type { Cluster } from 'ioredis';
-import type { DatasetValidation } from '../dataset-validation';
+import type { ClearedDataset, DatasetValidation } from '../dataset-validation';
 import { validateClusterDataset } from './cluster-dataset-validation';
 import { ClusterTopologyGuard, type TopologyDistrustReason } from './topology';
 
@@ -50,12 +50,13 @@ export class ClusterGatewaySupport {
   /**
    * Validates every master (clearing `prefix` on each one whose `run_id` is not its marker's)
    * and records them as trusted.
+   * @param onCleared called for each master cleared, as it happens (see `validateClusterDataset`)
    * @returns the validation summed over the masters (`runId`: the masters' run_ids, comma-separated)
    * @throws {Error} when a command fails, a slot has no master, or trust was withdrawn while it ran (the probe retries)
    */
-  async validate(prefix: string, batchSize: number): Promise<DatasetValidation> {
+  async validate(prefix: string, batchSize: number, onCleared: (cleared: ClearedDataset) => void): Promise<DatasetValidation> {
     const ticket = this.guard.ticket();
-    const validations = await validateClusterDataset(this.cluster, prefix, batchSize);
+    const validations = await validateClusterDataset(this.cluster, prefix, batchSize, ({ node, runId, removed }) => onCleared({ node, runId, removed }));
     if (!this.guard.trust(validations, ticket)) throw new Error('the cluster topology changed while it was validated');
     return {
       runId: validations.map((validation) => validation.runId).join(','),

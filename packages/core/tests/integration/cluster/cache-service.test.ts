@@ -1,5 +1,5 @@
 import { CacheService } from '../../../src/cache-service';
-import { keySlot } from '../../../src/cluster';
+import { clusterMasters, keySlot, markerKeyForSlots } from '../../../src/cluster';
 import { createCacheService } from '../../../src/create-cache-service';
 import { loadCacheSettings } from '../../../src/settings';
 import { MemoryLogger, get, put } from '../../support/cache';
@@ -72,6 +72,43 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
     expect(logger.lines.some((line) => /topology changed/.test(line.message))).toBe(true);
     const others = keys.filter((key) => !onShard.includes(key));
     expect((await cache.readMany(others)).filter((read) => read.kind === 'value').length).toBe(others.length);
+  });
+
+  // Found by repeating crash failovers (CI failed once on it): a probe cleared the promoted
+  // master, failed on another master, and the retry found that master's marker already set, so
+  // the clearing was neither counted nor logged. What must hold is that every clearing is.
+  it('counts and logs a clearing when it is done, even when the probe that did it fails on another master', async () => {
+    const cluster = await connectCluster(fixture.handle, { connectionName: 'clears-test', commandTimeoutMs: 1000 });
+    const ownLogger = new MemoryLogger();
+    const own = new CacheService(cluster, { logger: ownLogger, keyPrefix: 'clears', circuitBreaker: { probeIntervalMs: 100 } });
+    try {
+      expect(await own.waitUntilReady(10_000)).toBe(true);
+      const [a, b] = [await fixture.handle.masterOf(0), await fixture.handle.masterOf(2)];
+      const slotsOfA = clusterMasters(cluster).find((master) => master.key === `${a.host}:${a.port}`)?.slots ?? [];
+      const markerOfA = markerKeyForSlots(own.fullKey(''), slotsOfA);
+      expect(await a.command('GET', markerOfA)).not.toBeNull();
+      const clears = own.health().datasetClears;
+      // A's marker is gone (evicted, say), and B refuses INFO (per node: ACLs are not shared by a
+      // cluster): the next probe clears A, then fails on B, and fails again until B answers.
+      await a.command('DEL', markerOfA);
+      await b.command('ACL', 'SETUSER', 'default', '-info');
+      try {
+        // The cache's connection to A ends: trust is withdrawn and the probe runs.
+        const ours = String(await a.command('CLIENT', 'LIST')).split('\n').filter((line) => line.includes(' name=clears-test '));
+        expect(ours.length).toBeGreaterThan(0);
+        for (const line of ours) await a.command('CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)?.[1] ?? '');
+        await waitFor('A to be cleared and marked again', async () => (await a.command('GET', markerOfA)) !== null);
+        expect(own.health().breaker).toBe('open');
+      } finally {
+        await b.command('ACL', 'SETUSER', 'default', '+info');
+      }
+      await waitFor('the cache to be trusted again', () => own.health().breaker === 'closed');
+      expect(own.health().datasetClears).toBe(clears + 1);
+      const cleared = ownLogger.lines.filter((line) => line.message.includes('prefix cleared'));
+      expect(cleared.at(-1)?.details).toMatchObject({ node: `${a.host}:${a.port}` });
+    } finally {
+      await own.close();
+    }
   });
 
   it('is built by createCacheService from REDIS_CLUSTER_NODES, near caches included', async () => {
