@@ -1,86 +1,85 @@
 /**
  * Three passes over one set of tests (`npx jest --selectProjects sqlite`, `postgresql` or `redis-cluster` runs one):
  * - sqlite: every test but the Redis Cluster ones, on copies of a migrated SQLite template, against single redis-servers;
- * - postgresql: the tests that use a database (app integration tests, packages/prisma tests), on
+ * - postgresql: the tests that use a database (app integration tests, tests/integration/prisma), on
  *   copies of a template database in a throwaway PostgreSQL cluster its globalSetup starts;
  * - redis-cluster: the tests that make sense on a Redis Cluster (3 masters, 1 replica each, on
  *   loopback ports, one cluster per test file), on SQLite.
  * Tests read their pass from the `TEST_DATABASE_PROVIDER` and `TEST_REDIS_TOPOLOGY` globals
- * (app/tests/support/database.ts, app/tests/support/test-redis.ts).
+ * (tests/example/support/database.ts, tests/example/support/test-redis.ts).
  * @type {import('jest').Config}
  */
 const sqlite = {
   displayName: 'sqlite',
   globals: { TEST_DATABASE_PROVIDER: 'sqlite' },
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages/core/tests', '<rootDir>/packages/prisma/tests', '<rootDir>/app/tests'],
+  roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  // The workspace packages, from their sources (as tsconfig.json's paths say).
+  // The library's own name and subpaths, from its sources (as tsconfig.json's paths say).
   moduleNameMapper: {
-    '^@cachedrepo/core$': '<rootDir>/packages/core/src/index.ts',
-    '^@cachedrepo/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
-    '^@cachedrepo/prisma$': '<rootDir>/packages/prisma/src/index.ts',
-    '^@cachedrepo/example-app$': '<rootDir>/app/src/index.ts',
+    '^cachedrepo$': '<rootDir>/src/index.ts',
+    '^cachedrepo/(testing|prisma)$': '<rootDir>/src/$1/index.ts',
   },
   // superjson and its dependencies ship ES modules only: let ts-jest turn them into CommonJS.
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: false }] },
   transformIgnorePatterns: ['/node_modules/(?!(superjson|copy-anything|is-what)/)'],
-  globalSetup: '<rootDir>/app/tests/support/global-setup.ts',
-  globalTeardown: '<rootDir>/app/tests/support/global-teardown.ts',
+  globalSetup: '<rootDir>/tests/example/support/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/example/support/global-teardown.ts',
 };
 
 /** Tests that start Redis Clusters of their own: the redis-cluster pass runs them, the others do not. */
-const CLUSTER_ONLY = ['/packages/core/tests/integration/cluster/', '/app/tests/integration/cluster/'];
+const CLUSTER_ONLY = ['/tests/integration/cluster/', '/tests/example/integration/cluster/'];
 sqlite.testPathIgnorePatterns = ['/node_modules/', ...CLUSTER_ONLY];
 
 /**
- * The redis-cluster pass. Tests written on `useRedisCache` (packages/core/tests/support/cache.ts)
+ * The redis-cluster pass. Tests written on `useRedisCache` (tests/support/cache.ts)
  * get the same fixture on a cluster: the moduleNameMapper below swaps that module for
- * app/tests/support/cluster-cache-fixture.ts. Tests written on `startTestRedis`
- * (app/tests/support/test-redis.ts) ask the `TEST_REDIS_TOPOLOGY` global.
+ * tests/example/support/cluster-cache-fixture.ts. Tests written on `startTestRedis`
+ * (tests/example/support/test-redis.ts) ask the `TEST_REDIS_TOPOLOGY` global.
  * @type {import('jest').Config}
  */
 const redisCluster = {
   ...sqlite,
   displayName: 'redis-cluster',
   globals: { TEST_DATABASE_PROVIDER: 'sqlite', TEST_REDIS_TOPOLOGY: 'cluster' },
-  roots: ['<rootDir>/packages/core/tests/integration', '<rootDir>/app/tests/integration'],
+  roots: ['<rootDir>/tests/integration', '<rootDir>/tests/example/integration'],
   moduleNameMapper: {
-    '^(?:\\.\\./)+(?:packages/core/tests/)?support/cache$': '<rootDir>/app/tests/support/cluster-cache-fixture.ts',
+    '^(?:\\.\\./)+support/cache$': '<rootDir>/tests/example/support/cluster-cache-fixture.ts',
     ...sqlite.moduleNameMapper,
   },
   // Standalone by nature, or not about Redis: each with why it does not run on a cluster.
   testPathIgnorePatterns: [
     '/node_modules/',
     // No Redis at all (databases, schema extension conformance, pure functions): the sqlite pass covers them.
-    '/app/tests/integration/databases/',
-    '/app/tests/integration/extension/book-strategy-conformance.test.ts',
-    '/app/tests/integration/services/sm2.test.ts',
+    '/tests/integration/prisma/',
+    '/tests/example/integration/databases/',
+    '/tests/example/integration/extension/book-strategy-conformance.test.ts',
+    '/tests/example/integration/services/sm2.test.ts',
     // Restart / RDB restore / OOM / a foreign or lost marker of ONE server (restore/*): restore
     // detection on a cluster is per master and covered by cluster/restore-detection.test.ts,
-    // cluster/cache-service.test.ts (a promoted replica) and app/tests/integration/cluster/.
-    '/app/tests/integration/restore/',
+    // cluster/cache-service.test.ts (a promoted replica) and tests/example/integration/cluster/.
+    '/tests/example/integration/restore/',
     // TCP-proxy fault injection on one connection (a pause, a cut): a cluster client holds one
     // connection per node; node loss is covered by cluster/failover-reads.test.ts.
-    '/app/tests/integration/resilience/fault-injection.test.ts',
-    '/app/tests/integration/outbox/redis-outage.test.ts',
-    '/app/tests/integration/outbox/partitioned-writer.test.ts',
+    '/tests/example/integration/resilience/fault-injection.test.ts',
+    '/tests/example/integration/outbox/redis-outage.test.ts',
+    '/tests/example/integration/outbox/partitioned-writer.test.ts',
     // TLS and ACL of one redis-server: a TLS cluster is covered by cluster/cluster-client.test.ts.
-    '/packages/core/tests/integration/security/tls.test.ts',
-    '/packages/core/tests/integration/security/acl.test.ts',
+    '/tests/integration/security/tls.test.ts',
+    '/tests/integration/security/acl.test.ts',
     // Kills and restarts the one redis-server (`server.restart`): node loss and restarts on a
     // cluster are covered by cluster/failover-reads.test.ts and cluster/restore-detection.test.ts.
-    '/app/tests/integration/redis-down.test.ts',
+    '/tests/example/integration/redis-down.test.ts',
     // Start a redis-server of their own (startRedisServer), so they would run standalone again
-    // here: the sqlite pass runs them. Their cluster counterparts: app/tests/integration/cluster/
+    // here: the sqlite pass runs them. Their cluster counterparts: tests/example/integration/cluster/
     // (the container and admin API from REDIS_CLUSTER_NODES; four processes through a failover).
-    '/app/tests/integration/extension/',
-    '/app/tests/integration/consistency/randomized-concurrency.test.ts',
-    '/app/tests/integration/consistency/two-process.test.ts',
-    '/app/tests/integration/container.test.ts',
-    '/app/tests/integration/http/',
+    '/tests/example/integration/extension/',
+    '/tests/example/integration/consistency/randomized-concurrency.test.ts',
+    '/tests/example/integration/consistency/two-process.test.ts',
+    '/tests/example/integration/container.test.ts',
+    '/tests/example/integration/http/',
     // Near-cache tests start their own standalone redis-server (startRedisServer); their cluster
-    // counterparts are packages/core/tests/integration/cluster/near-cache*.test.ts.
+    // counterparts are tests/integration/cluster/near-cache*.test.ts.
     '/near-cache/',
   ],
 };
@@ -90,11 +89,11 @@ const postgresql = {
   ...sqlite,
   displayName: 'postgresql',
   globals: { TEST_DATABASE_PROVIDER: 'postgresql' },
-  roots: ['<rootDir>/packages/prisma/tests', '<rootDir>/app/tests/integration'],
+  roots: ['<rootDir>/tests/integration/prisma', '<rootDir>/tests/example/integration'],
   // extension/ builds its own SQLite project (its own schema and client): nothing there uses the pass's database.
-  testPathIgnorePatterns: ['/node_modules/', '/app/tests/integration/extension/', ...CLUSTER_ONLY],
-  globalSetup: '<rootDir>/app/tests/integration/databases/support/postgres-global-setup.ts',
-  globalTeardown: '<rootDir>/app/tests/integration/databases/support/postgres-global-teardown.ts',
+  testPathIgnorePatterns: ['/node_modules/', '/tests/example/integration/extension/', ...CLUSTER_ONLY],
+  globalSetup: '<rootDir>/tests/example/integration/databases/support/postgres-global-setup.ts',
+  globalTeardown: '<rootDir>/tests/example/integration/databases/support/postgres-global-teardown.ts',
 };
 
 /** @type {import('jest').Config} */

@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
-import { CachedRepository, CacheService, createRedisClient, waitUntilReady } from '@cachedrepo/core';
-import { createPrismaClient, migrateDatabase } from '@cachedrepo/example-app';
-import type { Hero } from '../app/src/domain';
-import { PrismaHeroRepository } from '../app/src/infrastructure/prisma';
-import type { HeroRepository } from '../app/src/repositories';
-import { heroCacheStrategy } from '../app/src/strategies';
+import { CachedRepository, CacheService, createRedisClient, waitUntilReady } from 'cachedrepo';
+import { createPrismaClient, migrateDatabase } from '../example';
+import type { Hero } from '../example/domain';
+import { PrismaHeroRepository } from '../example/infrastructure/prisma';
+import type { HeroRepository } from '../example/repositories';
+import { heroCacheStrategy } from '../example/strategies';
 import { benchHero } from './support/contenders';
 import { benchLogger } from './support/environment';
-import { createRedisCluster, groupBySlot, keySlot, mgetAcrossSlots, validateClusterDataset, waitUntilClusterReady } from '../packages/core/src/cluster';
-import { validateDataset } from '../packages/core/src/dataset-validation';
-import { startRedisCluster, startRedisServer, type FailoverMode, type RedisClusterHandle } from '@cachedrepo/core/testing';
+import { createRedisCluster, groupBySlot, keySlot, mgetAcrossSlots, validateClusterDataset, waitUntilClusterReady } from '../src/cluster';
+import { validateDataset } from '../src/dataset-validation';
+import { startRedisCluster, startRedisServer, type FailoverMode, type RedisClusterHandle } from 'cachedrepo/testing';
 import { printTable, summarize, timeMicros } from './support/stats';
 
 /**

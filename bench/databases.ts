@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Client } from 'pg';
-import { CachedRepository, CacheService, createRedisClient, EntityNotFoundError, waitUntilReady, type AffectedKeysOf, type EntityChanges } from '@cachedrepo/core';
-import { startRedisServer } from '@cachedrepo/core/testing';
-import { PrismaOutbox } from '@cachedrepo/prisma';
-import { createPrismaClient, Gender, heroCacheStrategy, Language, migrateDatabase, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
-import type { Hero as HeroRow, PrismaClient } from '../app/generated/prisma/client';
-import { heroMapper } from '../app/src/infrastructure/prisma/hero-mapper';
-import { runContention } from '../app/tests/integration/databases/support/contention';
-import { startPostgresServer } from '../app/tests/integration/databases/support/postgres-server';
+import { CachedRepository, CacheService, createRedisClient, EntityNotFoundError, waitUntilReady, type AffectedKeysOf, type EntityChanges } from 'cachedrepo';
+import { startRedisServer } from 'cachedrepo/testing';
+import { PrismaOutbox } from 'cachedrepo/prisma';
+import { createPrismaClient, Gender, heroCacheStrategy, Language, migrateDatabase, PrismaHeroRepository, type Hero, type HeroRepository } from '../example';
+import type { Hero as HeroRow, PrismaClient } from '../generated/prisma/client';
+import { heroMapper } from '../example/infrastructure/prisma/hero-mapper';
+import { runContention } from '../tests/example/integration/databases/support/contention';
+import { startPostgresServer } from '../tests/example/integration/databases/support/postgres-server';
 import { printTable, summarize, timeMicros } from './support/stats';
 
 /**
@@ -24,7 +24,7 @@ import { printTable, summarize, timeMicros } from './support/stats';
  *    (updateReturningPrevious, updateRecorded with an outbox row) in three versions: v0.2 (one
  *    interactive transaction, findUnique + update [+ create]), 0.3 (raw SELECT + compiled
  *    update, as a batch or with a raw outbox INSERT in an interactive transaction) and now (raw
- *    statements only: packages/prisma/src/fast-update.ts), and of a cached update with and
+ *    statements only: src/prisma/fast-update.ts), and of a cached update with and
  *    without the outbox (one UNLINK to a local Redis).
  *    Databases: SQLite as the app configures it (WAL, synchronous=FULL), SQLite with
  *    synchronous=OFF, and PostgreSQL 15 in a throwaway cluster (fsync off), over loopback.

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedisServer } from '@cachedrepo/core/testing';
+import { startRedisServer } from 'cachedrepo/testing';
 
 /**
  * Redis memory taken by the client-tracking table (default mode, OPTIN, as near caches use it):

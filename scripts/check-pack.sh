@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Checks the package as a user gets it: builds @cachedrepo/core, packs it with `npm pack`,
+# Checks the package as a user gets it: builds the library (the root package), packs it with `npm pack`,
 # installs the tarball into an empty project outside this repository (with ioredis, tsyringe,
 # reflect-metadata, typescript and @types/node from the npm cache or registry), writes a
 # consumer of its own entity and in-memory repository, type-checks it with `tsc --strict`
 # (library .d.ts included) and runs it with node: the shipped conformance suite under
 # node:test, then a cached repository resolved from a tsyringe container on a redis-server
-# started with @cachedrepo/core/testing. Prints one line when it passes; on any failure it
+# started with cachedrepo/testing. Prints one line when it passes; on any failure it
 # prints the failing step's output and exits non-zero. Needs redis-server (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,9 +28,11 @@ step() {
 # Versions the repository itself uses, so the install is served from the npm cache.
 version() { node -p "require('$root/node_modules/$1/package.json').version"; }
 
-step "build @cachedrepo/core" npm run build --workspace @cachedrepo/core
-step "npm pack" npm pack --workspace @cachedrepo/core --pack-destination "$work"
-tarball=$(ls "$work"/cachedrepo-core-*.tgz)
+step "build" npm run build
+step "npm pack" npm pack --pack-destination "$work"
+tarball=$(ls "$work"/cachedrepo-*.tgz)
+# What a consumer gets: dist only (and package.json, README), never sources, tests or the example.
+step "tarball holds dist only" bash -c "tar tzf '$tarball' | grep -vE '^package/(dist/|package.json$|README.md$)' | (! grep .)"
 
 mkdir "$work/consumer"
 cd "$work/consumer"
@@ -45,8 +47,8 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { container } from 'tsyringe';
-import { CacheService, createRedisClient, defineCacheStrategy, defineKeySchema, isCached, registerRepositories, repositoryRegistration, type EntityChanges, type NewEntity, type Repository } from '@cachedrepo/core';
-import { runStrategyConformance, startRedisServer } from '@cachedrepo/core/testing';
+import { CacheService, createRedisClient, defineCacheStrategy, defineKeySchema, isCached, registerRepositories, repositoryRegistration, type EntityChanges, type NewEntity, type Repository } from 'cachedrepo';
+import { runStrategyConformance, startRedisServer } from 'cachedrepo/testing';
 
 interface Note { readonly id: string; topic: string; text: string; pinned: boolean; at: Date }
 interface NoteRepository extends Repository<Note> { findByTopic(topic: string): Promise<Note[]> }

@@ -39,13 +39,13 @@ fi
 
 # The Prisma client is generated (not committed): again whenever the schema changed since the
 # last generation, so a changed schema never leaves stale types behind.
-schema_hash=$(sha256sum app/prisma/schema.prisma | cut -d' ' -f1)
-stamp=app/generated/prisma/.schema-sha256
-if [ ! -f app/generated/prisma/client.ts ] || [ "$(cat "$stamp" 2>/dev/null)" != "$schema_hash" ]; then
-  (cd app && node scripts/prisma.cjs generate >/dev/null)
+schema_hash=$(sha256sum prisma/schema.prisma | cut -d' ' -f1)
+stamp=generated/prisma/.schema-sha256
+if [ ! -f generated/prisma/client.ts ] || [ "$(cat "$stamp" 2>/dev/null)" != "$schema_hash" ]; then
+  node scripts/prisma.cjs generate >/dev/null
   echo "$schema_hash" > "$stamp"
 fi
 
 # The PostgreSQL variant of the schema and its client, derived from the same schema.prisma
-# (skipped when the schema did not change; see app/prisma/postgresql/derive.cjs).
-(cd app && node prisma/postgresql/derive.cjs)
+# (skipped when the schema did not change; see prisma/postgresql/derive.cjs).
+node prisma/postgresql/derive.cjs

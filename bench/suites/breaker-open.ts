@@ -1,10 +1,10 @@
-import { CacheService } from '@cachedrepo/core';
-import { CachedRepository } from '@cachedrepo/core';
-import { createRedisClient } from '@cachedrepo/core';
-import { Gender, Language, type Hero } from '@cachedrepo/example-app';
-import { PrismaHeroRepository } from '@cachedrepo/example-app';
-import type { HeroRepository } from '@cachedrepo/example-app';
-import { heroCacheStrategy } from '@cachedrepo/example-app';
+import { CacheService } from 'cachedrepo';
+import { CachedRepository } from 'cachedrepo';
+import { createRedisClient } from 'cachedrepo';
+import { Gender, Language, type Hero } from '../../example';
+import { PrismaHeroRepository } from '../../example';
+import type { HeroRepository } from '../../example';
+import { heroCacheStrategy } from '../../example';
 import { startBenchEnvironment } from '../support/environment';
 import type { SuiteResult } from '../support/report';
 import { summarize, timeMicros } from '../support/stats';

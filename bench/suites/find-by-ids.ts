@@ -1,5 +1,5 @@
-import { CachedRepository, CacheService, createRedisClient, waitUntilReady } from '@cachedrepo/core';
-import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
+import { CachedRepository, CacheService, createRedisClient, waitUntilReady } from 'cachedrepo';
+import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
 import { benchHero } from '../support/contenders';
 import { startCountingProxy } from '../support/counting-proxy';
 import { benchLogger, startBenchEnvironment } from '../support/environment';

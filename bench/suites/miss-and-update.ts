@@ -1,6 +1,6 @@
-import { CachedRepository, CacheService } from '@cachedrepo/core';
-import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
-import { PrismaOutbox } from '@cachedrepo/prisma';
+import { CachedRepository, CacheService } from 'cachedrepo';
+import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
+import { PrismaOutbox } from 'cachedrepo/prisma';
 import { benchHero } from '../support/contenders';
 import { benchLogger, startBenchEnvironment } from '../support/environment';
 import { interleaved } from '../support/harness';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CachedRepository, CacheService } from '@cachedrepo/core';
-import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
+import { CachedRepository, CacheService } from 'cachedrepo';
+import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
 import { benchHero } from '../support/contenders';
 import { benchLogger, startBenchEnvironment } from '../support/environment';
 import { percentile } from '../support/harness';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CachedRepository, CacheService } from '@cachedrepo/core';
-import { heroCacheStrategy, Language, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
+import { CachedRepository, CacheService } from 'cachedrepo';
+import { heroCacheStrategy, Language, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
 import { benchLogger, startBenchEnvironment } from '../support/environment';
 import type { SuiteResult } from '../support/report';
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { SuperJSON } from 'superjson';
-import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type Cached } from '@cachedrepo/core';
-import { Gender, heroCacheStrategy, Language, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
+import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type Cached } from 'cachedrepo';
+import { Gender, heroCacheStrategy, Language, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
 import type { BenchEnvironment } from './environment';
 import { benchLogger } from './environment';
 

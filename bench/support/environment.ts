@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { PrismaClient } from '../../app/generated/prisma/client';
-import { CacheService } from '@cachedrepo/core';
-import { createRedisClient, waitUntilReady } from '@cachedrepo/core';
-import { createPrismaClient, migrateDatabase } from '@cachedrepo/example-app';
-import { startRedisServer, type RedisServerHandle } from '@cachedrepo/core/testing';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { CacheService } from 'cachedrepo';
+import { createRedisClient, waitUntilReady } from 'cachedrepo';
+import { createPrismaClient, migrateDatabase } from '../../example';
+import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 
 /** What one benchmark runs against: its own redis-server and a fresh migrated SQLite file. */
 export interface BenchEnvironment {

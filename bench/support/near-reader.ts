@@ -10,8 +10,8 @@
  * between processes of one machine).
  */
 import { createInterface } from 'node:readline';
-import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type TrackingMode } from '@cachedrepo/core';
-import { createPrismaClient, heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '@cachedrepo/example-app';
+import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type TrackingMode } from 'cachedrepo';
+import { createPrismaClient, heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: (details: object, message: string) => void process.stderr.write(`${message} ${JSON.stringify(details)}\n`), error: () => undefined };
 

@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import { createCacheService, registerRepositories, repositoryRegistration, type AnyRepositoryRegistration, type CacheLogger, type CacheService } from 'cachedrepo';
+import { PrismaOutbox } from 'cachedrepo/prisma';
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { Settings } from './config/settings';
+import {
+  PrismaCardRepository,
+  PrismaChildRepository,
+  PrismaDeckRepository,
+  PrismaHeroRepository,
+  PrismaStoryRepository,
+  createPrismaClient,
+} from './infrastructure/prisma';
+import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from './repositories';
+import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from './strategies';
+import type { MethodCache } from 'cachedrepo';
+import type { AchievementRepository } from './repositories/achievement-repository';
+import type { StudyRepository } from './repositories/study-repository';
+import { registerServices, type AchievementService, type ProgressService } from './services';
+import type { CacheWarmer } from './warming/cache-warmer';
+
+/** Injection tokens. Resolve a repository by its token; whether it is cached is configuration. */
+export const TOKENS = {
+  Settings: Symbol('Settings') as InjectionToken<Settings>,
+  PrismaClient: Symbol('PrismaClient') as InjectionToken<PrismaClient>,
+  CacheService: Symbol('CacheService') as InjectionToken<CacheService>,
+  HeroRepository: Symbol('HeroRepository') as InjectionToken<HeroRepository>,
+  ChildRepository: Symbol('ChildRepository') as InjectionToken<ChildRepository>,
+  StoryRepository: Symbol('StoryRepository') as InjectionToken<StoryRepository>,
+  DeckRepository: Symbol('DeckRepository') as InjectionToken<DeckRepository>,
+  CardRepository: Symbol('CardRepository') as InjectionToken<CardRepository>,
+  /** The method cache of the decorated services (uncached when REDIS_ENABLED=false). */
+  MethodCache: Symbol('MethodCache') as InjectionToken<MethodCache>,
+  StudyRepository: Symbol('StudyRepository') as InjectionToken<StudyRepository>,
+  AchievementRepository: Symbol('AchievementRepository') as InjectionToken<AchievementRepository>,
+  ProgressService: Symbol('ProgressService') as InjectionToken<ProgressService>,
+  AchievementService: Symbol('AchievementService') as InjectionToken<AchievementService>,
+  CacheWarmer: Symbol('CacheWarmer') as InjectionToken<CacheWarmer>,
+} as const;
+
+/** One row per entity: its token, plain repository and strategy. Adding an entity is adding a row. */
+function registrations(prisma: PrismaClient, settings: Settings): AnyRepositoryRegistration[] {
+  const { cache } = settings;
+  const negativeTtlSeconds = cache.negativeTtlSeconds;
+  return [
+    repositoryRegistration({ entityType: 'hero', token: TOKENS.HeroRepository, plain: new PrismaHeroRepository(prisma), strategy: heroCacheStrategy({ ttlSeconds: cache.heroTtlSeconds, negativeTtlSeconds }) }),
+    repositoryRegistration({ entityType: 'child', token: TOKENS.ChildRepository, plain: new PrismaChildRepository(prisma), strategy: childCacheStrategy({ ttlSeconds: cache.childTtlSeconds, negativeTtlSeconds }) }),
+    repositoryRegistration({ entityType: 'story', token: TOKENS.StoryRepository, plain: new PrismaStoryRepository(prisma), strategy: storyCacheStrategy({ ttlSeconds: cache.storyTtlSeconds, negativeTtlSeconds }) }),
+    repositoryRegistration({
+      entityType: 'deck',
+      token: TOKENS.DeckRepository,
+      plain: new PrismaDeckRepository(prisma),
+      strategy: deckCacheStrategy({ listTtlSeconds: cache.deckListTtlSeconds, detailTtlSeconds: cache.deckDetailTtlSeconds, negativeTtlSeconds }),
+    }),
+    repositoryRegistration({ entityType: 'card', token: TOKENS.CardRepository, plain: new PrismaCardRepository(prisma), strategy: cardCacheStrategy({ ttlSeconds: cache.cardTtlSeconds, negativeTtlSeconds }) }),
+  ];
+}
+
+/** What {@link registerDataLayer} may be given instead of building it from settings. */
+export interface DataLayerOverrides {
+  /** A Prisma client to use instead of one for `settings.databaseUrl`. */
+  prisma?: PrismaClient;
+  /** A cache service to use instead of one connected to `settings.redis.url`. */
+  cacheService?: CacheService;
+  logger?: CacheLogger;
+  /** More entities of the application, registered like the built-in ones (see REDIS_CACHE.md, section 8). */
+  entities?: (prisma: PrismaClient, settings: Settings) => AnyRepositoryRegistration[];
+}
+
+/** Handle on what {@link registerDataLayer} created. */
+export interface DataLayer {
+  /** The cache service, or `null` when caching is disabled. */
+  cacheService: CacheService | null;
+  /** Entity types served through the cache. */
+  cachedEntityTypes: string[];
+  /** Disconnects the Prisma client and Redis connections this function created. */
+  close(): Promise<void>;
+}
+
+/**
+ * Registers the whole data layer on `container`: settings, Prisma client, cache service and
+ * one token per repository. With `settings.redis.enabled`, a repository token resolves to a
+ * `CachedRepository` around the Prisma repository, unless its entity type is in
+ * `settings.cache.disabledEntities`; otherwise to the Prisma repository itself. Callers
+ * resolve the same token either way. Repositories are singletons of the container.
+ * The services (method cache, progress, achievements, cache warmer) are registered too, on the
+ * same cache service (see services/register-services.ts).
+ * @throws {ConfigError} when CACHE_DISABLED_ENTITIES names an entity type that is not registered
+ */
+export function registerDataLayer(container: DependencyContainer, settings: Settings, overrides: DataLayerOverrides = {}): DataLayer {
+  const prisma = overrides.prisma ?? createPrismaClient(settings.databaseUrl);
+  const cacheService = settings.redis.enabled
+    ? (overrides.cacheService ?? createCacheService(settings, { outbox: new PrismaOutbox(prisma), ...(overrides.logger && { logger: overrides.logger }) }))
+    : null;
+  container.register(TOKENS.Settings, { useValue: settings });
+  container.register(TOKENS.PrismaClient, { useValue: prisma });
+  if (cacheService) container.register(TOKENS.CacheService, { useValue: cacheService });
+  const close = async (): Promise<void> => {
+    if (!overrides.cacheService) await cacheService?.close();
+    if (!overrides.prisma) await prisma.$disconnect();
+  };
+  const rows = [...registrations(prisma, settings), ...(overrides.entities?.(prisma, settings) ?? [])];
+  try {
+    const cachedEntityTypes = registerRepositories(container, cacheService, rows, settings.cache.disabledEntities);
+    registerServices(container, TOKENS, { prisma, settings, cacheService });
+    return { cacheService, cachedEntityTypes, close };
+  } catch (error) {
+    void close();
+    throw error;
+  }
+}

@@ -1,0 +1,10 @@
+export { createPrismaClient, databaseFilePath, migrateDatabase, projectRoot } from './database';
+export { PrismaHeroRepository } from './prisma-hero-repository';
+export { PrismaChildRepository } from './prisma-child-repository';
+export { PrismaStoryRepository } from './prisma-story-repository';
+export { PrismaDeckRepository } from './prisma-deck-repository';
+export { PrismaCardRepository } from './prisma-card-repository';
+export { PrismaRepository, type ModelDelegate, type RowMapper } from 'cachedrepo/prisma';
+export { PrismaOutbox, recordInvalidation } from 'cachedrepo/prisma';
+export { isRecordNotFound, orderByIds } from 'cachedrepo/prisma';
+export { seedDatabase, type SeedOptions, type SeedRepositories, type SeedSummary } from './seed';

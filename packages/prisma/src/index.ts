@@ -1,9 +1,0 @@
-/**
- * @cachedrepo/prisma: plain repositories over Prisma for `@cachedrepo/core`, with writes that
- * record their cache invalidation in an outbox table in the same transaction.
- */
-export { PrismaRepository, type ModelDelegate, type PrismaClientLike, type RowMapper, type TransactionOptions } from './prisma-repository';
-export type { RawSqlClient } from './raw-sql';
-export { retryOnWriteConflict, isWriteConflict } from './write-conflicts';
-export { PrismaOutbox, recordInvalidation, type OutboxModel } from './prisma-outbox';
-export { isRecordNotFound, orderByIds, distinctIds, ifDefined, byCreation, type OrderBy } from './prisma-helpers';

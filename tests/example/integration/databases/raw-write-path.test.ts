@@ -1,0 +1,182 @@
+import type { AffectedKeysOf } from 'cachedrepo';
+import type { Hero as HeroRow, PrismaClient } from '../../../../generated/prisma/client';
+import { CefrLevel, Gender, Language, type Hero } from '../../../../example/domain';
+import { heroMapper } from '../../../../example/infrastructure/prisma/hero-mapper';
+import { PrismaChildRepository, PrismaDeckRepository, PrismaHeroRepository, PrismaOutbox } from '../../../../example/infrastructure/prisma';
+import { testDatabaseProvider, useTestDatabase } from '../../support/database';
+import { loggedClient, type LoggedClient } from './support/logged-client';
+
+/**
+ * The raw write path of cachedrepo/prisma (src/prisma/fast-update.ts): the row it
+ * reports as replaced is the one the write replaced when another writer gets in between, what it
+ * writes is what Prisma's update writes (`@updatedAt` included), and the probes leave nothing.
+ */
+const affected: AffectedKeysOf<Hero> = (before, after) => [`hero:${String((before ?? after)?.id)}`, `hero:language:${String(before?.language)}`, `hero:language:${String(after?.language)}`];
+
+const newHero = (description: string) => ({ name: 'Ariadne', language: Language.Greek, gender: Gender.Female, description });
+
+/**
+ * `prisma`, except that the next raw SELECT of a hero by id, once armed, is followed (after it
+ * returned its row) by `meanwhile`: another writer getting in between the read and the write.
+ */
+function interposing(prisma: PrismaClient): { client: PrismaClient; arm(meanwhile: () => Promise<unknown>): void; disarm(): boolean } {
+  let pending: (() => Promise<unknown>) | null = null;
+  const client = new Proxy(prisma, {
+    get(target, property, receiver) {
+      if (property === '$queryRawUnsafe') {
+        // Anything else goes out untouched: a batch transaction accepts only Prisma's own promises.
+        return (sql: string, ...values: unknown[]) => {
+          const query = target.$queryRawUnsafe(sql, ...values);
+          const meanwhile = pending;
+          if (!meanwhile || !sql.startsWith('SELECT') || !sql.includes('FROM "Hero" WHERE "id"')) return query;
+          pending = null;
+          return query.then(async (rows: unknown) => {
+            await meanwhile();
+            return rows;
+          });
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    client,
+    arm: (meanwhile) => void (pending = meanwhile),
+    /** Whether an armed `meanwhile` was still waiting for its SELECT (it never will now). */
+    disarm: () => {
+      const waiting = pending !== null;
+      pending = null;
+      return waiting;
+    },
+  };
+}
+
+describe(`raw write path (${testDatabaseProvider()})`, () => {
+  const fixture = useTestDatabase();
+  let logged: LoggedClient;
+
+  beforeAll(() => {
+    logged = loggedClient(fixture.db);
+  });
+
+  afterAll(() => logged.prisma.$disconnect());
+
+  beforeEach(async () => {
+    await logged.prisma.cacheOutbox.deleteMany({});
+  });
+
+  const outboxKeys = async (): Promise<string[][]> => (await logged.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' } })).map((row) => JSON.parse(row.keys) as string[]);
+
+  it('a write that another writer got in front of reports the row it replaced and records its keys', async () => {
+    const { client, arm, disarm } = interposing(logged.prisma);
+    const heroes = new PrismaHeroRepository(client);
+    const other = new PrismaHeroRepository(logged.prisma);
+    const hero = await heroes.save(newHero('h0'));
+    await heroes.updateRecorded(hero.id, { description: 'h1' }, affected); // the first writes probe
+    await heroes.updateReturningPrevious(hero.id, { description: 'h2' });
+    await logged.prisma.cacheOutbox.deleteMany({});
+
+    arm(() => other.update(hero.id, { language: Language.French, description: 'other' }));
+    const recorded = await heroes.updateRecorded(hero.id, { description: 'h3' }, affected);
+    arm(() => other.update(hero.id, { language: Language.German, description: 'other again' }));
+    const returned = await heroes.updateReturningPrevious(hero.id, { description: 'h4' });
+
+    const waited = disarm();
+
+    expect([recorded.before.description, recorded.before.language, recorded.after.description, recorded.after.language]).toEqual(['other', Language.French, 'h3', Language.French]);
+    if (testDatabaseProvider() === 'postgresql') {
+      // One statement reads (locking) and writes: there is no "between" for another writer.
+      expect(waited).toBe(true);
+      expect([returned.before.description, returned.before.language, returned.after.description, returned.after.language]).toEqual(['h3', Language.French, 'h4', Language.French]);
+    } else {
+      expect(waited).toBe(false);
+      expect([returned.before.description, returned.before.language, returned.after.description, returned.after.language]).toEqual(['other again', Language.German, 'h4', Language.German]);
+    }
+    expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:fr', 'hero:language:fr']]);
+    expect((await other.findById(hero.id))?.description).toBe('h4');
+  });
+
+  it('sets @updatedAt as Prisma does, leaves other dates alone, and writes Int, Boolean and null values that read back as given', async () => {
+    const heroes = new PrismaHeroRepository(logged.prisma);
+    const children = new PrismaChildRepository(logged.prisma);
+    const decks = new PrismaDeckRepository(logged.prisma);
+    const hero = await heroes.save(newHero('d0'));
+    const child = await children.save({ name: 'Io', age: 6, gender: Gender.Female, interests: ['owls'] });
+    const deck = await decks.save({ name: 'Verbs', description: 'some', level: CefrLevel.A1, isActive: true });
+    await heroes.updateReturningPrevious(hero.id, { description: 'd1' });
+    await children.updateReturningPrevious(child.id, { age: 7 });
+    await decks.updateReturningPrevious(deck.id, { isActive: false });
+
+    const started = Date.now();
+    const h = await heroes.updateReturningPrevious(hero.id, { description: null });
+    const c = await children.updateReturningPrevious(child.id, { age: 8, interests: ['owls', 'ships'] });
+    const d = await decks.updateReturningPrevious(deck.id, { isActive: true, description: null });
+
+    expect(h.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
+    expect(h.after.createdAt).toEqual(hero.createdAt);
+    expect([h.before.description, h.after.description]).toEqual(['d1', null]);
+    expect([c.before.age, c.after.age, c.after.interests, c.after.createdAt]).toEqual([7, 8, ['owls', 'ships'], child.createdAt]);
+    expect([d.before.isActive, d.after.isActive, d.after.description]).toEqual([false, true, null]);
+    expect(d.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
+    // What Prisma reads back is what the writes returned.
+    expect(await heroes.findById(hero.id)).toEqual(h.after);
+    expect(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow)).toEqual(h.after);
+    expect(await children.findById(child.id)).toEqual(c.after);
+    expect(await decks.findById(deck.id)).toEqual(d.after);
+  });
+
+  it('the probe of the first write leaves no trace: one outbox row, the row as the write left it', async () => {
+    const heroes = new PrismaHeroRepository(logged.prisma);
+    const hero = await heroes.save(newHero('p0'));
+
+    const { before, after } = await heroes.updateRecorded(hero.id, { description: 'p1', language: Language.Spanish }, affected);
+
+    expect([before.description, after.description, after.language]).toEqual(['p0', 'p1', Language.Spanish]);
+    expect(await heroes.findById(hero.id)).toEqual(after);
+    expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:es']]);
+  });
+
+  it('the outbox reads and removes its rows with raw SQL once checked, oldest first', async () => {
+    const heroes = new PrismaHeroRepository(logged.prisma);
+    const outbox = new PrismaOutbox(logged.prisma);
+    const hero = await heroes.save(newHero('o0'));
+    for (const description of ['o1', 'o2', 'o3']) await heroes.updateRecorded(hero.id, { description }, (_, after) => [`hero:${String(after?.description)}`]);
+    await outbox.read(1); // the first use checks the table
+    logged.statements.length = 0;
+
+    const entries = await outbox.read(2);
+    await outbox.remove(entries.map((entry) => entry.id));
+    const rest = await outbox.read(10);
+
+    expect(entries.map((entry) => entry.keys)).toEqual([['hero:o1'], ['hero:o2']]);
+    expect(rest.map((entry) => entry.keys)).toEqual([['hero:o3']]);
+    expect(await outbox.size()).toBe(1);
+    expect(logged.statements.slice(0, 3)).toEqual([
+      expect.stringMatching(/^SELECT "id", "keys" FROM "CacheOutbox" ORDER BY "id" LIMIT (\?|\$1)$/),
+      expect.stringMatching(/^DELETE FROM "CacheOutbox" WHERE "id" IN \((\?, \?|\$1, \$2)\)$/),
+      expect.stringMatching(/^SELECT "id", "keys" FROM "CacheOutbox"/),
+    ]);
+  });
+
+  // A SQLite column holds whatever text it is given; PostgreSQL stores a timestamp in one form.
+  if (testDatabaseProvider() === 'sqlite') {
+    it('a row holding a date in a form the bound value does not match takes the general path, with the right states', async () => {
+      const heroes = new PrismaHeroRepository(logged.prisma);
+      const warm = await heroes.save(newHero('w0'));
+      await heroes.updateRecorded(warm.id, { description: 'w1' }, affected);
+      const hero = await heroes.save(newHero('s0'));
+      await logged.prisma.$executeRawUnsafe(`UPDATE "Hero" SET "createdAt" = '2026-01-02 03:04:05' WHERE "id" = ?`, hero.id);
+      await logged.prisma.cacheOutbox.deleteMany({});
+      logged.statements.length = 0;
+
+      const { before, after } = await heroes.updateRecorded(hero.id, { description: 's1' }, affected);
+
+      expect([before.description, after.description]).toEqual(['s0', 's1']);
+      expect(after.createdAt).toEqual(before.createdAt);
+      expect(logged.statements.filter((sql) => /^UPDATE "Hero" SET .* AND "name" IS \?/.test(sql))).toHaveLength(1); // tried once, then the general path
+      expect(logged.statements).toContain('COMMIT');
+      expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:el']]);
+    });
+  }
+});
