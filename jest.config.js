@@ -28,7 +28,7 @@ const sqlite = {
 };
 
 /** Tests that start Redis Clusters of their own: the redis-cluster pass runs them, the others do not. */
-const CLUSTER_ONLY = ['/tests/integration/cluster/', '/tests/example/integration/cluster/'];
+const CLUSTER_ONLY = ['/tests/integration/redis/cluster/', '/tests/example/integration/cluster/'];
 sqlite.testPathIgnorePatterns = ['/node_modules/', ...CLUSTER_ONLY];
 
 /**
@@ -65,8 +65,8 @@ const redisCluster = {
     '/tests/example/integration/outbox/redis-outage.test.ts',
     '/tests/example/integration/outbox/partitioned-writer.test.ts',
     // TLS and ACL of one redis-server: a TLS cluster is covered by cluster/cluster-client.test.ts.
-    '/tests/integration/security/tls.test.ts',
-    '/tests/integration/security/acl.test.ts',
+    '/tests/integration/redis/security/tls.test.ts',
+    '/tests/integration/redis/security/acl.test.ts',
     // Kills and restarts the one redis-server (`server.restart`): node loss and restarts on a
     // cluster are covered by cluster/failover-reads.test.ts and cluster/restore-detection.test.ts.
     '/tests/example/integration/redis-down.test.ts',
@@ -79,7 +79,7 @@ const redisCluster = {
     '/tests/example/integration/container.test.ts',
     '/tests/example/integration/http/',
     // Near-cache tests start their own standalone redis-server (startRedisServer); their cluster
-    // counterparts are tests/integration/cluster/near-cache*.test.ts.
+    // counterparts are tests/integration/redis/cluster/near-cache*.test.ts.
     '/near-cache/',
   ],
 };

@@ -10,8 +10,8 @@ import type { HeroRepository } from '../example/repositories';
 import { heroCacheStrategy } from '../example/strategies';
 import { benchHero } from './support/contenders';
 import { benchLogger } from './support/environment';
-import { createRedisCluster, groupBySlot, keySlot, mgetAcrossSlots, validateClusterDataset, waitUntilClusterReady } from '../src/cluster';
-import { validateDataset } from '../src/dataset-validation';
+import { createRedisCluster, groupBySlot, keySlot, mgetAcrossSlots, validateClusterDataset, waitUntilClusterReady } from '../src/redis/cluster';
+import { validateDataset } from '../src/redis/dataset-validation';
 import { startRedisCluster, startRedisServer, type FailoverMode, type RedisClusterHandle } from 'cachedrepo/testing';
 import { printTable, summarize, timeMicros } from './support/stats';
 

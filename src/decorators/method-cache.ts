@@ -1,9 +1,9 @@
-import { CacheAsideReader } from '../cache-aside-reader';
-import type { CacheService } from '../cache-service';
-import type { CacheStatsSnapshot, EntityCacheStats } from '../cache-stats';
-import type { EntryShape } from '../entry-codec';
+import { CacheAsideReader } from '../protocol/cache-aside-reader';
+import type { CacheService } from '../protocol/cache-service';
+import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
+import type { EntryShape } from '../protocol/entry-codec';
 import { CacheOptionsError, KeyPatternError } from '../errors';
-import { createSuperjsonSerializer, type Serializer } from '../serializer';
+import { createSuperjsonSerializer, type Serializer } from '../repository/serializer';
 
 /**
  * The cache of decorated service methods (`@Cacheable`, `@CacheEvict`) of one application

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import type { Entity } from '../entity';
+import type { Entity } from '../repository/entity';
 import { CorruptEntryError } from '../errors';
-import type { Serializer } from '../serializer';
+import type { Serializer } from '../repository/serializer';
 import { describeValue, generateHostileStrings, HOSTILE_STRINGS, variantsOf, withField } from './conformance-values';
 
 /**

@@ -1,6 +1,6 @@
-import type { CacheableQueryName, CacheStrategy } from '../cache-strategy';
-import type { Entity } from '../entity';
-import type { Repository } from '../repository';
+import type { CacheableQueryName, CacheStrategy } from '../repository/cache-strategy';
+import type { Entity } from '../repository/entity';
+import type { Repository } from '../repository/repository';
 import { checkCreateAndDelete, checkHoldingDeclared, checkKeyEncoding, checkRejectsForeignEntries, checkRoundTrip, checkUpdates, type ErasedCase } from './conformance-checks';
 
 /**

@@ -1,5 +1,5 @@
-import { isLease, NEGATIVE_ENTRY } from '../lease';
-import type { Serializer } from '../serializer';
+import { isLease, NEGATIVE_ENTRY } from '../protocol/lease';
+import type { Serializer } from '../repository/serializer';
 
 /** What a raw Redis value at a cache key is, for audits in tests: a lease, a negative entry, an entry of this key, or something else. */
 export type InspectedEntry = { kind: 'lease' } | { kind: 'entry'; value: unknown } | { kind: 'foreign' };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { CacheService, type CacheServiceOptions } from '../../src/cache-service';
-import type { CacheLogger } from '../../src/cache-logger';
-import { createRedisClient, waitUntilReady } from '../../src/redis-client';
+import { CacheService, type CacheServiceOptions } from '../../src/protocol/cache-service';
+import type { CacheLogger } from '../../src/observability/cache-logger';
+import { createRedisClient, waitUntilReady } from '../../src/redis/redis-client';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 
 /** A logger that keeps lines in memory, so tests stay quiet and can assert on what was logged. */

@@ -119,4 +119,4 @@ new CachedRepository<Book, BookRepository>(books, authorStrategy, cache);
 
 // Not caught by the compiler: a strategy for a repository type with more finders than the
 // base declares (its policies are optional properties). The constructor throws StrategyError
-// for it (tests/integration/cached-repository-collisions.test.ts).
+// for it (tests/integration/repository/cached-repository-collisions.test.ts).

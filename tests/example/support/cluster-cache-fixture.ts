@@ -3,7 +3,7 @@ import { CacheService, type CacheServiceOptions } from 'cachedrepo';
 import type { RedisServerHandle } from 'cachedrepo/testing';
 // The standalone fixture, by a specifier the redis-cluster project's moduleNameMapper does not rewrite (the `/./`).
 import { MemoryLogger, get, put, connectCache as connectStandaloneCache, type RedisCacheFixture } from '../../support/./cache';
-import { clusterMasters } from '../../../src/cluster/masters';
+import { clusterMasters } from '../../../src/redis/cluster/masters';
 import { startTestRedis, type TestRedis } from './test-redis';
 
 /**

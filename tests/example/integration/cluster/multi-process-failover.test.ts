@@ -1,6 +1,6 @@
 import type { Cluster } from 'ioredis';
-import { keySlot } from '../../../../src/cluster/key-slot';
-import { refreshSlotMap } from '../../../../src/cluster/masters';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
+import { refreshSlotMap } from '../../../../src/redis/cluster/masters';
 import { Gender, Language, type Hero } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import { heroCacheStrategy } from '../../../../example/strategies';

@@ -1,0 +1,188 @@
+import type { Redis } from 'ioredis';
+import type { CacheLogger } from '../observability/cache-logger';
+import { ClientTracking, type ClientTrackingOptions, type TrackingListener, type TrackingMode, type TrackingSource } from './client-tracking';
+import { NearCache, type NearCacheOptions, type NearCacheStats } from './near-cache';
+import type { Serializer } from '../repository/serializer';
+
+/** Options of the near caches of one CacheService. Times are milliseconds. */
+export interface NearCacheServiceOptions {
+  /** When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). Off unless asked for: a near cache relaxes cross-process freshness to the tracking bound (REDIS_CACHE.md, section 11). @default false (true when `nearCache` is given as an object) */
+  enabled?: boolean;
+  /** How Redis reports changes (see {@link TrackingMode}). @default 'default' */
+  trackingMode?: TrackingMode;
+  /** Milliseconds between two PINGs of the invalidation connection. @default 100 */
+  heartbeatIntervalMs?: number;
+  /** Milliseconds a PING may take before the invalidation connection is reset. @default 1000 */
+  heartbeatTimeoutMs?: number;
+  /**
+   * Longest time, in milliseconds, a near cache may serve an entry after Redis changed its key
+   * when this process stops hearing from Redis without a connection closing (Redis hung, packets
+   * dropped): near caches serve only within this long after sending the last PING Redis
+   * answered (CACHE_NEAR_CACHE_MAX_STALENESS). @default 250
+   */
+  maxStalenessMs?: number;
+}
+
+/** What {@link CacheService.health} reports about the near caches. */
+export interface NearCacheHealth {
+  enabled: boolean;
+  /** `off`: no strategy asked for a near cache (or they are disabled); `active`: entries are served; `inactive`: bypassed until tracking is re-established and Redis validated. */
+  tracking: 'off' | 'active' | 'inactive';
+  mode: TrackingMode;
+  /** Invalidation messages received from Redis. */
+  messages: number;
+  /** Times the near caches were flushed because tracking or Redis stopped being trustworthy. */
+  flushes: number;
+  caches: NearCacheStats[];
+}
+
+/** Every group of this process: a write in one CacheService drops its keys from all of them at once. */
+const groupsOfThisProcess = new Set<NearCacheGroup>();
+
+/**
+ * The near caches of one CacheService and what keeps them coherent with Redis:
+ * - they serve only while client tracking is active AND the cache trusts Redis (its breaker
+ *   is closed, so its dataset is validated); the moment either stops, every near cache is
+ *   flushed and every fill under way cancelled;
+ * - and only while the invalidation connection answered a heartbeat PING sent less than
+ *   `maxStalenessMs` ago (`ClientTracking.confirmedUntil`), which bounds staleness when Redis
+ *   hangs or the network drops packets without closing anything;
+ * - an invalidation from Redis drops the key (or everything, for FLUSHALL);
+ * - a write in this process drops its keys from every near cache of the process (every
+ *   CacheService) before its UNLINK is sent and again when it has been applied, so the next
+ *   read in this process sees the write without waiting for Redis's message.
+ */
+export class NearCacheGroup implements TrackingListener {
+  readonly enabled: boolean;
+  readonly mode: TrackingMode;
+  private readonly caches = new Map<string, NearCache>();
+  private tracking: TrackingSource | null = null;
+  private trackingActive = false;
+  private trusted = false;
+  private serving = false;
+  private flushes = 0;
+  private closed = false;
+  private readonly isServing = (now: number): boolean => this.serving && now < (this.tracking as TrackingSource).confirmedUntil;
+
+  /**
+   * @param prefix the key prefix with its trailing `:`
+   * @param clients the data connections to track
+   * @param subscriber opens the connection that receives invalidations
+   * @param acquire starts (or joins) the tracking instead of {@link ClientTracking.acquire} on
+   *   `clients`: a Redis Cluster's tracking of every master (cluster/cluster-tracking.ts)
+   */
+  constructor(
+    private readonly prefix: string,
+    private readonly clients: readonly Redis[],
+    private readonly subscriber: () => Redis,
+    private readonly logger: CacheLogger,
+    private readonly options: NearCacheServiceOptions = {},
+    private readonly acquire?: (options: ClientTrackingOptions, listener: TrackingListener) => TrackingSource | null,
+  ) {
+    this.enabled = (options.enabled ?? true) && clients.length > 0;
+    this.mode = options.trackingMode ?? 'default';
+    groupsOfThisProcess.add(this);
+  }
+
+  /**
+   * The near cache of `entityType`, created with `options` on first use (later calls get the
+   * same one); tracking starts with the first.
+   * @returns null when near caching is disabled, or the connections are tracked for another set
+   * @throws {StrategyError} for bounds that are not positive whole numbers
+   */
+  cacheFor(entityType: string, options: NearCacheOptions, serializer: Serializer): NearCache | null {
+    if (!this.enabled || this.closed) return null;
+    const existing = this.caches.get(entityType);
+    if (existing) return existing;
+    const cache = new NearCache(entityType, options, serializer, this.isServing);
+    if (this.tracking === null) {
+      const trackingOptions: ClientTrackingOptions = {
+        mode: this.mode,
+        prefix: this.prefix,
+        logger: this.logger,
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+        maxStalenessMs: this.options.maxStalenessMs,
+      };
+      this.tracking = this.acquire ? this.acquire(trackingOptions, this) : ClientTracking.acquire(this.clients, this.subscriber, trackingOptions, this);
+      if (this.tracking === null) {
+        this.logger.warn({ entityType }, 'Redis connections already tracked for another set of connections: near cache off for this CacheService');
+        return null;
+      }
+    }
+    this.caches.set(entityType, cache);
+    return cache;
+  }
+
+  /** Redis reported changed keys (prefixed), or `null` for all. */
+  invalidated(keys: readonly string[] | null): void {
+    if (keys === null) return this.flush(false);
+    this.dropPrefixed(keys);
+  }
+
+  activeChanged(active: boolean): void {
+    this.trackingActive = active;
+    this.update();
+  }
+
+  /** The cache's breaker closed (Redis validated) or opened. */
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+    this.update();
+  }
+
+  /** A write in this process made `keys` (unprefixed) stale: drop them from every near cache of this process. */
+  writeApplied(keys: readonly string[]): void {
+    if (groupsOfThisProcess.size === 1 && this.caches.size === 0) return;
+    const prefixed = keys.map((key) => this.prefix + key);
+    for (const group of groupsOfThisProcess) group.dropPrefixed(prefixed);
+  }
+
+  /** Drops everything (a namespace or the prefix was cleared in Redis). */
+  clear(): void {
+    for (const cache of this.caches.values()) cache.clear();
+  }
+
+  health(): NearCacheHealth {
+    return {
+      enabled: this.enabled,
+      tracking: this.tracking === null ? 'off' : this.isServing(performance.now()) ? 'active' : 'inactive',
+      mode: this.mode,
+      messages: this.tracking?.messages ?? 0,
+      flushes: this.flushes,
+      caches: [...this.caches.values()].map((cache) => cache.stats()),
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    groupsOfThisProcess.delete(this);
+    this.flush(true);
+    this.serving = false;
+    this.tracking?.release(this);
+  }
+
+  private dropPrefixed(keys: readonly string[]): void {
+    if (this.caches.size === 0) return;
+    const { prefix } = this;
+    for (const key of keys) {
+      if (!key.startsWith(prefix)) continue;
+      const unprefixed = key.slice(prefix.length);
+      for (const cache of this.caches.values()) cache.drop(unprefixed);
+    }
+  }
+
+  private update(): void {
+    const serving = this.trackingActive && this.trusted && !this.closed;
+    if (serving === this.serving) return;
+    // Flush on every change: entering, nothing filled while bypassed can be there; leaving,
+    // invalidations may be lost from now on.
+    this.flush(!serving);
+    this.serving = serving;
+  }
+
+  private flush(countAsLoss: boolean): void {
+    if (countAsLoss && this.serving) this.flushes += 1;
+    this.clear();
+  }
+}

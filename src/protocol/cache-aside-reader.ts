@@ -1,0 +1,229 @@
+import type { CacheService, StoreOutcome } from './cache-service';
+import type { EntityCacheStats } from '../observability/cache-stats';
+import { decodeEntry, encodeEntry, hasShape, parseEntry, REJECTED, type EntryShape } from './entry-codec';
+import { isLease } from './lease';
+import { NEAR_MISS, NEAR_OFF, type FillTicket, type NearCache } from '../near-cache/near-cache';
+import { NOT_DECODED, type SharedRead } from '../redis/read-batcher';
+import { WRONG_TYPE } from '../redis/redis-gateway';
+import type { Serializer } from '../repository/serializer';
+import { copyValue, isCopyable } from './value-copy';
+
+type Outcome = StoreOutcome | 'no-lease' | 'not-stored';
+
+/**
+ * What one load did. `stored` settles when the store under its lease is done; until then (and
+ * after) the value is available to readers that joined the load, as copies of `template` or
+ * decoded again from `raw`, so that nobody shares the object the load's own caller got.
+ */
+interface Loaded<V> {
+  value: V;
+  stored: Promise<Outcome>;
+  /** A copy of the value taken before its caller got it (when copyable). */
+  template: unknown;
+  copyable: boolean;
+  /** The entry written, when there is one. */
+  raw: string | null;
+}
+
+/** A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was empty (no value, no lease). */
+interface Miss {
+  key: string;
+  rejected: string | undefined;
+  empty: boolean;
+}
+
+/**
+ * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md:
+ * - with a near cache: a hit there is a copy of an entry Redis has not reported changed;
+ * - a Redis hit is one GET (or a share of one MGET with the reads of the same tick); readers
+ *   of one key in a batch decode it once and each get their own copy;
+ * - a miss places a lease, loads, and stores only while the lease is still in the key; its
+ *   caller gets the value as soon as it is loaded, the store finishing behind it; concurrent
+ *   misses of one key in this process share one load and accept it only once it is stored.
+ */
+export class CacheAsideReader {
+  /**
+   * @param nearCache the strategy's near cache (`CacheService.nearCacheFor`), or null for none
+   */
+  constructor(
+    private readonly cache: CacheService,
+    private readonly serializer: Serializer,
+    private readonly stats: EntityCacheStats,
+    private readonly nearCache: NearCache | null = null,
+  ) {}
+
+  /**
+   * The cached value of `key`, or `load()`'s result, stored for `ttlFor(value)` seconds
+   * (0: not stored). A cached value that is not a valid entry of `key` with `shape` is a
+   * corrupt entry: counted, and replaced like a miss. Every call returns its own object: a
+   * caller that mutates it changes no other read's result.
+   */
+  async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
+    const near = this.nearCache;
+    let ticket: FillTicket | null = null;
+    if (near !== null) {
+      const hit = near.get(key, shape);
+      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
+        this.stats.hits += 1;
+        return hit as V;
+      }
+      if (hit !== NEAR_OFF) ticket = near.beginFill(key);
+    }
+    const read = await this.cache.readShared(key, this.stats, ticket !== null);
+    const reply = read.reply;
+    let rejected: string | undefined;
+    if (typeof reply === 'string' && !isLease(reply)) {
+      const value = this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number);
+      if (value !== REJECTED) {
+        this.stats.hits += 1;
+        return value as V;
+      }
+      this.stats.corruptEntries += 1;
+      rejected = reply;
+    } else {
+      if (ticket !== null) near?.release(ticket);
+      if (reply === WRONG_TYPE) this.stats.corruptEntries += 1;
+    }
+    this.stats.misses += 1;
+    // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
+    if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
+    const flight = await this.cache.flights.run(key, (close) => this.loadAndStore({ key, rejected, empty: reply === null }, ttlFor, load, close));
+    if (!flight.joined) return flight.value.value;
+    // A joined load began before this read, and this read joined it before its store was sent,
+    // so the store ran in Redis after this read began. Only that store's success under its lease
+    // proves that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
+    const loaded = flight.value;
+    if ((await loaded.stored) !== 'stored') return load();
+    if (loaded.copyable) return copyValue(loaded.template) as V;
+    const value = decodeEntry(key, loaded.raw as string, this.serializer, shape);
+    return value === REJECTED ? load() : (value as V);
+  }
+
+  /**
+   * Entities for `ids` in order (absent and repeated ids left out): near-cache hits, then one
+   * MGET (shared with the reads of this tick) for the rest, leases for the misses, one
+   * `loadMany` call for them, and stores under the leases.
+   */
+  async readMany<E extends { id: string }>(ids: readonly string[], keyOf: (id: string) => string, ttlFor: (value: E | null) => number, loadMany: (ids: string[]) => Promise<E[]>): Promise<E[]> {
+    const unique = [...new Set(ids)];
+    const found = new Map<string, E | null>();
+    const near = this.nearCache;
+    const wanted: { id: string; key: string; shape: EntryShape; ticket: FillTicket | null }[] = [];
+    for (const id of unique) {
+      const key = keyOf(id);
+      const shape: EntryShape = { kind: 'entity', id };
+      const hit = near === null ? NEAR_OFF : near.get(key, shape);
+      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
+        this.stats.hits += 1;
+        found.set(id, hit as E | null);
+      } else wanted.push({ id, key, shape, ticket: hit === NEAR_OFF ? null : (near as NearCache).beginFill(key) });
+    }
+    const reads = await Promise.all(wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)));
+    const misses: (Miss & { id: string })[] = [];
+    let unavailable = false;
+    reads.forEach((read, index) => {
+      const { id, key, shape, ticket } = wanted[index] as (typeof wanted)[number];
+      const reply = read.reply;
+      const value = typeof reply === 'string' && !isLease(reply) ? this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number) : REJECTED;
+      if (value !== REJECTED) {
+        this.stats.hits += 1;
+        found.set(id, value as E | null);
+        return;
+      }
+      if (ticket !== null) near?.release(ticket);
+      if (typeof reply === 'string' && !isLease(reply)) this.stats.corruptEntries += 1;
+      if (typeof reply === 'symbol' && reply !== WRONG_TYPE) unavailable = true;
+      this.stats.misses += 1;
+      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined, empty: reply === null });
+    });
+    if (misses.length > 0) {
+      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty)));
+      const loaded = new Map((await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [entity.id, entity]));
+      await Promise.all(
+        misses.map((miss, index) => {
+          const value = loaded.get(miss.id) ?? null;
+          found.set(miss.id, value);
+          return this.store(miss.key, tokens[index] ?? null, value, ttlFor(value), false).stored;
+        }),
+      );
+    }
+    // Each id once, at its first position, as the base repositories answer.
+    return unique.flatMap((id) => {
+      const value = found.get(id);
+      return value ? [value] : [];
+    });
+  }
+
+  /**
+   * The value of a Redis hit for one reader, or {@link REJECTED}: decoded once per shared
+   * read, put in the near cache when the reader's ticket is still valid, and handed out so that
+   * no two readers (and not the near cache) share an object.
+   */
+  private accept(read: SharedRead, key: string, raw: string, shape: EntryShape, ticket: FillTicket | null, ttlFor: (value: unknown) => number): unknown {
+    if (read.decoded === NOT_DECODED || read.decodedWith !== this.serializer) {
+      read.decoded = parseEntry(key, raw, this.serializer);
+      read.decodedWith = this.serializer;
+      // Only a value that someone else keeps or shares needs copying.
+      read.copyable = read.decoded !== REJECTED && (ticket !== null || read.readers > 1) && isCopyable(read.decoded);
+    }
+    const value = read.decoded;
+    if (value === REJECTED || !hasShape(value, shape)) return REJECTED;
+    if (ticket === null && read.readers === 1) return value;
+    // The near cache keeps a copyable value itself as its template: then no reader gets it.
+    if (ticket !== null && (this.nearCache as NearCache).fill(ticket, value, read.copyable, raw, shape.kind, ttlFor(value)) && read.copyable) read.retained = true;
+    read.handedOut += 1;
+    // The last reader may take the decoded value itself, unless the near cache keeps it.
+    if (read.copyable) return read.retained || read.handedOut < read.readers ? copyValue(value) : value;
+    // Not copyable: the first reader gets the decoded value, the others decode their own.
+    return read.handedOut === 1 ? value : decodeEntry(key, raw, this.serializer, shape);
+  }
+
+  /**
+   * Lease, load, store. `close` ends the joining of this load before the store is sent: a
+   * store's success proves nothing about a write whose invalidation came after it, so a read that
+   * began after the store was sent must not accept this value.
+   */
+  private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>, close: () => void): Promise<Loaded<V>> {
+    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
+    const value = await this.loadReleasing([miss], [token], load);
+    close();
+    const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
+    // Only a store runs behind the caller; a lease given back is awaited, so that the next
+    // read of the key does not find it.
+    if (loaded.raw === null) await loaded.stored;
+    return loaded;
+  }
+
+  /** Runs a load; when it fails, gives its leases back so other readers need not wait for their TTL. */
+  private async loadReleasing<V>(misses: readonly Miss[], tokens: readonly (string | null)[], load: () => Promise<V>): Promise<V> {
+    try {
+      return await load();
+    } catch (error) {
+      await Promise.all(misses.map((miss, index) => this.release(miss.key, tokens[index] ?? null)));
+      throw error;
+    }
+  }
+
+  /**
+   * Sends the store under the lease at once (so it precedes any later command of this process
+   * on the connection) and returns without waiting for it, with what readers joining the load
+   * need: a copy of the value taken now, or the encoded entry.
+   */
+  private store(key: string, token: string | null, value: unknown, ttlSeconds: number, joinable = true): Omit<Loaded<unknown>, 'value'> {
+    const none = { template: null, copyable: false, raw: null };
+    if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
+    if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };
+    const raw = encodeEntry(key, value, this.serializer);
+    if (!this.cache.fits(raw)) {
+      this.stats.oversized += 1;
+      return { ...none, stored: this.release(key, token).then(() => 'oversized') };
+    }
+    const stored = this.cache.storeLeased(key, token, raw, ttlSeconds, this.stats);
+    const copyable = joinable && isCopyable(value);
+    return { stored, copyable, template: copyable ? copyValue(value) : null, raw };
+  }
+
+  private release(key: string, token: string | null): Promise<void> {
+    return token === null ? Promise.resolve() : this.cache.releaseLease(key, token, this.stats);
+  }
+}

@@ -1,0 +1,272 @@
+import type { Cluster, Redis } from 'ioredis';
+import { createDefaultLogger, type CacheLogger } from '../observability/cache-logger';
+import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
+import { CacheStatsRegistry, type EntityCacheStats } from '../observability/cache-stats';
+import type { ClientTrackingOptions, TrackingListener } from '../near-cache/client-tracking';
+import { ClusterTracking } from '../redis/cluster/cluster-tracking';
+import { scanAndUnlinkEverywhere } from '../redis/cluster/masters';
+import { isCluster, unlinkAcrossSlots } from '../redis/cluster/slot-groups';
+import { CacheOptionsError } from '../errors';
+import { escapeGlob } from '../repository/key-schema';
+import { isLease, newLeaseToken } from './lease';
+import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
+import { NearCacheGroup } from '../near-cache/near-cache-group';
+import { OutboxDeliverer } from './outbox';
+import { PendingInvalidations } from './pending-invalidations';
+import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
+import { duplicateRedisClient } from '../redis/redis-client';
+import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
+import type { Serializer } from '../repository/serializer';
+import { SingleFlight } from './single-flight';
+
+export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
+
+/**
+ * The invalidation protocol on Redis: reads, leases, conditional stores and invalidations
+ * (REDIS_CACHE.md, section 4). Every command goes through a {@link RedisGateway}, so none of
+ * these methods throws or waits longer than the command timeout. Keys passed in are
+ * unprefixed. There is no unconditional store: every entry is written under a lease.
+ */
+export class CacheService {
+  readonly keyPrefix: string;
+  readonly enabled: boolean;
+  readonly stats = new CacheStatsRegistry();
+  /** Loads under way in this process, shared by every cached repository on this service. */
+  readonly flights = new SingleFlight();
+  /** True when an outbox is configured: cached repositories then record writes in it. */
+  readonly recordsWritesInOutbox: boolean;
+  private datasetClears = 0;
+  private readonly prefix: string;
+  private readonly leaseTtl: number;
+  private readonly scanBatchSize: number;
+  private readonly maxEntryBytes: number;
+  private readonly logger: CacheLogger;
+  private readonly gateway: RedisGateway;
+  private readonly pending = new PendingInvalidations();
+  private readonly deliverer: OutboxDeliverer | null;
+  private readonly batcher: ReadBatcher;
+  private readonly near: NearCacheGroup;
+
+  /**
+   * @param redis an ioredis client; several to spread commands over connections in turn
+   *   (REDIS_MAX_CONNECTIONS); or one ioredis `Cluster` (`createRedisCluster`: REDIS_CLUSTER_NODES),
+   *   on which near caches track every master in broadcast mode whatever `nearCache.trackingMode`
+   *   says (`cluster/cluster-tracking.ts`); or `null` to run without a cache
+   * @throws {CacheOptionsError} for an empty `keyPrefix`
+   */
+  constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
+    const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
+    this.keyPrefix = options.keyPrefix ?? 'cache';
+    if (this.keyPrefix === '') throw new CacheOptionsError('keyPrefix must not be empty: validating a restored dataset clears every key under it');
+    this.prefix = `${this.keyPrefix}:`;
+    this.leaseTtl = options.leaseTtlSeconds ?? 10;
+    this.scanBatchSize = options.scanBatchSize ?? 500;
+    this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
+    this.logger = options.logger ?? createDefaultLogger();
+    this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), { logger: this.logger, circuitBreaker: options.circuitBreaker });
+    this.enabled = this.gateway.enabled;
+    this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
+    const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
+    // On a cluster, tracking is per master and in broadcast mode (cluster/cluster-tracking.ts).
+    const cluster = clients.find(isCluster) as Cluster | undefined;
+    const nearSettings = { ...nearOptions, enabled: (nearOptions.enabled ?? true) && this.enabled, ...(cluster && { trackingMode: 'broadcast' as const }) };
+    const acquireClusterTracking = cluster && ((trackingOptions: ClientTrackingOptions, listener: TrackingListener) => ClusterTracking.acquire(cluster, trackingOptions, listener));
+    this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, nearSettings, acquireClusterTracking);
+    this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
+    this.deliverer = options.outbox ? new OutboxDeliverer(options.outbox, this.gateway, (key) => this.fullKey(key), `${this.prefix}!outbox-deliverer`, this.logger, options.outboxDelivery) : null;
+    this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
+    this.deliverer?.start();
+  }
+
+  /** The key as stored in Redis. */
+  fullKey(key: string): string {
+    return this.prefix + key;
+  }
+
+  /**
+   * Reads one key: one GET, or part of one MGET when other reads are asked for in the same
+   * tick (`read-batcher.ts`). Another reader's lease reads as empty.
+   */
+  async read(key: string, stats?: EntityCacheStats): Promise<CacheRead> {
+    return classifyRead((await this.batcher.read(this.fullKey(key), stats)).reply);
+  }
+
+  /** Reads many keys with one MGET, shared with the other reads of this tick (a key of another Redis type reads as empty there). */
+  async readMany(keys: readonly string[], stats?: EntityCacheStats): Promise<CacheRead[]> {
+    const reads = await Promise.all(keys.map((key) => this.readShared(key, stats)));
+    return reads.map((read) => classifyRead(read.reply));
+  }
+
+  /**
+   * Like {@link read}, for `CacheAsideReader`: the reply as shared with the other reads of the
+   * same key in the batch, so that it is decoded once. `fillsNearCache`: the reply may fill a
+   * near cache, so Redis must track the key for this process.
+   */
+  readShared(key: string, stats?: EntityCacheStats, fillsNearCache = false): Promise<SharedRead> {
+    return this.batcher.read(this.fullKey(key), stats, fillsNearCache);
+  }
+
+  /**
+   * The near cache of `entityType` on this service (created on first use with `options`; later
+   * calls share it), which starts client tracking. CachedRepository calls it for strategies
+   * with a `nearCache`.
+   * @returns null when near caches are disabled, Redis is off, or the connections are already
+   *   tracked for another set of connections
+   * @throws {StrategyError} for bounds that are not positive whole numbers
+   */
+  nearCacheFor(entityType: string, options: NearCacheOptions, serializer: Serializer): NearCache | null {
+    return this.near.cacheFor(entityType, options, serializer);
+  }
+
+  /**
+   * Places a lease in `key` before a load: only when the key is empty, holds a value of the
+   * wrong type, or still holds `rejected` (the corrupt entry the read found). When the read
+   * found the key empty (`foundEmpty`), a plain `SET NX` places it (no Lua script: the common
+   * miss); when it fails (the key holds something: another reader's lease, an entry, or a value
+   * of another type, which an MGET reads as empty), or otherwise, the script decides.
+   * @returns the lease token, or null (another reader holds the key, an entry appeared, or Redis refused)
+   */
+  async acquireLease(key: string, rejected: string | undefined, stats?: EntityCacheStats, foundEmpty = false): Promise<string | null> {
+    const token = newLeaseToken();
+    if (foundEmpty && rejected === undefined) {
+      const set = await this.gateway.run('lease', stats, (redis) => redis.set(this.fullKey(key), token, 'EX', this.leaseTtl, 'NX'));
+      if (set === 'OK') return token;
+      if (typeof set === 'symbol') return null;
+    }
+    const args: [string, string, number, ...string[]] = [this.fullKey(key), token, this.leaseTtl, ...(rejected === undefined ? [] : [rejected])];
+    const placed = await this.gateway.run('lease', stats, (redis) => redis.acquireLease(...args));
+    return placed === 1 ? token : null;
+  }
+
+  /**
+   * Stores `raw` at `key` for `ttlSeconds` seconds only if the key still holds `token`,
+   * atomically (Lua). `lost`: the lease was removed or replaced meanwhile (a write, eviction,
+   * FLUSHALL, a restart, its TTL), so the value may be stale and was dropped.
+   */
+  async storeLeased(key: string, token: string, raw: string, ttlSeconds: number, stats?: EntityCacheStats): Promise<StoreOutcome> {
+    if (!this.fits(raw)) return 'oversized';
+    // The reply is a read of the lease (readers that joined the load trust the value when it is
+    // 'stored'): on a cluster it must come from a validated master, like a GET's (redis-gateway.ts).
+    const stored = await this.gateway.run('store', stats, (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds), false, [this.fullKey(key)]);
+    if (typeof stored === 'symbol') return 'error';
+    return stored === 1 ? 'stored' : 'lost';
+  }
+
+  /** False when `raw` is larger than the maximum entry size (`maxEntryBytes`, UTF-8): it is never stored. */
+  fits(raw: string): boolean {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure when it could be too large.
+    return raw.length * 3 <= this.maxEntryBytes || Buffer.byteLength(raw) <= this.maxEntryBytes;
+  }
+
+  /** Gives a lease back when its load failed or stores nothing, so other readers may fill the key at once. */
+  async releaseLease(key: string, token: string, stats?: EntityCacheStats): Promise<void> {
+    await this.gateway.run('release', stats, (redis) => redis.releaseLease(this.fullKey(key), token));
+  }
+
+  /**
+   * Invalidates keys after a write: one UNLINK, which Redis allows even when memory is full.
+   * Removing a key also removes any lease in it, so every load that began before the write
+   * fails to store. Loads of these keys under way in this process are forgotten, so later
+   * readers start anew.
+   *
+   * When Redis cannot be told, the keys are kept as pending and the breaker opens, so no read
+   * in this process trusts the cache until the probe has delivered them; other processes learn
+   * of the write from the outbox when one is configured.
+   * @returns false when the invalidation is pending
+   */
+  async invalidate(keys: readonly string[], stats?: EntityCacheStats): Promise<boolean> {
+    const unique = [...new Set(keys)];
+    if (unique.length === 0 || !this.enabled) return true;
+    this.flights.forget(unique);
+    if (stats) stats.invalidations += unique.length;
+    // Near caches drop the keys before the UNLINK and again once it is applied: a GET sent in
+    // between may have been served before it, and its fill must be cancelled.
+    this.near.writeApplied(unique);
+    const result = await this.gateway.run('invalidate', stats, (redis) => unlinkAcrossSlots(redis, unique.map((key) => this.fullKey(key))), this.gateway.sendsWhileRevalidating);
+    this.near.writeApplied(unique);
+    if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
+    this.pending.add(unique);
+    this.gateway.distrust('pending-invalidation');
+    return false;
+  }
+
+  /**
+   * Removes every key of a namespace (`hero` clears `hero:*`) with SCAN + UNLINK in batches.
+   * Its cost grows with the keyspace: an administrative operation, never on the write path.
+   * @returns keys removed (0 when Redis is unavailable)
+   */
+  async clearNamespace(namespace: string): Promise<number> {
+    this.near.clear();
+    const removed = await this.gateway.run('clear', undefined, (redis) => scanAndUnlinkEverywhere(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize));
+    this.near.clear();
+    return typeof removed === 'symbol' ? 0 : removed;
+  }
+
+  /** Empties every near cache of this service (the next reads go to Redis and fill them again). */
+  clearNearCaches(): void {
+    this.near.clear();
+  }
+
+  /** Breaker state, pending invalidations, dataset clears, outbox delivery and counters. */
+  health(): CacheHealth {
+    return {
+      enabled: this.enabled,
+      breaker: this.gateway.breaker.state,
+      breakerOpenings: this.gateway.breaker.openings,
+      pendingInvalidations: this.pending.size,
+      pendingOverflowed: this.pending.overflowed,
+      errors: this.gateway.errorCount,
+      bypassed: this.gateway.bypassCount,
+      datasetClears: this.datasetClears,
+      outbox: { configured: this.deliverer !== null, deliverer: this.deliverer?.leader ?? false, delivered: this.deliverer?.delivered ?? 0 },
+      nearCache: this.near.health(),
+    };
+  }
+
+  /**
+   * Waits until Redis is connected and its dataset validated (the cache is trusted).
+   * @param timeoutMs milliseconds to wait. @default 2000
+   * @returns false when disabled or not ready in time; the cache then serves from the database.
+   */
+  waitUntilReady(timeoutMs = 2000): Promise<boolean> {
+    return this.gateway.waitUntilTrusted(timeoutMs);
+  }
+
+  /** Stops the outbox delivery, the near caches' tracking, and closes the Redis connections. */
+  async close(): Promise<void> {
+    this.deliverer?.stop();
+    this.near.close();
+    await this.gateway.close();
+  }
+
+  /**
+   * The breaker's probe, run while the cache is not trusted: Redis answers, its dataset is
+   * validated (cleared when it may predate our invalidations), every pending invalidation of
+   * this process is delivered, and the outbox is replayed. Only then does the breaker close.
+   */
+  private async recover(): Promise<boolean> {
+    const outcome = await this.gateway.run('probe', undefined, async (redis) => {
+      await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize, (cleared) => {
+        this.datasetClears += 1;
+        (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(this.logger, cleared, 'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared');
+      });
+      if (this.pending.overflowed) {
+        await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
+        this.pending.clearOverflow();
+      }
+      const keys = this.pending.snapshot();
+      if (keys.length > 0) await unlinkAcrossSlots(redis, keys.map((key) => this.fullKey(key)));
+      this.pending.delivered(keys);
+      return this.pending.empty;
+    }, true);
+    if (outcome !== true) return false;
+    return this.deliverer ? this.deliverer.drain(true) : true;
+  }
+}
+
+function classifyRead(raw: string | null | symbol): CacheRead {
+  if (raw === null) return { kind: 'empty' };
+  if (raw === WRONG_TYPE) return { kind: 'wrong-type' };
+  if (typeof raw === 'symbol') return { kind: 'unavailable' };
+  return isLease(raw) ? { kind: 'empty' } : { kind: 'value', raw };
+}

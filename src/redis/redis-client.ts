@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { RedisClientError } from '../errors';
+import { REDACTED, redactSecrets, registeredSecrets, registerSecret } from '../observability/redact';
+
+/** How to reach Redis. Timeouts are milliseconds. */
+export interface RedisConnectionOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Overrides a password in the URL. */
+  password?: string | undefined;
+  /** ACL user name; overrides one in the URL. */
+  username?: string | undefined;
+  /** Milliseconds to establish the connection. @default 2000 */
+  connectTimeoutMs?: number;
+  /** Milliseconds one command may take before it fails (and the read becomes a miss). @default 500 */
+  commandTimeoutMs?: number;
+  /** Connection name shown by CLIENT LIST. @default 'cachedrepo' */
+  connectionName?: string;
+  /** PEM file of a private CA to trust for `rediss://` (else the system's CAs). */
+  tlsCaFile?: string | undefined;
+}
+
+/**
+ * An ioredis client set up to fail fast rather than hang, as a cache must:
+ * no offline queue (a command sent while disconnected fails at once, so reads fall back to
+ * the database), a per-command timeout, no per-request retries, and reconnection with capped
+ * backoff (up to 2 s) in the background. `rediss://` URLs use TLS.
+ *
+ * No auto-pipelining: it defers every command to a later turn of the event loop and builds a
+ * pipeline per command, which made a sequential GET on this client cost 1.37x a default
+ * client's (issue 12). The CacheService batches its own reads instead (`read-batcher.ts`), so
+ * concurrent reads still share one round trip.
+ *
+ * The password (option and URL) is registered with `registerSecret`, so no cache log line
+ * shows it; neither an error thrown here nor one the client emits (whose failed AUTH command
+ * would otherwise carry it) contains it.
+ * @throws {RedisClientError} when `tlsCaFile` cannot be read, or the URL cannot be parsed.
+ */
+export function createRedisClient(options: RedisConnectionOptions): Redis {
+  const { url, username, password, secrets } = resolveCredentials(options);
+  for (const secret of secrets) registerSecret(secret);
+  const tls = url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readCa(options.tlsCaFile) } } : {};
+  let redis: Redis;
+  try {
+    redis = new Redis(url, {
+      ...tls,
+      ...(password !== undefined && { password }),
+      ...(username !== undefined && { username }),
+      connectionName: options.connectionName ?? 'cachedrepo',
+      connectTimeout: options.connectTimeoutMs ?? 2000,
+      commandTimeout: options.commandTimeoutMs ?? 500,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      enableAutoPipelining: false,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    });
+  } catch (error) {
+    // Node's URL errors keep the whole URL in `input`: throw a fresh error with a redacted message.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RedisClientError(`Cannot create the Redis client: ${redactSecrets(message, secrets)}`);
+  }
+  redactEmittedErrors(redis, secrets);
+  return redis;
+}
+
+/**
+ * A new connection with the options of `redis` (address, credentials, TLS, timeouts), named
+ * `connectionName`, without a per-command timeout, whose emitted errors are redacted as {@link createRedisClient}'s are. Used
+ * for the connection that receives client-tracking invalidations (it subscribes, so it must
+ * not share a connection with commands).
+ */
+export function duplicateRedisClient(redis: Redis, connectionName: string): Redis {
+  // No per-command timeout: its only command is a heartbeat PING, which its user times itself.
+  const duplicate = redis.duplicate({ connectionName, enableAutoPipelining: false, autoResubscribe: false, lazyConnect: false, commandTimeout: undefined });
+  redactEmittedErrors(duplicate, []);
+  return duplicate;
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new RedisClientError(`Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * ioredis attaches the failed command to its errors, so a WRONGPASS error emitted as `error`
+ * carries `command: { name: 'auth', args: [user, password] }`, which a logger serializing the
+ * error would print. Every error the client emits is redacted before its listeners see it.
+ * (Wrapping `emit` rather than adding a listener keeps ioredis' own report of errors nobody listens to.)
+ */
+function redactEmittedErrors(redis: Redis, secrets: readonly string[]): void {
+  const emit = redis.emit.bind(redis);
+  redis.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'error') redactError(args[0], [...secrets, ...registeredSecrets()]);
+    return emit(event, ...args);
+  };
+}
+
+function redactError(error: unknown, secrets: readonly string[]): void {
+  if (!(error instanceof Error)) return;
+  const message = redactSecrets(error.message, secrets);
+  if (message !== error.message) {
+    error.message = message;
+    if (error.stack) error.stack = redactSecrets(error.stack, secrets);
+  }
+  const command = (error as { command?: unknown }).command;
+  if (typeof command !== 'object' || command === null || !Array.isArray((command as { args?: unknown }).args)) return;
+  const { name, args } = command as { name?: unknown; args: unknown[] };
+  const isAuth = typeof name === 'string' && name.toLowerCase() === 'auth';
+  // A new object: ioredis shares the args array with the command itself, which must stay intact.
+  (error as { command?: unknown }).command = {
+    ...command,
+    args: args.map((arg, index) => {
+      if (isAuth && index === args.length - 1) return REDACTED;
+      return typeof arg === 'string' ? redactSecrets(arg, secrets) : arg;
+    }),
+  };
+}
+
+/**
+ * The URL without its credentials, and the user name and password to send: the options'
+ * where given, else the URL's (percent-decoded, as ioredis reads them). ioredis itself lets a
+ * URL's credentials win over the options, so they are taken out of the URL here.
+ * `secrets`: the passwords, as given and as written in the URL.
+ */
+function resolveCredentials(options: RedisConnectionOptions): { url: string; username: string | undefined; password: string | undefined; secrets: string[] } {
+  const secrets = options.password ? [options.password] : [];
+  let parsed: URL;
+  try {
+    parsed = new URL(options.url);
+  } catch {
+    // Unparseable: ioredis rejects it too, and that error is redacted.
+    return { url: options.url, username: options.username, password: options.password, secrets };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url: options.url, username: options.username, password: options.password, secrets };
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const urlUsername = decode(parsed.username);
+  const urlPassword = decode(parsed.password);
+  if (parsed.password !== '') secrets.push(parsed.password, urlPassword);
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    url: parsed.toString(),
+    username: options.username ?? (urlUsername === '' ? undefined : urlUsername),
+    password: options.password ?? (urlPassword === '' ? undefined : urlPassword),
+    secrets,
+  };
+}
+
+/**
+ * Waits until `redis` is connected and ready.
+ * @param timeoutMs milliseconds to wait. @default 2000
+ * @returns false when it was not ready in time (the cache then serves from the database).
+ */
+export async function waitUntilReady(redis: Redis, timeoutMs = 2000): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const done = (ready: boolean): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.on('ready', onReady);
+  });
+}

@@ -1,0 +1,154 @@
+import type { Entity } from './entity';
+import { StrategyError } from '../errors';
+import { checkNearCacheOptions, type NearCacheOptions } from '../near-cache/near-cache';
+import type { Repository } from './repository';
+import { createSuperjsonSerializer, type Serializer } from './serializer';
+
+type AsyncMethod = (...args: never[]) => Promise<unknown>;
+
+/** Names of the methods of `R` that a strategy may cache: `findAll` and the entity finders. */
+export type CacheableQueryName<R, T extends Entity> =
+  | 'findAll'
+  | {
+      [K in keyof R]: K extends keyof Repository<T> ? never : R[K] extends AsyncMethod ? K : never;
+    }[keyof R];
+
+/**
+ * How the results of one query method are cached. `shape` says what a hit must look like
+ * (checked on every hit, see `entry-codec.ts`): a method returning an array caches a list of
+ * entities (`'list'`, the default); any other must declare `'one'`: an object with an `id`,
+ * or null. The compiler enforces which applies.
+ */
+export type QueryCachePolicy<A extends readonly unknown[], V = unknown[]> = {
+  /** The cache key (unprefixed) of one call, from its arguments. */
+  key(...args: A): string;
+  /** Seconds a result stays cached. */
+  ttlSeconds: number;
+} & ([V] extends [readonly unknown[]] ? { shape?: 'list' } : { shape: 'one' });
+
+type PolicyOf<R, K, Ttl> = K extends keyof R
+  ? R[K] extends (...args: infer A) => Promise<infer V>
+    ? Omit<QueryCachePolicy<A, V>, 'ttlSeconds'> & Ttl
+    : never
+  : never;
+
+/** One optional policy per cacheable query method of `R`; methods without one are not cached. */
+export type QueryPolicies<R, T extends Entity> = {
+  readonly [K in CacheableQueryName<R, T>]?: PolicyOf<R, K, { ttlSeconds: number }>;
+};
+
+/** Like {@link QueryPolicies}, with `ttlSeconds` optional (the strategy's TTL by default). */
+export type QueryDefinitions<R, T extends Entity> = {
+  readonly [K in CacheableQueryName<R, T>]?: PolicyOf<R, K, { ttlSeconds?: number }>;
+};
+
+/**
+ * Everything entity-specific about caching one entity type: keys, TTLs, serialization and
+ * which keys a write makes stale. The generic `CachedRepository` does the rest. Build one with
+ * {@link defineCacheStrategy}. Strategies are immutable and may be shared by many repositories.
+ */
+export interface CacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>> {
+  /** Name used in stats and logs, e.g. `hero`. */
+  readonly entityType: string;
+  /** Key namespaces this strategy owns; invalidating the whole entity type clears `{namespace}:*`. */
+  readonly namespaces: readonly string[];
+  /** Seconds an entity stays cached under its id key. */
+  readonly entityTtlSeconds: number;
+  /** Seconds the answer "no entity with this id" stays cached (negative caching); 0 turns it off. */
+  readonly negativeTtlSeconds: number;
+  /** Encodes entities and query results; a round trip gives back an equal value. */
+  readonly serializer: Serializer;
+  /** Cached query methods (findAll and entity finders) with their keys and TTLs. */
+  readonly queries: QueryPolicies<R, T>;
+  /** The in-process near cache in front of Redis for every key of this strategy, or null for none. */
+  readonly nearCache?: Readonly<NearCacheOptions> | null | undefined;
+  /** The key (unprefixed) of one entity, e.g. `hero:{id}`. */
+  entityKey(id: string): string;
+  /**
+   * Every key whose cached value may differ after an entity goes from `before` to `after`
+   * (`before` is null for a create, `after` null for a delete): the entity's own key and every
+   * list or query key that holds, or should now hold, the entity in either state.
+   */
+  affectedKeys(before: T | null, after: T | null): string[];
+}
+
+/** What {@link defineCacheStrategy} takes. TTLs are seconds. */
+export interface CacheStrategyDefinition<T extends Entity, R extends Repository<T>> {
+  /** Name used in stats and logs, e.g. `hero`. */
+  entityType: string;
+  /** Key namespaces this strategy owns (a key schema's `$namespace`). */
+  namespaces: readonly string[];
+  /** Seconds an entity, and by default every query result, stays cached. */
+  ttlSeconds: number;
+  /** Seconds "no entity with this id" stays cached; 0 turns negative caching off. @default 30 */
+  negativeTtlSeconds?: number | undefined;
+  /** @default a superjson serializer without value-object codecs */
+  serializer?: Serializer;
+  /** The key of one entity, e.g. `(id) => heroKeys.byId({ id })`. */
+  entityKey(id: string): string;
+  /** Cached queries; a misspelled method name or a key function of the wrong arguments fails to compile. */
+  queries?: QueryDefinitions<R, T>;
+  /**
+   * The keys that hold one state of an entity: its own key and every list or query key it
+   * appears in. A write makes stale the keys of its old state and of its new state.
+   * Ask, for every cached query: which writes change its result?
+   */
+  keysOf(entity: T): readonly string[];
+  /** Keys every write of this type makes stale whatever the states (e.g. the `all` list). @default [] */
+  alwaysAffected?: readonly string[];
+  /**
+   * An in-process near cache (L1) in front of Redis for every key of this strategy, kept
+   * coherent by Redis client tracking (REDIS_CACHE.md, "Near cache"): worth it for read-mostly
+   * entities. Bounded by `maxEntries` and `maxBytes` (estimated); an entry lives at most
+   * `ttlSeconds`, never longer than its key's Redis TTL. Off when the cache service's near
+   * caches are disabled (CACHE_NEAR_CACHE_ENABLED=false). @default none
+   */
+  nearCache?: NearCacheOptions | undefined;
+}
+
+/** Default of {@link CacheStrategyDefinition.negativeTtlSeconds}, in seconds. */
+export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
+
+/**
+ * Declares a strategy. `affectedKeys(before, after)` is `keysOf(before)`, `keysOf(after)` and
+ * `alwaysAffected` together, without duplicates.
+ * @example
+ * const heroStrategy = defineCacheStrategy<Hero, HeroRepository>({
+ *   entityType: 'hero', namespaces: [heroKeys.$namespace], ttlSeconds: 3600,
+ *   entityKey: (id) => heroKeys.byId({ id }),
+ *   queries: { findByLanguage: { key: (language) => heroKeys.byLanguage({ language }) } },
+ *   keysOf: (hero) => [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: hero.language })],
+ * });
+ * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0), or near-cache bounds that are not positive whole numbers
+ */
+export function defineCacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>>(definition: CacheStrategyDefinition<T, R>): CacheStrategy<T, R> {
+  const ttlSeconds = checkTtl(`${definition.entityType} TTL`, definition.ttlSeconds, 1);
+  const negativeTtlSeconds = checkTtl(`${definition.entityType} negative TTL`, definition.negativeTtlSeconds ?? DEFAULT_NEGATIVE_TTL_SECONDS, 0);
+  const queries: Record<string, unknown> = {};
+  for (const [name, query] of Object.entries(definition.queries ?? {}) as [string, { ttlSeconds?: number } | undefined][]) {
+    if (query) queries[name] = { ...query, ttlSeconds: checkTtl(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1) };
+  }
+  const { keysOf, alwaysAffected = [] } = definition;
+  const nearCache = definition.nearCache ? checkNearCacheOptions(definition.entityType, definition.nearCache) : null;
+  return Object.freeze({
+    entityType: definition.entityType,
+    namespaces: Object.freeze([...definition.namespaces]),
+    entityTtlSeconds: ttlSeconds,
+    negativeTtlSeconds,
+    serializer: definition.serializer ?? createSuperjsonSerializer(),
+    queries: Object.freeze(queries) as QueryPolicies<R, T>,
+    nearCache,
+    entityKey: definition.entityKey,
+    affectedKeys(before: T | null, after: T | null): string[] {
+      const keys = new Set(alwaysAffected);
+      if (before) for (const key of keysOf(before)) keys.add(key);
+      if (after) for (const key of keysOf(after)) keys.add(key);
+      return [...keys];
+    },
+  });
+}
+
+function checkTtl(what: string, seconds: number, minimum: number): number {
+  if (!Number.isInteger(seconds) || seconds < minimum) throw new StrategyError(`${what} must be a whole number of seconds >= ${minimum}, got ${seconds}`);
+  return seconds;
+}

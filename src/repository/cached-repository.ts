@@ -1,0 +1,190 @@
+import type { Entity, EntityChanges, NewEntity } from './entity';
+import { isOutboxRecording } from './outbox-recording';
+import { isChangeTracking, type Repository } from './repository';
+import { CacheAsideReader } from '../protocol/cache-aside-reader';
+import { ApiCollisionError, StrategyError } from '../errors';
+import type { CacheService } from '../protocol/cache-service';
+import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
+import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
+
+/** Cache management every cached repository adds to the interface it decorates. */
+export interface CacheControl {
+  /**
+   * Invalidates by hand. With an id: that entity's key and every list or query key its
+   * current state appears in. Without: every key of the entity type (SCAN + UNLINK over its
+   * namespaces; its cost grows with the keyspace, keep it for administration).
+   */
+  invalidateCache(id?: string): Promise<void>;
+  /** Hits, misses, errors and hit ratio of this entity type (shared by every repository of the type on one CacheService). */
+  getCacheStats(): CacheStatsSnapshot;
+}
+
+/** A repository of type `R` with caching: the same interface plus {@link CacheControl}. */
+export type Cached<R> = R & CacheControl;
+
+/** Names a base repository or a strategy's queries must not use: the decorator's own API. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
+/** Methods the decorator implements itself: never forwarded, since a write forwarded past the cache would skip invalidation. */
+const OWN_METHODS: ReadonlySet<string> = new Set(['findById', 'findByIds', 'findAll', 'save', 'update', 'delete', 'updateReturningPrevious', 'saveRecorded', 'updateRecorded', 'deleteRecorded']);
+
+type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
+
+/** Entity keys remembered per repository (a Map of id to key, emptied when full). */
+const KEY_MEMO_SIZE = 4096;
+
+/**
+ * Decorates any repository with cache-aside reads and invalidation on write, driven by a
+ * {@link CacheStrategy}. It has the interface of the repository it wraps (use {@link wrap} to
+ * get it typed so), so it stands in anywhere that repository is expected:
+ *
+ * - reads: `findById`, `findByIds` and every query the strategy declares a policy for are
+ *   served from Redis when cached, else loaded from the base repository and stored;
+ * - writes go to the base repository first (recording their invalidation in the outbox, in
+ *   the same transaction, when the base and the cache service support one); only after they
+ *   succeed are the keys the strategy names invalidated. A failing cache never fails a read or
+ *   a write;
+ * - every other method of the base repository is passed through unchanged.
+ *
+ * Its state is in `#private` fields, which no base method can shadow.
+ */
+export class CachedRepository<T extends Entity, R extends Repository<T> = Repository<T>> implements Repository<T>, CacheControl {
+  readonly #base: R;
+  readonly #strategy: CacheStrategy<T, R>;
+  readonly #cache: CacheService;
+  readonly #reader: CacheAsideReader;
+  readonly #stats: EntityCacheStats;
+  readonly #findAll: (() => Promise<T[]>) | undefined;
+
+  /**
+   * @throws {ApiCollisionError} when the base repository has a method named like the
+   *   decorator's own API (`invalidateCache`, `getCacheStats`)
+   * @throws {StrategyError} when the strategy caches a query the base repository lacks
+   */
+  constructor(base: R, strategy: CacheStrategy<T, R>, cache: CacheService) {
+    this.#base = base;
+    this.#strategy = strategy;
+    this.#cache = cache;
+    this.#stats = cache.stats.for(strategy.entityType);
+    const near = strategy.nearCache ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer) : null;
+    this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats, near);
+    const names = methodNames(base);
+    const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
+    if (shadowing.length > 0) throw new ApiCollisionError(`The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`);
+    const policies = strategy.queries as Readonly<Record<string, QueryCachePolicy<unknown[]> | undefined>>;
+    const self = this as unknown as Record<string, AsyncFunction>;
+    const baseMethods = base as unknown as Record<string, AsyncFunction>;
+    for (const [name, policy] of Object.entries(policies)) {
+      if (!policy) continue;
+      if (!names.has(name)) throw new StrategyError(`The ${strategy.entityType} strategy caches ${name}, which the repository does not have`);
+      const method = baseMethods[name] as AsyncFunction;
+      const cached: AsyncFunction = (...args) => this.#reader.read(policy.key(...args), { kind: policy.shape ?? 'list' }, () => policy.ttlSeconds, () => method.apply(base, args));
+      if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
+      else self[name] = cached;
+    }
+    for (const name of names) {
+      if (OWN_METHODS.has(name) || name in policies) continue;
+      const method = baseMethods[name] as AsyncFunction;
+      self[name] = (...args) => method.apply(base, args);
+    }
+  }
+
+  /**
+   * Wraps `base` and types the result as `base`'s own type plus {@link CacheControl}: a base
+   * that is a subclass of the strategy's repository type `R` keeps its extra methods in the
+   * result (they are forwarded uncached at run time).
+   * @throws {ApiCollisionError} as the constructor does
+   * @throws {StrategyError} as the constructor does
+   */
+  static wrap<T extends Entity, R extends Repository<T>, B extends R = R>(base: B, strategy: CacheStrategy<T, R>, cache: CacheService): Cached<B> {
+    return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<B>;
+  }
+
+  findById(id: string): Promise<T | null> {
+    return this.#reader.read(this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () => this.#base.findById(id));
+  }
+
+  findByIds(ids: readonly string[]): Promise<T[]> {
+    return this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, (missing) => this.#base.findByIds(missing));
+  }
+
+  /** Cached when the strategy has a `findAll` policy, else the base's `findAll`. */
+  findAll(): Promise<T[]> {
+    return this.#findAll ? this.#findAll() : this.#base.findAll();
+  }
+
+  async save(input: NewEntity<T>): Promise<T> {
+    const base = this.#recording();
+    const created = base ? await base.saveRecorded(input, this.#affected) : await this.#base.save(input);
+    await this.#invalidate(this.#strategy.affectedKeys(null, created));
+    return created;
+  }
+
+  async update(id: string, changes: EntityChanges<T>): Promise<T> {
+    const base = this.#recording();
+    const { before, after } = base
+      ? await base.updateRecorded(id, changes, this.#affected)
+      : isChangeTracking<T>(this.#base)
+        ? await this.#base.updateReturningPrevious(id, changes)
+        : { before: await this.#base.findById(id), after: await this.#base.update(id, changes) };
+    await this.#invalidate(this.#strategy.affectedKeys(before, after));
+    return after;
+  }
+
+  async delete(id: string): Promise<T | null> {
+    const base = this.#recording();
+    const deleted = base ? await base.deleteRecorded(id, this.#affected) : await this.#base.delete(id);
+    await this.#invalidate(deleted ? this.#strategy.affectedKeys(deleted, null) : [this.#strategy.entityKey(id)]);
+    return deleted;
+  }
+
+  async invalidateCache(id?: string): Promise<void> {
+    if (id !== undefined) {
+      const current = await this.#base.findById(id);
+      await this.#invalidate(current ? this.#strategy.affectedKeys(current, null) : [this.#strategy.entityKey(id)]);
+      return;
+    }
+    for (const namespace of this.#strategy.namespaces) this.#stats.invalidations += await this.#cache.clearNamespace(namespace);
+  }
+
+  getCacheStats(): CacheStatsSnapshot {
+    return this.#stats.snapshot();
+  }
+
+  readonly #affected = (before: T | null, after: T | null): string[] => this.#strategy.affectedKeys(before, after);
+  /**
+   * The entity key of `id`, remembered for the last few thousand ids: building a key (encoding
+   * its components) costs more than a near-cache hit's lookup and copy together.
+   */
+  readonly #keyOf = (id: string): string => {
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      if (this.#keys.size >= KEY_MEMO_SIZE) this.#keys.clear();
+      key = this.#strategy.entityKey(id);
+      this.#keys.set(id, key);
+    }
+    return key;
+  };
+  readonly #keys = new Map<string, string>();
+  /** Seconds an entity (or its absence) stays cached: created once, not per read. */
+  readonly #entityTtl = (entity: T | null): number => (entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds);
+
+  /** The base as an outbox-recording repository, when both it and the cache service use an outbox. */
+  #recording() {
+    return this.#cache.recordsWritesInOutbox && isOutboxRecording<T>(this.#base) ? this.#base : null;
+  }
+
+  #invalidate(keys: string[]): Promise<boolean> {
+    return this.#cache.invalidate(keys, this.#stats);
+  }
+}
+
+/** Names of the methods of `object` and its prototypes (not Object's). */
+function methodNames(object: object): Set<string> {
+  const names = new Set<string>();
+  for (let proto: object | null = object; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && typeof (object as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  return names;
+}

@@ -1,0 +1,58 @@
+import type { Cluster, Redis } from 'ioredis';
+import { CacheService } from '../protocol/cache-service';
+import type { CacheLogger } from '../observability/cache-logger';
+import { createRedisCluster } from '../redis/cluster/cluster-client';
+import type { InvalidationOutbox } from '../protocol/outbox';
+import { createRedisClient } from '../redis/redis-client';
+import type { CacheSettings } from './settings';
+
+/** What {@link createCacheService} may be given besides the settings. */
+export interface CreateCacheServiceOptions {
+  /** The outbox the base repositories write (e.g. `new PrismaOutbox(prisma)`); used when `settings.cache.outboxEnabled`. */
+  outbox?: InvalidationOutbox;
+  logger?: CacheLogger;
+}
+
+/**
+ * A {@link CacheService} as the settings describe it, or `null` when `settings.redis.enabled`
+ * is false. Standalone: `settings.redis.maxConnections` clients from `createRedisClient` on
+ * `settings.redis.url`. With `settings.redis.clusterNodes` (REDIS_CLUSTER_NODES): one
+ * `createRedisCluster` client (one connection per node; `maxConnections` unused), with the same
+ * username, password, CA file and timeouts; TLS when the seeds are `rediss://` URLs or
+ * REDIS_URL is `rediss://`. Near caches (CACHE_NEAR_CACHE_ENABLED) work on both; on a cluster their
+ * tracking is per master in broadcast mode (CACHE_NEAR_CACHE_TRACKING is not used there).
+ * @throws {RedisClientError} when the URL or seeds cannot be parsed or the CA file cannot be read
+ */
+export function createCacheService(settings: CacheSettings, options: CreateCacheServiceOptions = {}): CacheService | null {
+  if (!settings.redis.enabled) return null;
+  const { redis, cache } = settings;
+  const clients: Cluster | Redis[] = redis.clusterNodes
+    ? createRedisCluster({
+        nodes: redis.clusterNodes.nodes,
+        username: redis.username ?? redis.clusterNodes.username,
+        password: redis.password ?? redis.clusterNodes.password,
+        tls: redis.clusterNodes.tls || redis.url.startsWith('rediss:'),
+        tlsCaFile: redis.tlsCaFile,
+        connectTimeoutMs: redis.socketTimeoutMs,
+        commandTimeoutMs: redis.commandTimeoutMs,
+      })
+    : Array.from({ length: redis.maxConnections }, () =>
+        createRedisClient({
+          url: redis.url,
+          password: redis.password,
+          username: redis.username,
+          connectTimeoutMs: redis.socketTimeoutMs,
+          commandTimeoutMs: redis.commandTimeoutMs,
+          tlsCaFile: redis.tlsCaFile,
+        }),
+      );
+  return new CacheService(clients, {
+    keyPrefix: cache.keyPrefix,
+    leaseTtlSeconds: cache.leaseTtlSeconds,
+    maxEntryBytes: cache.maxEntryBytes,
+    circuitBreaker: { failureThreshold: redis.breakerFailureThreshold, probeIntervalMs: redis.breakerProbeIntervalMs },
+    nearCache: { enabled: cache.nearCacheEnabled, trackingMode: cache.nearCacheTracking, maxStalenessMs: cache.nearCacheMaxStalenessMs },
+    ...(options.logger && { logger: options.logger }),
+    ...(cache.outboxEnabled && options.outbox && { outbox: options.outbox, outboxDelivery: { pollIntervalMs: cache.outboxPollIntervalMs } }),
+  });
+}
