@@ -22,8 +22,14 @@ function importBoundaries(packageDir, packages, why) {
         {
           patterns: [
             { group: packages.flatMap((name) => [name, `${name}/*`]), message },
-            { regex: `^(\\./)?(\\.\\./){${depth}}\\.\\.(/|$)`, message: `${message}: this relative path leaves ${packageDir}` },
-            { regex: '^(example|bench|tests|scripts|prisma|generated)(/|$)', message: `${message}: this path leaves the library` },
+            {
+              regex: `^(\\./)?(\\.\\./){${depth}}\\.\\.(/|$)`,
+              message: `${message}: this relative path leaves ${packageDir}`,
+            },
+            {
+              regex: '^(example|bench|tests|scripts|prisma|generated)(/|$)',
+              message: `${message}: this path leaves the library`,
+            },
           ],
         },
       ],
@@ -43,8 +49,23 @@ module.exports = tseslint.config(
   },
   {
     files: ['**/*.cjs', '*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  ...importBoundaries('src', ['@prisma/*', 'cachedrepo'], 'is the library: it imports no Prisma client, no example entity and not itself by name'),
+  ...importBoundaries(
+    'src',
+    ['@prisma/*', 'cachedrepo'],
+    'is the library: it imports no Prisma client, no example entity and not itself by name',
+  ),
 );

@@ -21,7 +21,9 @@ const sqlite = {
     '^cachedrepo/(testing|prisma)$': '<rootDir>/src/$1/index.ts',
   },
   // superjson and its dependencies ship ES modules only: let ts-jest turn them into CommonJS.
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: false }] },
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: false }],
+  },
   transformIgnorePatterns: ['/node_modules/(?!(superjson|copy-anything|is-what)/)'],
   globalSetup: '<rootDir>/tests/example/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/example/support/global-teardown.ts',

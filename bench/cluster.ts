@@ -10,7 +10,14 @@ import type { HeroRepository } from '../example/repositories';
 import { heroCacheStrategy } from '../example/strategies';
 import { benchHero } from './support/contenders';
 import { benchLogger } from './support/environment';
-import { createRedisCluster, groupBySlot, keySlot, mgetAcrossSlots, validateClusterDataset, waitUntilClusterReady } from '../src/redis/cluster';
+import {
+  createRedisCluster,
+  groupBySlot,
+  keySlot,
+  mgetAcrossSlots,
+  validateClusterDataset,
+  waitUntilClusterReady,
+} from '../src/redis/cluster';
 import { validateDataset } from '../src/redis/dataset-validation';
 import { startRedisCluster, startRedisServer, type FailoverMode, type RedisClusterHandle } from 'cachedrepo/testing';
 import { printTable, summarize, timeMicros } from './support/stats';
@@ -76,7 +83,12 @@ async function readyTimes(): Promise<(string | number)[][]> {
       await handle.stop();
     }
     const summary = summarize(samples);
-    rows.push([`3 masters, ${replicasPerMaster} replica each (${3 * (1 + replicasPerMaster)} processes)`, summary.median, Math.min(...samples), Math.max(...samples)]);
+    rows.push([
+      `3 masters, ${replicasPerMaster} replica each (${3 * (1 + replicasPerMaster)} processes)`,
+      summary.median,
+      Math.min(...samples),
+      Math.max(...samples),
+    ]);
   }
   return rows;
 }
@@ -114,7 +126,8 @@ async function mgetCosts(): Promise<(string | number)[][]> {
     if (!(await waitUntilReady(single, 5000))) throw new Error('bench: single server not ready');
     const value = 'x'.repeat(500);
     for (const key of keys) await Promise.all([single.set(key, value), clusters[0]?.set(key, value)]);
-    const routedPerSlot = (cluster: Cluster) => async () => (await Promise.all(groupBySlot(keys).map((group) => cluster.mget(...group.keys)))).flat();
+    const routedPerSlot = (cluster: Cluster) => async () =>
+      (await Promise.all(groupBySlot(keys).map((group) => cluster.mget(...group.keys)))).flat();
     const contenders: [string, () => Promise<unknown>][] = [
       ['1 server: one MGET', () => single.mget(...keys)],
       ['3 masters: mgetAcrossSlots (a pipeline per master)', () => mgetAcrossSlots(clusters[0] as Cluster, keys)],
@@ -123,7 +136,8 @@ async function mgetCosts(): Promise<(string | number)[][]> {
     ];
     for (const [name, call] of contenders) {
       const check = (await call()) as (string | null)[];
-      if (check.length !== MGET_KEYS || check.some((entry) => entry !== value)) throw new Error(`bench: ${name} answered wrongly`);
+      if (check.length !== MGET_KEYS || check.some((entry) => entry !== value))
+        throw new Error(`bench: ${name} answered wrongly`);
       await sequential(300, call);
       const latency = summarize(await sequential(MGET_SEQUENTIAL, call));
       rows.push([name, latency.median, latency.p95, await throughput(MGET_CONCURRENT, IN_FLIGHT, call)]);
@@ -142,7 +156,10 @@ async function mgetCosts(): Promise<(string | number)[][]> {
  * cluster is healthy again, and how many reads failed: a routed GET, or mgetAcrossSlots of
  * 20 keys (pipelines on the masters' own connections).
  */
-async function longestReadThroughCrash(read: 'GET' | 'mgetAcrossSlots', autoPipelining: boolean): Promise<[number, number]> {
+async function longestReadThroughCrash(
+  read: 'GET' | 'mgetAcrossSlots',
+  autoPipelining: boolean,
+): Promise<[number, number]> {
   const handle = await startRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
   const cluster = await connect(handle, autoPipelining, 500);
   try {
@@ -215,7 +232,11 @@ const LIBRARY_PER_ROUND = { hit: 2_000, findByIds: 200, update: 200 };
 async function libraryCosts(): Promise<(string | number)[][]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-'));
   const url = `file:${join(dir, 'bench.db')}`;
-  const [server, handle] = await Promise.all([startRedisServer(), startRedisCluster({ masters: 3, replicasPerMaster: 1 }), migrateDatabase(url)]);
+  const [server, handle] = await Promise.all([
+    startRedisServer(),
+    startRedisCluster({ masters: 3, replicasPerMaster: 1 }),
+    migrateDatabase(url),
+  ]);
   const prisma = createPrismaClient(url);
   const services: CacheService[] = [];
   try {
@@ -236,15 +257,30 @@ async function libraryCosts(): Promise<(string | number)[][]> {
       services.push(service);
       if (!(await service.waitUntilReady(10_000))) throw new Error(`bench: ${name} cache not ready`);
     }
-    const repositories = topologies.map(({ name, service }) => ({ name, heroes: CachedRepository.wrap<Hero, HeroRepository>(plain, heroCacheStrategy(), service) }));
+    const repositories = topologies.map(({ name, service }) => ({
+      name,
+      heroes: CachedRepository.wrap<Hero, HeroRepository>(plain, heroCacheStrategy(), service),
+    }));
     for (const { heroes: repository } of repositories) await repository.findByIds(ids);
-    const record = (row: string, values: number[]): void => void samples.set(row, [...(samples.get(row) ?? []), ...values]);
+    const record = (row: string, values: number[]): void =>
+      void samples.set(row, [...(samples.get(row) ?? []), ...values]);
     for (let round = 0; round < LIBRARY_ROUNDS; round += 1) {
       for (const { name, heroes: repository } of repositories) {
         let turn = 0;
-        record(`${name}: hit`, await sequential(LIBRARY_PER_ROUND.hit, () => repository.findById(ids[turn++ % ids.length] as string)));
-        record(`${name}: findByIds(100)`, await sequential(LIBRARY_PER_ROUND.findByIds, () => repository.findByIds(ids)));
-        record(`${name}: update`, await sequential(LIBRARY_PER_ROUND.update, () => repository.update(ids[turn++ % ids.length] as string, { description: `r${round} t${turn}` })));
+        record(
+          `${name}: hit`,
+          await sequential(LIBRARY_PER_ROUND.hit, () => repository.findById(ids[turn++ % ids.length] as string)),
+        );
+        record(
+          `${name}: findByIds(100)`,
+          await sequential(LIBRARY_PER_ROUND.findByIds, () => repository.findByIds(ids)),
+        );
+        record(
+          `${name}: update`,
+          await sequential(LIBRARY_PER_ROUND.update, () =>
+            repository.update(ids[turn++ % ids.length] as string, { description: `r${round} t${turn}` }),
+          ),
+        );
         // Refill what the updates invalidated, outside the timings.
         await repository.findByIds(ids);
       }
@@ -274,7 +310,10 @@ async function failoverWindow(): Promise<(string | number)[][]> {
   const trusted: number[] = [];
   for (let run = 0; run < WINDOW_RUNS; run += 1) {
     const handle = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
-    const service = new CacheService(await connect(handle, false, 500), { logger: { ...benchLogger, warn: () => undefined }, circuitBreaker: { probeIntervalMs: 100 } });
+    const service = new CacheService(await connect(handle, false, 500), {
+      logger: { ...benchLogger, warn: () => undefined },
+      circuitBreaker: { probeIntervalMs: 100 },
+    });
     try {
       if (!(await service.waitUntilReady(10_000))) throw new Error('bench: cluster cache not ready');
       let untrustedSince = 0;
@@ -295,25 +334,59 @@ async function failoverWindow(): Promise<(string | number)[][]> {
       await handle.stop();
     }
   }
-  const row = (name: string, values: number[]): (string | number)[] => [name, summarize(values).median, Math.min(...values), Math.max(...values)];
+  const row = (name: string, values: number[]): (string | number)[] => [
+    name,
+    summarize(values).median,
+    Math.min(...values),
+    Math.max(...values),
+  ];
   return [row('cluster agrees on the new master', healthy), row('CacheService trusts the cache again', trusted)];
 }
 
 /** The sections, in order; `npx tsx bench/cluster.ts failover mget` runs some. */
 const SECTIONS: Record<string, [string, string[], () => Promise<(string | number)[][]>]> = {
-  ready: ['Cluster ready (ms, from the first spawn until every node reports cluster_state:ok and replicas are in sync)', ['cluster', 'median', 'min', 'max'], readyTimes],
-  failover: [`Failover of one shard (ms, until every running node agrees on the new master and reports ok; ${FAILOVER_RUNS} runs each; cluster-node-timeout 1000 ms)`, ['mode', 'median', 'min', 'max'], failoverTimes],
-  mget: [`Read of ${MGET_KEYS} keys (sequential latency in microseconds; throughput with ${IN_FLIGHT} reads in flight)`, ['reader', 'median', 'p95', 'reads/s'], mgetCosts],
-  crash: ['Longest read through a crash failover (ms; commandTimeout 500 ms; reads every 5 ms, failed ones counted)', ['read', 'longest', 'failed'], readsThroughCrash],
-  library: [`The library, standalone vs cluster (CachedRepository over Prisma + SQLite, no near cache; microseconds; ${LIBRARY_ROUNDS} interleaved rounds)`, ['operation', 'median', 'p95'], libraryCosts],
-  window: [`Failover window after a master's SIGKILL (ms; ${WINDOW_RUNS} runs; cluster-node-timeout 1000 ms, command timeout 500 ms, probe every 100 ms)`, ['until', 'median', 'min', 'max'], failoverWindow],
-  validation: [`Restore validation without clearing (the recovery probe; microseconds, ${VALIDATE_RUNS} runs)`, ['topology', 'median', 'p95'], validationCosts],
+  ready: [
+    'Cluster ready (ms, from the first spawn until every node reports cluster_state:ok and replicas are in sync)',
+    ['cluster', 'median', 'min', 'max'],
+    readyTimes,
+  ],
+  failover: [
+    `Failover of one shard (ms, until every running node agrees on the new master and reports ok; ${FAILOVER_RUNS} runs each; cluster-node-timeout 1000 ms)`,
+    ['mode', 'median', 'min', 'max'],
+    failoverTimes,
+  ],
+  mget: [
+    `Read of ${MGET_KEYS} keys (sequential latency in microseconds; throughput with ${IN_FLIGHT} reads in flight)`,
+    ['reader', 'median', 'p95', 'reads/s'],
+    mgetCosts,
+  ],
+  crash: [
+    'Longest read through a crash failover (ms; commandTimeout 500 ms; reads every 5 ms, failed ones counted)',
+    ['read', 'longest', 'failed'],
+    readsThroughCrash,
+  ],
+  library: [
+    `The library, standalone vs cluster (CachedRepository over Prisma + SQLite, no near cache; microseconds; ${LIBRARY_ROUNDS} interleaved rounds)`,
+    ['operation', 'median', 'p95'],
+    libraryCosts,
+  ],
+  window: [
+    `Failover window after a master's SIGKILL (ms; ${WINDOW_RUNS} runs; cluster-node-timeout 1000 ms, command timeout 500 ms, probe every 100 ms)`,
+    ['until', 'median', 'min', 'max'],
+    failoverWindow,
+  ],
+  validation: [
+    `Restore validation without clearing (the recovery probe; microseconds, ${VALIDATE_RUNS} runs)`,
+    ['topology', 'median', 'p95'],
+    validationCosts,
+  ],
 };
 
 /** Runs the sections named in `wanted` (all when empty). */
 export async function clusterBench(wanted: readonly string[] = []): Promise<void> {
   const unknown = wanted.filter((name) => !(name in SECTIONS));
-  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
   for (const [name, [title, header, run]] of Object.entries(SECTIONS)) {
     if (wanted.length === 0 || wanted.includes(name)) printTable(title, header, await run());
   }

@@ -4,10 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Client } from 'pg';
-import { CachedRepository, CacheService, createRedisClient, EntityNotFoundError, waitUntilReady, type AffectedKeysOf, type EntityChanges } from 'cachedrepo';
+import {
+  CachedRepository,
+  CacheService,
+  createRedisClient,
+  EntityNotFoundError,
+  waitUntilReady,
+  type AffectedKeysOf,
+  type EntityChanges,
+} from 'cachedrepo';
 import { startRedisServer } from 'cachedrepo/testing';
 import { PrismaOutbox } from 'cachedrepo/prisma';
-import { createPrismaClient, Gender, heroCacheStrategy, Language, migrateDatabase, PrismaHeroRepository, type Hero, type HeroRepository } from '../example';
+import {
+  createPrismaClient,
+  Gender,
+  heroCacheStrategy,
+  Language,
+  migrateDatabase,
+  PrismaHeroRepository,
+  type Hero,
+  type HeroRepository,
+} from '../example';
 import type { Hero as HeroRow, PrismaClient } from '../generated/prisma/client';
 import { heroMapper } from '../example/infrastructure/prisma/hero-mapper';
 import { runContention } from '../tests/example/integration/databases/support/contention';
@@ -49,16 +66,25 @@ class V02HeroRepository extends PrismaHeroRepository {
     return this.client.$transaction(async (tx) => {
       const before = await tx.hero.findUnique({ where: { id } });
       if (!before) throw new EntityNotFoundError('Hero', id);
-      return { before: heroMapper.toDomain(before), after: heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) })) };
+      return {
+        before: heroMapper.toDomain(before),
+        after: heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) })),
+      };
     });
   }
 
-  override updateRecorded(id: string, changes: EntityChanges<Hero>, affected: AffectedKeysOf<Hero>): Promise<{ before: Hero; after: Hero }> {
+  override updateRecorded(
+    id: string,
+    changes: EntityChanges<Hero>,
+    affected: AffectedKeysOf<Hero>,
+  ): Promise<{ before: Hero; after: Hero }> {
     return this.client.$transaction(async (tx) => {
       const row = await tx.hero.findUnique({ where: { id } });
       if (!row) throw new EntityNotFoundError('Hero', id);
       const before = heroMapper.toDomain(row);
-      const after = heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }));
+      const after = heroMapper.toDomain(
+        await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }),
+      );
       await tx.cacheOutbox.create({ data: { keys: JSON.stringify(affected(before, after)) } });
       return { before, after };
     });
@@ -81,17 +107,29 @@ class V03HeroRepository extends PrismaHeroRepository {
     this.#insert = `INSERT INTO "CacheOutbox" ("keys", "createdAt") VALUES (${postgres ? '$1, $2' : '?, ?'})`;
   }
 
-  override async updateReturningPrevious(id: string, changes: EntityChanges<Hero>): Promise<{ before: Hero; after: Hero }> {
-    const [rows, after] = await this.client.$transaction([this.client.$queryRawUnsafe<HeroRow[]>(this.#select, id), this.client.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) })]);
+  override async updateReturningPrevious(
+    id: string,
+    changes: EntityChanges<Hero>,
+  ): Promise<{ before: Hero; after: Hero }> {
+    const [rows, after] = await this.client.$transaction([
+      this.client.$queryRawUnsafe<HeroRow[]>(this.#select, id),
+      this.client.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }),
+    ]);
     return { before: heroMapper.toDomain(rows[0] as HeroRow), after: heroMapper.toDomain(after) };
   }
 
-  override updateRecorded(id: string, changes: EntityChanges<Hero>, affected: AffectedKeysOf<Hero>): Promise<{ before: Hero; after: Hero }> {
+  override updateRecorded(
+    id: string,
+    changes: EntityChanges<Hero>,
+    affected: AffectedKeysOf<Hero>,
+  ): Promise<{ before: Hero; after: Hero }> {
     return this.client.$transaction(async (tx) => {
       const [row] = await tx.$queryRawUnsafe<HeroRow[]>(this.#select, id);
       if (!row) throw new EntityNotFoundError('Hero', id);
       const before = heroMapper.toDomain(row);
-      const after = heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }));
+      const after = heroMapper.toDomain(
+        await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }),
+      );
       await tx.$executeRawUnsafe(this.#insert, JSON.stringify(affected(before, after)), new Date());
       return { before, after };
     });
@@ -107,7 +145,12 @@ async function latency(label: string, url: string, redisUrl: string): Promise<vo
   const redis = createRedisClient({ url: redisUrl, commandTimeoutMs: 5000 });
   if (!(await waitUntilReady(redis, 5000))) throw new Error('bench: Redis is not ready');
   const cache = new CacheService(redis, { logger: quiet, keyPrefix: `plain-${label.length}`, nearCache: false });
-  const outboxCache = new CacheService(redis, { logger: quiet, outbox: new PrismaOutbox(prisma), keyPrefix: `outbox-${label.length}`, nearCache: false });
+  const outboxCache = new CacheService(redis, {
+    logger: quiet,
+    outbox: new PrismaOutbox(prisma),
+    keyPrefix: `outbox-${label.length}`,
+    nearCache: false,
+  });
   try {
     await Promise.all([cache.waitUntilReady(5000), outboxCache.waitUntilReady(5000)]);
     const now = new PrismaHeroRepository(prisma);
@@ -117,10 +160,25 @@ async function latency(label: string, url: string, redisUrl: string): Promise<vo
     const affected: AffectedKeysOf<Hero> = (before, after) => strategy.affectedKeys(before, after);
     const cached = CachedRepository.wrap<Hero, HeroRepository>(now, strategy, cache);
     const cachedOutbox = CachedRepository.wrap<Hero, HeroRepository>(now, strategy, outboxCache);
-    const hero = await now.save({ name: 'Atalanta', language: Language.Greek, gender: Gender.Female, description: 'x'.repeat(300) });
+    const hero = await now.save({
+      name: 'Atalanta',
+      language: Language.Greek,
+      gender: Gender.Female,
+      description: 'x'.repeat(300),
+    });
     // Every miss reads a hero no cache holds yet; plain reads go over the same rows.
     const cold: string[] = [];
-    for (let i = 0; i < ROUNDS * PER_ROUND; i += 1) cold.push((await now.save({ name: `Cold ${i}`, language: Language.English, gender: Gender.Other, description: 'y'.repeat(300) })).id);
+    for (let i = 0; i < ROUNDS * PER_ROUND; i += 1)
+      cold.push(
+        (
+          await now.save({
+            name: `Cold ${i}`,
+            language: Language.English,
+            gender: Gender.Other,
+            description: 'y'.repeat(300),
+          })
+        ).id,
+      );
     let n = 0;
     let miss = 0;
     let read = 0;
@@ -155,9 +213,18 @@ async function latency(label: string, url: string, redisUrl: string): Promise<vo
     const rows = names.map((name) => {
       const summary = summarize(samples.get(name) ?? []);
       const read = name.includes('findUnique') || name.includes('findById') || name.includes('miss');
-      return [name, summary.median, summary.p95, summary.median / median(read ? 'prisma.hero.findUnique' : 'prisma.hero.update')];
+      return [
+        name,
+        summary.median,
+        summary.p95,
+        summary.median / median(read ? 'prisma.hero.findUnique' : 'prisma.hero.update'),
+      ];
     });
-    printTable(`${label} (microseconds, ${(ROUNDS - 1) * PER_ROUND} runs each, interleaved)`, ['path', 'median', 'p95', 'x Prisma'], rows);
+    printTable(
+      `${label} (microseconds, ${(ROUNDS - 1) * PER_ROUND} runs each, interleaved)`,
+      ['path', 'median', 'p95', 'x Prisma'],
+      rows,
+    );
   } finally {
     await outboxCache.close();
     await cache.close();
@@ -169,13 +236,32 @@ async function contention(label: string, url: string, adapter: 'app' | 'stock'):
   const prisma = createPrismaClient(url);
   const heroes = new PrismaHeroRepository(prisma);
   const ids: string[] = [];
-  for (let i = 0; i < 3; i += 1) ids.push((await heroes.save({ name: `Contended ${i}`, language: Language.English, gender: Gender.Other, description: 'initial' })).id);
+  for (let i = 0; i < 3; i += 1)
+    ids.push(
+      (
+        await heroes.save({
+          name: `Contended ${i}`,
+          language: Language.English,
+          gender: Gender.Other,
+          description: 'initial',
+        })
+      ).id,
+    );
   await prisma.$disconnect();
-  const reports = await runContention({ databaseUrl: url, ids, workers: 4, durationMs: CONTENTION_MS, adapter, timeoutMs: CONTENTION_MS + 120_000 });
+  const reports = await runContention({
+    databaseUrl: url,
+    ids,
+    workers: 4,
+    durationMs: CONTENTION_MS,
+    adapter,
+    timeoutMs: CONTENTION_MS + 120_000,
+  });
   const updates = reports.reduce((sum, report) => sum + report.updates, 0);
   const failed = reports.reduce((sum, report) => sum + report.failed, 0);
   const errors = new Map<string, number>();
-  for (const report of reports) for (const [message, count] of Object.entries(report.errors)) errors.set(message, (errors.get(message) ?? 0) + count);
+  for (const report of reports)
+    for (const [message, count] of Object.entries(report.errors))
+      errors.set(message, (errors.get(message) ?? 0) + count);
   const reasons = [...errors].map(([message, count]) => `${count} "${message.slice(0, 40)}"`).join(', ');
   return [label, String(updates), String(failed), (updates / (CONTENTION_MS / 1000)).toFixed(1), reasons || '-'];
 }
@@ -189,12 +275,22 @@ async function main(): Promise<void> {
     for (const name of ['latency', 'contention']) await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
     const sqlite = (name: string): string => `file:${join(dir, `${name}.db`)}`;
-    for (const url of [sqlite('latency'), sqlite('latency-off'), sqlite('stock'), sqlite('app'), postgres.url('latency'), postgres.url('contention')]) await migrateDatabase(url);
+    for (const url of [
+      sqlite('latency'),
+      sqlite('latency-off'),
+      sqlite('stock'),
+      sqlite('app'),
+      postgres.url('latency'),
+      postgres.url('contention'),
+    ])
+      await migrateDatabase(url);
 
     console.log(`findById and update per database (${new Date().toISOString()}, Node ${process.version})`);
-    if (!ONLY || ONLY === 'sqlite') await latency('SQLite, WAL, synchronous=FULL (as the app opens it)', sqlite('latency'), redis.url);
+    if (!ONLY || ONLY === 'sqlite')
+      await latency('SQLite, WAL, synchronous=FULL (as the app opens it)', sqlite('latency'), redis.url);
     if (!ONLY || ONLY === 'sqlite-off') await latency('SQLite, WAL, synchronous=OFF', sqlite('latency-off'), redis.url);
-    if (!ONLY || ONLY === 'postgresql') await latency('PostgreSQL 15, loopback, fsync=off', postgres.url('latency'), redis.url);
+    if (!ONLY || ONLY === 'postgresql')
+      await latency('PostgreSQL 15, loopback, fsync=off', postgres.url('latency'), redis.url);
     if (CONTENTION_MS <= 0) return;
 
     // As before this change: the stock adapter on a rollback-journal file.
@@ -206,7 +302,11 @@ async function main(): Promise<void> {
       await contention('SQLite, app adapter (WAL, busy timeout, BEGIN IMMEDIATE)', sqlite('app'), 'app'),
       await contention('PostgreSQL 15 (raw SELECT ... FOR UPDATE)', postgres.url('contention'), 'app'),
     ];
-    printTable(`four processes reading and updating the same 3 rows for ${CONTENTION_MS / 1000} s each (half updateRecorded, half updateReturningPrevious)`, ['database', 'updates', 'failed', 'updates/s', 'errors'], rows);
+    printTable(
+      `four processes reading and updating the same 3 rows for ${CONTENTION_MS / 1000} s each (half updateRecorded, half updateReturningPrevious)`,
+      ['database', 'updates', 'failed', 'updates/s', 'errors'],
+      rows,
+    );
   } finally {
     await Promise.all([redis.stop(), postgres.stop()]);
     rmSync(dir, { recursive: true, force: true });

@@ -38,9 +38,17 @@ const SUITES: Record<string, Suite> = {
 const RESULTS = join(__dirname, 'results');
 
 /** Runs `node --import tsx <args>` with a time limit; resolves with its exit code and output. */
-function runNode(args: string[], limitSeconds: number, env: Record<string, string> = {}, echo = true): Promise<{ code: number; output: string }> {
+function runNode(
+  args: string[],
+  limitSeconds: number,
+  env: Record<string, string> = {},
+  echo = true,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const collect = (chunk: Buffer): void => {
       output += chunk.toString();
@@ -62,10 +70,13 @@ function runNode(args: string[], limitSeconds: number, env: Record<string, strin
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !(name in SUITES));
-  if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
   mkdirSync(RESULTS, { recursive: true });
   const machine = describeMachine();
-  console.log(`cachedrepo benchmarks, ${machine.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}`);
+  console.log(
+    `cachedrepo benchmarks, ${machine.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}`,
+  );
   const scratch = mkdtempSync(join(tmpdir(), 'bench-results-'));
   const results: SuiteResult[] = [];
   let failed = 0;
@@ -85,7 +96,9 @@ async function main(): Promise<void> {
     const { code } = await runNode([join(__dirname, 'run-suite.ts'), name, out], suite.limitSeconds, suite.env, false);
     if (code !== 0 || !existsSync(out)) {
       failed += 1;
-      console.error(`${name} failed (exit ${code}); run it alone to see why: npx tsx bench/run-suite.ts ${name} /tmp/${name}.json`);
+      console.error(
+        `${name} failed (exit ${code}); run it alone to see why: npx tsx bench/run-suite.ts ${name} /tmp/${name}.json`,
+      );
       continue;
     }
     const result = JSON.parse(readFileSync(out, 'utf8')) as SuiteResult;
@@ -98,7 +111,9 @@ async function main(): Promise<void> {
   rmSync(scratch, { recursive: true, force: true });
   if (results.length > 0) {
     const summaryFile = join(RESULTS, 'summary.json');
-    const previous = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as { suites?: Record<string, SuiteResult> }).suites ?? {} : {};
+    const previous = existsSync(summaryFile)
+      ? ((JSON.parse(readFileSync(summaryFile, 'utf8')) as { suites?: Record<string, SuiteResult> }).suites ?? {})
+      : {};
     const suites = { ...previous, ...Object.fromEntries(results.map((result) => [result.suite, result])) };
     writeFileSync(summaryFile, `${JSON.stringify({ machine, suites }, null, 2)}\n`);
     const order = Object.keys(SUITES);

@@ -9,7 +9,10 @@ import { startRedisServer } from 'cachedrepo/testing';
  * after, with INFO's tracking_total_keys and tracking_total_items (key, client pairs). Fitting
  * bytes = a * keys + b * items over the runs gives the cost per tracked key and per pair.
  */
-async function measure(keys: number, clients: number): Promise<{ clients: number; keys: number; items: number; bytes: number }> {
+async function measure(
+  keys: number,
+  clients: number,
+): Promise<{ clients: number; keys: number; items: number; bytes: number }> {
   const server = await startRedisServer();
   const admin = new Redis(server.url);
   const name = (i: number): string => `cache:hero:0123456789abcdef0123456789ab${String(i).padStart(8, '0')}`;
@@ -48,11 +51,16 @@ async function main(): Promise<void> {
   const counts = process.argv.slice(3).map(Number);
   const runs = [];
   for (const clients of counts.length > 0 ? counts : [1, 5, 20]) runs.push(await measure(keys, clients));
-  for (const run of runs) console.log(`${run.clients} clients: ${run.keys} keys tracked, ${run.items} (key, client) items, ${(run.bytes / 2 ** 20).toFixed(1)} MiB`);
+  for (const run of runs)
+    console.log(
+      `${run.clients} clients: ${run.keys} keys tracked, ${run.items} (key, client) items, ${(run.bytes / 2 ** 20).toFixed(1)} MiB`,
+    );
   const [first, last] = [runs[0], runs[runs.length - 1]];
   if (first && last && last.items !== first.items) {
     const perItem = (last.bytes - first.bytes) / (last.items - first.items);
-    console.log(`per (key, client) item: ${perItem.toFixed(0)} bytes; per tracked key: ${((first.bytes - perItem * first.items) / first.keys).toFixed(0)} bytes`);
+    console.log(
+      `per (key, client) item: ${perItem.toFixed(0)} bytes; per tracked key: ${((first.bytes - perItem * first.items) / first.keys).toFixed(0)} bytes`,
+    );
   }
 }
 

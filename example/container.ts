@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { createCacheService, registerRepositories, repositoryRegistration, type AnyRepositoryRegistration, type CacheLogger, type CacheService } from 'cachedrepo';
+import {
+  createCacheService,
+  registerRepositories,
+  repositoryRegistration,
+  type AnyRepositoryRegistration,
+  type CacheLogger,
+  type CacheService,
+} from 'cachedrepo';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -13,7 +20,13 @@ import {
   createPrismaClient,
 } from './infrastructure/prisma';
 import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from './repositories';
-import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from './strategies';
+import {
+  cardCacheStrategy,
+  childCacheStrategy,
+  deckCacheStrategy,
+  heroCacheStrategy,
+  storyCacheStrategy,
+} from './strategies';
 import type { MethodCache } from 'cachedrepo';
 import type { AchievementRepository } from './repositories/achievement-repository';
 import type { StudyRepository } from './repositories/study-repository';
@@ -44,16 +57,40 @@ function registrations(prisma: PrismaClient, settings: Settings): AnyRepositoryR
   const { cache } = settings;
   const negativeTtlSeconds = cache.negativeTtlSeconds;
   return [
-    repositoryRegistration({ entityType: 'hero', token: TOKENS.HeroRepository, plain: new PrismaHeroRepository(prisma), strategy: heroCacheStrategy({ ttlSeconds: cache.heroTtlSeconds, negativeTtlSeconds }) }),
-    repositoryRegistration({ entityType: 'child', token: TOKENS.ChildRepository, plain: new PrismaChildRepository(prisma), strategy: childCacheStrategy({ ttlSeconds: cache.childTtlSeconds, negativeTtlSeconds }) }),
-    repositoryRegistration({ entityType: 'story', token: TOKENS.StoryRepository, plain: new PrismaStoryRepository(prisma), strategy: storyCacheStrategy({ ttlSeconds: cache.storyTtlSeconds, negativeTtlSeconds }) }),
+    repositoryRegistration({
+      entityType: 'hero',
+      token: TOKENS.HeroRepository,
+      plain: new PrismaHeroRepository(prisma),
+      strategy: heroCacheStrategy({ ttlSeconds: cache.heroTtlSeconds, negativeTtlSeconds }),
+    }),
+    repositoryRegistration({
+      entityType: 'child',
+      token: TOKENS.ChildRepository,
+      plain: new PrismaChildRepository(prisma),
+      strategy: childCacheStrategy({ ttlSeconds: cache.childTtlSeconds, negativeTtlSeconds }),
+    }),
+    repositoryRegistration({
+      entityType: 'story',
+      token: TOKENS.StoryRepository,
+      plain: new PrismaStoryRepository(prisma),
+      strategy: storyCacheStrategy({ ttlSeconds: cache.storyTtlSeconds, negativeTtlSeconds }),
+    }),
     repositoryRegistration({
       entityType: 'deck',
       token: TOKENS.DeckRepository,
       plain: new PrismaDeckRepository(prisma),
-      strategy: deckCacheStrategy({ listTtlSeconds: cache.deckListTtlSeconds, detailTtlSeconds: cache.deckDetailTtlSeconds, negativeTtlSeconds }),
+      strategy: deckCacheStrategy({
+        listTtlSeconds: cache.deckListTtlSeconds,
+        detailTtlSeconds: cache.deckDetailTtlSeconds,
+        negativeTtlSeconds,
+      }),
     }),
-    repositoryRegistration({ entityType: 'card', token: TOKENS.CardRepository, plain: new PrismaCardRepository(prisma), strategy: cardCacheStrategy({ ttlSeconds: cache.cardTtlSeconds, negativeTtlSeconds }) }),
+    repositoryRegistration({
+      entityType: 'card',
+      token: TOKENS.CardRepository,
+      plain: new PrismaCardRepository(prisma),
+      strategy: cardCacheStrategy({ ttlSeconds: cache.cardTtlSeconds, negativeTtlSeconds }),
+    }),
   ];
 }
 
@@ -88,10 +125,18 @@ export interface DataLayer {
  * same cache service (see services/register-services.ts).
  * @throws {ConfigError} when CACHE_DISABLED_ENTITIES names an entity type that is not registered
  */
-export function registerDataLayer(container: DependencyContainer, settings: Settings, overrides: DataLayerOverrides = {}): DataLayer {
+export function registerDataLayer(
+  container: DependencyContainer,
+  settings: Settings,
+  overrides: DataLayerOverrides = {},
+): DataLayer {
   const prisma = overrides.prisma ?? createPrismaClient(settings.databaseUrl);
   const cacheService = settings.redis.enabled
-    ? (overrides.cacheService ?? createCacheService(settings, { outbox: new PrismaOutbox(prisma), ...(overrides.logger && { logger: overrides.logger }) }))
+    ? (overrides.cacheService ??
+      createCacheService(settings, {
+        outbox: new PrismaOutbox(prisma),
+        ...(overrides.logger && { logger: overrides.logger }),
+      }))
     : null;
   container.register(TOKENS.Settings, { useValue: settings });
   container.register(TOKENS.PrismaClient, { useValue: prisma });

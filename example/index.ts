@@ -8,8 +8,20 @@ export * from './config';
 export * from './strategies';
 export { registerDataLayer, TOKENS, type DataLayer, type DataLayerOverrides } from './container';
 export * from './services';
-export type { User, CardSchedule, ScheduleUpdate, ReviewRecord, NewReview, StudyRepository } from './repositories/study-repository';
-export type { AchievementAward, LeaderboardRow, RecentAward, AchievementRepository } from './repositories/achievement-repository';
+export type {
+  User,
+  CardSchedule,
+  ScheduleUpdate,
+  ReviewRecord,
+  NewReview,
+  StudyRepository,
+} from './repositories/study-repository';
+export type {
+  AchievementAward,
+  LeaderboardRow,
+  RecentAward,
+  AchievementRepository,
+} from './repositories/achievement-repository';
 export { PrismaStudyRepository } from './infrastructure/prisma/prisma-study-repository';
 export { PrismaAchievementRepository } from './infrastructure/prisma/prisma-achievement-repository';
 export { seedStudyData, type StudySeedRepositories, type StudySeedSummary } from './infrastructure/prisma/seed-study';

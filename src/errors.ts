@@ -69,4 +69,14 @@ export class InvalidArgumentError extends CacheLibraryError {
 }
 
 /** Every error class by name, e.g. `error instanceof errors.ConfigError`. */
-export const errors = { KeyPatternError, CorruptEntryError, StrategyError, ApiCollisionError, CacheOptionsError, RedisClientError, ConfigError, EntityNotFoundError, InvalidArgumentError } as const;
+export const errors = {
+  KeyPatternError,
+  CorruptEntryError,
+  StrategyError,
+  ApiCollisionError,
+  CacheOptionsError,
+  RedisClientError,
+  ConfigError,
+  EntityNotFoundError,
+  InvalidArgumentError,
+} as const;

@@ -24,27 +24,81 @@ export {
   type QueryDefinitions,
   type QueryPolicies,
 } from './repository/cache-strategy';
-export { defineKeySchema, encodeKeyComponent, type KeySchema, type KeySchemaOptions, type KeyParams, type KeyParamNames } from './repository/key-schema';
-export { Cacheable, CacheEvict, MethodCache, DEFAULT_METHOD_TTL_SECONDS, type CacheableOptions, type CacheEvictOptions, type MethodDecoratorFor, type HasMethodCache, type MethodCacheOptions, type MethodCallEvent } from './decorators';
-export { CacheService, type CacheServiceOptions, type CacheHealth, type CacheRead, type StoreOutcome } from './protocol/cache-service';
-export { NearCache, DEFAULT_NEAR_CACHE_MAX_BYTES, type NearCacheOptions, type NearCacheStats } from './near-cache/near-cache';
+export {
+  defineKeySchema,
+  encodeKeyComponent,
+  type KeySchema,
+  type KeySchemaOptions,
+  type KeyParams,
+  type KeyParamNames,
+} from './repository/key-schema';
+export {
+  Cacheable,
+  CacheEvict,
+  MethodCache,
+  DEFAULT_METHOD_TTL_SECONDS,
+  type CacheableOptions,
+  type CacheEvictOptions,
+  type MethodDecoratorFor,
+  type HasMethodCache,
+  type MethodCacheOptions,
+  type MethodCallEvent,
+} from './decorators';
+export {
+  CacheService,
+  type CacheServiceOptions,
+  type CacheHealth,
+  type CacheRead,
+  type StoreOutcome,
+} from './protocol/cache-service';
+export {
+  NearCache,
+  DEFAULT_NEAR_CACHE_MAX_BYTES,
+  type NearCacheOptions,
+  type NearCacheStats,
+} from './near-cache/near-cache';
 export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache/near-cache-group';
 export type { TrackingMode } from './near-cache/client-tracking';
 export { createCacheService, type CreateCacheServiceOptions } from './settings/create-cache-service';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis/redis-client';
-export { createRedisCluster, waitUntilClusterReady, parseClusterNodes, type ClusterNodeAddress, type ClusterNodesSetting, type RedisClusterConnectionOptions } from './redis/cluster/cluster-client';
+export {
+  createRedisCluster,
+  waitUntilClusterReady,
+  parseClusterNodes,
+  type ClusterNodeAddress,
+  type ClusterNodesSetting,
+  type RedisClusterConnectionOptions,
+} from './redis/cluster/cluster-client';
 export { registerSecret } from './observability/redact';
 export type { CircuitBreakerOptions, BreakerState } from './trust/circuit-breaker';
 export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './protocol/outbox';
 export type { CacheLogger } from './observability/cache-logger';
 export type { CacheStatsSnapshot } from './observability/cache-stats';
-export { createSuperjsonSerializer, valueObjectCodec, type Serializer, type ValueObjectCodec } from './repository/serializer';
+export {
+  createSuperjsonSerializer,
+  valueObjectCodec,
+  type Serializer,
+  type ValueObjectCodec,
+} from './repository/serializer';
 export type { EntryShape } from './protocol/entry-codec';
 export type { Entity, NewEntity, EntityChanges } from './repository/entity';
 export { isChangeTracking, type Repository, type ChangeTrackingRepository } from './repository/repository';
 export { isOutboxRecording, type OutboxRecordingRepository, type AffectedKeysOf } from './repository/outbox-recording';
-export { registerRepositories, repositoryRegistration, isCached, type RepositoryRegistration, type AnyRepositoryRegistration } from './tsyringe/container';
-export { loadCacheSettings, cacheSettingsFrom, cacheEnvShape, parseEnv, envTypes, type CacheSettings } from './settings/settings';
+export {
+  registerRepositories,
+  repositoryRegistration,
+  isCached,
+  type RepositoryRegistration,
+  type AnyRepositoryRegistration,
+} from './tsyringe/container';
+export {
+  loadCacheSettings,
+  cacheSettingsFrom,
+  cacheEnvShape,
+  parseEnv,
+  envTypes,
+  type CacheSettings,
+} from './settings/settings';
 export {
   errors,
   CacheLibraryError,

@@ -21,12 +21,21 @@ export default async function breakerOpen(): Promise<SuiteResult> {
   const started = Date.now();
   const env = await startBenchEnvironment();
   const redis = createRedisClient({ url: env.server.url, commandTimeoutMs: 200 });
-  const cache = new CacheService(redis, { logger: { debug: noop, info: noop, warn: noop, error: noop }, circuitBreaker: { probeIntervalMs: 60_000 }, nearCache: false });
+  const cache = new CacheService(redis, {
+    logger: { debug: noop, info: noop, warn: noop, error: noop },
+    circuitBreaker: { probeIntervalMs: 60_000 },
+    nearCache: false,
+  });
   try {
     await cache.waitUntilReady(5000);
     const plain = new PrismaHeroRepository(env.prisma);
     const cached = CachedRepository.wrap<Hero, HeroRepository>(plain, heroCacheStrategy(), cache);
-    const hero = await plain.save({ name: 'Icarus', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(300) });
+    const hero = await plain.save({
+      name: 'Icarus',
+      language: Language.Greek,
+      gender: Gender.Male,
+      description: 'x'.repeat(300),
+    });
     await cached.findById(hero.id);
 
     env.server.signal('SIGSTOP');
@@ -36,7 +45,10 @@ export default async function breakerOpen(): Promise<SuiteResult> {
 
     const samples = { cached: [] as number[], plain: [] as number[] };
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const [name, repository] of [['cached', cached], ['plain', plain]] as const) {
+      for (const [name, repository] of [
+        ['cached', cached],
+        ['plain', plain],
+      ] as const) {
         for (let i = 0; i < PER_ROUND; i += 1) samples[name].push(await timeMicros(() => repository.findById(hero.id)));
       }
     }
@@ -46,13 +58,24 @@ export default async function breakerOpen(): Promise<SuiteResult> {
     const rows: (string | number)[][] = [
       ['cached, breaker open', cachedStats.median, cachedStats.p95, cachedStats.mean],
       ['plain (Prisma, SQLite)', plainStats.median, plainStats.p95, plainStats.mean],
-      ['extra per read', cachedStats.median - plainStats.median, cachedStats.p95 - plainStats.p95, cachedStats.mean - plainStats.mean],
+      [
+        'extra per read',
+        cachedStats.median - plainStats.median,
+        cachedStats.p95 - plainStats.p95,
+        cachedStats.mean - plainStats.mean,
+      ],
     ];
     return {
       suite: 'breaker-open',
       title: 'Reads with Redis hung and the breaker open',
       durationMs: Date.now() - started,
-      tables: [{ title: `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`, header: ['repository', 'median', 'p95', 'mean'], rows }],
+      tables: [
+        {
+          title: `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`,
+          header: ['repository', 'median', 'p95', 'mean'],
+          rows,
+        },
+      ],
       charts: [],
       figures: { extraMedianUs: cachedStats.median - plainStats.median, openingMs },
       notes: [],

@@ -59,9 +59,25 @@ export default async function coldReads(): Promise<SuiteResult> {
           rows,
         },
       ],
-      charts: [{ title: `Redis commands for ${CONCURRENT} concurrent cold reads`, unit: 'commands, lower is better', bars: rows.map((row) => ({ label: row[0] as string, value: row[2] as number, kind: kindOf(row[0] as string) })) }],
-      figures: { ...figures, libraryQueries: figures[`queries:${NAMES.redisHit}`] as number, libraryCommands: figures[`commands:${NAMES.redisHit}`] as number },
-      notes: ['Commands are counted as clients send them (a proxy parses the RESP stream): a Lua script (the lease, the conditional store) is one command, whatever it runs inside.'],
+      charts: [
+        {
+          title: `Redis commands for ${CONCURRENT} concurrent cold reads`,
+          unit: 'commands, lower is better',
+          bars: rows.map((row) => ({
+            label: row[0] as string,
+            value: row[2] as number,
+            kind: kindOf(row[0] as string),
+          })),
+        },
+      ],
+      figures: {
+        ...figures,
+        libraryQueries: figures[`queries:${NAMES.redisHit}`] as number,
+        libraryCommands: figures[`commands:${NAMES.redisHit}`] as number,
+      },
+      notes: [
+        'Commands are counted as clients send them (a proxy parses the RESP stream): a Lua script (the lease, the conditional store) is one command, whatever it runs inside.',
+      ],
     };
   } finally {
     await readers.close();

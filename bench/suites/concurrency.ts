@@ -19,8 +19,18 @@ export default async function concurrency(): Promise<SuiteResult> {
   const readers = await buildReaders(env, IN_FLIGHT);
   try {
     const contenders = readers.all.filter((reader) => reader.kind !== 'database');
-    const spread = await interleavedThroughput(contenders.map((reader) => ({ name: reader.name, call: (caller: number) => reader.read(caller) })), ROUNDS, TOTAL, IN_FLIGHT);
-    const hot = await interleavedThroughput(contenders.map((reader) => ({ name: reader.name, call: () => reader.read(0) })), ROUNDS, TOTAL, IN_FLIGHT);
+    const spread = await interleavedThroughput(
+      contenders.map((reader) => ({ name: reader.name, call: (caller: number) => reader.read(caller) })),
+      ROUNDS,
+      TOTAL,
+      IN_FLIGHT,
+    );
+    const hot = await interleavedThroughput(
+      contenders.map((reader) => ({ name: reader.name, call: () => reader.read(0) })),
+      ROUNDS,
+      TOTAL,
+      IN_FLIGHT,
+    );
     const baseSpread = spread.get(NAMES.rawPipelined) as number;
     const baseHot = hot.get(NAMES.rawPipelined) as number;
     const kindOf = (name: string) => readers.byName(name).kind;
@@ -33,12 +43,26 @@ export default async function concurrency(): Promise<SuiteResult> {
         {
           title: `${IN_FLIGHT} callers in flight, ${TOTAL.toLocaleString('en-US')} reads per run, median of ${ROUNDS} interleaved runs (reads/s; ratios to raw GET + parse with auto-pipelining)`,
           header: ['reader', `${IN_FLIGHT} keys`, 'x raw', 'one hot key', 'x raw'],
-          rows: names.map((name) => [name, spread.get(name) as number, (spread.get(name) as number) / baseSpread, hot.get(name) as number, (hot.get(name) as number) / baseHot]),
+          rows: names.map((name) => [
+            name,
+            spread.get(name) as number,
+            (spread.get(name) as number) / baseSpread,
+            hot.get(name) as number,
+            (hot.get(name) as number) / baseHot,
+          ]),
         },
       ],
       charts: [
-        { title: `${IN_FLIGHT} in flight on ${IN_FLIGHT} keys`, unit: 'reads/s, higher is better', bars: names.map((name) => ({ label: name, value: spread.get(name) as number, kind: kindOf(name) })) },
-        { title: `${IN_FLIGHT} in flight on one hot key`, unit: 'reads/s, higher is better', bars: names.map((name) => ({ label: name, value: hot.get(name) as number, kind: kindOf(name) })) },
+        {
+          title: `${IN_FLIGHT} in flight on ${IN_FLIGHT} keys`,
+          unit: 'reads/s, higher is better',
+          bars: names.map((name) => ({ label: name, value: spread.get(name) as number, kind: kindOf(name) })),
+        },
+        {
+          title: `${IN_FLIGHT} in flight on one hot key`,
+          unit: 'reads/s, higher is better',
+          bars: names.map((name) => ({ label: name, value: hot.get(name) as number, kind: kindOf(name) })),
+        },
       ],
       figures: {
         redisSpreadRatio: (spread.get(NAMES.redisHit) as number) / baseSpread,
@@ -49,7 +73,7 @@ export default async function concurrency(): Promise<SuiteResult> {
         ...Object.fromEntries(names.map((name) => [`hot:${name}`, hot.get(name) as number])),
       },
       notes: [
-        'The library batches the reads asked for in one tick into one GET or MGET; reads of one key in a batch share one GET and one decode, each caller getting its own copy. cache-manager\'s wrap hands every concurrent caller of a key the same object.',
+        "The library batches the reads asked for in one tick into one GET or MGET; reads of one key in a batch share one GET and one decode, each caller getting its own copy. cache-manager's wrap hands every concurrent caller of a key the same object.",
       ],
     };
   } finally {

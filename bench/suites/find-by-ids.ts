@@ -23,8 +23,12 @@ export default async function findByIds(): Promise<SuiteResult> {
   const client = createRedisClient({ url: env.server.url, commandTimeoutMs: 5000 });
   const cache = new CacheService(client, { logger: benchLogger, nearCache: false });
   try {
-    for (const [redis, service] of [[counted, countedCache], [client, cache]] as const) {
-      if (!(await waitUntilReady(redis, 5000)) || !(await service.waitUntilReady(5000))) throw new Error('bench: cache not ready');
+    for (const [redis, service] of [
+      [counted, countedCache],
+      [client, cache],
+    ] as const) {
+      if (!(await waitUntilReady(redis, 5000)) || !(await service.waitUntilReady(5000)))
+        throw new Error('bench: cache not ready');
     }
     const plain = new PrismaHeroRepository(env.prisma);
     const ids: string[] = [];
@@ -65,9 +69,22 @@ export default async function findByIds(): Promise<SuiteResult> {
           ],
         },
       ],
-      charts: [{ title: `${COUNT} heroes from Redis`, unit: 'us per call, lower is better', bars: measured.map((m) => ({ label: m.name, value: m.median, kind: 'library' as const })) }],
-      figures: { findByIdsSpeedup: one.median / many.median, findByIdsMedianUs: many.median, commandsPerFindByIds: Object.values(commands).reduce((sum, n) => sum + n, 0), mgetPerFindByIds: commands.mget ?? 0 },
-      notes: [`commands sent by one findByIds(${COUNT}) of cached heroes (counting proxy): ${JSON.stringify(commands)}`],
+      charts: [
+        {
+          title: `${COUNT} heroes from Redis`,
+          unit: 'us per call, lower is better',
+          bars: measured.map((m) => ({ label: m.name, value: m.median, kind: 'library' as const })),
+        },
+      ],
+      figures: {
+        findByIdsSpeedup: one.median / many.median,
+        findByIdsMedianUs: many.median,
+        commandsPerFindByIds: Object.values(commands).reduce((sum, n) => sum + n, 0),
+        mgetPerFindByIds: commands.mget ?? 0,
+      },
+      notes: [
+        `commands sent by one findByIds(${COUNT}) of cached heroes (counting proxy): ${JSON.stringify(commands)}`,
+      ],
     };
   } finally {
     await cache.close();

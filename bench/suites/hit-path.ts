@@ -43,8 +43,18 @@ export default async function hitPath(): Promise<SuiteResult> {
         },
       ],
       charts: [
-        { title: 'Sequential hit, median latency', unit: 'us, lower is better', bars: measured.map((m) => ({ label: m.name, value: m.median, kind: kindOf(m.name) })) },
-        { title: 'CPU per hit', unit: 'us, lower is better', bars: measured.filter((m) => m.name !== NAMES.prisma).map((m) => ({ label: m.name, value: m.cpu, kind: kindOf(m.name) })) },
+        {
+          title: 'Sequential hit, median latency',
+          unit: 'us, lower is better',
+          bars: measured.map((m) => ({ label: m.name, value: m.median, kind: kindOf(m.name) })),
+        },
+        {
+          title: 'CPU per hit',
+          unit: 'us, lower is better',
+          bars: measured
+            .filter((m) => m.name !== NAMES.prisma)
+            .map((m) => ({ label: m.name, value: m.cpu, kind: kindOf(m.name) })),
+        },
       ],
       figures: {
         rawMedianUs: raw.median,

@@ -45,18 +45,39 @@ export default async function invalidationScale(): Promise<SuiteResult> {
   try {
     const plain = new PrismaHeroRepository(env.prisma);
     for (let i = 0; i < OTHER_HEROES; i += 1) {
-      await plain.save({ name: `Other ${i}`, language: i % 2 ? Language.English : Language.French, gender: Gender.Other, description: null });
+      await plain.save({
+        name: `Other ${i}`,
+        language: i % 2 ? Language.English : Language.French,
+        gender: Gender.Other,
+        description: null,
+      });
     }
-    const hero = await plain.save({ name: 'Bellerophon', language: Language.English, gender: Gender.Male, description: 'u0' });
-    for (const [db, filler] of [[1, 1_000], [2, 1_000_000]] as const) keyspaces.push(await openKeyspace(env, plain, hero, db, filler, notes));
+    const hero = await plain.save({
+      name: 'Bellerophon',
+      language: Language.English,
+      gender: Gender.Male,
+      description: 'u0',
+    });
+    for (const [db, filler] of [
+      [1, 1_000],
+      [2, 1_000_000],
+    ] as const)
+      keyspaces.push(await openKeyspace(env, plain, hero, db, filler, notes));
 
     let current = hero;
     let counter = 0;
-    const other = (language: Language): Language => (language === Language.English ? Language.French : Language.English);
+    const other = (language: Language): Language =>
+      language === Language.English ? Language.French : Language.English;
     const update = async (keyspace: Keyspace): Promise<number> => {
       await keyspace.cacheKeys();
       counter += 1;
-      return timeMicros(async () => (current = await keyspace.heroes.update(hero.id, { language: other(current.language), description: `u${counter}` })));
+      return timeMicros(
+        async () =>
+          (current = await keyspace.heroes.update(hero.id, {
+            language: other(current.language),
+            description: `u${counter}`,
+          })),
+      );
     };
     const invalidate = async (keyspace: Keyspace): Promise<number> => {
       await keyspace.cacheKeys();
@@ -65,8 +86,10 @@ export default async function invalidationScale(): Promise<SuiteResult> {
 
     for (const keyspace of keyspaces) for (let i = 0; i < WARMUP; i += 1) await update(keyspace);
     for (let done = 0; done < OPERATIONS; done += TURN) {
-      for (const keyspace of keyspaces) for (let i = 0; i < TURN; i += 1) keyspace.samples.update.push(await update(keyspace));
-      for (const keyspace of keyspaces) for (let i = 0; i < TURN; i += 1) keyspace.samples.invalidate.push(await invalidate(keyspace));
+      for (const keyspace of keyspaces)
+        for (let i = 0; i < TURN; i += 1) keyspace.samples.update.push(await update(keyspace));
+      for (const keyspace of keyspaces)
+        for (let i = 0; i < TURN; i += 1) keyspace.samples.invalidate.push(await invalidate(keyspace));
     }
     const table = report(keyspaces);
     const ratio = table.rows[2] as number[] | undefined;
@@ -75,7 +98,17 @@ export default async function invalidationScale(): Promise<SuiteResult> {
       title: 'Invalidation cost against keyspace size',
       durationMs: Date.now() - started,
       tables: [table],
-      charts: [{ title: 'Hero update with 5 cached keys', unit: 'us median, lower is better', bars: table.rows.slice(0, 2).map((row) => ({ label: `${row[0] as string} in Redis`, value: row[1] as number, kind: 'library' as const })) }],
+      charts: [
+        {
+          title: 'Hero update with 5 cached keys',
+          unit: 'us median, lower is better',
+          bars: table.rows.slice(0, 2).map((row) => ({
+            label: `${row[0] as string} in Redis`,
+            value: row[1] as number,
+            kind: 'library' as const,
+          })),
+        },
+      ],
       figures: { updateRatio: Number(ratio?.[1]), invalidateRatio: Number(ratio?.[3]) },
       notes,
     };
@@ -87,10 +120,23 @@ export default async function invalidationScale(): Promise<SuiteResult> {
 
 /** The five keys an update of `hero` that changes its language touches. */
 function touchedKeys(hero: Hero): string[] {
-  return [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: Language.English }), heroKeys.byLanguage({ language: Language.French }), heroKeys.byName({ name: hero.name }), heroKeys.all()];
+  return [
+    heroKeys.byId({ id: hero.id }),
+    heroKeys.byLanguage({ language: Language.English }),
+    heroKeys.byLanguage({ language: Language.French }),
+    heroKeys.byName({ name: hero.name }),
+    heroKeys.all(),
+  ];
 }
 
-async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, hero: Hero, db: number, filler: number, notes: string[]): Promise<Keyspace> {
+async function openKeyspace(
+  env: BenchEnvironment,
+  plain: PrismaHeroRepository,
+  hero: Hero,
+  db: number,
+  filler: number,
+  notes: string[],
+): Promise<Keyspace> {
   const redis = createRedisClient({ url: `${env.server.url}/${db}`, commandTimeoutMs: 5000 });
   if (!(await waitUntilReady(redis, 5000))) throw new Error(`bench: Redis database ${db} is not ready`);
   const cache = new CacheService(redis, { logger: quiet, nearCache: false });
@@ -105,9 +151,12 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   } finally {
     populator.disconnect();
   }
-  notes.push(`database ${db}: ${filler.toLocaleString('en-US')} filler keys (DEBUG POPULATE) in ${Date.now() - started} ms`);
+  notes.push(
+    `database ${db}: ${filler.toLocaleString('en-US')} filler keys (DEBUG POPULATE) in ${Date.now() - started} ms`,
+  );
   // Redis was busy for the whole POPULATE: the cache may have distrusted it meanwhile.
-  if (!(await cache.waitUntilReady(30_000))) throw new Error(`bench: the cache on database ${db} did not trust Redis again after POPULATE`);
+  if (!(await cache.waitUntilReady(30_000)))
+    throw new Error(`bench: the cache on database ${db} did not trust Redis again after POPULATE`);
 
   // Snapshot the entries the cached repository writes at the five keys, to restore them cheaply.
   const keys = touchedKeys(hero);
@@ -117,7 +166,12 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   await heroes.findByName(hero.name);
   await heroes.findAll();
   const entries = await redis.mget(keys.map((key) => cache.fullKey(key)));
-  if (entries.some((raw, index) => raw === null || inspectEntry(keys[index] as string, raw, strategy.serializer).kind !== 'entry')) throw new Error('bench: the hero\'s keys were not cached');
+  if (
+    entries.some(
+      (raw, index) => raw === null || inspectEntry(keys[index] as string, raw, strategy.serializer).kind !== 'entry',
+    )
+  )
+    throw new Error("bench: the hero's keys were not cached");
   const cacheKeys = async (): Promise<void> => {
     const pipeline = redis.pipeline();
     keys.forEach((key, index) => pipeline.set(cache.fullKey(key), entries[index] as string, 'EX', 3600));
@@ -129,13 +183,19 @@ async function openKeyspace(env: BenchEnvironment, plain: PrismaHeroRepository, 
   const after = await heroes.update(hero.id, { language: Language.French });
   await heroes.update(hero.id, { language: Language.English });
   const touched = strategy.affectedKeys(hero, after);
-  if (touched.length !== keys.length || !keys.every((key) => touched.includes(key))) throw new Error(`bench: an update touches ${touched.join(', ')}`);
-  if ((await redis.exists(...keys.map((key) => cache.fullKey(key)))) !== 0) throw new Error('bench: a key is still there after an update');
+  if (touched.length !== keys.length || !keys.every((key) => touched.includes(key)))
+    throw new Error(`bench: an update touches ${touched.join(', ')}`);
+  if ((await redis.exists(...keys.map((key) => cache.fullKey(key)))) !== 0)
+    throw new Error('bench: a key is still there after an update');
   return { filler, redis, cache, heroes, cacheKeys, samples: { update: [], invalidate: [] } };
 }
 
 function report(keyspaces: Keyspace[]): Table {
-  const summaries = keyspaces.map((keyspace) => ({ keyspace, update: summarize(keyspace.samples.update), invalidate: summarize(keyspace.samples.invalidate) }));
+  const summaries = keyspaces.map((keyspace) => ({
+    keyspace,
+    update: summarize(keyspace.samples.update),
+    invalidate: summarize(keyspace.samples.invalidate),
+  }));
   const rows: (string | number)[][] = summaries.map(({ keyspace, update, invalidate }) => [
     `${keyspace.filler.toLocaleString('en-US')} keys`,
     update.median,

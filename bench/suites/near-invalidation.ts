@@ -81,7 +81,13 @@ export default async function nearInvalidation(): Promise<SuiteResult> {
         const after = (await reader.request({ op: 'stats' })).nearCache as { messages: number };
         delays.sort((a, b) => a - b);
         const perWrite = (after.messages - before.messages) / WRITES;
-        rows.push([mode, percentile(delays, 50), percentile(delays, 99), delays[delays.length - 1] as number, perWrite]);
+        rows.push([
+          mode,
+          percentile(delays, 50),
+          percentile(delays, 99),
+          delays[delays.length - 1] as number,
+          perWrite,
+        ]);
         figures[`${mode}P50Us`] = percentile(delays, 50);
         figures[`${mode}P99Us`] = percentile(delays, 99);
         figures[`${mode}MessagesPerWrite`] = perWrite;
@@ -100,10 +106,20 @@ export default async function nearInvalidation(): Promise<SuiteResult> {
           rows,
         },
       ],
-      charts: [{ title: 'Near-cache invalidation delay across processes, p99', unit: 'us, lower is better', bars: rows.map((row) => ({ label: `${row[0] as string} tracking`, value: Math.max(0, row[2] as number), kind: 'library' as const })) }],
+      charts: [
+        {
+          title: 'Near-cache invalidation delay across processes, p99',
+          unit: 'us, lower is better',
+          bars: rows.map((row) => ({
+            label: `${row[0] as string} tracking`,
+            value: Math.max(0, row[2] as number),
+            kind: 'library' as const,
+          })),
+        },
+      ],
       figures,
       notes: [
-        'messages/write counts what the reader received per update: in broadcast mode every change under the prefix is sent (the write\'s UNLINK of each key, and the leases and stores of the reader\'s own refills), in default mode only changes of keys the reader read.',
+        "messages/write counts what the reader received per update: in broadcast mode every change under the prefix is sent (the write's UNLINK of each key, and the leases and stores of the reader's own refills), in default mode only changes of keys the reader read.",
         'Guaranteed bound when messages stop arriving without a connection closing (Redis hung, packets dropped): CACHE_NEAR_CACHE_MAX_STALENESS (250 ms); near caches serve only within that long after sending the last heartbeat PING Redis answered.',
       ],
     };

@@ -30,11 +30,22 @@ export default async function nearMemory(): Promise<SuiteResult> {
     if (!(await cache.waitUntilReady(5000))) throw new Error('bench: cache not ready');
     const ids = Array.from({ length: HEROES }, () => randomUUID());
     for (let i = 0; i < HEROES; i += 1000) {
-      await env.prisma.hero.createMany({ data: ids.slice(i, i + 1000).map((id, j) => ({ id, name: `Hero ${i + j}`, language: Language.Greek, gender: 'female', description: `${i + j} `.padEnd(300, 'x') })) });
+      await env.prisma.hero.createMany({
+        data: ids.slice(i, i + 1000).map((id, j) => ({
+          id,
+          name: `Hero ${i + j}`,
+          language: Language.Greek,
+          gender: 'female',
+          description: `${i + j} `.padEnd(300, 'x'),
+        })),
+      });
     }
     const strategy = heroCacheStrategy({ nearCache: { maxEntries: MAX_ENTRIES } });
     const heroes = CachedRepository.wrap<Hero, HeroRepository>(new PrismaHeroRepository(env.prisma), strategy, cache);
-    const near = () => cache.health().nearCache.caches[0] as NonNullable<ReturnType<CacheService['health']>['nearCache']['caches'][number]>;
+    const near = () =>
+      cache.health().nearCache.caches[0] as NonNullable<
+        ReturnType<CacheService['health']>['nearCache']['caches'][number]
+      >;
 
     // Per entry: fill 5,000 entries into an empty near cache and compare heaps.
     for (const id of ids.slice(0, 5000)) await heroes.findById(id); // Redis holds them now
@@ -63,7 +74,15 @@ export default async function nearMemory(): Promise<SuiteResult> {
       else await heroes.findById(id);
       if (op % (OPERATIONS / SAMPLES) === 0) {
         const stats = near();
-        samples.push([op, heapMiB(), stats.entries, stats.bytes / 2 ** 20, stats.hits, stats.evictions, stats.invalidations]);
+        samples.push([
+          op,
+          heapMiB(),
+          stats.entries,
+          stats.bytes / 2 ** 20,
+          stats.hits,
+          stats.evictions,
+          stats.invalidations,
+        ]);
       }
       if (Date.now() - runStart > 45_000) break;
     }
@@ -88,8 +107,24 @@ export default async function nearMemory(): Promise<SuiteResult> {
           ],
         },
       ],
-      charts: [{ title: 'Heap during the long run', unit: 'MiB after GC', bars: samples.map((row) => ({ label: `${(row[0] as number).toLocaleString('en-US')} operations`, value: row[1] as number, kind: 'library' as const })) }],
-      figures: { heapStartMiB: startHeap, heapMaxMiB: Math.max(...heaps), maxEntries: Math.max(...entries), perEntryBytes, estimatePerEntry },
+      charts: [
+        {
+          title: 'Heap during the long run',
+          unit: 'MiB after GC',
+          bars: samples.map((row) => ({
+            label: `${(row[0] as number).toLocaleString('en-US')} operations`,
+            value: row[1] as number,
+            kind: 'library' as const,
+          })),
+        },
+      ],
+      figures: {
+        heapStartMiB: startHeap,
+        heapMaxMiB: Math.max(...heaps),
+        maxEntries: Math.max(...entries),
+        perEntryBytes,
+        estimatePerEntry,
+      },
       notes: [`entries never exceed maxEntries (${MAX_ENTRIES}): max seen ${Math.max(...entries)}`],
     };
   } finally {

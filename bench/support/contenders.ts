@@ -1,7 +1,14 @@
 import { Redis } from 'ioredis';
 import { SuperJSON } from 'superjson';
 import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type Cached } from 'cachedrepo';
-import { Gender, heroCacheStrategy, Language, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
+import {
+  Gender,
+  heroCacheStrategy,
+  Language,
+  PrismaHeroRepository,
+  type Hero,
+  type HeroRepository,
+} from '../../example';
 import type { BenchEnvironment } from './environment';
 import { benchLogger } from './environment';
 
@@ -52,14 +59,23 @@ export const NAMES = {
 
 /** A hero of the benchmark payload: 300 characters of description, about 500 bytes encoded. */
 export function benchHero(index: number): Parameters<PrismaHeroRepository['save']>[0] {
-  return { name: `Atalanta ${index}`, language: Language.Greek, gender: Gender.Female, description: `${index} `.padEnd(300, 'x') };
+  return {
+    name: `Atalanta ${index}`,
+    language: Language.Greek,
+    gender: Gender.Female,
+    description: `${index} `.padEnd(300, 'x'),
+  };
 }
 
 /**
  * Creates `count` heroes and every reader, and reads each hero through each reader twice, so
  * every cache holds them (the near cache after its Redis hit).
  */
-export async function buildReaders(env: BenchEnvironment, count: number, options: { warm?: boolean; redisUrl?: string } = {}): Promise<Readers> {
+export async function buildReaders(
+  env: BenchEnvironment,
+  count: number,
+  options: { warm?: boolean; redisUrl?: string } = {},
+): Promise<Readers> {
   const redisUrl = options.redisUrl ?? env.server.url;
   const plain = new PrismaHeroRepository(env.prisma);
   const heroes: Hero[] = [];
@@ -75,7 +91,10 @@ export async function buildReaders(env: BenchEnvironment, count: number, options
   const superjson = new SuperJSON();
   const raw = new Redis(redisUrl);
   const rawPipelined = new Redis(redisUrl, { enableAutoPipelining: true });
-  closers.push(async () => raw.disconnect(), async () => rawPipelined.disconnect());
+  closers.push(
+    async () => raw.disconnect(),
+    async () => rawPipelined.disconnect(),
+  );
   for (const [i, hero] of heroes.entries()) await raw.set(`raw:hero:${i}`, superjson.stringify(hero));
 
   // The library: one CacheService without near caches, one with (the default).
@@ -110,7 +129,9 @@ export async function buildReaders(env: BenchEnvironment, count: number, options
     default: 'l2',
     stores: {
       l2: bentostore().useL2Layer(redisDriver({ connection })),
-      l1l2: bentostore().useL1Layer(memoryDriver({ maxSize: '32mb' })).useL2Layer(redisDriver({ connection })),
+      l1l2: bentostore()
+        .useL1Layer(memoryDriver({ maxSize: '32mb' }))
+        .useL2Layer(redisDriver({ connection })),
     },
   });
   closers.push(() => bento.disconnectAll());
@@ -121,22 +142,51 @@ export async function buildReaders(env: BenchEnvironment, count: number, options
   const cmRedis = createCache({ stores: [new Keyv({ store: cmRedisStore })] });
   const cmMemoryRedisStore = new KeyvRedis(redisUrl);
   const cmMemoryRedis = createCache({ stores: [new Keyv(), new Keyv({ store: cmMemoryRedisStore })] });
-  closers.push(() => cmRedis.disconnect(), () => cmMemoryRedis.disconnect());
+  closers.push(
+    () => cmRedis.disconnect(),
+    () => cmMemoryRedis.disconnect(),
+  );
 
   const id = (index: number): string => (heroes[index] as Hero).id;
   const all: Reader[] = [
-    { name: NAMES.raw, kind: 'baseline', read: async (i) => superjson.parse((await raw.get(`raw:hero:${i}`)) as string) },
-    { name: NAMES.rawPipelined, kind: 'baseline', read: async (i) => superjson.parse((await rawPipelined.get(`raw:hero:${i}`)) as string) },
+    {
+      name: NAMES.raw,
+      kind: 'baseline',
+      read: async (i) => superjson.parse((await raw.get(`raw:hero:${i}`)) as string),
+    },
+    {
+      name: NAMES.rawPipelined,
+      kind: 'baseline',
+      read: async (i) => superjson.parse((await rawPipelined.get(`raw:hero:${i}`)) as string),
+    },
     { name: NAMES.redisHit, kind: 'library', read: (i) => repoRedis.findById(id(i)) },
     { name: NAMES.nearHit, kind: 'library', read: (i) => repoNear.findById(id(i)) },
-    { name: NAMES.bentoL2, kind: 'peer', read: (i) => bento.use('l2').getOrSet({ key: `bento:${i}`, ttl: '1h', factory: counted(NAMES.bentoL2, id(i)) }) },
-    { name: NAMES.bentoL1L2, kind: 'peer', read: (i) => bento.use('l1l2').getOrSet({ key: `bento12:${i}`, ttl: '1h', factory: counted(NAMES.bentoL1L2, id(i)) }) },
-    { name: NAMES.cmRedis, kind: 'peer', read: (i) => cmRedis.wrap(`cm:${i}`, counted(NAMES.cmRedis, id(i)), 3_600_000) },
-    { name: NAMES.cmMemoryRedis, kind: 'peer', read: (i) => cmMemoryRedis.wrap(`cmm:${i}`, counted(NAMES.cmMemoryRedis, id(i)), 3_600_000) },
+    {
+      name: NAMES.bentoL2,
+      kind: 'peer',
+      read: (i) => bento.use('l2').getOrSet({ key: `bento:${i}`, ttl: '1h', factory: counted(NAMES.bentoL2, id(i)) }),
+    },
+    {
+      name: NAMES.bentoL1L2,
+      kind: 'peer',
+      read: (i) =>
+        bento.use('l1l2').getOrSet({ key: `bento12:${i}`, ttl: '1h', factory: counted(NAMES.bentoL1L2, id(i)) }),
+    },
+    {
+      name: NAMES.cmRedis,
+      kind: 'peer',
+      read: (i) => cmRedis.wrap(`cm:${i}`, counted(NAMES.cmRedis, id(i)), 3_600_000),
+    },
+    {
+      name: NAMES.cmMemoryRedis,
+      kind: 'peer',
+      read: (i) => cmMemoryRedis.wrap(`cmm:${i}`, counted(NAMES.cmMemoryRedis, id(i)), 3_600_000),
+    },
     { name: NAMES.prisma, kind: 'database', read: (i) => plain.findById(id(i)) },
   ];
   if (options.warm ?? true) {
-    for (let pass = 0; pass < 2; pass += 1) for (const reader of all) for (let i = 0; i < count; i += 1) await reader.read(i);
+    for (let pass = 0; pass < 2; pass += 1)
+      for (const reader of all) for (let i = 0; i < count; i += 1) await reader.read(i);
   }
   return {
     heroes,

@@ -29,11 +29,18 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Rounds of `perTurn` sequential calls per contender; round 0 is the warm-up. */
-export async function interleaved(contenders: readonly Contender[], rounds: number, perTurn: number | ((name: string) => number)): Promise<Measured[]> {
+export async function interleaved(
+  contenders: readonly Contender[],
+  rounds: number,
+  perTurn: number | ((name: string) => number),
+): Promise<Measured[]> {
   const latencies = new Map<string, number[]>(contenders.map((contender) => [contender.name, []]));
   const cpus = new Map<string, number[]>(contenders.map((contender) => [contender.name, []]));
   for (let round = 0; round <= rounds; round += 1) {
@@ -54,12 +61,22 @@ export async function interleaved(contenders: readonly Contender[], rounds: numb
   }
   return contenders.map(({ name }) => {
     const sorted = (latencies.get(name) as number[]).sort((a, b) => a - b);
-    return { name, samples: sorted.length, median: percentile(sorted, 50), p99: percentile(sorted, 99), cpu: median(cpus.get(name) as number[]) };
+    return {
+      name,
+      samples: sorted.length,
+      median: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      cpu: median(cpus.get(name) as number[]),
+    };
   });
 }
 
 /** Operations per second of `total` calls with `inFlight` callers each awaiting its previous call. */
-export async function throughput(total: number, inFlight: number, call: (caller: number, index: number) => Promise<unknown>): Promise<number> {
+export async function throughput(
+  total: number,
+  inFlight: number,
+  call: (caller: number, index: number) => Promise<unknown>,
+): Promise<number> {
   let issued = 0;
   const start = process.hrtime.bigint();
   await Promise.all(
@@ -75,7 +92,12 @@ export async function throughput(total: number, inFlight: number, call: (caller:
 }
 
 /** Throughput of each contender in interleaved rounds; the median over rounds (round 0 dropped). */
-export async function interleavedThroughput(contenders: readonly { name: string; call: (caller: number, index: number) => Promise<unknown> }[], rounds: number, total: number, inFlight: number): Promise<Map<string, number>> {
+export async function interleavedThroughput(
+  contenders: readonly { name: string; call: (caller: number, index: number) => Promise<unknown> }[],
+  rounds: number,
+  total: number,
+  inFlight: number,
+): Promise<Map<string, number>> {
   const rates = new Map<string, number[]>(contenders.map((contender) => [contender.name, []]));
   for (let round = 0; round <= rounds; round += 1) {
     for (let i = 0; i < contenders.length; i += 1) {

@@ -11,17 +11,35 @@
  */
 import { createInterface } from 'node:readline';
 import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type TrackingMode } from 'cachedrepo';
-import { createPrismaClient, heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
+import {
+  createPrismaClient,
+  heroCacheStrategy,
+  PrismaHeroRepository,
+  type Hero,
+  type HeroRepository,
+} from '../../example';
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: (details: object, message: string) => void process.stderr.write(`${message} ${JSON.stringify(details)}\n`), error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (details: object, message: string) => void process.stderr.write(`${message} ${JSON.stringify(details)}\n`),
+  error: () => undefined,
+};
 
 async function main(): Promise<void> {
   const prisma = createPrismaClient(process.env.DATABASE_URL as string);
   const redis = createRedisClient({ url: process.env.REDIS_URL as string, commandTimeoutMs: 5000 });
   if (!(await waitUntilReady(redis, 5000))) throw new Error('near-reader: Redis not ready');
-  const cache = new CacheService(redis, { logger: quiet, nearCache: { trackingMode: (process.env.TRACKING_MODE ?? 'default') as TrackingMode } });
+  const cache = new CacheService(redis, {
+    logger: quiet,
+    nearCache: { trackingMode: (process.env.TRACKING_MODE ?? 'default') as TrackingMode },
+  });
   if (!(await cache.waitUntilReady(5000))) throw new Error('near-reader: cache not ready');
-  const heroes = CachedRepository.wrap<Hero, HeroRepository>(new PrismaHeroRepository(prisma), heroCacheStrategy(), cache);
+  const heroes = CachedRepository.wrap<Hero, HeroRepository>(
+    new PrismaHeroRepository(prisma),
+    heroCacheStrategy(),
+    cache,
+  );
   const near = () => cache.health().nearCache;
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -33,7 +51,8 @@ async function main(): Promise<void> {
           const before = near().caches[0]?.hits ?? 0;
           await heroes.findById(request.id as string);
           if ((near().caches[0]?.hits ?? 0) > before) return { ok: true };
-          if (Date.now() > deadline) throw new Error(`near-reader: ${request.id} never reached the near cache (${JSON.stringify(near())})`);
+          if (Date.now() > deadline)
+            throw new Error(`near-reader: ${request.id} never reached the near cache (${JSON.stringify(near())})`);
           await turn();
         }
       }
@@ -41,7 +60,8 @@ async function main(): Promise<void> {
         const before = near().caches[0]?.invalidations ?? 0;
         const deadline = Date.now() + 5000;
         for (;;) {
-          if ((near().caches[0]?.invalidations ?? 0) > before) return { ok: true, droppedAt: String(process.hrtime.bigint()) };
+          if ((near().caches[0]?.invalidations ?? 0) > before)
+            return { ok: true, droppedAt: String(process.hrtime.bigint()) };
           if (Date.now() > deadline) throw new Error('near-reader: no invalidation within 5 s');
           await turn();
         }

@@ -32,11 +32,19 @@ export async function timeMicros(task: () => Promise<unknown>): Promise<number> 
 }
 
 /** Prints rows as an aligned text table with a header line (numbers right-aligned). */
-export function printTable(title: string, header: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
-  const cells = [header, ...rows].map((row) => row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)));
+export function printTable(
+  title: string,
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): void {
+  const cells = [header, ...rows].map((row) =>
+    row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)),
+  );
   const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
   const line = (row: readonly string[]): string =>
-    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ');
   console.log(`\n${title}`);
   console.log(line(cells[0] as string[]));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));

@@ -1,4 +1,12 @@
-import { cacheEnvShape, cacheSettingsFrom, ConfigError, envTypes, parseEnv, registerSecret, type CacheSettings } from 'cachedrepo';
+import {
+  cacheEnvShape,
+  cacheSettingsFrom,
+  ConfigError,
+  envTypes,
+  parseEnv,
+  registerSecret,
+  type CacheSettings,
+} from 'cachedrepo';
 import { z } from 'zod';
 
 /** The application's variables, added to the cache's own (`cacheEnvShape`). TTLs are seconds. */
@@ -9,7 +17,11 @@ const appEnvShape = {
   CACHE_DECK_LIST_TTL: envTypes.ttl(300),
   CACHE_DECK_DETAIL_TTL: envTypes.ttl(600),
   CACHE_CARD_TTL: envTypes.ttl(300),
-  DATABASE_URL: z.string().trim().min(1, 'expected a database URL such as file:./data/dev.db').default('file:./data/dev.db'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1, 'expected a database URL such as file:./data/dev.db')
+    .default('file:./data/dev.db'),
   ...serviceEnvShape(),
 };
 
@@ -28,8 +40,19 @@ function serviceEnvShape() {
     CACHE_WARMING_USERS: z
       .string()
       .trim()
-      .transform((text) => [...new Set(text.split(',').map((id) => id.trim()).filter(Boolean))])
-      .pipe(z.array(z.string().max(200, 'expected user ids of at most 200 characters')).max(10_000, 'expected at most 10000 user ids'))
+      .transform((text) => [
+        ...new Set(
+          text
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(z.string().max(200, 'expected user ids of at most 200 characters'))
+          .max(10_000, 'expected at most 10000 user ids'),
+      )
       .default([]),
     // Never refused by zod, so that ConfigError cannot echo it; its length is checked in loadSettings.
     CACHE_ADMIN_TOKEN: z.string().optional(),
@@ -105,7 +128,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       recentAchievementsTtlSeconds: v.CACHE_RECENT_ACHIEVEMENTS_TTL,
     },
     databaseUrl: v.DATABASE_URL,
-    warming: { enabled: v.CACHE_WARMING_ENABLED, batchSize: v.CACHE_WARMING_BATCH_SIZE, timeoutMs: v.CACHE_WARMING_TIMEOUT, userIds: v.CACHE_WARMING_USERS },
+    warming: {
+      enabled: v.CACHE_WARMING_ENABLED,
+      batchSize: v.CACHE_WARMING_BATCH_SIZE,
+      timeoutMs: v.CACHE_WARMING_TIMEOUT,
+      userIds: v.CACHE_WARMING_USERS,
+    },
     http: { port: v.PORT, adminToken: adminToken(v.CACHE_ADMIN_TOKEN) },
   };
 }
@@ -116,7 +144,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
  */
 function adminToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  if (token.trim().length < MIN_ADMIN_TOKEN_LENGTH) throw new ConfigError([`CACHE_ADMIN_TOKEN=(value hidden): expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters`]);
+  if (token.trim().length < MIN_ADMIN_TOKEN_LENGTH)
+    throw new ConfigError([`CACHE_ADMIN_TOKEN=(value hidden): expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters`]);
   registerSecret(token);
   return token;
 }

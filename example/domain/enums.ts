@@ -29,11 +29,7 @@ export enum CefrLevel {
  * Checks that `value` is one of the values of a string enum.
  * @throws {DomainValidationError} when it is not.
  */
-export function parseEnum<E extends Record<string, string>>(
-  enumObject: E,
-  value: string,
-  what: string,
-): E[keyof E] {
+export function parseEnum<E extends Record<string, string>>(enumObject: E, value: string, what: string): E[keyof E] {
   const values = Object.values(enumObject) as string[];
   if (!values.includes(value)) {
     throw new DomainValidationError(`${what} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`);

@@ -33,7 +33,8 @@ export class StoryLength {
   /** @throws {DomainValidationError} for a name other than short, medium, long. */
   static fromName(name: string): StoryLength {
     const found = StoryLength.all.find((length) => length.name === name);
-    if (!found) throw new DomainValidationError(`Story length must be short, medium or long, got ${JSON.stringify(name)}`);
+    if (!found)
+      throw new DomainValidationError(`Story length must be short, medium or long, got ${JSON.stringify(name)}`);
     return found;
   }
 }
@@ -54,10 +55,12 @@ export class AudioFile {
     readonly durationSeconds: number,
     readonly format: AudioFormat,
   ) {
-    if (!/^https?:\/\/\S+$/.test(url)) throw new DomainValidationError(`Audio url must be http(s), got ${JSON.stringify(url)}`);
+    if (!/^https?:\/\/\S+$/.test(url))
+      throw new DomainValidationError(`Audio url must be http(s), got ${JSON.stringify(url)}`);
     if (!(durationSeconds > 0) || !Number.isFinite(durationSeconds)) {
       throw new DomainValidationError(`Audio duration must be a positive number of seconds, got ${durationSeconds}`);
     }
-    if (!audioFormats.includes(format)) throw new DomainValidationError(`Audio format must be mp3, ogg or wav, got ${JSON.stringify(format)}`);
+    if (!audioFormats.includes(format))
+      throw new DomainValidationError(`Audio format must be mp3, ogg or wav, got ${JSON.stringify(format)}`);
   }
 }

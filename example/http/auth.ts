@@ -10,11 +10,20 @@ export function bearerAuth(token: string): (request: FastifyRequest, reply: Fast
   const expected = createHash('sha256').update(token).digest();
   return async (request, reply) => {
     const match = /^Bearer ([^\s]+)$/.exec(request.headers.authorization ?? '');
-    const given = match ? createHash('sha256').update(match[1] as string).digest() : null;
+    const given = match
+      ? createHash('sha256')
+          .update(match[1] as string)
+          .digest()
+      : null;
     if (given && timingSafeEqual(given, expected)) return;
     await reply
       .code(401)
       .header('WWW-Authenticate', `Bearer realm="cache-admin"${match ? ', error="invalid_token"' : ''}`)
-      .send({ error: 'Unauthorized', message: match ? 'the bearer token is not valid' : 'an Authorization: Bearer <CACHE_ADMIN_TOKEN> header is required' });
+      .send({
+        error: 'Unauthorized',
+        message: match
+          ? 'the bearer token is not valid'
+          : 'an Authorization: Bearer <CACHE_ADMIN_TOKEN> header is required',
+      });
   };
 }

@@ -11,7 +11,11 @@ const READS = /^find/;
  * `isCached` still sees a cached repository. Call it before anything resolves the tokens:
  * services built later get the timed repositories.
  */
-export function instrumentRepositories(container: DependencyContainer, tokens: Readonly<Record<string, InjectionToken<object>>>, metrics: CacheMetrics): void {
+export function instrumentRepositories(
+  container: DependencyContainer,
+  tokens: Readonly<Record<string, InjectionToken<object>>>,
+  metrics: CacheMetrics,
+): void {
   for (const [entityType, token] of Object.entries(tokens)) {
     const repository = container.resolve(token);
     container.register(token, { useValue: timed(repository, entityType, metrics) });
@@ -23,7 +27,8 @@ function timed<R extends object>(repository: R, entityType: string, metrics: Cac
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      if (typeof property !== 'string' || !READS.test(property)) return (...args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(target, args);
+      if (typeof property !== 'string' || !READS.test(property))
+        return (...args: unknown[]): unknown => (value as (...a: unknown[]) => unknown).apply(target, args);
       return async (...args: unknown[]): Promise<unknown> => {
         const started = performance.now();
         try {

@@ -37,11 +37,19 @@ export interface CacheMetrics {
  */
 export function createCacheMetrics(cacheService: CacheService | null, methodCache: MethodCache): CacheMetrics {
   const registry = new Registry();
-  const latency = new Histogram({ name: 'cache_read_duration_seconds', help: 'Latency of reads through a cached repository or a decorated method, hit or miss', labelNames: ['type', 'source'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const latency = new Histogram({
+    name: 'cache_read_duration_seconds',
+    help: 'Latency of reads through a cached repository or a decorated method, hit or miss',
+    labelNames: ['type', 'source'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
   const snapshots = (): { snapshot: CacheStatsSnapshot; source: Source }[] => {
     if (!cacheService) return [];
     const methods = new Set(methodCache.methodNames());
-    return cacheService.stats.snapshot().map((snapshot) => ({ snapshot, source: methods.has(snapshot.entityType) ? 'method' : 'repository' }));
+    return cacheService.stats
+      .snapshot()
+      .map((snapshot) => ({ snapshot, source: methods.has(snapshot.entityType) ? 'method' : 'repository' }));
   };
   const counter = (name: string, help: string, field: CounterField): void => {
     const seen = new Map<string, number>();
@@ -103,7 +111,8 @@ export function createCacheMetrics(cacheService: CacheService | null, methodCach
       this.set(methodCache.active ? 1 : 0);
     },
   });
-  const observeRead = (type: string, source: Source, seconds: number): void => latency.observe({ type, source }, seconds);
+  const observeRead = (type: string, source: Source, seconds: number): void =>
+    latency.observe({ type, source }, seconds);
   const stop = methodCache.observe((event) => {
     if (event.kind === 'read') observeRead(event.method, 'method', event.durationMs / 1000);
   });

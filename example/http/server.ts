@@ -41,15 +41,26 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   const cacheService = container.isRegistered(TOKENS.CacheService) ? container.resolve(TOKENS.CacheService) : null;
   const methodCache = container.resolve(TOKENS.MethodCache);
   const metrics = createCacheMetrics(cacheService, methodCache);
-  const repositoryTokens = { hero: TOKENS.HeroRepository, child: TOKENS.ChildRepository, story: TOKENS.StoryRepository, deck: TOKENS.DeckRepository, card: TOKENS.CardRepository };
+  const repositoryTokens = {
+    hero: TOKENS.HeroRepository,
+    child: TOKENS.ChildRepository,
+    story: TOKENS.StoryRepository,
+    deck: TOKENS.DeckRepository,
+    card: TOKENS.CardRepository,
+  };
   instrumentRepositories(container, repositoryTokens, metrics);
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    if (error instanceof InvalidArgumentError) return reply.code(400).send({ error: 'Bad Request', message: error.message });
-    if (error instanceof EntityNotFoundError) return reply.code(404).send({ error: 'Not Found', message: error.message });
+    if (error instanceof InvalidArgumentError)
+      return reply.code(400).send({ error: 'Bad Request', message: error.message });
+    if (error instanceof EntityNotFoundError)
+      return reply.code(404).send({ error: 'Not Found', message: error.message });
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send({ error: status === 400 ? 'Bad Request' : 'Client Error', message: error.message });
+    if (status >= 400 && status < 500)
+      return reply
+        .code(status)
+        .send({ error: status === 400 ? 'Bad Request' : 'Client Error', message: error.message });
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'Internal Server Error', message: 'the request failed; see the server log' });
   });
@@ -57,8 +68,19 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   await app.register(metricsRoutes, { metrics });
   const token = settings.http.adminToken;
   if (token !== undefined) {
-    const repositories = Object.fromEntries(Object.entries(repositoryTokens).map(([type, repositoryToken]) => [type, container.resolve<object>(repositoryToken)])) as Record<keyof typeof repositoryTokens, object>;
-    await app.register(adminRoutes, { token, cacheService, methodCache, warmer: container.resolve(TOKENS.CacheWarmer), repositories });
+    const repositories = Object.fromEntries(
+      Object.entries(repositoryTokens).map(([type, repositoryToken]) => [
+        type,
+        container.resolve<object>(repositoryToken),
+      ]),
+    ) as Record<keyof typeof repositoryTokens, object>;
+    await app.register(adminRoutes, {
+      token,
+      cacheService,
+      methodCache,
+      warmer: container.resolve(TOKENS.CacheWarmer),
+      repositories,
+    });
   }
   return {
     app,

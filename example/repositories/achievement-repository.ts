@@ -35,7 +35,10 @@ export interface AchievementRepository {
    * records `invalidation` in the invalidation outbox when it is not empty.
    * @returns the award, and whether this call created it
    */
-  award(input: { userId: string; code: string; points: number; awardedAt: Date }, invalidation: readonly string[]): Promise<{ award: AchievementAward; created: boolean }>;
+  award(
+    input: { userId: string; code: string; points: number; awardedAt: Date },
+    invalidation: readonly string[],
+  ): Promise<{ award: AchievementAward; created: boolean }>;
   /** Removes the award (in one transaction with the outbox record). @returns the removed award, or null when the user did not have it */
   revoke(userId: string, code: string, invalidation: readonly string[]): Promise<AchievementAward | null>;
   /** Learners by total points (then by who got there first, then id), at most `limit`. */

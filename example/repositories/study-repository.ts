@@ -63,7 +63,11 @@ export interface StudyRepository {
    * writes `next(previous)` as the new schedule, appends the answer to the history, and records
    * `invalidation` (cache keys) in the invalidation outbox when it is not empty.
    */
-  recordReview(review: NewReview, next: (previous: CardSchedule | null) => ScheduleUpdate, invalidation: readonly string[]): Promise<{ review: ReviewRecord; schedule: CardSchedule }>;
+  recordReview(
+    review: NewReview,
+    next: (previous: CardSchedule | null) => ScheduleUpdate,
+    invalidation: readonly string[],
+  ): Promise<{ review: ReviewRecord; schedule: CardSchedule }>;
   /**
    * In one transaction: creates a schedule for each card the user has none of, due a
    * millisecond apart in the order of `cardIds`, the last at `dueAt`,

@@ -47,24 +47,54 @@ export function serviceTtls(settings: Settings): Record<string, number> {
  * so they get the cached or plain repositories the configuration chose.
  * @returns the method cache
  */
-export function registerServices(container: DependencyContainer, tokens: ServiceTokens, deps: { prisma: PrismaClient; settings: Settings; cacheService: CacheService | null }): MethodCache {
+export function registerServices(
+  container: DependencyContainer,
+  tokens: ServiceTokens,
+  deps: { prisma: PrismaClient; settings: Settings; cacheService: CacheService | null },
+): MethodCache {
   const { prisma, settings, cacheService } = deps;
-  const methodCache = new MethodCache(cacheService, { defaultTtlSeconds: settings.cache.defaultTtlSeconds, ttlSeconds: serviceTtls(settings) });
+  const methodCache = new MethodCache(cacheService, {
+    defaultTtlSeconds: settings.cache.defaultTtlSeconds,
+    ttlSeconds: serviceTtls(settings),
+  });
   container.register(tokens.MethodCache, { useValue: methodCache });
   container.register(tokens.StudyRepository, { useValue: new PrismaStudyRepository(prisma) });
   container.register(tokens.AchievementRepository, { useValue: new PrismaAchievementRepository(prisma) });
   container.register(tokens.ProgressService, {
-    useFactory: instanceCachingFactory((c) => new ProgressService(c.resolve(tokens.MethodCache), c.resolve(tokens.StudyRepository), c.resolve(tokens.CardRepository))),
+    useFactory: instanceCachingFactory(
+      (c) =>
+        new ProgressService(
+          c.resolve(tokens.MethodCache),
+          c.resolve(tokens.StudyRepository),
+          c.resolve(tokens.CardRepository),
+        ),
+    ),
   });
   container.register(tokens.AchievementService, {
-    useFactory: instanceCachingFactory((c) => new AchievementService(c.resolve(tokens.MethodCache), c.resolve(tokens.AchievementRepository), c.resolve(tokens.StudyRepository))),
+    useFactory: instanceCachingFactory(
+      (c) =>
+        new AchievementService(
+          c.resolve(tokens.MethodCache),
+          c.resolve(tokens.AchievementRepository),
+          c.resolve(tokens.StudyRepository),
+        ),
+    ),
   });
   container.register(tokens.CacheWarmer, {
     useFactory: instanceCachingFactory(
       (c) =>
         new CacheWarmer(
-          { decks: c.resolve(tokens.DeckRepository), progress: c.resolve(tokens.ProgressService), achievements: c.resolve(tokens.AchievementService), methodCache: c.resolve(tokens.MethodCache) },
-          { batchSize: settings.warming.batchSize, timeoutMs: settings.warming.timeoutMs, userIds: settings.warming.userIds },
+          {
+            decks: c.resolve(tokens.DeckRepository),
+            progress: c.resolve(tokens.ProgressService),
+            achievements: c.resolve(tokens.AchievementService),
+            methodCache: c.resolve(tokens.MethodCache),
+          },
+          {
+            batchSize: settings.warming.batchSize,
+            timeoutMs: settings.warming.timeoutMs,
+            userIds: settings.warming.userIds,
+          },
         ),
     ),
   });

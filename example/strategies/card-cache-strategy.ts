@@ -20,7 +20,12 @@ export function cardCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy
       findAll: { key: () => cardKeys.all() },
       findByDeckId: { key: (deckId) => cardKeys.byDeck({ deckId }) },
     },
-    keysOf: (card) => [cardKeys.byId({ id: card.id }), cardKeys.byDeck({ deckId: card.deckId }), deckKeys.byId({ id: card.deckId }), deckKeys.withCards({ id: card.deckId })],
+    keysOf: (card) => [
+      cardKeys.byId({ id: card.id }),
+      cardKeys.byDeck({ deckId: card.deckId }),
+      deckKeys.byId({ id: card.deckId }),
+      deckKeys.withCards({ id: card.deckId }),
+    ],
     alwaysAffected: [cardKeys.all()],
   });
 }

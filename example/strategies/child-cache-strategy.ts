@@ -21,7 +21,11 @@ export function childCacheStrategy(options: EntityTtlOptions = {}): CacheStrateg
       findByName: { key: (name) => childKeys.byName({ name }) },
       findExact: { key: (name, age, gender) => childKeys.exact({ name, age, gender }), shape: 'one' },
     },
-    keysOf: (child) => [childKeys.byId({ id: child.id }), childKeys.byName({ name: child.name }), childKeys.exact({ name: child.name, age: child.age, gender: child.gender })],
+    keysOf: (child) => [
+      childKeys.byId({ id: child.id }),
+      childKeys.byName({ name: child.name }),
+      childKeys.exact({ name: child.name, age: child.age, gender: child.gender }),
+    ],
     alwaysAffected: [childKeys.all()],
   });
 }

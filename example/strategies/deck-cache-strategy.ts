@@ -36,7 +36,12 @@ export function deckCacheStrategy(options: DeckCacheOptions = {}): CacheStrategy
       findByLevel: { key: (level) => deckKeys.byLevel({ level }), ttlSeconds: listTtlSeconds },
       findWithCards: { key: (id) => deckKeys.withCards({ id }), shape: 'one' },
     },
-    keysOf: (deck) => [deckKeys.byId({ id: deck.id }), deckKeys.withCards({ id: deck.id }), deckKeys.byLevel({ level: deck.level }), cardKeys.byDeck({ deckId: deck.id })],
+    keysOf: (deck) => [
+      deckKeys.byId({ id: deck.id }),
+      deckKeys.withCards({ id: deck.id }),
+      deckKeys.byLevel({ level: deck.level }),
+      cardKeys.byDeck({ deckId: deck.id }),
+    ],
     alwaysAffected: [deckKeys.activeList()],
   });
 }

@@ -21,7 +21,11 @@ export function heroCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy
       findByLanguage: { key: (language) => heroKeys.byLanguage({ language }) },
       findByName: { key: (name) => heroKeys.byName({ name }) },
     },
-    keysOf: (hero) => [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: hero.language }), heroKeys.byName({ name: hero.name })],
+    keysOf: (hero) => [
+      heroKeys.byId({ id: hero.id }),
+      heroKeys.byLanguage({ language: hero.language }),
+      heroKeys.byName({ name: hero.name }),
+    ],
     alwaysAffected: [heroKeys.all()],
   });
 }

@@ -24,7 +24,11 @@ export function storyCacheStrategy(options: EntityTtlOptions = {}): CacheStrateg
       findByChildId: { key: (childId) => storyKeys.byChild({ childId }) },
       findByLanguage: { key: (language) => storyKeys.byLanguage({ language }) },
     },
-    keysOf: (story) => [storyKeys.byId({ id: story.id }), storyKeys.byChild({ childId: story.childId }), storyKeys.byLanguage({ language: story.language })],
+    keysOf: (story) => [
+      storyKeys.byId({ id: story.id }),
+      storyKeys.byChild({ childId: story.childId }),
+      storyKeys.byLanguage({ language: story.language }),
+    ],
     alwaysAffected: [storyKeys.all()],
   });
 }

@@ -27,7 +27,9 @@ export async function provideRedis(): Promise<ExampleRedis> {
     process.exit(1);
   }
   const owned = await startRedisServer();
-  line(`Redis: REDIS_URL is not set, so the example started its own redis-server on ${owned.url} (it is stopped at the end).`);
+  line(
+    `Redis: REDIS_URL is not set, so the example started its own redis-server on ${owned.url} (it is stopped at the end).`,
+  );
   return { url: owned.url, owned };
 }
 
@@ -65,7 +67,10 @@ export async function prepareDatabase(databaseUrl: string): Promise<SeedSummary>
       cards: container.resolve(TOKENS.CardRepository),
       // Learners too, now: seeding them inside the study scenario blocked the event loop
       // (better-sqlite3 is synchronous) while a store was in flight, long enough to time it out.
-      study: { study: container.resolve(TOKENS.StudyRepository), achievements: container.resolve(TOKENS.AchievementRepository) },
+      study: {
+        study: container.resolve(TOKENS.StudyRepository),
+        achievements: container.resolve(TOKENS.AchievementRepository),
+      },
     });
   } finally {
     await layer.close();
@@ -81,7 +86,11 @@ const exampleLogger: CacheLogger = {
 };
 
 /** A container configured like an application would be: from environment variables. */
-export function dataLayer(env: Record<string, string>): { container: DependencyContainer; layer: DataLayer; settings: Settings } {
+export function dataLayer(env: Record<string, string>): {
+  container: DependencyContainer;
+  layer: DataLayer;
+  settings: Settings;
+} {
   const settings = loadSettings({ ...process.env, ...env });
   const container = rootContainer.createChildContainer();
   const layer = registerDataLayer(container, settings, { logger: exampleLogger });

@@ -17,10 +17,16 @@ async function main(): Promise<void> {
   try {
     const seed = await prepareDatabase(databaseUrl);
     const { counts } = seed;
-    line(`Database: ${databaseUrl} migrated and seeded in ${seed.durationMs.toFixed(0)} ms: ${counts.heroes} heroes, ${counts.children} children, ${counts.stories} stories, ${counts.decks} decks, ${counts.cards} cards, ${counts.users} learners with ${counts.reviews} reviews.`);
+    line(
+      `Database: ${databaseUrl} migrated and seeded in ${seed.durationMs.toFixed(0)} ms: ${counts.heroes} heroes, ${counts.children} children, ${counts.stories} stories, ${counts.decks} decks, ${counts.cards} cards, ${counts.users} learners with ${counts.reviews} reviews.`,
+    );
 
     const plain = dataLayer({ REDIS_ENABLED: 'false', DATABASE_URL: databaseUrl });
-    const cached = await cachedDataLayer({ REDIS_URL: redis.url, DATABASE_URL: databaseUrl, CACHE_KEY_PREFIX: 'example' });
+    const cached = await cachedDataLayer({
+      REDIS_URL: redis.url,
+      DATABASE_URL: databaseUrl,
+      CACHE_KEY_PREFIX: 'example',
+    });
     try {
       const baseline = await scenarioBaseline(plain.container, seed);
       await scenarioCaching(cached.container, seed, baseline);
@@ -33,9 +39,17 @@ async function main(): Promise<void> {
           return `The example's redis-server (${server.url}) was killed with SIGKILL; the same repositories keep serving.`;
         });
       } else {
-        const unreachable = await cachedDataLayer({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, DATABASE_URL: databaseUrl });
+        const unreachable = await cachedDataLayer({
+          REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+          DATABASE_URL: databaseUrl,
+        });
         try {
-          await scenarioDegradation(unreachable.container, plain.container, seed, async () => 'Repositories configured with a Redis URL where nothing listens.');
+          await scenarioDegradation(
+            unreachable.container,
+            plain.container,
+            seed,
+            async () => 'Repositories configured with a Redis URL where nothing listens.',
+          );
         } finally {
           await unreachable.layer.close();
         }

@@ -49,9 +49,17 @@ const ENTITY_OF: Record<string, string> = {
   'deck findAll (active)': 'deck',
 };
 
-export async function scenarioCaching(container: DependencyContainer, seed: SeedSummary, baseline: Latencies): Promise<void> {
+export async function scenarioCaching(
+  container: DependencyContainer,
+  seed: SeedSummary,
+  baseline: Latencies,
+): Promise<void> {
   heading('Scenario 2: with caching: first reads miss and fill Redis, repeats hit Redis, then the near cache');
-  const cached: unknown[] = [container.resolve(TOKENS.HeroRepository), container.resolve(TOKENS.StoryRepository), container.resolve(TOKENS.DeckRepository)];
+  const cached: unknown[] = [
+    container.resolve(TOKENS.HeroRepository),
+    container.resolve(TOKENS.StoryRepository),
+    container.resolve(TOKENS.DeckRepository),
+  ];
   for (const repository of cached as CacheControl[]) await repository.invalidateCache();
   const cache = container.resolve(TOKENS.CacheService);
   cache.stats.reset();
@@ -68,17 +76,32 @@ export async function scenarioCaching(container: DependencyContainer, seed: Seed
     ['read', 'baseline', 'first (miss)', 'Redis hit', 'near-cache hit', 'speed-up (Redis)', 'speed-up (near)'],
     ...Object.keys(baseline).map((name) => {
       const hasNear = near.has(ENTITY_OF[name] ?? '');
-      return [name, ms(baseline[name]!), ms(cold[name]!), ms(redisHits[name]!), hasNear ? ms(nearHits[name]!) : '(none)', speedUp(name, redisHits[name]!), hasNear ? speedUp(name, nearHits[name]!) : '-'];
+      return [
+        name,
+        ms(baseline[name]!),
+        ms(cold[name]!),
+        ms(redisHits[name]!),
+        hasNear ? ms(nearHits[name]!) : '(none)',
+        speedUp(name, redisHits[name]!),
+        hasNear ? speedUp(name, nearHits[name]!) : '-',
+      ];
     }),
   ]);
   const { tracking, mode, messages } = cache.health().nearCache;
-  line(`  Near caches (${[...near].join(', ')}; stories change often and have none): tracking ${tracking} (${mode} mode), ${messages} invalidation messages from Redis so far.`);
+  line(
+    `  Near caches (${[...near].join(', ')}; stories change often and have none): tracking ${tracking} (${mode} mode), ${messages} invalidation messages from Redis so far.`,
+  );
   line();
   table([
     ['entity type', 'hits', 'misses', 'errors', 'hit ratio'],
-    ...cache.stats.snapshot().filter((s) => s.hits + s.misses > 0).map((s) => [s.entityType, s.hits, s.misses, s.errors, `${(s.hitRatio * 100).toFixed(1)}%`]),
+    ...cache.stats
+      .snapshot()
+      .filter((s) => s.hits + s.misses > 0)
+      .map((s) => [s.entityType, s.hits, s.misses, s.errors, `${(s.hitRatio * 100).toFixed(1)}%`]),
   ]);
-  const missesOfRepeats = cache.stats.snapshot().reduce((sum, s, index) => sum + s.misses - (missesAfterFirstRound[index] ?? 0), 0);
+  const missesOfRepeats = cache.stats
+    .snapshot()
+    .reduce((sum, s, index) => sum + s.misses - (missesAfterFirstRound[index] ?? 0), 0);
   check(missesOfRepeats === 0, 'every repeated read was a hit (no miss after the first round)');
 }
 
@@ -95,31 +118,56 @@ export async function scenarioInvalidation(container: DependencyContainer, seed:
   const hero = (await heroes.findByLanguage(Language.English))[0] as Hero;
   await heroes.findById(hero.id);
   await heroes.findByLanguage(Language.French);
-  const heroKeysShown = [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: 'en' }), heroKeys.byLanguage({ language: 'fr' }), heroKeys.all()];
+  const heroKeysShown = [
+    heroKeys.byId({ id: hero.id }),
+    heroKeys.byLanguage({ language: 'en' }),
+    heroKeys.byLanguage({ language: 'fr' }),
+    heroKeys.all(),
+  ];
   await heroes.findAll();
   line(`\n  (a) ${hero.name} moves from English to French. Before the write:`);
   await showKeys(cache, heroKeysShown);
   await heroes.update(hero.id, { language: Language.French });
   line('  After heroes.update(id, { language: fr }):');
-  check((await showKeys(cache, heroKeysShown)).every((present) => !present), 'the hero, both language lists and hero:all were invalidated');
+  check(
+    (await showKeys(cache, heroKeysShown)).every((present) => !present),
+    'the hero, both language lists and hero:all were invalidated',
+  );
   check((await heroes.findById(hero.id))?.language === Language.French, 'the next findById returns the hero in French');
-  check(!(await heroes.findByLanguage(Language.English)).some((h) => h.id === hero.id), 'the English list no longer holds the hero');
-  check((await heroes.findByLanguage(Language.French)).some((h) => h.id === hero.id), 'the French list now holds the hero');
+  check(
+    !(await heroes.findByLanguage(Language.English)).some((h) => h.id === hero.id),
+    'the English list no longer holds the hero',
+  );
+  check(
+    (await heroes.findByLanguage(Language.French)).some((h) => h.id === hero.id),
+    'the French list now holds the hero',
+  );
 
   const decks = container.resolve(TOKENS.DeckRepository);
   const cards = container.resolve(TOKENS.CardRepository);
   const deckId = seed.ids.decks[0] as string;
   const card = (await cards.findByDeckId(deckId))[0]!;
   await Promise.all([decks.findWithCards(deckId), decks.findById(deckId), cards.findById(card.id)]);
-  const cardKeysShown = [cardKeys.byId({ id: card.id }), cardKeys.byDeck({ deckId }), deckKeys.byId({ id: deckId }), deckKeys.withCards({ id: deckId })];
+  const cardKeysShown = [
+    cardKeys.byId({ id: card.id }),
+    cardKeys.byDeck({ deckId }),
+    deckKeys.byId({ id: deckId }),
+    deckKeys.withCards({ id: deckId }),
+  ];
   line(`\n  (b) Card "${card.front}" -> "${card.back}" is edited. Before the write:`);
   await showKeys(cache, cardKeysShown);
   const newBack = `${card.back} (edited)`;
   await cards.update(card.id, { back: newBack });
   line('  After cards.update(id, { back }):');
-  check((await showKeys(cache, cardKeysShown)).every((present) => !present), 'the card, its deck card list and the deck (with and without cards) were invalidated');
+  check(
+    (await showKeys(cache, cardKeysShown)).every((present) => !present),
+    'the card, its deck card list and the deck (with and without cards) were invalidated',
+  );
   check((await cards.findById(card.id))?.back === newBack, 'the next findById returns the edited card');
-  check((await decks.findWithCards(deckId))?.cards.find((c) => c.id === card.id)?.back === newBack, 'the deck with cards shows the edit');
+  check(
+    (await decks.findWithCards(deckId))?.cards.find((c) => c.id === card.id)?.back === newBack,
+    'the deck with cards shows the edit',
+  );
 }
 
 export async function scenarioDegradation(
@@ -156,11 +204,19 @@ export async function scenarioDegradation(
   }
   const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
   check(thrown === null, `nothing threw${thrown ? `: ${String(thrown)}` : ''}`);
-  check(correct, `${reads} reads returned exactly what the database holds (${ms(elapsedMs / Math.max(reads, 1) / 2)} per read, cached and plain alternating)`);
+  check(
+    correct,
+    `${reads} reads returned exactly what the database holds (${ms(elapsedMs / Math.max(reads, 1) / 2)} per read, cached and plain alternating)`,
+  );
   const id = seed.ids.heroes[1] as string;
   const updated = await heroes.update(id, { description: 'Written while Redis was down.' });
-  check(updated.description === 'Written while Redis was down.', 'a write succeeded (the database is the source of truth)');
+  check(
+    updated.description === 'Written while Redis was down.',
+    'a write succeeded (the database is the source of truth)',
+  );
   check((await heroes.findById(id))?.description === updated.description, 'and the next read returns it');
   const stats = container.resolve(TOKENS.CacheService).stats.snapshot();
-  line(`  Redis failures counted and turned into misses: ${stats.map((s) => `${s.entityType} ${s.errors}`).join(', ')}`);
+  line(
+    `  Redis failures counted and turned into misses: ${stats.map((s) => `${s.entityType} ${s.errors}`).join(', ')}`,
+  );
 }

@@ -16,9 +16,14 @@ async function learners(container: DependencyContainer, seed: SeedSummary): Prom
   const decks = await container.resolve(TOKENS.DeckRepository).findAll();
   const cardRepository = container.resolve(TOKENS.CardRepository);
   const cards = (await Promise.all(decks.map((deck) => cardRepository.findByDeckId(deck.id)))).flat();
-  const study = { study: container.resolve(TOKENS.StudyRepository), achievements: container.resolve(TOKENS.AchievementRepository) };
+  const study = {
+    study: container.resolve(TOKENS.StudyRepository),
+    achievements: container.resolve(TOKENS.AchievementRepository),
+  };
   const seeded = await seedStudyData(study, decks, cards);
-  line(`  (seeded ${seeded.userIds.length} learners with ${seeded.reviews} reviews and ${seeded.achievements} achievements)`);
+  line(
+    `  (seeded ${seeded.userIds.length} learners with ${seeded.reviews} reviews and ${seeded.achievements} achievements)`,
+  );
   return seeded.userIds;
 }
 
@@ -31,7 +36,14 @@ async function learners(container: DependencyContainer, seed: SeedSummary): Prom
 async function prepareQueries(container: DependencyContainer, userId: string): Promise<void> {
   const study = container.resolve(TOKENS.StudyRepository);
   const achievements = container.resolve(TOKENS.AchievementRepository);
-  await Promise.all([study.findUser(userId), study.reviewsOf(userId), study.dueSchedules(userId, new Date(), 1), achievements.awardsOf(userId), achievements.leaderboard(1), achievements.recent(1)]);
+  await Promise.all([
+    study.findUser(userId),
+    study.reviewsOf(userId),
+    study.dueSchedules(userId, new Date(), 1),
+    achievements.awardsOf(userId),
+    achievements.leaderboard(1),
+    achievements.recent(1),
+  ]);
   // Lets the timers of Redis commands delayed by the compilation fire (and open the breaker if
   // they must) before asking whether the cache is trusted.
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -54,26 +66,56 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
   await prepareQueries(container, userId);
   const userKeysShown = [userKeys.dueCards({ userId }), userKeys.progress({ userId }), userKeys.stats({ userId })];
   const started = new Set((await progress.getProgress(userId)).decks.map((deck) => deck.deckId));
-  const deck = (await container.resolve(TOKENS.DeckRepository).findAll()).find((candidate) => !started.has(candidate.id));
-  if (deck) line(`  The learner starts the deck "${deck.name}": ${await progress.startDeck(userId, deck.id)} new cards come due (startDeck evicts the due-card key).`);
+  const deck = (await container.resolve(TOKENS.DeckRepository).findAll()).find(
+    (candidate) => !started.has(candidate.id),
+  );
+  if (deck)
+    line(
+      `  The learner starts the deck "${deck.name}": ${await progress.startDeck(userId, deck.id)} new cards come due (startDeck evicts the due-card key).`,
+    );
 
   const cold = await timed(() => progress.getDueCards(userId, 5));
   const warm = await timed(() => progress.getDueCards(userId, 5));
   await Promise.all([progress.getProgress(userId), progress.getStats(userId)]);
-  line(`  Learner ${userId}: ${cold.result.length} cards due now (first read ${ms(cold.elapsedMs)}, repeat ${ms(warm.elapsedMs)}):`);
-  table([['card', 'front', 'back', 'ease', 'due since'], ...cold.result.map(({ card, schedule }) => [card.id.slice(0, 8), card.front, card.back, schedule.easeFactor, schedule.nextReviewAt.toISOString()])]);
-  check((await showKeys(cache, userKeysShown)).every(Boolean), 'due cards, progress and stats are cached under the learner\'s keys (TTLs 30 s, 60 s, 120 s)');
+  line(
+    `  Learner ${userId}: ${cold.result.length} cards due now (first read ${ms(cold.elapsedMs)}, repeat ${ms(warm.elapsedMs)}):`,
+  );
+  table([
+    ['card', 'front', 'back', 'ease', 'due since'],
+    ...cold.result.map(({ card, schedule }) => [
+      card.id.slice(0, 8),
+      card.front,
+      card.back,
+      schedule.easeFactor,
+      schedule.nextReviewAt.toISOString(),
+    ]),
+  ]);
+  check(
+    (await showKeys(cache, userKeysShown)).every(Boolean),
+    "due cards, progress and stats are cached under the learner's keys (TTLs 30 s, 60 s, 120 s)",
+  );
   const [first, second] = cold.result;
   if (!first || !second) return check(false, 'the learner has at least two cards due');
 
   const before = await progress.getProgress(userId);
   await progress.recordReview(userId, first.card.id, 4);
-  line(`\n  The learner answers "${first.card.front}" with quality 4 (SM-2): recordReview writes the review, then evicts:`);
-  check((await showKeys(cache, userKeysShown)).every((present) => !present), 'the review evicted the learner\'s three keys');
+  line(
+    `\n  The learner answers "${first.card.front}" with quality 4 (SM-2): recordReview writes the review, then evicts:`,
+  );
+  check(
+    (await showKeys(cache, userKeysShown)).every((present) => !present),
+    "the review evicted the learner's three keys",
+  );
   const after = await progress.getDueCards(userId, 5);
-  check(!after.some((due) => due.card.id === first.card.id), `the next getDueCards is fresh: "${first.card.front}" is no longer due (next review in 1 day)`);
+  check(
+    !after.some((due) => due.card.id === first.card.id),
+    `the next getDueCards is fresh: "${first.card.front}" is no longer due (next review in 1 day)`,
+  );
   const progressAfter = await progress.getProgress(userId);
-  check(progressAfter.reviews === before.reviews + 1, `the next getProgress is fresh: ${before.reviews} -> ${progressAfter.reviews} reviews`);
+  check(
+    progressAfter.reviews === before.reviews + 1,
+    `the next getProgress is fresh: ${before.reviews} -> ${progressAfter.reviews} reviews`,
+  );
 
   const cards = container.resolve(TOKENS.CardRepository);
   const edited = `${second.card.front} (edited)`;
@@ -81,7 +123,10 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
   line(`\n  An editor changes a due card's front through the cached CardRepository; the learner's due-card key stays:`);
   await showKeys(cache, [userKeys.dueCards({ userId })]);
   const dueNow = await progress.getDueCards(userId, 5);
-  check(dueNow.some((due) => due.card.front === edited), 'the next getDueCards shows the edit (cards are read through cards:{id}, which the edit invalidated)');
+  check(
+    dueNow.some((due) => due.card.front === edited),
+    'the next getDueCards shows the edit (cards are read through cards:{id}, which the edit invalidated)',
+  );
 
   const board = await achievements.getLeaderboard();
   await achievements.getLeaderboard();
@@ -90,12 +135,35 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
   const code = [...ACHIEVEMENTS.keys()].find((candidate) => !earned.has(candidate));
   if (code === undefined) return check(false, 'the learner has an achievement left to earn');
   const { achievement } = await achievements.award(userId, code);
-  line(`\n  The learner earns "${achievement.title}" (+${achievement.points} points): award evicts the learner's and the global keys:`);
-  check((await showKeys(cache, [achievementKeys.leaderboard(), achievementKeys.recent(), achievementKeys.summary({ userId })])).every((present) => !present), 'the award evicted the leaderboard, the recent achievements and the learner\'s keys');
+  line(
+    `\n  The learner earns "${achievement.title}" (+${achievement.points} points): award evicts the learner's and the global keys:`,
+  );
+  check(
+    (
+      await showKeys(cache, [
+        achievementKeys.leaderboard(),
+        achievementKeys.recent(),
+        achievementKeys.summary({ userId }),
+      ])
+    ).every((present) => !present),
+    "the award evicted the leaderboard, the recent achievements and the learner's keys",
+  );
   const fresh = await achievements.getLeaderboard();
   const row = fresh.find((entry) => entry.userId === userId);
-  table([['rank', 'learner', 'points', 'achievements'], ...fresh.slice(0, 5).map((entry) => [entry.rank, entry.name, entry.points, entry.achievements])]);
-  check(row?.points === points + achievement.points, `the next getLeaderboard is fresh: ${points} -> ${row?.points ?? 0} points`);
+  table([
+    ['rank', 'learner', 'points', 'achievements'],
+    ...fresh.slice(0, 5).map((entry) => [entry.rank, entry.name, entry.points, entry.achievements]),
+  ]);
+  check(
+    row?.points === points + achievement.points,
+    `the next getLeaderboard is fresh: ${points} -> ${row?.points ?? 0} points`,
+  );
   line();
-  table([['decorated method', 'hits', 'misses', 'invalidations'], ...container.resolve(TOKENS.MethodCache).methodStats().map((s) => [s.entityType, s.hits, s.misses, s.invalidations])]);
+  table([
+    ['decorated method', 'hits', 'misses', 'invalidations'],
+    ...container
+      .resolve(TOKENS.MethodCache)
+      .methodStats()
+      .map((s) => [s.entityType, s.hits, s.misses, s.invalidations]),
+  ]);
 }

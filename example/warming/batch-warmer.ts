@@ -47,7 +47,18 @@ export async function warmInBatches(tasks: readonly WarmTask[], options: BatchOp
   const started = performance.now();
   const deadline = started + options.timeoutMs;
   const batchSize = Math.max(1, Math.floor(options.batchSize));
-  const report: WarmReport = { startedAt, durationMs: 0, batchSize, timeoutMs: options.timeoutMs, batches: 0, warmed: [], failed: [], unfinished: [], notStarted: [], timedOut: false };
+  const report: WarmReport = {
+    startedAt,
+    durationMs: 0,
+    batchSize,
+    timeoutMs: options.timeoutMs,
+    batches: 0,
+    warmed: [],
+    failed: [],
+    unfinished: [],
+    notStarted: [],
+    timedOut: false,
+  };
   for (let first = 0; first < tasks.length; first += batchSize) {
     const remaining = deadline - performance.now();
     if (remaining <= 0) {

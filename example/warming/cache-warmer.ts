@@ -43,10 +43,12 @@ export class CacheWarmer {
     const tasks: WarmTask[] = [];
     if (isCached(decks)) {
       tasks.push({ name: deckKeys.activeList(), run: () => decks.findAll() });
-      for (const level of Object.values(CefrLevel)) tasks.push({ name: deckKeys.byLevel({ level }), run: () => decks.findByLevel(level) });
+      for (const level of Object.values(CefrLevel))
+        tasks.push({ name: deckKeys.byLevel({ level }), run: () => decks.findByLevel(level) });
     }
     tasks.push({ name: achievementKeys.leaderboard(), run: () => achievements.getLeaderboard() });
-    for (const userId of new Set(userIds)) tasks.push({ name: userKeys.progress({ userId }), run: () => progress.getProgress(userId) });
+    for (const userId of new Set(userIds))
+      tasks.push({ name: userKeys.progress({ userId }), run: () => progress.getProgress(userId) });
     return tasks;
   }
 
@@ -59,7 +61,11 @@ export class CacheWarmer {
     const options = { batchSize: this.options.batchSize, timeoutMs: this.options.timeoutMs };
     if (!this.sources.methodCache.active) {
       const report = await warmInBatches([], options);
-      return { ...report, notStarted: this.tasks(userIds).map((task) => task.name), skipped: 'the cache is disabled (REDIS_ENABLED=false)' };
+      return {
+        ...report,
+        notStarted: this.tasks(userIds).map((task) => task.name),
+        skipped: 'the cache is disabled (REDIS_ENABLED=false)',
+      };
     }
     return warmInBatches(this.tasks(userIds), options);
   }

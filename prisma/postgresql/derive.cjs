@@ -69,7 +69,10 @@ function main() {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(derived, derive(text));
   prisma(['generate', '--schema', derived], 'postgresql://offline@127.0.0.1:1/offline');
-  const sql = prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', derived, '--script'], 'file::memory:');
+  const sql = prisma(
+    ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', derived, '--script'],
+    'file::memory:',
+  );
   writeFileSync(initSql, `-- schema-sha256: ${hash}\n${sql}`);
   writeFileSync(stamp, `${hash}\n`);
 }

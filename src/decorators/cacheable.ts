@@ -52,9 +52,14 @@ function methodName(target: HasMethodCache, propertyKey: string | symbol): strin
   return `${target.constructor.name}.${String(propertyKey)}`;
 }
 
-function methodOf<A extends unknown[], V>(decorator: string, name: string, descriptor: TypedPropertyDescriptor<AsyncMethod<A, V>>): AsyncMethod<A, V> {
+function methodOf<A extends unknown[], V>(
+  decorator: string,
+  name: string,
+  descriptor: TypedPropertyDescriptor<AsyncMethod<A, V>>,
+): AsyncMethod<A, V> {
   const original = descriptor.value;
-  if (typeof original !== 'function') throw new CacheOptionsError(`@${decorator} on ${name}: only methods can be decorated`);
+  if (typeof original !== 'function')
+    throw new CacheOptionsError(`@${decorator} on ${name}: only methods can be decorated`);
   return original;
 }
 

@@ -65,7 +65,9 @@ const KEY = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_.!~'()%-]*)*$/;
  */
 export function checkMethodKey(method: string, key: unknown): string {
   if (typeof key !== 'string' || !KEY.test(key)) {
-    throw new KeyPatternError(`${method}: the cache key ${JSON.stringify(key)} is not a key of a key schema; build it with defineKeySchema so that data cannot form another key`);
+    throw new KeyPatternError(
+      `${method}: the cache key ${JSON.stringify(key)} is not a key of a key schema; build it with defineKeySchema so that data cannot form another key`,
+    );
   }
   return key;
 }
@@ -74,7 +76,10 @@ export function checkMethodKey(method: string, key: unknown): string {
  * @throws {CacheOptionsError} when `seconds` is not a whole number of at least `min`
  */
 export function checkTtlSeconds(what: string, seconds: number, min: number): number {
-  if (!Number.isInteger(seconds) || seconds < min || seconds > 31_536_000) throw new CacheOptionsError(`${what} must be a whole number of seconds between ${min} and 31536000, got ${seconds}`);
+  if (!Number.isInteger(seconds) || seconds < min || seconds > 31_536_000)
+    throw new CacheOptionsError(
+      `${what} must be a whole number of seconds between ${min} and 31536000, got ${seconds}`,
+    );
   return seconds;
 }
 
@@ -97,8 +102,14 @@ export class MethodCache {
     readonly cacheService: CacheService | null,
     options: MethodCacheOptions = {},
   ) {
-    this.defaultTtlSeconds = checkTtlSeconds('defaultTtlSeconds', options.defaultTtlSeconds ?? DEFAULT_METHOD_TTL_SECONDS, 1);
-    this.configured = new Map(Object.entries(options.ttlSeconds ?? {}).map(([name, ttl]) => [name, checkTtlSeconds(`TTL of ${name}`, ttl, 1)]));
+    this.defaultTtlSeconds = checkTtlSeconds(
+      'defaultTtlSeconds',
+      options.defaultTtlSeconds ?? DEFAULT_METHOD_TTL_SECONDS,
+      1,
+    );
+    this.configured = new Map(
+      Object.entries(options.ttlSeconds ?? {}).map(([name, ttl]) => [name, checkTtlSeconds(`TTL of ${name}`, ttl, 1)]),
+    );
     this.serializer = options.serializer ?? createSuperjsonSerializer();
   }
 
@@ -124,7 +135,12 @@ export class MethodCache {
    * @param ttl.ttl seconds, from the decorator; ttl.negativeTtl seconds for a `null` result (0: not stored)
    * @throws {KeyPatternError} when `key` is not a key of a key schema; whatever `load` throws
    */
-  async read<V>(method: string, key: string, ttl: { ttl?: number | undefined; negativeTtl?: number | undefined }, load: () => Promise<V>): Promise<V> {
+  async read<V>(
+    method: string,
+    key: string,
+    ttl: { ttl?: number | undefined; negativeTtl?: number | undefined },
+    load: () => Promise<V>,
+  ): Promise<V> {
     checkMethodKey(method, key);
     const started = performance.now();
     let loaded = false;
@@ -136,7 +152,12 @@ export class MethodCache {
       if (!this.active) return await counted();
       const seconds = this.ttlOf(method, ttl.ttl);
       const negativeSeconds = ttl.negativeTtl ?? seconds;
-      return await this.readerOf(method).read<V>(key, VALUE_SHAPE, (value) => (value === null ? negativeSeconds : seconds), counted);
+      return await this.readerOf(method).read<V>(
+        key,
+        VALUE_SHAPE,
+        (value) => (value === null ? negativeSeconds : seconds),
+        counted,
+      );
     } finally {
       this.emit({ method, kind: 'read', loaded, durationMs: performance.now() - started });
     }

@@ -101,10 +101,16 @@ export class ClientTracking implements TrackingSource {
    * @returns null when some of the connections are already tracked for another set (a
    *   connection can redirect to one subscriber only): the caller then runs without a near cache
    */
-  static acquire(clients: readonly Redis[], subscriber: () => Redis, options: ClientTrackingOptions, listener: TrackingListener): ClientTracking | null {
+  static acquire(
+    clients: readonly Redis[],
+    subscriber: () => Redis,
+    options: ClientTrackingOptions,
+    listener: TrackingListener,
+  ): ClientTracking | null {
     const existing = owners.get(clients[0] as Redis);
     if (existing && !existing.closed) {
-      const same = existing.clients.length === clients.length && clients.every((client) => existing.clients.includes(client));
+      const same =
+        existing.clients.length === clients.length && clients.every((client) => existing.clients.includes(client));
       if (!same || existing.options.mode !== options.mode) return null;
       existing.listeners.add(listener);
       if (existing.isActive) listener.activeChanged(true);
@@ -165,7 +171,9 @@ export class ClientTracking implements TrackingSource {
     this.subscriber.on('error', () => undefined); // reported by the data connections' own errors; the heartbeat says when it matters
     // A background connection: it alone must not keep the process alive (the data connections decide that).
     on(this.subscriber, 'connect', () => this.subscriber.stream.unref());
-    on(this.subscriber, 'messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) => this.onMessage(channel, message));
+    on(this.subscriber, 'messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) =>
+      this.onMessage(channel, message),
+    );
     on(this.subscriber, 'ready', () => void this.establish());
     on(this.subscriber, 'close', () => this.subscriberLost('subscriber connection closed'));
     for (const client of this.clients) {
@@ -180,7 +188,8 @@ export class ClientTracking implements TrackingSource {
     if (channel.toString() !== CHANNEL) return;
     this.messages += 1;
     // RESP2 sends FLUSHALL/FLUSHDB as a null payload, a changed key as an array of names.
-    const keys = message === null ? null : Array.isArray(message) ? message.map((key) => key.toString()) : [message.toString()];
+    const keys =
+      message === null ? null : Array.isArray(message) ? message.map((key) => key.toString()) : [message.toString()];
     for (const listener of this.listeners) listener.invalidated(keys);
   }
 
@@ -198,7 +207,8 @@ export class ClientTracking implements TrackingSource {
       if (epoch !== this.subscriberEpoch || this.closed) return;
       await this.subscriber.subscribe(CHANNEL);
     } catch (error) {
-      if (epoch === this.subscriberEpoch && !this.closed) this.reconnectSubscriber('subscribing to invalidations failed', error);
+      if (epoch === this.subscriberEpoch && !this.closed)
+        this.reconnectSubscriber('subscribing to invalidations failed', error);
       return;
     }
     if (epoch !== this.subscriberEpoch || this.closed) return;
@@ -212,15 +222,25 @@ export class ClientTracking implements TrackingSource {
     if (id === null || this.closed || client.status !== 'ready') return;
     const subscriberEpoch = this.subscriberEpoch;
     const clientEpoch = this.clientEpochs.get(client);
-    const args = ['TRACKING', 'ON', 'REDIRECT', id, ...(this.options.mode === 'broadcast' ? ['BCAST', 'PREFIX', this.options.prefix] : ['OPTIN'])];
+    const args = [
+      'TRACKING',
+      'ON',
+      'REDIRECT',
+      id,
+      ...(this.options.mode === 'broadcast' ? ['BCAST', 'PREFIX', this.options.prefix] : ['OPTIN']),
+    ];
     try {
       await client.call('CLIENT', ...args);
     } catch (error) {
-      this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'CLIENT TRACKING failed: near cache bypassed until it succeeds');
+      this.options.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'CLIENT TRACKING failed: near cache bypassed until it succeeds',
+      );
       return;
     }
     // Void if either connection dropped meanwhile: the set-up starts over on its next 'ready'.
-    if (subscriberEpoch !== this.subscriberEpoch || clientEpoch !== this.clientEpochs.get(client) || this.closed) return;
+    if (subscriberEpoch !== this.subscriberEpoch || clientEpoch !== this.clientEpochs.get(client) || this.closed)
+      return;
     this.tracked.add(client);
     if (this.tracked.size === this.clients.length) this.setActive(true);
   }
@@ -236,12 +256,19 @@ export class ClientTracking implements TrackingSource {
     this.subscriberId = null;
     this.confirmedAt = Number.NEGATIVE_INFINITY;
     this.tracked.clear();
-    if (this.isActive) this.options.logger.info({ reason: why }, 'Invalidation subscriber lost: near cache flushed and bypassed until tracking is re-established');
+    if (this.isActive)
+      this.options.logger.info(
+        { reason: why },
+        'Invalidation subscriber lost: near cache flushed and bypassed until tracking is re-established',
+      );
     this.setActive(false);
   }
 
   private reconnectSubscriber(why: string, error?: unknown): void {
-    this.options.logger.warn({ reason: why, ...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }) }, 'Invalidation subscriber reset');
+    this.options.logger.warn(
+      { reason: why, ...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }) },
+      'Invalidation subscriber reset',
+    );
     this.subscriberLost(why);
     // A half-open or confused connection: drop it; ioredis reconnects with its retry strategy.
     this.subscriber.disconnect(true);
@@ -271,7 +298,8 @@ export class ClientTracking implements TrackingSource {
       }),
     ]);
     clearTimeout(timer);
-    if (!answered && epoch === this.subscriberEpoch && !this.closed) this.reconnectSubscriber(`no answer to PING within ${timeoutMs} ms`);
+    if (!answered && epoch === this.subscriberEpoch && !this.closed)
+      this.reconnectSubscriber(`no answer to PING within ${timeoutMs} ms`);
   }
 
   private setActive(active: boolean): void {

@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { CacheLogger } from '../observability/cache-logger';
-import { ClientTracking, type ClientTrackingOptions, type TrackingListener, type TrackingMode, type TrackingSource } from './client-tracking';
+import {
+  ClientTracking,
+  type ClientTrackingOptions,
+  type TrackingListener,
+  type TrackingMode,
+  type TrackingSource,
+} from './client-tracking';
 import { NearCache, type NearCacheOptions, type NearCacheStats } from './near-cache';
 import type { Serializer } from '../repository/serializer';
 
@@ -62,7 +68,8 @@ export class NearCacheGroup implements TrackingListener {
   private serving = false;
   private flushes = 0;
   private closed = false;
-  private readonly isServing = (now: number): boolean => this.serving && now < (this.tracking as TrackingSource).confirmedUntil;
+  private readonly isServing = (now: number): boolean =>
+    this.serving && now < (this.tracking as TrackingSource).confirmedUntil;
 
   /**
    * @param prefix the key prefix with its trailing `:`
@@ -104,9 +111,14 @@ export class NearCacheGroup implements TrackingListener {
         heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
         maxStalenessMs: this.options.maxStalenessMs,
       };
-      this.tracking = this.acquire ? this.acquire(trackingOptions, this) : ClientTracking.acquire(this.clients, this.subscriber, trackingOptions, this);
+      this.tracking = this.acquire
+        ? this.acquire(trackingOptions, this)
+        : ClientTracking.acquire(this.clients, this.subscriber, trackingOptions, this);
       if (this.tracking === null) {
-        this.logger.warn({ entityType }, 'Redis connections already tracked for another set of connections: near cache off for this CacheService');
+        this.logger.warn(
+          { entityType },
+          'Redis connections already tracked for another set of connections: near cache off for this CacheService',
+        );
         return null;
       }
     }

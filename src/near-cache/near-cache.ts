@@ -23,14 +23,22 @@ export interface NearCacheOptions {
 export const DEFAULT_NEAR_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Checks near-cache options. @throws {StrategyError} for bounds that are not positive whole numbers */
-export function checkNearCacheOptions(what: string, options: NearCacheOptions): Readonly<Required<Pick<NearCacheOptions, 'maxEntries' | 'maxBytes'>> & Pick<NearCacheOptions, 'ttlSeconds'>> {
+export function checkNearCacheOptions(
+  what: string,
+  options: NearCacheOptions,
+): Readonly<Required<Pick<NearCacheOptions, 'maxEntries' | 'maxBytes'>> & Pick<NearCacheOptions, 'ttlSeconds'>> {
   const whole = (name: string, value: number | undefined, minimum: number): void => {
-    if (value !== undefined && (!Number.isInteger(value) || value < minimum)) throw new StrategyError(`${what} near cache ${name} must be a whole number >= ${minimum}, got ${value}`);
+    if (value !== undefined && (!Number.isInteger(value) || value < minimum))
+      throw new StrategyError(`${what} near cache ${name} must be a whole number >= ${minimum}, got ${value}`);
   };
   whole('maxEntries', options.maxEntries, 1);
   whole('maxBytes', options.maxBytes, 1024);
   whole('ttlSeconds', options.ttlSeconds, 1);
-  return Object.freeze({ maxEntries: options.maxEntries, maxBytes: options.maxBytes ?? DEFAULT_NEAR_CACHE_MAX_BYTES, ...(options.ttlSeconds !== undefined && { ttlSeconds: options.ttlSeconds }) });
+  return Object.freeze({
+    maxEntries: options.maxEntries,
+    maxBytes: options.maxBytes ?? DEFAULT_NEAR_CACHE_MAX_BYTES,
+    ...(options.ttlSeconds !== undefined && { ttlSeconds: options.ttlSeconds }),
+  });
 }
 
 /**
@@ -159,7 +167,14 @@ export class NearCache {
    * @param ttlSeconds the key's Redis TTL for this value (the entry lives no longer)
    * @returns true when filled
    */
-  fill(ticket: FillTicket, template: unknown, copyable: boolean, raw: string, shape: string, ttlSeconds: number): boolean {
+  fill(
+    ticket: FillTicket,
+    template: unknown,
+    copyable: boolean,
+    raw: string,
+    shape: string,
+    ttlSeconds: number,
+  ): boolean {
     const { key } = ticket;
     if (this.tickets.get(key) !== ticket) {
       this.counters.cancelledFills += 1;
@@ -168,7 +183,13 @@ export class NearCache {
     this.tickets.delete(key);
     if (ttlSeconds <= 0) return false;
     const ttlMs = Math.min(this.ttlMs, ttlSeconds * 1000);
-    this.entries.set(key, { template: copyable ? template : null, raw: copyable ? null : raw, shape, expiresAt: performance.now() + ttlMs, bytes: estimateEntryBytes(key, raw) });
+    this.entries.set(key, {
+      template: copyable ? template : null,
+      raw: copyable ? null : raw,
+      shape,
+      expiresAt: performance.now() + ttlMs,
+      bytes: estimateEntryBytes(key, raw),
+    });
     this.counters.fills += 1;
     return true;
   }
@@ -192,6 +213,11 @@ export class NearCache {
   }
 
   stats(): NearCacheStats {
-    return { entityType: this.entityType, entries: this.entries.size, bytes: this.entries.calculatedSize, ...this.counters };
+    return {
+      entityType: this.entityType,
+      entries: this.entries.size,
+      bytes: this.entries.calculatedSize,
+      ...this.counters,
+    };
   }
 }

@@ -24,9 +24,14 @@ export function createDefaultLogger(): CacheLogger {
     return pino({ name: 'cachedrepo', level });
   } catch {
     const threshold = Math.max(0, LEVELS.indexOf(level as (typeof LEVELS)[number]));
-    const at = (name: (typeof LEVELS)[number]) => (details: object, message: string): void => {
-      if (LEVELS.indexOf(name) >= threshold) process.stderr.write(`${JSON.stringify({ level: name, name: 'cachedrepo', time: Date.now(), msg: message, ...details })}\n`);
-    };
+    const at =
+      (name: (typeof LEVELS)[number]) =>
+      (details: object, message: string): void => {
+        if (LEVELS.indexOf(name) >= threshold)
+          process.stderr.write(
+            `${JSON.stringify({ level: name, name: 'cachedrepo', time: Date.now(), msg: message, ...details })}\n`,
+          );
+      };
     return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   }
 }
@@ -64,7 +69,11 @@ export class ThrottledErrorLog {
     const message = error instanceof Error ? error.message : String(error);
     const secrets = [...this.secrets, ...registeredSecrets()];
     this.logger.warn(
-      { operation: redactSecrets(operation, secrets), error: redactSecrets(message, secrets), suppressedSinceLastLog: suppressed },
+      {
+        operation: redactSecrets(operation, secrets),
+        error: redactSecrets(message, secrets),
+        suppressedSinceLastLog: suppressed,
+      },
       'Redis command failed; served without the cache',
     );
   }

@@ -44,7 +44,10 @@ export function registeredSecrets(): readonly string[] {
  * returned unchanged.
  */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  const withoutUrlPasswords = text.replace(URL_CREDENTIALS, (_match, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`);
+  const withoutUrlPasswords = text.replace(
+    URL_CREDENTIALS,
+    (_match, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`,
+  );
   const wanted = secrets.filter((secret) => secret.length > 0);
   if (wanted.length === 0) return withoutUrlPasswords;
   const maskCharacter = MASK_CHARACTERS.find((candidate) => !wanted.some((secret) => secret.includes(candidate)));

@@ -1,4 +1,13 @@
-import { parameter, plainScalarFields, quoteIdentifier, rawSqlDialect, sameShape, sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
+import {
+  parameter,
+  plainScalarFields,
+  quoteIdentifier,
+  rawSqlDialect,
+  sameShape,
+  sameValues,
+  type RawSqlClient,
+  type RawSqlDialect,
+} from './raw-sql';
 
 const FOR_UPDATE = ' FOR UPDATE';
 /** Probes that saw the row change between their two reads before the fast path is given up. */

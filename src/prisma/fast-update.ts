@@ -64,7 +64,11 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
     return this.#compareAndSet(statements, select, id, set, recording);
   }
 
-  async #lockedUpdate(statements: UpdateStatements, id: string, set: readonly Assignment[]): Promise<{ before: T; after: T }> {
+  async #lockedUpdate(
+    statements: UpdateStatements,
+    id: string,
+    set: readonly Assignment[],
+  ): Promise<{ before: T; after: T }> {
     const { sql, values } = statements.updateReturningBefore(id, set);
     const [row] = await this.client.$queryRawUnsafe<Loose[]>(sql, ...values);
     if (!row) throw new EntityNotFoundError(this.entityType, id);
@@ -77,7 +81,13 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
     return { before: this.toDomain(before as Row), after: this.toDomain(after as Row) };
   }
 
-  async #compareAndSet(statements: UpdateStatements, select: string, id: string, set: readonly Assignment[], recording: Recording<T> | null): Promise<{ before: T; after: T } | null> {
+  async #compareAndSet(
+    statements: UpdateStatements,
+    select: string,
+    id: string,
+    set: readonly Assignment[],
+    recording: Recording<T> | null,
+  ): Promise<{ before: T; after: T } | null> {
     let [read] = await this.client.$queryRawUnsafe<Row[]>(select, id);
     for (let attempt = 1; attempt <= MAX_COMPARE_AND_SET_ATTEMPTS; attempt += 1) {
       if (!read) throw new EntityNotFoundError(this.entityType, id);
@@ -96,7 +106,14 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
     return null;
   }
 
-  async #write(statements: UpdateStatements, id: string, set: readonly Assignment[], expected: Row, keys: readonly string[], recording: Recording<T> | null): Promise<Row | null> {
+  async #write(
+    statements: UpdateStatements,
+    id: string,
+    set: readonly Assignment[],
+    expected: Row,
+    keys: readonly string[],
+    recording: Recording<T> | null,
+  ): Promise<Row | null> {
     if (!recording || keys.length === 0) {
       const { sql, values } = statements.compareAndSet(id, set, expected as Loose);
       const [row] = await this.client.$queryRawUnsafe<Row[]>(sql, ...values);
@@ -109,7 +126,10 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
       return row ?? null;
     }
     const { sql, values } = statements.compareAndSet(id, set, expected as Loose);
-    const [rows] = await this.client.$transaction([this.client.$queryRawUnsafe<Row[]>(sql, ...values), this.client.$executeRawUnsafe(SQLITE_OUTBOX_IF_CHANGED, json, new Date())]);
+    const [rows] = await this.client.$transaction([
+      this.client.$queryRawUnsafe<Row[]>(sql, ...values),
+      this.client.$executeRawUnsafe(SQLITE_OUTBOX_IF_CHANGED, json, new Date()),
+    ]);
     return rows[0] ?? null;
   }
 
@@ -119,7 +139,11 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
    * keys of what it stored are recorded too, in a row of their own (the cached repository
    * invalidates those keys right away as well).
    */
-  async #recordMissedKeys(recording: Recording<T>, recorded: readonly string[], actual: readonly string[]): Promise<void> {
+  async #recordMissedKeys(
+    recording: Recording<T>,
+    recorded: readonly string[],
+    actual: readonly string[],
+  ): Promise<void> {
     const missed = actual.filter((key) => !recorded.includes(key));
     if (missed.length > 0) await insertOutboxRow(this.client, missed, recording.dialect);
   }

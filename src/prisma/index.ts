@@ -2,7 +2,13 @@
  * cachedrepo/prisma: plain repositories over Prisma for `cachedrepo`, with writes that
  * record their cache invalidation in an outbox table in the same transaction.
  */
-export { PrismaRepository, type ModelDelegate, type PrismaClientLike, type RowMapper, type TransactionOptions } from './prisma-repository';
+export {
+  PrismaRepository,
+  type ModelDelegate,
+  type PrismaClientLike,
+  type RowMapper,
+  type TransactionOptions,
+} from './prisma-repository';
 export type { RawSqlClient } from './raw-sql';
 export { retryOnWriteConflict, isWriteConflict } from './write-conflicts';
 export { PrismaOutbox, recordInvalidation, type OutboxModel } from './prisma-outbox';

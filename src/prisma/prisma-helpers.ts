@@ -1,6 +1,10 @@
 /** Prisma's "record to update/delete does not exist" error (P2025), from any generated client. */
 export function isRecordNotFound(error: unknown): boolean {
-  return error instanceof Error && error.name === 'PrismaClientKnownRequestError' && (error as { code?: unknown }).code === 'P2025';
+  return (
+    error instanceof Error &&
+    error.name === 'PrismaClientKnownRequestError' &&
+    (error as { code?: unknown }).code === 'P2025'
+  );
 }
 
 /** `ids` without duplicates, first occurrence kept. */

@@ -30,7 +30,11 @@ export async function recordInvalidation(tx: OutboxModel, keys: readonly string[
  * the cost of `create`: see raw-sql.ts); the caller has checked with {@link outboxAcceptsRawSql}
  * that the raw INSERT reaches the table Prisma's queries read.
  */
-export async function insertOutboxRow(tx: OutboxModel & RawSqlClient, keys: readonly string[], dialect: RawSqlDialect | null): Promise<void> {
+export async function insertOutboxRow(
+  tx: OutboxModel & RawSqlClient,
+  keys: readonly string[],
+  dialect: RawSqlDialect | null,
+): Promise<void> {
   if (keys.length === 0) return;
   if (!dialect) return recordInvalidation(tx, keys);
   await tx.$executeRawUnsafe(outboxRawSql(dialect), JSON.stringify(keys), new Date());
@@ -50,7 +54,9 @@ const rawOutboxChecks = new WeakMap<object, Promise<RawSqlDialect | null>>();
  * model is not mapped to another table, and on PostgreSQL the raw statements see the schema the
  * client's queries use).
  */
-export function outboxAcceptsRawSql<Tx extends OutboxModel & RawSqlClient>(client: Tx & InteractiveTransactions<Tx>): Promise<RawSqlDialect | null> {
+export function outboxAcceptsRawSql<Tx extends OutboxModel & RawSqlClient>(
+  client: Tx & InteractiveTransactions<Tx>,
+): Promise<RawSqlDialect | null> {
   let check = rawOutboxChecks.get(client);
   if (!check) {
     check = probeRawOutbox(client).then(
@@ -69,7 +75,9 @@ export function outboxAcceptsRawSql<Tx extends OutboxModel & RawSqlClient>(clien
 class RollBack extends Error {}
 
 /** @throws whatever the transaction or Prisma's `create` threw (the raw SELECT's own failure means "no"). */
-async function probeRawOutbox<Tx extends OutboxModel & RawSqlClient>(client: Tx & InteractiveTransactions<Tx>): Promise<RawSqlDialect | null> {
+async function probeRawOutbox<Tx extends OutboxModel & RawSqlClient>(
+  client: Tx & InteractiveTransactions<Tx>,
+): Promise<RawSqlDialect | null> {
   const dialect = rawSqlDialect(client);
   if (!dialect) return null;
   let found: boolean | null = null;
@@ -77,7 +85,10 @@ async function probeRawOutbox<Tx extends OutboxModel & RawSqlClient>(client: Tx 
     await client.$transaction(async (tx) => {
       const { id } = await tx.cacheOutbox.create({ data: { keys: '[]' } });
       try {
-        const rows = await tx.$queryRawUnsafe<unknown[]>(`SELECT "id" FROM "CacheOutbox" WHERE "id" = ${parameter(dialect, 1)}`, id);
+        const rows = await tx.$queryRawUnsafe<unknown[]>(
+          `SELECT "id" FROM "CacheOutbox" WHERE "id" = ${parameter(dialect, 1)}`,
+          id,
+        );
         found = rows.length === 1;
       } catch {
         found = false; // no such table for raw SQL: the model is mapped, or raw SQL sees another schema
@@ -108,7 +119,10 @@ export class PrismaOutbox implements InvalidationOutbox {
   async read(limit: number): Promise<OutboxEntry[]> {
     const dialect = await this.#rawDialect();
     const rows = dialect
-      ? await (this.prisma as RawOutboxClient).$queryRawUnsafe<{ id: number | bigint; keys: string }[]>(`SELECT "id", "keys" FROM "CacheOutbox" ORDER BY "id" LIMIT ${parameter(dialect, 1)}`, limit)
+      ? await (this.prisma as RawOutboxClient).$queryRawUnsafe<{ id: number | bigint; keys: string }[]>(
+          `SELECT "id", "keys" FROM "CacheOutbox" ORDER BY "id" LIMIT ${parameter(dialect, 1)}`,
+          limit,
+        )
       : await this.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' }, take: limit });
     return rows.map((row) => ({ id: String(row.id), keys: parseKeys(row.keys) }));
   }
@@ -122,7 +136,10 @@ export class PrismaOutbox implements InvalidationOutbox {
       return;
     }
     const list = numbers.map((_, index) => parameter(dialect, index + 1)).join(', ');
-    await (this.prisma as RawOutboxClient).$executeRawUnsafe(`DELETE FROM "CacheOutbox" WHERE "id" IN (${list})`, ...numbers);
+    await (this.prisma as RawOutboxClient).$executeRawUnsafe(
+      `DELETE FROM "CacheOutbox" WHERE "id" IN (${list})`,
+      ...numbers,
+    );
   }
 
   /** Rows waiting for delivery (for health checks and tests). */
@@ -135,7 +152,11 @@ type RawOutboxClient = OutboxModel & RawSqlClient & InteractiveTransactions<Outb
 
 function isRawClient(client: OutboxModel): client is RawOutboxClient {
   const candidate = client as Partial<RawOutboxClient>;
-  return typeof candidate.$queryRawUnsafe === 'function' && typeof candidate.$executeRawUnsafe === 'function' && typeof candidate.$transaction === 'function';
+  return (
+    typeof candidate.$queryRawUnsafe === 'function' &&
+    typeof candidate.$executeRawUnsafe === 'function' &&
+    typeof candidate.$transaction === 'function'
+  );
 }
 
 /** The keys of a row; a row that is not a JSON array of strings yields none (and is removed with its batch). */

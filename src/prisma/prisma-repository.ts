@@ -1,4 +1,13 @@
-import { EntityNotFoundError, type AffectedKeysOf, type ChangeTrackingRepository, type Entity, type EntityChanges, type NewEntity, type OutboxRecordingRepository, type Repository } from '../index';
+import {
+  EntityNotFoundError,
+  type AffectedKeysOf,
+  type ChangeTrackingRepository,
+  type Entity,
+  type EntityChanges,
+  type NewEntity,
+  type OutboxRecordingRepository,
+  type Repository,
+} from '../index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
 import { insertOutboxRow, outboxAcceptsRawSql, type OutboxModel } from './prisma-outbox';
@@ -43,7 +52,10 @@ export interface TransactionOptions {
  */
 export interface PrismaClientLike<Tx extends OutboxModel> {
   $transaction<R>(run: (tx: Tx) => Promise<R>, options?: TransactionOptions): Promise<R>;
-  $transaction<P extends PromiseLike<unknown>[]>(queries: [...P], options?: TransactionOptions): Promise<{ [K in keyof P]: Awaited<P[K]> }>;
+  $transaction<P extends PromiseLike<unknown>[]>(
+    queries: [...P],
+    options?: TransactionOptions,
+  ): Promise<{ [K in keyof P]: Awaited<P[K]> }>;
 }
 
 /** Thrown to roll a probe's transaction back. */
@@ -84,7 +96,11 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
  * SqliteAdapterFactory): with the stock adapter's deferred `BEGIN`, a read-then-write transaction
  * fails with SQLITE_BUSY when another process wrote meanwhile (it never returns a stale state).
  */
-export abstract class PrismaRepository<T extends Entity, Row extends { id: string }, Tx extends OutboxModel & RawSqlClient = OutboxModel & RawSqlClient>
+export abstract class PrismaRepository<
+  T extends Entity,
+  Row extends { id: string },
+  Tx extends OutboxModel & RawSqlClient = OutboxModel & RawSqlClient,
+>
   implements Repository<T>, ChangeTrackingRepository<T>, OutboxRecordingRepository<T>
 {
   protected readonly model: ModelDelegate<Row>;
@@ -117,14 +133,18 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
       }
     };
     const writer = new RawUpdateWriter<Row>(prisma, this.model.fields, rolledBack);
-    this.#fast = new FastUpdate<T, Row>(entityType, prisma, dialect, this.#before, writer, (row) => mapper.toDomain(row));
+    this.#fast = new FastUpdate<T, Row>(entityType, prisma, dialect, this.#before, writer, (row) =>
+      mapper.toDomain(row),
+    );
     this.#fallbackIsolation = readThenWriteIsolation(dialect);
   }
 
   /** One raw SELECT once {@link BeforeStateReader} has verified it for the model (about a third of `findUnique`'s cost), else `findUnique`. */
   async findById(id: string): Promise<T | null> {
     const select = await this.#before.readStatementFor(id);
-    const row = select ? ((await this.prisma.$queryRawUnsafe<Row[]>(select, id))[0] ?? null) : await this.model.findUnique({ where: { id } });
+    const row = select
+      ? ((await this.prisma.$queryRawUnsafe<Row[]>(select, id))[0] ?? null)
+      : await this.model.findUnique({ where: { id } });
     return row ? this.mapper.toDomain(row) : null;
   }
 
@@ -155,10 +175,20 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
     const select = await this.#before.statementFor(id);
     const [beforeRow, afterRow] = select
       ? await this.notFoundAs(id, async () => {
-          const [rows, after] = await this.prisma.$transaction([this.prisma.$queryRawUnsafe<Row[]>(select, id), this.model.update({ where: { id }, data })]);
+          const [rows, after] = await this.prisma.$transaction([
+            this.prisma.$queryRawUnsafe<Row[]>(select, id),
+            this.model.update({ where: { id }, data }),
+          ]);
           return [rows[0] ?? null, after] as const;
         })
-      : await retryOnWriteConflict(() => this.notFoundAs(id, () => this.prisma.$transaction([this.model.findUnique({ where: { id } }), this.model.update({ where: { id }, data })], this.#fallbackIsolation)));
+      : await retryOnWriteConflict(() =>
+          this.notFoundAs(id, () =>
+            this.prisma.$transaction(
+              [this.model.findUnique({ where: { id } }), this.model.update({ where: { id }, data })],
+              this.#fallbackIsolation,
+            ),
+          ),
+        );
     // The update found the row, in the same transaction: the read did too.
     if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
     return { before: this.mapper.toDomain(beforeRow), after: this.mapper.toDomain(afterRow) };
@@ -173,7 +203,11 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
     });
   }
 
-  async updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<{ before: T; after: T }> {
+  async updateRecorded(
+    id: string,
+    changes: EntityChanges<T>,
+    affected: AffectedKeysOf<T>,
+  ): Promise<{ before: T; after: T }> {
     const data = this.mapper.toUpdateData(changes);
     const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
     const fast = dialect ? await this.#fast.update(id, data, { affected, dialect }) : null;
@@ -183,7 +217,9 @@ export abstract class PrismaRepository<T extends Entity, Row extends { id: strin
       this.prisma.$transaction(
         async (tx) => {
           const model = this.modelOf(tx);
-          const beforeRow = select ? ((await tx.$queryRawUnsafe<Row[]>(select, id))[0] ?? null) : await model.findUnique({ where: { id } });
+          const beforeRow = select
+            ? ((await tx.$queryRawUnsafe<Row[]>(select, id))[0] ?? null)
+            : await model.findUnique({ where: { id } });
           if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
           const before = this.mapper.toDomain(beforeRow);
           const after = this.mapper.toDomain(await model.update({ where: { id }, data }));

@@ -33,7 +33,8 @@ export function plainScalarFields(fields: unknown): FieldRef[] | null {
   const refs = Object.values(fields as Record<string, FieldRef>);
   const model = refs[0]?.modelName;
   if (!model || !refs.some((field) => field.name === 'id')) return null;
-  if (!refs.every((field) => field.modelName === model && !field.isList && PLAIN_TYPES.has(field.typeName))) return null;
+  if (!refs.every((field) => field.modelName === model && !field.isList && PLAIN_TYPES.has(field.typeName)))
+    return null;
   if (![model, ...refs.map((field) => field.name)].every((name) => IDENTIFIER.test(name))) return null;
   return refs;
 }

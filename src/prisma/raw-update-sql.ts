@@ -48,7 +48,8 @@ export class UpdateStatements {
     const values: unknown[] = set.map(([, value]) => value);
     const where = [`"id" = ${this.#next(values, id)}`];
     const same = this.dialect === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS';
-    for (const name of this.#names) if (name !== 'id') where.push(`${quoteIdentifier(name)} ${same} ${this.#next(values, expected[name] ?? null)}`);
+    for (const name of this.#names)
+      if (name !== 'id') where.push(`${quoteIdentifier(name)} ${same} ${this.#next(values, expected[name] ?? null)}`);
     const sql = `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE ${where.join(' AND ')} RETURNING ${this.#returning}`;
     return { sql, values };
   }
@@ -58,7 +59,13 @@ export class UpdateStatements {
    * (`keys`, `createdAt`), in one statement (a data-modifying WITH: both or neither commit,
    * https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING).
    */
-  compareAndSetRecorded(id: string, set: readonly Assignment[], expected: Readonly<Record<string, unknown>>, keys: string, at: Date): Statement {
+  compareAndSetRecorded(
+    id: string,
+    set: readonly Assignment[],
+    expected: Readonly<Record<string, unknown>>,
+    keys: string,
+    at: Date,
+  ): Statement {
     const { sql: update, values } = this.compareAndSet(id, set, expected);
     const outbox = `INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST(${this.#next(values, keys)} AS TEXT), CAST(${this.#next(values, at)} AS TIMESTAMP(3)) FROM "after"`;
     return { sql: `WITH "after" AS (${update}), "outbox" AS (${outbox}) SELECT * FROM "after"`, values };
@@ -76,7 +83,9 @@ export class UpdateStatements {
     const values: unknown[] = set.map(([, value]) => value);
     const idParam = this.#next(values, id);
     const locked = `SELECT ${this.#returning} FROM ${this.#table} WHERE "id" = ${idParam} FOR UPDATE`;
-    const before = this.#names.map((name) => `"before".${quoteIdentifier(name)} AS "${BEFORE_PREFIX}${name}"`).join(', ');
+    const before = this.#names
+      .map((name) => `"before".${quoteIdentifier(name)} AS "${BEFORE_PREFIX}${name}"`)
+      .join(', ');
     const after = this.#names.map((name) => `${this.#table}.${quoteIdentifier(name)}`).join(', ');
     const sql = `WITH "before" AS (${locked}) UPDATE ${this.#table} SET ${this.#assignments(set)} FROM "before" WHERE ${this.#table}."id" = "before"."id" RETURNING ${before}, ${after}`;
     return { sql, values };
@@ -98,4 +107,5 @@ export class UpdateStatements {
  * on the connection changed a row (`changes()`: https://www.sqlite.org/lang_corefunc.html#changes).
  * Sent after {@link UpdateStatements.compareAndSet} in one batch transaction.
  */
-export const SQLITE_OUTBOX_IF_CHANGED = 'INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT ?, ? WHERE changes() = 1';
+export const SQLITE_OUTBOX_IF_CHANGED =
+  'INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT ?, ? WHERE changes() = 1';

@@ -1,4 +1,12 @@
-import { plainScalarFields, rawSqlDialect, sameShape, sameValue, sameValues, type FieldRef, type RawSqlClient } from './raw-sql';
+import {
+  plainScalarFields,
+  rawSqlDialect,
+  sameShape,
+  sameValue,
+  sameValues,
+  type FieldRef,
+  type RawSqlClient,
+} from './raw-sql';
 import { UpdateStatements, type Assignment } from './raw-update-sql';
 
 /** The slice of a model delegate the probe uses (on a transaction client). */
@@ -8,7 +16,9 @@ export interface ProbedModel<Row> {
 }
 
 /** Runs `probe` in an interactive transaction and rolls it back (it throws what `probe` throws). */
-export type RolledBackTransaction<Row> = (probe: (tx: RawSqlClient, model: ProbedModel<Row>) => Promise<void>) => Promise<void>;
+export type RolledBackTransaction<Row> = (
+  probe: (tx: RawSqlClient, model: ProbedModel<Row>) => Promise<void>,
+) => Promise<void>;
 
 type Verdict = { auto: string[] } | 'refused' | 'inconclusive';
 
@@ -104,10 +114,16 @@ export class RawUpdateWriter<Row> {
       await this.inRolledBackTransaction(async (tx, model) => {
         const original = (await model.findUnique({ where: { id } })) as Record<string, unknown> | null;
         if (!original) return; // nothing to probe on: inconclusive
-        if (dateFields.length > 0) await model.update({ where: { id }, data: Object.fromEntries(dateFields.map((name) => [name, SENTINEL])) });
-        const compiled = (await model.update({ where: { id }, data: Object.fromEntries(set) })) as Record<string, unknown>;
+        if (dateFields.length > 0)
+          await model.update({ where: { id }, data: Object.fromEntries(dateFields.map((name) => [name, SENTINEL])) });
+        const compiled = (await model.update({ where: { id }, data: Object.fromEntries(set) })) as Record<
+          string,
+          unknown
+        >;
         const auto = dateFields.filter((name) => !sameValue(compiled[name], SENTINEL));
-        const implicit = [...this.#fields.keys()].filter((name) => !named.has(name) && !dateFields.includes(name) && !sameValue(compiled[name], original[name]));
+        const implicit = [...this.#fields.keys()].filter(
+          (name) => !named.has(name) && !dateFields.includes(name) && !sameValue(compiled[name], original[name]),
+        );
         if (implicit.length > 0) {
           verdict = 'refused'; // Prisma or the database changed a field the data does not name: not something SET can copy
           return;
@@ -159,7 +175,13 @@ export function translate(data: object, fields: ReadonlyMap<string, FieldRef>): 
 }
 
 function isSetOperation(value: unknown): value is { set: unknown } {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 1 && 'set' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    Object.keys(value).length === 1 &&
+    'set' in value
+  );
 }
 
 function fitsType(value: unknown, typeName: string): boolean {
@@ -182,5 +204,7 @@ function fitsType(value: unknown, typeName: string): boolean {
 
 /** The types of the non-null values of `set` (a null is bound the same way whatever the column's type). */
 function typesOf(set: readonly Assignment[], fields: ReadonlyMap<string, FieldRef>): string[] {
-  return [...new Set(set.filter(([, value]) => value !== null).map(([name]) => (fields.get(name) as FieldRef).typeName))];
+  return [
+    ...new Set(set.filter(([, value]) => value !== null).map(([name]) => (fields.get(name) as FieldRef).typeName)),
+  ];
 }

@@ -5,7 +5,11 @@ const MAX_PAUSE_MS = 100;
 
 /** Prisma's "Transaction failed due to a write conflict or a deadlock" (PostgreSQL SQLSTATE 40001/40P01), from any generated client. */
 export function isWriteConflict(error: unknown): boolean {
-  return error instanceof Error && error.name === 'PrismaClientKnownRequestError' && (error as { code?: unknown }).code === 'P2034';
+  return (
+    error instanceof Error &&
+    error.name === 'PrismaClientKnownRequestError' &&
+    (error as { code?: unknown }).code === 'P2034'
+  );
 }
 
 /**

@@ -87,7 +87,9 @@ export class CacheAsideReader {
     this.stats.misses += 1;
     // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
     if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
-    const flight = await this.cache.flights.run(key, (close) => this.loadAndStore({ key, rejected, empty: reply === null }, ttlFor, load, close));
+    const flight = await this.cache.flights.run(key, (close) =>
+      this.loadAndStore({ key, rejected, empty: reply === null }, ttlFor, load, close),
+    );
     if (!flight.joined) return flight.value.value;
     // A joined load began before this read, and this read joined it before its store was sent,
     // so the store ran in Redis after this read began. Only that store's success under its lease
@@ -104,7 +106,12 @@ export class CacheAsideReader {
    * MGET (shared with the reads of this tick) for the rest, leases for the misses, one
    * `loadMany` call for them, and stores under the leases.
    */
-  async readMany<E extends { id: string }>(ids: readonly string[], keyOf: (id: string) => string, ttlFor: (value: E | null) => number, loadMany: (ids: string[]) => Promise<E[]>): Promise<E[]> {
+  async readMany<E extends { id: string }>(
+    ids: readonly string[],
+    keyOf: (id: string) => string,
+    ttlFor: (value: E | null) => number,
+    loadMany: (ids: string[]) => Promise<E[]>,
+  ): Promise<E[]> {
     const unique = [...new Set(ids)];
     const found = new Map<string, E | null>();
     const near = this.nearCache;
@@ -118,13 +125,18 @@ export class CacheAsideReader {
         found.set(id, hit as E | null);
       } else wanted.push({ id, key, shape, ticket: hit === NEAR_OFF ? null : (near as NearCache).beginFill(key) });
     }
-    const reads = await Promise.all(wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)));
+    const reads = await Promise.all(
+      wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)),
+    );
     const misses: (Miss & { id: string })[] = [];
     let unavailable = false;
     reads.forEach((read, index) => {
       const { id, key, shape, ticket } = wanted[index] as (typeof wanted)[number];
       const reply = read.reply;
-      const value = typeof reply === 'string' && !isLease(reply) ? this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number) : REJECTED;
+      const value =
+        typeof reply === 'string' && !isLease(reply)
+          ? this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number)
+          : REJECTED;
       if (value !== REJECTED) {
         this.stats.hits += 1;
         found.set(id, value as E | null);
@@ -134,11 +146,25 @@ export class CacheAsideReader {
       if (typeof reply === 'string' && !isLease(reply)) this.stats.corruptEntries += 1;
       if (typeof reply === 'symbol' && reply !== WRONG_TYPE) unavailable = true;
       this.stats.misses += 1;
-      misses.push({ id, key, rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined, empty: reply === null });
+      misses.push({
+        id,
+        key,
+        rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined,
+        empty: reply === null,
+      });
     });
     if (misses.length > 0) {
-      const tokens = unavailable ? misses.map(() => null) : await Promise.all(misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty)));
-      const loaded = new Map((await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [entity.id, entity]));
+      const tokens = unavailable
+        ? misses.map(() => null)
+        : await Promise.all(
+            misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty)),
+          );
+      const loaded = new Map(
+        (await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [
+          entity.id,
+          entity,
+        ]),
+      );
       await Promise.all(
         misses.map((miss, index) => {
           const value = loaded.get(miss.id) ?? null;
@@ -159,7 +185,14 @@ export class CacheAsideReader {
    * read, put in the near cache when the reader's ticket is still valid, and handed out so that
    * no two readers (and not the near cache) share an object.
    */
-  private accept(read: SharedRead, key: string, raw: string, shape: EntryShape, ticket: FillTicket | null, ttlFor: (value: unknown) => number): unknown {
+  private accept(
+    read: SharedRead,
+    key: string,
+    raw: string,
+    shape: EntryShape,
+    ticket: FillTicket | null,
+    ttlFor: (value: unknown) => number,
+  ): unknown {
     if (read.decoded === NOT_DECODED || read.decodedWith !== this.serializer) {
       read.decoded = parseEntry(key, raw, this.serializer);
       read.decodedWith = this.serializer;
@@ -170,7 +203,12 @@ export class CacheAsideReader {
     if (value === REJECTED || !hasShape(value, shape)) return REJECTED;
     if (ticket === null && read.readers === 1) return value;
     // The near cache keeps a copyable value itself as its template: then no reader gets it.
-    if (ticket !== null && (this.nearCache as NearCache).fill(ticket, value, read.copyable, raw, shape.kind, ttlFor(value)) && read.copyable) read.retained = true;
+    if (
+      ticket !== null &&
+      (this.nearCache as NearCache).fill(ticket, value, read.copyable, raw, shape.kind, ttlFor(value)) &&
+      read.copyable
+    )
+      read.retained = true;
     read.handedOut += 1;
     // The last reader may take the decoded value itself, unless the near cache keeps it.
     if (read.copyable) return read.retained || read.handedOut < read.readers ? copyValue(value) : value;
@@ -183,7 +221,12 @@ export class CacheAsideReader {
    * store's success proves nothing about a write whose invalidation came after it, so a read that
    * began after the store was sent must not accept this value.
    */
-  private async loadAndStore<V>(miss: Miss, ttlFor: (value: V) => number, load: () => Promise<V>, close: () => void): Promise<Loaded<V>> {
+  private async loadAndStore<V>(
+    miss: Miss,
+    ttlFor: (value: V) => number,
+    load: () => Promise<V>,
+    close: () => void,
+  ): Promise<Loaded<V>> {
     const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
     const value = await this.loadReleasing([miss], [token], load);
     close();
@@ -195,7 +238,11 @@ export class CacheAsideReader {
   }
 
   /** Runs a load; when it fails, gives its leases back so other readers need not wait for their TTL. */
-  private async loadReleasing<V>(misses: readonly Miss[], tokens: readonly (string | null)[], load: () => Promise<V>): Promise<V> {
+  private async loadReleasing<V>(
+    misses: readonly Miss[],
+    tokens: readonly (string | null)[],
+    load: () => Promise<V>,
+  ): Promise<V> {
     try {
       return await load();
     } catch (error) {
@@ -209,7 +256,13 @@ export class CacheAsideReader {
    * on the connection) and returns without waiting for it, with what readers joining the load
    * need: a copy of the value taken now, or the encoded entry.
    */
-  private store(key: string, token: string | null, value: unknown, ttlSeconds: number, joinable = true): Omit<Loaded<unknown>, 'value'> {
+  private store(
+    key: string,
+    token: string | null,
+    value: unknown,
+    ttlSeconds: number,
+    joinable = true,
+  ): Omit<Loaded<unknown>, 'value'> {
     const none = { template: null, copyable: false, raw: null };
     if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
     if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };

@@ -55,7 +55,8 @@ export interface CacheHealth {
 }
 
 /** What a read found in one key. `wrong-type`: a value of another Redis type (a corrupt entry). */
-export type CacheRead = { kind: 'value'; raw: string } | { kind: 'empty' } | { kind: 'wrong-type' } | { kind: 'unavailable' };
+export type CacheRead =
+  { kind: 'value'; raw: string } | { kind: 'empty' } | { kind: 'wrong-type' } | { kind: 'unavailable' };
 
 /** Outcome of {@link CacheService.storeLeased}. `lost`: the lease was gone, so the value may be stale and was dropped. */
 export type StoreOutcome = 'stored' | 'lost' | 'oversized' | 'error';

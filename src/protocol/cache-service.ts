@@ -57,23 +57,53 @@ export class CacheService {
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
     this.keyPrefix = options.keyPrefix ?? 'cache';
-    if (this.keyPrefix === '') throw new CacheOptionsError('keyPrefix must not be empty: validating a restored dataset clears every key under it');
+    if (this.keyPrefix === '')
+      throw new CacheOptionsError(
+        'keyPrefix must not be empty: validating a restored dataset clears every key under it',
+      );
     this.prefix = `${this.keyPrefix}:`;
     this.leaseTtl = options.leaseTtlSeconds ?? 10;
     this.scanBatchSize = options.scanBatchSize ?? 500;
     this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
     this.logger = options.logger ?? createDefaultLogger();
-    this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), { logger: this.logger, circuitBreaker: options.circuitBreaker });
+    this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), {
+      logger: this.logger,
+      circuitBreaker: options.circuitBreaker,
+    });
     this.enabled = this.gateway.enabled;
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
-    const nearOptions = typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
+    const nearOptions =
+      typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
     // On a cluster, tracking is per master and in broadcast mode (cluster/cluster-tracking.ts).
     const cluster = clients.find(isCluster) as Cluster | undefined;
-    const nearSettings = { ...nearOptions, enabled: (nearOptions.enabled ?? true) && this.enabled, ...(cluster && { trackingMode: 'broadcast' as const }) };
-    const acquireClusterTracking = cluster && ((trackingOptions: ClientTrackingOptions, listener: TrackingListener) => ClusterTracking.acquire(cluster, trackingOptions, listener));
-    this.near = new NearCacheGroup(this.prefix, clients, () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'), this.logger, nearSettings, acquireClusterTracking);
+    const nearSettings = {
+      ...nearOptions,
+      enabled: (nearOptions.enabled ?? true) && this.enabled,
+      ...(cluster && { trackingMode: 'broadcast' as const }),
+    };
+    const acquireClusterTracking =
+      cluster &&
+      ((trackingOptions: ClientTrackingOptions, listener: TrackingListener) =>
+        ClusterTracking.acquire(cluster, trackingOptions, listener));
+    this.near = new NearCacheGroup(
+      this.prefix,
+      clients,
+      () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'),
+      this.logger,
+      nearSettings,
+      acquireClusterTracking,
+    );
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
-    this.deliverer = options.outbox ? new OutboxDeliverer(options.outbox, this.gateway, (key) => this.fullKey(key), `${this.prefix}!outbox-deliverer`, this.logger, options.outboxDelivery) : null;
+    this.deliverer = options.outbox
+      ? new OutboxDeliverer(
+          options.outbox,
+          this.gateway,
+          (key) => this.fullKey(key),
+          `${this.prefix}!outbox-deliverer`,
+          this.logger,
+          options.outboxDelivery,
+        )
+      : null;
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
     this.deliverer?.start();
   }
@@ -126,14 +156,26 @@ export class CacheService {
    * of another type, which an MGET reads as empty), or otherwise, the script decides.
    * @returns the lease token, or null (another reader holds the key, an entry appeared, or Redis refused)
    */
-  async acquireLease(key: string, rejected: string | undefined, stats?: EntityCacheStats, foundEmpty = false): Promise<string | null> {
+  async acquireLease(
+    key: string,
+    rejected: string | undefined,
+    stats?: EntityCacheStats,
+    foundEmpty = false,
+  ): Promise<string | null> {
     const token = newLeaseToken();
     if (foundEmpty && rejected === undefined) {
-      const set = await this.gateway.run('lease', stats, (redis) => redis.set(this.fullKey(key), token, 'EX', this.leaseTtl, 'NX'));
+      const set = await this.gateway.run('lease', stats, (redis) =>
+        redis.set(this.fullKey(key), token, 'EX', this.leaseTtl, 'NX'),
+      );
       if (set === 'OK') return token;
       if (typeof set === 'symbol') return null;
     }
-    const args: [string, string, number, ...string[]] = [this.fullKey(key), token, this.leaseTtl, ...(rejected === undefined ? [] : [rejected])];
+    const args: [string, string, number, ...string[]] = [
+      this.fullKey(key),
+      token,
+      this.leaseTtl,
+      ...(rejected === undefined ? [] : [rejected]),
+    ];
     const placed = await this.gateway.run('lease', stats, (redis) => redis.acquireLease(...args));
     return placed === 1 ? token : null;
   }
@@ -143,11 +185,23 @@ export class CacheService {
    * atomically (Lua). `lost`: the lease was removed or replaced meanwhile (a write, eviction,
    * FLUSHALL, a restart, its TTL), so the value may be stale and was dropped.
    */
-  async storeLeased(key: string, token: string, raw: string, ttlSeconds: number, stats?: EntityCacheStats): Promise<StoreOutcome> {
+  async storeLeased(
+    key: string,
+    token: string,
+    raw: string,
+    ttlSeconds: number,
+    stats?: EntityCacheStats,
+  ): Promise<StoreOutcome> {
     if (!this.fits(raw)) return 'oversized';
     // The reply is a read of the lease (readers that joined the load trust the value when it is
     // 'stored'): on a cluster it must come from a validated master, like a GET's (redis-gateway.ts).
-    const stored = await this.gateway.run('store', stats, (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds), false, [this.fullKey(key)]);
+    const stored = await this.gateway.run(
+      'store',
+      stats,
+      (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds),
+      false,
+      [this.fullKey(key)],
+    );
     if (typeof stored === 'symbol') return 'error';
     return stored === 1 ? 'stored' : 'lost';
   }
@@ -182,7 +236,16 @@ export class CacheService {
     // Near caches drop the keys before the UNLINK and again once it is applied: a GET sent in
     // between may have been served before it, and its fill must be cancelled.
     this.near.writeApplied(unique);
-    const result = await this.gateway.run('invalidate', stats, (redis) => unlinkAcrossSlots(redis, unique.map((key) => this.fullKey(key))), this.gateway.sendsWhileRevalidating);
+    const result = await this.gateway.run(
+      'invalidate',
+      stats,
+      (redis) =>
+        unlinkAcrossSlots(
+          redis,
+          unique.map((key) => this.fullKey(key)),
+        ),
+      this.gateway.sendsWhileRevalidating,
+    );
     this.near.writeApplied(unique);
     if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
     this.pending.add(unique);
@@ -197,7 +260,9 @@ export class CacheService {
    */
   async clearNamespace(namespace: string): Promise<number> {
     this.near.clear();
-    const removed = await this.gateway.run('clear', undefined, (redis) => scanAndUnlinkEverywhere(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize));
+    const removed = await this.gateway.run('clear', undefined, (redis) =>
+      scanAndUnlinkEverywhere(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize),
+    );
     this.near.clear();
     return typeof removed === 'symbol' ? 0 : removed;
   }
@@ -218,7 +283,11 @@ export class CacheService {
       errors: this.gateway.errorCount,
       bypassed: this.gateway.bypassCount,
       datasetClears: this.datasetClears,
-      outbox: { configured: this.deliverer !== null, deliverer: this.deliverer?.leader ?? false, delivered: this.deliverer?.delivered ?? 0 },
+      outbox: {
+        configured: this.deliverer !== null,
+        deliverer: this.deliverer?.leader ?? false,
+        delivered: this.deliverer?.delivered ?? 0,
+      },
       nearCache: this.near.health(),
     };
   }
@@ -245,20 +314,33 @@ export class CacheService {
    * this process is delivered, and the outbox is replayed. Only then does the breaker close.
    */
   private async recover(): Promise<boolean> {
-    const outcome = await this.gateway.run('probe', undefined, async (redis) => {
-      await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize, (cleared) => {
-        this.datasetClears += 1;
-        (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(this.logger, cleared, 'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared');
-      });
-      if (this.pending.overflowed) {
-        await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
-        this.pending.clearOverflow();
-      }
-      const keys = this.pending.snapshot();
-      if (keys.length > 0) await unlinkAcrossSlots(redis, keys.map((key) => this.fullKey(key)));
-      this.pending.delivered(keys);
-      return this.pending.empty;
-    }, true);
+    const outcome = await this.gateway.run(
+      'probe',
+      undefined,
+      async (redis) => {
+        await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize, (cleared) => {
+          this.datasetClears += 1;
+          (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(
+            this.logger,
+            cleared,
+            'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared',
+          );
+        });
+        if (this.pending.overflowed) {
+          await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
+          this.pending.clearOverflow();
+        }
+        const keys = this.pending.snapshot();
+        if (keys.length > 0)
+          await unlinkAcrossSlots(
+            redis,
+            keys.map((key) => this.fullKey(key)),
+          );
+        this.pending.delivered(keys);
+        return this.pending.empty;
+      },
+      true,
+    );
     if (outcome !== true) return false;
     return this.deliverer ? this.deliverer.drain(true) : true;
   }

@@ -74,7 +74,10 @@ export class OutboxDeliverer {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.leaderLeaseMs = options.leaderLeaseMs ?? 1000;
     this.batchSize = options.batchSize ?? 500;
-    if (this.leaderLeaseMs <= this.pollIntervalMs) throw new CacheOptionsError(`outbox deliverer lease (${this.leaderLeaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`);
+    if (this.leaderLeaseMs <= this.pollIntervalMs)
+      throw new CacheOptionsError(
+        `outbox deliverer lease (${this.leaderLeaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`,
+      );
   }
 
   /** Starts polling (timers are unref'd: they never keep the process alive). */
@@ -100,7 +103,10 @@ export class OutboxDeliverer {
       try {
         entries = await this.outbox.read(this.batchSize);
       } catch (error) {
-        this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'Cannot read the invalidation outbox');
+        this.logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'Cannot read the invalidation outbox',
+        );
         return false;
       }
       if (entries.length === 0) return true;
@@ -110,7 +116,10 @@ export class OutboxDeliverer {
       try {
         await this.outbox.remove(entries.map((entry) => entry.id));
       } catch (error) {
-        this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'Cannot remove delivered outbox entries');
+        this.logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'Cannot remove delivered outbox entries',
+        );
         return false;
       }
       this.delivered += entries.length;
@@ -130,7 +139,9 @@ export class OutboxDeliverer {
     this.lastAttempt = now;
     this.polling = true;
     try {
-      const renewed = await this.gateway.run('outbox-lease', undefined, (redis) => redis.eval(RENEW_LEADER_LUA, 1, this.leaderKey, this.token, this.leaderLeaseMs));
+      const renewed = await this.gateway.run('outbox-lease', undefined, (redis) =>
+        redis.eval(RENEW_LEADER_LUA, 1, this.leaderKey, this.token, this.leaderLeaseMs),
+      );
       this.leader = renewed === 1;
       if (this.leader) await this.drain();
     } finally {

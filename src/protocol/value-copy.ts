@@ -29,7 +29,8 @@ export function isCopyable(value: unknown): boolean {
   }
   if (proto === objectProto || proto === null) {
     for (const key in value as Record<string, unknown>) {
-      if (Object.prototype.hasOwnProperty.call(value, key) && !isCopyable((value as Record<string, unknown>)[key])) return false;
+      if (Object.prototype.hasOwnProperty.call(value, key) && !isCopyable((value as Record<string, unknown>)[key]))
+        return false;
     }
     // Symbol keys and non-enumerable properties are never produced by a decoder; refuse them rather than drop them.
     return Object.getOwnPropertySymbols(value).length === 0;
@@ -63,7 +64,8 @@ function copy(value: unknown): unknown {
     for (const key in out) {
       const item = out[key];
       if (typeof item !== 'object' || item === null) continue;
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copy(item), enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: copy(item), enumerable: true, writable: true, configurable: true });
       else out[key] = copy(item);
     }
     return out;

@@ -114,10 +114,16 @@ export class ReadBatcher {
 
   private async sendOne(key: string, pending: Pending): Promise<void> {
     const failures = { errors: 0 };
-    pending.read.reply = await this.gateway.run('get', failures, (redis) => {
-      this.optInFor(redis, pending.track);
-      return redis.get(key);
-    }, false, [key]);
+    pending.read.reply = await this.gateway.run(
+      'get',
+      failures,
+      (redis) => {
+        this.optInFor(redis, pending.track);
+        return redis.get(key);
+      },
+      false,
+      [key],
+    );
     if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
     pending.resolve(pending.read);
   }
@@ -126,11 +132,17 @@ export class ReadBatcher {
     const failures = { errors: 0 };
     const keys = [...batch.keys()];
     const track = [...batch.values()].some((pending) => pending.track);
-    const replies = await this.gateway.run('mget', failures, (redis) => {
-      this.optInFor(redis, track);
-      // One MGET standalone; on a cluster one per hash slot, pipelined per master (CROSSSLOT otherwise).
-      return mgetAcrossSlots(redis, keys);
-    }, false, keys);
+    const replies = await this.gateway.run(
+      'mget',
+      failures,
+      (redis) => {
+        this.optInFor(redis, track);
+        // One MGET standalone; on a cluster one per hash slot, pipelined per master (CROSSSLOT otherwise).
+        return mgetAcrossSlots(redis, keys);
+      },
+      false,
+      keys,
+    );
     let index = 0;
     const counted = new Set<{ errors: number }>();
     for (const pending of batch.values()) {

@@ -72,7 +72,13 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
  */
 export function duplicateRedisClient(redis: Redis, connectionName: string): Redis {
   // No per-command timeout: its only command is a heartbeat PING, which its user times itself.
-  const duplicate = redis.duplicate({ connectionName, enableAutoPipelining: false, autoResubscribe: false, lazyConnect: false, commandTimeout: undefined });
+  const duplicate = redis.duplicate({
+    connectionName,
+    enableAutoPipelining: false,
+    autoResubscribe: false,
+    lazyConnect: false,
+    commandTimeout: undefined,
+  });
   redactEmittedErrors(duplicate, []);
   return duplicate;
 }
@@ -81,7 +87,10 @@ function readCa(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new RedisClientError(`Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new RedisClientError(
+      `Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -126,7 +135,12 @@ function redactError(error: unknown, secrets: readonly string[]): void {
  * URL's credentials win over the options, so they are taken out of the URL here.
  * `secrets`: the passwords, as given and as written in the URL.
  */
-function resolveCredentials(options: RedisConnectionOptions): { url: string; username: string | undefined; password: string | undefined; secrets: string[] } {
+function resolveCredentials(options: RedisConnectionOptions): {
+  url: string;
+  username: string | undefined;
+  password: string | undefined;
+  secrets: string[];
+} {
   const secrets = options.password ? [options.password] : [];
   let parsed: URL;
   try {
@@ -135,7 +149,8 @@ function resolveCredentials(options: RedisConnectionOptions): { url: string; use
     // Unparseable: ioredis rejects it too, and that error is redacted.
     return { url: options.url, username: options.username, password: options.password, secrets };
   }
-  if (parsed.username === '' && parsed.password === '') return { url: options.url, username: options.username, password: options.password, secrets };
+  if (parsed.username === '' && parsed.password === '')
+    return { url: options.url, username: options.username, password: options.password, secrets };
   const decode = (text: string): string => {
     try {
       return decodeURIComponent(text);

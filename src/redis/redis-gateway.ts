@@ -1,6 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ThrottledErrorLog, type CacheLogger } from '../observability/cache-logger';
-import { CircuitBreaker, type BreakerOpenReason, type BreakerState, type CircuitBreakerOptions } from '../trust/circuit-breaker';
+import {
+  CircuitBreaker,
+  type BreakerOpenReason,
+  type BreakerState,
+  type CircuitBreakerOptions,
+} from '../trust/circuit-breaker';
 import { ClusterGatewaySupport } from './cluster/cluster-gateway';
 import { isCluster } from './cluster/slot-groups';
 import { validateDataset, type ClearedDataset, type DatasetValidation } from './dataset-validation';
@@ -71,15 +76,31 @@ export class RedisGateway {
    * @param probe the recovery (validates the dataset, delivers pending invalidations); the breaker closes when it returns true
    * @throws {CacheOptionsError} when a `Cluster` is given with other clients
    */
-  constructor(redis: readonly (Redis | Cluster)[], enabled: boolean, probe: () => Promise<boolean>, private readonly options: RedisGatewayOptions) {
+  constructor(
+    redis: readonly (Redis | Cluster)[],
+    enabled: boolean,
+    probe: () => Promise<boolean>,
+    private readonly options: RedisGatewayOptions,
+  ) {
     this.enabled = enabled && redis.length > 0;
     this.errorLog = new ThrottledErrorLog(options.logger);
-    this.breaker = new CircuitBreaker(probe, (state, reason) => this.onBreakerChange(state, reason), options.circuitBreaker);
+    this.breaker = new CircuitBreaker(
+      probe,
+      (state, reason) => this.onBreakerChange(state, reason),
+      options.circuitBreaker,
+    );
     this.breaker.startOpen();
     const cluster = redis.find(isCluster);
-    if (cluster && redis.length > 1) throw new CacheOptionsError('a Redis Cluster client must be the only client of a cache service (it opens its own connection to every node)');
+    if (cluster && redis.length > 1)
+      throw new CacheOptionsError(
+        'a Redis Cluster client must be the only client of a cache service (it opens its own connection to every node)',
+      );
     if (cluster && this.enabled) {
-      this.cluster = new ClusterGatewaySupport(cluster, () => this.breaker.open('topology'), () => this.breaker.probeNow());
+      this.cluster = new ClusterGatewaySupport(
+        cluster,
+        () => this.breaker.open('topology'),
+        () => this.breaker.probeNow(),
+      );
       cluster.on('node error', (error: unknown) => this.errorLog.report('cluster node', error));
       if (cluster.status === 'ready') this.breaker.probeNow();
     }
@@ -140,7 +161,13 @@ export class RedisGateway {
    *   {@link UNAVAILABLE} (see `cluster/cluster-gateway.ts`); ignored standalone
    * @returns the reply, or why there is none
    */
-  async run<R>(operation: string, stats: { errors: number } | undefined, command: (redis: ScriptedRedis) => Promise<R>, whileOpen = false, reads?: readonly string[]): Promise<R | Failure> {
+  async run<R>(
+    operation: string,
+    stats: { errors: number } | undefined,
+    command: (redis: ScriptedRedis) => Promise<R>,
+    whileOpen = false,
+    reads?: readonly string[],
+  ): Promise<R | Failure> {
     if (!this.enabled) return UNAVAILABLE;
     if (!whileOpen && !this.breaker.closed) {
       this.bypassCount += 1;
@@ -175,7 +202,12 @@ export class RedisGateway {
    *   even when the validation of another master then fails and the probe retries)
    * @throws the Redis error, or an Error when a cluster's topology changed meanwhile (the probe retries)
    */
-  async validateDataset(redis: ScriptedRedis, prefix: string, batchSize: number, onCleared: (cleared: ClearedDataset) => void): Promise<DatasetValidation> {
+  async validateDataset(
+    redis: ScriptedRedis,
+    prefix: string,
+    batchSize: number,
+    onCleared: (cleared: ClearedDataset) => void,
+  ): Promise<DatasetValidation> {
     if (this.cluster) return this.cluster.validate(prefix, batchSize, onCleared);
     const validation = await validateDataset(redis, prefix, batchSize);
     if (validation.cleared) onCleared({ runId: validation.runId, removed: validation.removed });
@@ -244,7 +276,11 @@ export class RedisGateway {
     }
     // The first validation, at start, is routine; a recovery after an opening is worth a line.
     const log = this.breaker.openings === 0 ? logger.debug : logger.info;
-    log.call(logger, { errors: this.errorCount, bypassed: this.bypassCount }, 'Redis validated: pending invalidations delivered, cache in use');
+    log.call(
+      logger,
+      { errors: this.errorCount, bypassed: this.bypassCount },
+      'Redis validated: pending invalidations delivered, cache in use',
+    );
     for (const waiter of [...this.waiters]) waiter();
   }
 }

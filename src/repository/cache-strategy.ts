@@ -121,12 +121,25 @@ export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
  * });
  * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0), or near-cache bounds that are not positive whole numbers
  */
-export function defineCacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>>(definition: CacheStrategyDefinition<T, R>): CacheStrategy<T, R> {
+export function defineCacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>>(
+  definition: CacheStrategyDefinition<T, R>,
+): CacheStrategy<T, R> {
   const ttlSeconds = checkTtl(`${definition.entityType} TTL`, definition.ttlSeconds, 1);
-  const negativeTtlSeconds = checkTtl(`${definition.entityType} negative TTL`, definition.negativeTtlSeconds ?? DEFAULT_NEGATIVE_TTL_SECONDS, 0);
+  const negativeTtlSeconds = checkTtl(
+    `${definition.entityType} negative TTL`,
+    definition.negativeTtlSeconds ?? DEFAULT_NEGATIVE_TTL_SECONDS,
+    0,
+  );
   const queries: Record<string, unknown> = {};
-  for (const [name, query] of Object.entries(definition.queries ?? {}) as [string, { ttlSeconds?: number } | undefined][]) {
-    if (query) queries[name] = { ...query, ttlSeconds: checkTtl(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1) };
+  for (const [name, query] of Object.entries(definition.queries ?? {}) as [
+    string,
+    { ttlSeconds?: number } | undefined,
+  ][]) {
+    if (query)
+      queries[name] = {
+        ...query,
+        ttlSeconds: checkTtl(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1),
+      };
   }
   const { keysOf, alwaysAffected = [] } = definition;
   const nearCache = definition.nearCache ? checkNearCacheOptions(definition.entityType, definition.nearCache) : null;
@@ -149,6 +162,7 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
 }
 
 function checkTtl(what: string, seconds: number, minimum: number): number {
-  if (!Number.isInteger(seconds) || seconds < minimum) throw new StrategyError(`${what} must be a whole number of seconds >= ${minimum}, got ${seconds}`);
+  if (!Number.isInteger(seconds) || seconds < minimum)
+    throw new StrategyError(`${what} must be a whole number of seconds >= ${minimum}, got ${seconds}`);
   return seconds;
 }

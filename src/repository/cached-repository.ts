@@ -25,7 +25,18 @@ export type Cached<R> = R & CacheControl;
 /** Names a base repository or a strategy's queries must not use: the decorator's own API. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
 /** Methods the decorator implements itself: never forwarded, since a write forwarded past the cache would skip invalidation. */
-const OWN_METHODS: ReadonlySet<string> = new Set(['findById', 'findByIds', 'findAll', 'save', 'update', 'delete', 'updateReturningPrevious', 'saveRecorded', 'updateRecorded', 'deleteRecorded']);
+const OWN_METHODS: ReadonlySet<string> = new Set([
+  'findById',
+  'findByIds',
+  'findAll',
+  'save',
+  'update',
+  'delete',
+  'updateReturningPrevious',
+  'saveRecorded',
+  'updateRecorded',
+  'deleteRecorded',
+]);
 
 type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
@@ -47,7 +58,9 @@ const KEY_MEMO_SIZE = 4096;
  *
  * Its state is in `#private` fields, which no base method can shadow.
  */
-export class CachedRepository<T extends Entity, R extends Repository<T> = Repository<T>> implements Repository<T>, CacheControl {
+export class CachedRepository<T extends Entity, R extends Repository<T> = Repository<T>>
+  implements Repository<T>, CacheControl
+{
   readonly #base: R;
   readonly #strategy: CacheStrategy<T, R>;
   readonly #cache: CacheService;
@@ -65,19 +78,33 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     this.#strategy = strategy;
     this.#cache = cache;
     this.#stats = cache.stats.for(strategy.entityType);
-    const near = strategy.nearCache ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer) : null;
+    const near = strategy.nearCache
+      ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer)
+      : null;
     this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats, near);
     const names = methodNames(base);
     const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
-    if (shadowing.length > 0) throw new ApiCollisionError(`The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`);
+    if (shadowing.length > 0)
+      throw new ApiCollisionError(
+        `The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`,
+      );
     const policies = strategy.queries as Readonly<Record<string, QueryCachePolicy<unknown[]> | undefined>>;
     const self = this as unknown as Record<string, AsyncFunction>;
     const baseMethods = base as unknown as Record<string, AsyncFunction>;
     for (const [name, policy] of Object.entries(policies)) {
       if (!policy) continue;
-      if (!names.has(name)) throw new StrategyError(`The ${strategy.entityType} strategy caches ${name}, which the repository does not have`);
+      if (!names.has(name))
+        throw new StrategyError(
+          `The ${strategy.entityType} strategy caches ${name}, which the repository does not have`,
+        );
       const method = baseMethods[name] as AsyncFunction;
-      const cached: AsyncFunction = (...args) => this.#reader.read(policy.key(...args), { kind: policy.shape ?? 'list' }, () => policy.ttlSeconds, () => method.apply(base, args));
+      const cached: AsyncFunction = (...args) =>
+        this.#reader.read(
+          policy.key(...args),
+          { kind: policy.shape ?? 'list' },
+          () => policy.ttlSeconds,
+          () => method.apply(base, args),
+        );
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
       else self[name] = cached;
     }
@@ -95,7 +122,11 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
    * @throws {ApiCollisionError} as the constructor does
    * @throws {StrategyError} as the constructor does
    */
-  static wrap<T extends Entity, R extends Repository<T>, B extends R = R>(base: B, strategy: CacheStrategy<T, R>, cache: CacheService): Cached<B> {
+  static wrap<T extends Entity, R extends Repository<T>, B extends R = R>(
+    base: B,
+    strategy: CacheStrategy<T, R>,
+    cache: CacheService,
+  ): Cached<B> {
     return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<B>;
   }
 
@@ -143,7 +174,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
       await this.#invalidate(current ? this.#strategy.affectedKeys(current, null) : [this.#strategy.entityKey(id)]);
       return;
     }
-    for (const namespace of this.#strategy.namespaces) this.#stats.invalidations += await this.#cache.clearNamespace(namespace);
+    for (const namespace of this.#strategy.namespaces)
+      this.#stats.invalidations += await this.#cache.clearNamespace(namespace);
   }
 
   getCacheStats(): CacheStatsSnapshot {
@@ -166,7 +198,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   };
   readonly #keys = new Map<string, string>();
   /** Seconds an entity (or its absence) stays cached: created once, not per read. */
-  readonly #entityTtl = (entity: T | null): number => (entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds);
+  readonly #entityTtl = (entity: T | null): number =>
+    entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds;
 
   /** The base as an outbox-recording repository, when both it and the cache service use an outbox. */
   #recording() {

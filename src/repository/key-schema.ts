@@ -38,7 +38,6 @@ export type KeySchema<D extends Record<string, string>> = {
   readonly $patterns: Readonly<D>;
 };
 
-
 const LITERAL = /^[A-Za-z0-9_-]+$/;
 const PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
@@ -91,20 +90,38 @@ export interface KeySchemaOptions {
  * @throws {KeyPatternError} when a pattern has a malformed segment, does not start with a
  *   literal, or the patterns do not share one namespace.
  */
-export function defineKeySchema<const D extends Record<string, string>>(patterns: D, options: KeySchemaOptions = {}): KeySchema<D> {
+export function defineKeySchema<const D extends Record<string, string>>(
+  patterns: D,
+  options: KeySchemaOptions = {},
+): KeySchema<D> {
   const version = options.version ?? 1;
-  if (!Number.isInteger(version) || version < 1) throw new KeyPatternError(`Key schema version must be an integer >= 1, got ${version}`);
-  const parsed = Object.entries(patterns).map(([name, pattern]) => ({ name, pattern, segments: parsePattern(pattern) }));
-  const namespaces = new Set(parsed.map(({ segments, pattern }) => {
-    const first = segments[0];
-    if (!first || !('literal' in first)) throw new KeyPatternError(`Key pattern ${JSON.stringify(pattern)} must start with a literal namespace`);
-    return first.literal;
+  if (!Number.isInteger(version) || version < 1)
+    throw new KeyPatternError(`Key schema version must be an integer >= 1, got ${version}`);
+  const parsed = Object.entries(patterns).map(([name, pattern]) => ({
+    name,
+    pattern,
+    segments: parsePattern(pattern),
   }));
-  if (namespaces.size !== 1) throw new KeyPatternError(`Key patterns must share one namespace, got ${[...namespaces].join(', ')}`);
-  const reserved = new Set(parsed.flatMap(({ segments }) => segments.flatMap((s) => ('literal' in s ? [s.literal] : []))));
+  const namespaces = new Set(
+    parsed.map(({ segments, pattern }) => {
+      const first = segments[0];
+      if (!first || !('literal' in first))
+        throw new KeyPatternError(`Key pattern ${JSON.stringify(pattern)} must start with a literal namespace`);
+      return first.literal;
+    }),
+  );
+  if (namespaces.size !== 1)
+    throw new KeyPatternError(`Key patterns must share one namespace, got ${[...namespaces].join(', ')}`);
+  const reserved = new Set(
+    parsed.flatMap(({ segments }) => segments.flatMap((s) => ('literal' in s ? [s.literal] : []))),
+  );
 
   const namespace = version === 1 ? ([...namespaces][0] as string) : `${[...namespaces][0]}-v${version}`;
-  const schema: Record<string, unknown> = { $namespace: namespace, $version: version, $patterns: Object.freeze({ ...patterns }) };
+  const schema: Record<string, unknown> = {
+    $namespace: namespace,
+    $version: version,
+    $patterns: Object.freeze({ ...patterns }),
+  };
   for (const { name, segments } of parsed) {
     schema[name] = (params?: Record<string, string | number>): string =>
       segments
@@ -112,7 +129,8 @@ export function defineKeySchema<const D extends Record<string, string>>(patterns
           if (index === 0) return namespace;
           if ('literal' in segment) return segment.literal;
           const value = params?.[segment.param];
-          if (value === undefined || value === null) throw new KeyPatternError(`Key ${name}: missing value for {${segment.param}}`);
+          if (value === undefined || value === null)
+            throw new KeyPatternError(`Key ${name}: missing value for {${segment.param}}`);
           return encodeKeyComponent(value, reserved);
         })
         .join(':');

@@ -19,5 +19,9 @@ export interface OutboxRecordingRepository<T extends Entity> {
 
 export function isOutboxRecording<T extends Entity>(repository: object): repository is OutboxRecordingRepository<T> {
   const candidate = repository as Partial<OutboxRecordingRepository<T>>;
-  return typeof candidate.saveRecorded === 'function' && typeof candidate.updateRecorded === 'function' && typeof candidate.deleteRecorded === 'function';
+  return (
+    typeof candidate.saveRecorded === 'function' &&
+    typeof candidate.updateRecorded === 'function' &&
+    typeof candidate.deleteRecorded === 'function'
+  );
 }

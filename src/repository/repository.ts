@@ -29,9 +29,6 @@ export interface ChangeTrackingRepository<T extends Entity> {
   updateReturningPrevious(id: string, changes: EntityChanges<T>): Promise<{ before: T; after: T }>;
 }
 
-export function isChangeTracking<T extends Entity>(
-  repository: object,
-): repository is ChangeTrackingRepository<T> {
+export function isChangeTracking<T extends Entity>(repository: object): repository is ChangeTrackingRepository<T> {
   return typeof (repository as Partial<ChangeTrackingRepository<T>>).updateReturningPrevious === 'function';
 }
-

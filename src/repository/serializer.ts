@@ -93,7 +93,8 @@ function withDatesOnly(document: { json: unknown; meta?: unknown }): unknown {
   const targets: { parent: Record<string, unknown>; key: string; text: string }[] = [];
   for (const path in values as Record<string, unknown>) {
     const annotation = (values as Record<string, unknown>)[path];
-    if (!Array.isArray(annotation) || annotation.length !== 1 || annotation[0] !== 'Date' || path.includes('\\')) return NOT_FAST;
+    if (!Array.isArray(annotation) || annotation.length !== 1 || annotation[0] !== 'Date' || path.includes('\\'))
+      return NOT_FAST;
     const segments = path.split('.');
     let node: unknown = json;
     for (let i = 0; i < segments.length - 1; i += 1) node = ownChild(node, segments[i] as string);
@@ -109,6 +110,12 @@ function withDatesOnly(document: { json: unknown; meta?: unknown }): unknown {
 
 /** The own property `key` of an object or array, or undefined (also for a forbidden segment). */
 function ownChild(node: unknown, key: string): unknown {
-  if (typeof node !== 'object' || node === null || FORBIDDEN_SEGMENTS.has(key) || !Object.prototype.hasOwnProperty.call(node, key)) return undefined;
+  if (
+    typeof node !== 'object' ||
+    node === null ||
+    FORBIDDEN_SEGMENTS.has(key) ||
+    !Object.prototype.hasOwnProperty.call(node, key)
+  )
+    return undefined;
   return (node as Record<string, unknown>)[key];
 }

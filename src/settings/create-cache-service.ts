@@ -23,7 +23,10 @@ export interface CreateCacheServiceOptions {
  * tracking is per master in broadcast mode (CACHE_NEAR_CACHE_TRACKING is not used there).
  * @throws {RedisClientError} when the URL or seeds cannot be parsed or the CA file cannot be read
  */
-export function createCacheService(settings: CacheSettings, options: CreateCacheServiceOptions = {}): CacheService | null {
+export function createCacheService(
+  settings: CacheSettings,
+  options: CreateCacheServiceOptions = {},
+): CacheService | null {
   if (!settings.redis.enabled) return null;
   const { redis, cache } = settings;
   const clients: Cluster | Redis[] = redis.clusterNodes
@@ -51,8 +54,13 @@ export function createCacheService(settings: CacheSettings, options: CreateCache
     leaseTtlSeconds: cache.leaseTtlSeconds,
     maxEntryBytes: cache.maxEntryBytes,
     circuitBreaker: { failureThreshold: redis.breakerFailureThreshold, probeIntervalMs: redis.breakerProbeIntervalMs },
-    nearCache: { enabled: cache.nearCacheEnabled, trackingMode: cache.nearCacheTracking, maxStalenessMs: cache.nearCacheMaxStalenessMs },
+    nearCache: {
+      enabled: cache.nearCacheEnabled,
+      trackingMode: cache.nearCacheTracking,
+      maxStalenessMs: cache.nearCacheMaxStalenessMs,
+    },
     ...(options.logger && { logger: options.logger }),
-    ...(cache.outboxEnabled && options.outbox && { outbox: options.outbox, outboxDelivery: { pollIntervalMs: cache.outboxPollIntervalMs } }),
+    ...(cache.outboxEnabled &&
+      options.outbox && { outbox: options.outbox, outboxDelivery: { pollIntervalMs: cache.outboxPollIntervalMs } }),
   });
 }

@@ -47,7 +47,15 @@ const redisUrl = z
 const nameList = z
   .string()
   .trim()
-  .transform((text) => new Set(text.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean)) as ReadonlySet<string>);
+  .transform(
+    (text) =>
+      new Set(
+        text
+          .split(',')
+          .map((part) => part.trim().toLowerCase())
+          .filter(Boolean),
+      ) as ReadonlySet<string>,
+  );
 
 /** The cache's variables, their types and defaults (REDIS_CACHE.md, section 7). */
 export const cacheEnvShape = {
@@ -75,7 +83,9 @@ export const cacheEnvShape = {
   CACHE_MAX_ENTRY_BYTES: envTypes.integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
   CACHE_DISABLED_ENTITIES: nameList.default(new Set<string>()),
   CACHE_NEAR_CACHE_ENABLED: envTypes.boolean.default(false),
-  CACHE_NEAR_CACHE_TRACKING: z.enum(['default', 'broadcast'], { message: 'expected default or broadcast' }).default('default'),
+  CACHE_NEAR_CACHE_TRACKING: z
+    .enum(['default', 'broadcast'], { message: 'expected default or broadcast' })
+    .default('default'),
   CACHE_NEAR_CACHE_MAX_STALENESS: envTypes.integer(10, 60_000, 'milliseconds').default(250),
 };
 
@@ -86,9 +96,14 @@ const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'REDIS_URL', 'REDIS_CLUSTER_
  * Parses the variables of `shape` from `env`; empty strings count as unset.
  * @throws {ConfigError} naming every invalid variable and what it expects (never a password or URL)
  */
-export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Record<string, string | undefined> = process.env): z.infer<z.ZodObject<S>> {
+export function parseEnv<S extends z.ZodRawShape>(
+  shape: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<S>> {
   const names = Object.keys(shape);
-  const present = Object.fromEntries(names.flatMap((name) => (env[name] === undefined || env[name] === '' ? [] : [[name, env[name]]])));
+  const present = Object.fromEntries(
+    names.flatMap((name) => (env[name] === undefined || env[name] === '' ? [] : [[name, env[name]]])),
+  );
   const parsed = z.object(shape).safeParse(present);
   if (parsed.success) return parsed.data;
   throw new ConfigError(

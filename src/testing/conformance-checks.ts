@@ -46,10 +46,15 @@ interface Change {
 }
 
 const GLOB_CHARACTERS = /[*?[\]\\]/;
-const show = (value: unknown): string => inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity });
+const show = (value: unknown): string =>
+  inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity });
 
 /** The cached queries (from `strategy.queries`, never from the user's table) with the user's holding function of each. */
-function cachedQueries(subject: ErasedCase): { name: string; key: (...args: readonly unknown[]) => string; holding: (entity: Entity) => readonly unknown[] | null }[] {
+function cachedQueries(subject: ErasedCase): {
+  name: string;
+  key: (...args: readonly unknown[]) => string;
+  holding: (entity: Entity) => readonly unknown[] | null;
+}[] {
   return Object.entries(subject.strategy.queries).flatMap(([name, policy]) => {
     if (!policy) return [];
     const holding = subject.holding[name];
@@ -65,7 +70,9 @@ function cachedQueries(subject: ErasedCase): { name: string; key: (...args: read
 function keysHolding(subject: ErasedCase, entity: Entity, state: string): ExpectedKey[] {
   return cachedQueries(subject).flatMap(({ name, key, holding }) => {
     const args = holding(entity);
-    return args === null ? [] : [{ key: key(...args), why: `${name}(${args.map(describeValue).join(', ')}) holds the ${state}` }];
+    return args === null
+      ? []
+      : [{ key: key(...args), why: `${name}(${args.map(describeValue).join(', ')}) holds the ${state}` }];
   });
 }
 
@@ -79,7 +86,11 @@ function assertCovers(subject: ErasedCase, before: Entity | null, after: Entity 
   const missing = expected.filter(({ key }) => !keys.includes(key)).map(({ key, why }) => `${key} (${why})`);
   assert.deepStrictEqual(missing, [], `${subject.label}: affectedKeys on ${what} misses ${missing.join(', ')}`);
   const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
-  assert.deepStrictEqual(repeated, [], `${subject.label}: affectedKeys on ${what} names ${repeated.join(', ')} more than once`);
+  assert.deepStrictEqual(
+    repeated,
+    [],
+    `${subject.label}: affectedKeys on ${what} names ${repeated.join(', ')} more than once`,
+  );
 }
 
 /**
@@ -92,13 +103,25 @@ export function fieldChanges(subject: ErasedCase): Change[] {
     for (const [field, value] of Object.entries(sample)) {
       if (field === 'id') continue;
       const alternatives = subject.alternatives[field];
-      const given = [...(alternatives ?? []), ...subject.samples.map((other) => (other as unknown as Record<string, unknown>)[field])];
+      const given = [
+        ...(alternatives ?? []),
+        ...subject.samples.map((other) => (other as unknown as Record<string, unknown>)[field]),
+      ];
       for (const variant of variantsOf(value, given, alternatives !== undefined)) {
-        changes.push({ before: sample, after: withField(sample, field, variant), what: `an update of ${field} from ${describeValue(value)} to ${describeValue(variant)}` });
+        changes.push({
+          before: sample,
+          after: withField(sample, field, variant),
+          what: `an update of ${field} from ${describeValue(value)} to ${describeValue(variant)}`,
+        });
       }
     }
     for (const other of subject.samples) {
-      if (other !== sample) changes.push({ before: sample, after: withField(other, 'id', sample.id), what: `an update of every field (sample ${sample.id} into ${other.id})` });
+      if (other !== sample)
+        changes.push({
+          before: sample,
+          after: withField(other, 'id', sample.id),
+          what: `an update of every field (sample ${sample.id} into ${other.id})`,
+        });
     }
   }
   return changes;
@@ -107,9 +130,19 @@ export function fieldChanges(subject: ErasedCase): Change[] {
 /** Round trip of every sample, every changed entity and lists of them: equal, with the same prototypes (Dates, value objects). */
 export function checkRoundTrip(subject: ErasedCase): void {
   const { serializer } = subject.strategy;
-  const values: unknown[] = [...subject.samples, ...fieldChanges(subject).map(({ after }) => after), [...subject.samples], [], null];
+  const values: unknown[] = [
+    ...subject.samples,
+    ...fieldChanges(subject).map(({ after }) => after),
+    [...subject.samples],
+    [],
+    null,
+  ];
   for (const value of values) {
-    assert.deepStrictEqual(serializer.deserialize(serializer.serialize(value)), value, `${subject.label}: the serializer does not give back ${show(value)} as it was (value or type)`);
+    assert.deepStrictEqual(
+      serializer.deserialize(serializer.serialize(value)),
+      value,
+      `${subject.label}: the serializer does not give back ${show(value)} as it was (value or type)`,
+    );
   }
 }
 
@@ -125,7 +158,10 @@ export function checkRejectsForeignEntries(subject: ErasedCase): void {
     } catch (error) {
       thrown = error;
     }
-    assert.ok(thrown instanceof CorruptEntryError, `${subject.label}: deserializing ${describeValue(raw)} must throw CorruptEntryError, got ${thrown === undefined ? 'a value' : String(thrown)}`);
+    assert.ok(
+      thrown instanceof CorruptEntryError,
+      `${subject.label}: deserializing ${describeValue(raw)} must throw CorruptEntryError, got ${thrown === undefined ? 'a value' : String(thrown)}`,
+    );
   }
 }
 
@@ -154,9 +190,18 @@ export function checkUpdates(subject: ErasedCase): void {
 }
 
 function hostileStrings(subject: ErasedCase): string[] {
-  const sampleKeys = subject.samples.flatMap((sample) => [subject.strategy.entityKey(sample.id), ...keysHolding(subject, sample, 'sample').map(({ key }) => key)]);
+  const sampleKeys = subject.samples.flatMap((sample) => [
+    subject.strategy.entityKey(sample.id),
+    ...keysHolding(subject, sample, 'sample').map(({ key }) => key),
+  ]);
   const words = [...new Set(sampleKeys.flatMap((key) => key.split(':')))];
-  return [...new Set([...HOSTILE_STRINGS, ...words, ...generateHostileStrings(subject.seed, subject.generatedStrings, words)])];
+  return [
+    ...new Set([
+      ...HOSTILE_STRINGS,
+      ...words,
+      ...generateHostileStrings(subject.seed, subject.generatedStrings, words),
+    ]),
+  ];
 }
 
 /** Where a key came from: `identity` tells calls apart exactly, `label` names the call in messages. */
@@ -168,7 +213,10 @@ interface Origin {
 /** Records that `origin` gave `key`; fails when another call gave the same key (the keys are not injective). */
 function assertOnlyOrigin(subject: ErasedCase, origins: Map<string, Origin>, key: string, origin: Origin): void {
   const previous = origins.get(key);
-  assert.ok(previous === undefined || previous.identity === origin.identity, `${subject.label}: ${origin.label} and ${previous?.label} both give the key ${describeValue(key)} (seed ${subject.seed})`);
+  assert.ok(
+    previous === undefined || previous.identity === origin.identity,
+    `${subject.label}: ${origin.label} and ${previous?.label} both give the key ${describeValue(key)} (seed ${subject.seed})`,
+  );
   origins.set(key, origin);
 }
 
@@ -176,8 +224,15 @@ function assertOnlyOrigin(subject: ErasedCase, origins: Map<string, Origin>, key
 function assertSafeKey(subject: ErasedCase, key: string, segments: number, origin: string): void {
   const context = `${subject.label}: ${origin} gives ${describeValue(key)} (seed ${subject.seed})`;
   assert.ok(!GLOB_CHARACTERS.test(key), `${context}, with a raw glob character (* ? [ ] \\)`);
-  assert.equal(key.split(':').length, segments, `${context}, with ${key.split(':').length} ':'-segments instead of ${segments}`);
-  assert.ok(subject.strategy.namespaces.some((namespace) => key.startsWith(`${namespace}:`)), `${context}, outside its namespaces ${subject.strategy.namespaces.join(', ')}`);
+  assert.equal(
+    key.split(':').length,
+    segments,
+    `${context}, with ${key.split(':').length} ':'-segments instead of ${segments}`,
+  );
+  assert.ok(
+    subject.strategy.namespaces.some((namespace) => key.startsWith(`${namespace}:`)),
+    `${context}, outside its namespaces ${subject.strategy.namespaces.join(', ')}`,
+  );
 }
 
 /**
@@ -198,20 +253,26 @@ export function checkKeyEncoding(subject: ErasedCase): void {
   }
   const queries = cachedQueries(subject);
   for (const sample of subject.samples) {
-    const baseline = new Map(queries.map(({ name, key, holding }) => {
-      const args = holding(sample);
-      return [name, args === null ? undefined : key(...args).split(':').length];
-    }));
+    const baseline = new Map(
+      queries.map(({ name, key, holding }) => {
+        const args = holding(sample);
+        return [name, args === null ? undefined : key(...args).split(':').length];
+      }),
+    );
     for (const [field, value] of Object.entries(sample)) {
       const open = subject.alternatives[field] === undefined;
-      const isStrings = typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+      const isStrings =
+        typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
       if (!open || !isStrings) continue;
       for (const text of hostile) {
         const entity = withField(sample, field, Array.isArray(value) ? [text] : text);
         for (const { name, key, holding } of queries) {
           const args = holding(entity);
           if (args === null) continue;
-          const origin = { identity: `${name}(${args.map(show).join(', ')})`, label: `${name}(${args.map(describeValue).join(', ')})` };
+          const origin = {
+            identity: `${name}(${args.map(show).join(', ')})`,
+            label: `${name}(${args.map(describeValue).join(', ')})`,
+          };
           const queryKey = key(...args);
           const segments = baseline.get(name) ?? queryKey.split(':').length;
           baseline.set(name, segments);

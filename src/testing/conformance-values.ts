@@ -15,9 +15,51 @@ import { isDeepStrictEqual } from 'node:util';
  * unicode, the empty string and a long one.
  */
 export const HOSTILE_STRINGS: readonly string[] = Object.freeze([
-  '', ' ', '*', '?', '[a-z]', '[', ']', '\\', '\\*', ':', '::', 'a:b', 'a:*', '*:*', '%', '%2A', '%3A', '%25', '%%',
-  '{id}', 'all', 'ALL', 'list', 'full', 'lang', 'name', 'id', 'exact', 'deck', '-', '.', '~', "'", '"',
-  'é', 'e\u0301', 'Ζωή', '日本', '👩‍👩‍👧', '\n', '\t', '\r\n', '\0', 'a b', 'x'.repeat(10_000),
+  '',
+  ' ',
+  '*',
+  '?',
+  '[a-z]',
+  '[',
+  ']',
+  '\\',
+  '\\*',
+  ':',
+  '::',
+  'a:b',
+  'a:*',
+  '*:*',
+  '%',
+  '%2A',
+  '%3A',
+  '%25',
+  '%%',
+  '{id}',
+  'all',
+  'ALL',
+  'list',
+  'full',
+  'lang',
+  'name',
+  'id',
+  'exact',
+  'deck',
+  '-',
+  '.',
+  '~',
+  "'",
+  '"',
+  'é',
+  'e\u0301',
+  'Ζωή',
+  '日本',
+  '👩‍👩‍👧',
+  '\n',
+  '\t',
+  '\r\n',
+  '\0',
+  'a b',
+  'x'.repeat(10_000),
 ]);
 
 /**
@@ -37,7 +79,18 @@ export function seededRandom(seed: number): () => number {
 
 // Mostly characters a key must escape; every unit is a whole code point, so the strings are
 // well-formed UTF-16 (a lone surrogate has no UTF-8 form: encodeURIComponent rejects it).
-const ALPHABET = [...'*?[]\\:%{}/ \t\n\'"#&=+', ...'aAzZ09-_.~', 'é', 'Ω', 'ß', '\u0301', '😀', '👍🏽', '\u200b', '\u0000'];
+const ALPHABET = [
+  ...'*?[]\\:%{}/ \t\n\'"#&=+',
+  ...'aAzZ09-_.~',
+  'é',
+  'Ω',
+  'ß',
+  '\u0301',
+  '😀',
+  '👍🏽',
+  '\u200b',
+  '\u0000',
+];
 
 /**
  * `count` strings of 0 to 12 units from {@link ALPHABET}, some with a whole word of `words`
@@ -68,7 +121,8 @@ export function variantsOf(value: unknown, given: readonly unknown[], closed: bo
   if (!closed) candidates.push(...builtInVariants(value));
   const variants: unknown[] = [];
   for (const candidate of candidates) {
-    if (!isDeepStrictEqual(candidate, value) && !variants.some((seen) => isDeepStrictEqual(seen, candidate))) variants.push(candidate);
+    if (!isDeepStrictEqual(candidate, value) && !variants.some((seen) => isDeepStrictEqual(seen, candidate)))
+      variants.push(candidate);
   }
   return variants;
 }
@@ -84,7 +138,8 @@ function builtInVariants(value: unknown): unknown[] {
     case 'boolean':
       return [!value];
     default:
-      if (value instanceof Date) return [Number.isNaN(value.getTime()) ? new Date(0) : new Date(value.getTime() + 86_400_000)];
+      if (value instanceof Date)
+        return [Number.isNaN(value.getTime()) ? new Date(0) : new Date(value.getTime() + 86_400_000)];
       if (Array.isArray(value) && value.length > 0) return [value.slice(1), [...value, value[0]]];
       return [];
   }

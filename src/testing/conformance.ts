@@ -1,7 +1,15 @@
 import type { CacheableQueryName, CacheStrategy } from '../repository/cache-strategy';
 import type { Entity } from '../repository/entity';
 import type { Repository } from '../repository/repository';
-import { checkCreateAndDelete, checkHoldingDeclared, checkKeyEncoding, checkRejectsForeignEntries, checkRoundTrip, checkUpdates, type ErasedCase } from './conformance-checks';
+import {
+  checkCreateAndDelete,
+  checkHoldingDeclared,
+  checkKeyEncoding,
+  checkRejectsForeignEntries,
+  checkRoundTrip,
+  checkUpdates,
+  type ErasedCase,
+} from './conformance-checks';
 
 /**
  * The strategy conformance suite: what every {@link CacheStrategy} must do, checked against a
@@ -21,7 +29,11 @@ import { checkCreateAndDelete, checkHoldingDeclared, checkKeyEncoding, checkReje
  */
 
 /** The arguments of the query method `K` of `R`, e.g. `[language: Language]`. */
-export type QueryArguments<R, K> = K extends keyof R ? (R[K] extends (...args: infer A) => Promise<unknown> ? A : never) : never;
+export type QueryArguments<R, K> = K extends keyof R
+  ? R[K] extends (...args: infer A) => Promise<unknown>
+    ? A
+    : never
+  : never;
 
 /**
  * For every cacheable query of `R` (`findAll` and each finder), the arguments of the call
@@ -96,21 +108,31 @@ function erase<T extends Entity, R extends Repository<T>>(testCase: StrategyConf
 }
 
 /** The checks of the suite for one strategy, to run by hand or under any runner. */
-export function strategyConformanceChecks<T extends Entity, R extends Repository<T>>(testCase: StrategyConformanceCase<T, R>): ConformanceCheck[] {
+export function strategyConformanceChecks<T extends Entity, R extends Repository<T>>(
+  testCase: StrategyConformanceCase<T, R>,
+): ConformanceCheck[] {
   const subject = erase(testCase);
-  const check = (name: string, run: (erased: ErasedCase) => void): ConformanceCheck => ({ name, run: () => run(subject) });
+  const check = (name: string, run: (erased: ErasedCase) => void): ConformanceCheck => ({
+    name,
+    run: () => run(subject),
+  });
   return [
     check('declares, for every query the strategy caches, the call holding an entity', checkHoldingDeclared),
     check('round-trips entities and lists through its serializer with their types', checkRoundTrip),
     check('rejects entries it did not write as CorruptEntryError', checkRejectsForeignEntries),
     check('names the entity key and every query holding the entity on create and delete', checkCreateAndDelete),
     check('names every query holding the old or the new state when any field changes, once each', checkUpdates),
-    check('keeps keys injective, in its namespaces, without glob characters or extra segments under hostile ids and values', checkKeyEncoding),
+    check(
+      'keeps keys injective, in its namespaces, without glob characters or extra segments under hostile ids and values',
+      checkKeyEncoding,
+    ),
   ];
 }
 
 /** Runs every check and returns those that failed (an empty list when the strategy conforms). */
-export function findConformanceFailures<T extends Entity, R extends Repository<T>>(testCase: StrategyConformanceCase<T, R>): ConformanceFailure[] {
+export function findConformanceFailures<T extends Entity, R extends Repository<T>>(
+  testCase: StrategyConformanceCase<T, R>,
+): ConformanceFailure[] {
   const failures: ConformanceFailure[] = [];
   for (const { name, run } of strategyConformanceChecks(testCase)) {
     try {
@@ -133,7 +155,10 @@ export function findConformanceFailures<T extends Entity, R extends Repository<T
  *   holding: { findAll: () => [], findByAuthor: (book) => [book.author] },
  * });
  */
-export function runStrategyConformance<T extends Entity, R extends Repository<T>>(runner: ConformanceRunner, testCase: StrategyConformanceCase<T, R>): void {
+export function runStrategyConformance<T extends Entity, R extends Repository<T>>(
+  runner: ConformanceRunner,
+  testCase: StrategyConformanceCase<T, R>,
+): void {
   const checks = strategyConformanceChecks(testCase);
   runner.describe(`${testCase.name ?? testCase.strategy.entityType} strategy conformance`, () => {
     for (const { name, run } of checks) runner.it(name, run);

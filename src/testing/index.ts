@@ -3,7 +3,15 @@
  * against a real Redis: a throwaway redis-server, a pausable TCP proxy for partitions, a
  * decoder of raw entries for audits, and the strategy conformance suite (runner-neutral).
  */
-export { startRedisServer, freePort, REDIS_SERVER_BINARY, type RedisServerHandle, type RedisServerOptions, type RedisServerTlsFiles, type RedisPersistence } from './redis-server';
+export {
+  startRedisServer,
+  freePort,
+  REDIS_SERVER_BINARY,
+  type RedisServerHandle,
+  type RedisServerOptions,
+  type RedisServerTlsFiles,
+  type RedisPersistence,
+} from './redis-server';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { inspectEntry, type InspectedEntry } from './entries';
 export {
@@ -19,5 +27,13 @@ export {
   type ConformanceRunner,
 } from './conformance';
 export { HOSTILE_STRINGS, generateHostileStrings } from './conformance-values';
-export { startRedisCluster, CLUSTER_SLOT_COUNT, type RedisClusterHandle, type RedisClusterNodeHandle, type RedisClusterOptions, type FailoverMode, type FailoverResult } from './redis-cluster';
+export {
+  startRedisCluster,
+  CLUSTER_SLOT_COUNT,
+  type RedisClusterHandle,
+  type RedisClusterNodeHandle,
+  type RedisClusterOptions,
+  type FailoverMode,
+  type FailoverResult,
+} from './redis-cluster';
 export { migrateSlot, type MigrateSlotOptions, type MigrateSlotResult } from './redis-cluster-resharding';

@@ -55,7 +55,11 @@ export class ClusterNode {
     const listen = this.auth.ca ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)];
     let child: ChildProcess;
     try {
-      child = spawn(REDIS_SERVER_BINARY, [...listen, '--bind', HOST, '--cluster-port', String(this.busPort), '--dir', this.dir, ...this.args], { stdio: ['ignore', log, log] });
+      child = spawn(
+        REDIS_SERVER_BINARY,
+        [...listen, '--bind', HOST, '--cluster-port', String(this.busPort), '--dir', this.dir, ...this.args],
+        { stdio: ['ignore', log, log] },
+      );
     } finally {
       closeSync(log);
     }
@@ -63,10 +67,23 @@ export class ClusterNode {
     child.unref();
     const exited = new Promise<never>((_, reject) => {
       child.once('error', (error) => reject(new Error(`could not start ${REDIS_SERVER_BINARY}: ${error.message}`)));
-      child.once('exit', (code, signal) => reject(new Error(`cluster node on port ${this.port} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`)));
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(
+            `cluster node on port ${this.port} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`,
+          ),
+        ),
+      );
     });
     exited.catch(() => undefined);
-    await Promise.race([poll(5000, `cluster node on port ${this.port} did not answer PING`, async () => (await this.tryCommand('PING')) === 'PONG'), exited]);
+    await Promise.race([
+      poll(
+        5000,
+        `cluster node on port ${this.port} did not answer PING`,
+        async () => (await this.tryCommand('PING')) === 'PONG',
+      ),
+      exited,
+    ]);
     this.id = String(await this.command('CLUSTER', 'MYID'));
   }
 
@@ -123,11 +140,18 @@ export function parseNodeLine(line: string): NodeView {
   const [id = '', address = '', flags = '', masterId = '', , , , , ...slots] = line.trim().split(' ');
   const port = Number(/:(\d+)@/.exec(address)?.[1] ?? 0);
   // Slots are `a-b` or `a`; entries in brackets are migrations under way.
-  const ranges = slots.filter((slot) => !slot.startsWith('[')).map((slot) => slot.split('-').map(Number)).map(([from = 0, to]) => [from, to ?? from] as [number, number]);
+  const ranges = slots
+    .filter((slot) => !slot.startsWith('['))
+    .map((slot) => slot.split('-').map(Number))
+    .map(([from = 0, to]) => [from, to ?? from] as [number, number]);
   return { id, port, flags: flags.split(','), masterId, ranges };
 }
 
-export async function poll(timeoutMs: number, failure: string | (() => string), done: () => Promise<boolean>): Promise<void> {
+export async function poll(
+  timeoutMs: number,
+  failure: string | (() => string),
+  done: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(typeof failure === 'string' ? failure : failure());
@@ -155,7 +179,7 @@ function sendCommand(port: number, args: readonly string[], auth: NodeAuth, time
     socket.on(auth.ca ? 'secureConnect' : 'connect', () => socket.write(commands.map(encodeCommand).join('')));
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
-      const replies: (NodeReply)[] = [];
+      const replies: NodeReply[] = [];
       let offset = 0;
       while (replies.length < commands.length) {
         const parsed = parseReply(buffer, offset);

@@ -41,7 +41,13 @@ export interface MigrateSlotResult {
  * Plain TCP only (a TLS cluster's nodes are not reached here).
  * @throws {Error} when `from` does not own `slot`, or any command fails (the slot may then be left MIGRATING)
  */
-export async function migrateSlot(handle: RedisClusterHandle, slot: number, from: RedisClusterNodeHandle, to: RedisClusterNodeHandle, options: MigrateSlotOptions = {}): Promise<MigrateSlotResult> {
+export async function migrateSlot(
+  handle: RedisClusterHandle,
+  slot: number,
+  from: RedisClusterNodeHandle,
+  to: RedisClusterNodeHandle,
+  options: MigrateSlotOptions = {},
+): Promise<MigrateSlotResult> {
   const source = connect(from, options.password);
   try {
     await to.command('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id);
@@ -49,10 +55,25 @@ export async function migrateSlot(handle: RedisClusterHandle, slot: number, from
     let moved = 0;
     await options.whileMigrating?.(moved);
     for (;;) {
-      const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', String(slot), String(options.batchSize ?? 100))) as string[];
+      const keys = (await source.call(
+        'CLUSTER',
+        'GETKEYSINSLOT',
+        String(slot),
+        String(options.batchSize ?? 100),
+      )) as string[];
       if (keys.length === 0) break;
       const auth = options.password === undefined ? [] : ['AUTH', options.password];
-      await source.call('MIGRATE', to.host, String(to.port), '', '0', String(options.migrateTimeoutMs ?? 5000), ...auth, 'KEYS', ...keys);
+      await source.call(
+        'MIGRATE',
+        to.host,
+        String(to.port),
+        '',
+        '0',
+        String(options.migrateTimeoutMs ?? 5000),
+        ...auth,
+        'KEYS',
+        ...keys,
+      );
       moved += keys.length;
       await options.whileMigrating?.(moved);
     }
@@ -73,7 +94,14 @@ export async function migrateSlot(handle: RedisClusterHandle, slot: number, from
 
 /** A plain connection to one node (its replies may be arrays, which the handle's command does not parse). */
 function connect(node: RedisClusterNodeHandle, password: string | undefined): Redis {
-  const redis = new Redis({ host: node.host, port: node.port, password, lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  const redis = new Redis({
+    host: node.host,
+    port: node.port,
+    password,
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+  });
   redis.on('error', () => undefined);
   return redis;
 }

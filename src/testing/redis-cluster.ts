@@ -125,13 +125,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 async function startOnFreePorts(options: RedisClusterOptions): Promise<RedisClusterHandle> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 0;
-  if (!Number.isInteger(masters) || masters < 1 || !Number.isInteger(replicas) || replicas < 0) throw new Error('masters must be at least 1, replicasPerMaster at least 0');
+  if (!Number.isInteger(masters) || masters < 1 || !Number.isInteger(replicas) || replicas < 0)
+    throw new Error('masters must be at least 1, replicasPerMaster at least 0');
   const root = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
   const auth: NodeAuth = { password: options.password, ca: options.tls ? readFileSync(options.tls.caFile) : undefined };
   const ports = await distinctFreePorts(2 * masters * (1 + replicas));
   const nodes: ClusterNode[] = [];
   for (let index = 0; index < masters * (1 + replicas); index += 1) {
-    nodes.push(new ClusterNode(join(root, `node-${index}`), ports[2 * index] as number, ports[2 * index + 1] as number, nodeArgs(options), auth));
+    nodes.push(
+      new ClusterNode(
+        join(root, `node-${index}`),
+        ports[2 * index] as number,
+        ports[2 * index + 1] as number,
+        nodeArgs(options),
+        auth,
+      ),
+    );
   }
   const handle = new ClusterHandle(nodes, masters, options.tls !== undefined, root, options.nodeTimeoutMs ?? 1000);
   try {
@@ -145,10 +154,39 @@ async function startOnFreePorts(options: RedisClusterOptions): Promise<RedisClus
 }
 
 function nodeArgs(options: RedisClusterOptions): string[] {
-  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000), '--cluster-replica-validity-factor', '0', '--repl-diskless-sync-delay', '0', '--save', '', '--appendonly', 'no'];
+  const args = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    String(options.nodeTimeoutMs ?? 1000),
+    '--cluster-replica-validity-factor',
+    '0',
+    '--repl-diskless-sync-delay',
+    '0',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
   if (options.password !== undefined) args.push('--requirepass', options.password, '--masterauth', options.password);
   const { tls } = options;
-  if (tls) args.push('--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no');
+  if (tls)
+    args.push(
+      '--tls-cluster',
+      'yes',
+      '--tls-replication',
+      'yes',
+      '--tls-cert-file',
+      tls.certFile,
+      '--tls-key-file',
+      tls.keyFile,
+      '--tls-ca-cert-file',
+      tls.caFile,
+      '--tls-auth-clients',
+      'no',
+    );
   return [...args, ...(options.args ?? [])];
 }
 
@@ -157,7 +195,6 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
 }
-
 
 class ClusterHandle implements RedisClusterHandle {
   readonly seeds: { host: string; port: number }[];
@@ -191,13 +228,22 @@ class ClusterHandle implements RedisClusterHandle {
       }),
     );
     const [first] = this.nodes as [ClusterNode];
-    for (const node of this.nodes.slice(1)) await first.command('CLUSTER', 'MEET', HOST, String(node.port), String(node.busPort));
+    for (const node of this.nodes.slice(1))
+      await first.command('CLUSTER', 'MEET', HOST, String(node.port), String(node.busPort));
     await poll(20_000, 'the nodes did not all learn of each other', async () => {
       const views = await Promise.all(this.nodes.map((node) => node.view()));
-      return views.every((view) => view.length === this.nodes.length && view.every((line) => !line.flags.includes('handshake') && !line.flags.includes('noaddr')));
+      return views.every(
+        (view) =>
+          view.length === this.nodes.length &&
+          view.every((line) => !line.flags.includes('handshake') && !line.flags.includes('noaddr')),
+      );
     });
     await Promise.all(
-      this.nodes.slice(this.shards).map((replica, index) => replica.command('CLUSTER', 'REPLICATE', (masters[Math.floor(index / replicasPerMaster)] as ClusterNode).id)),
+      this.nodes
+        .slice(this.shards)
+        .map((replica, index) =>
+          replica.command('CLUSTER', 'REPLICATE', (masters[Math.floor(index / replicasPerMaster)] as ClusterNode).id),
+        ),
     );
     await this.waitUntilHealthy();
   }
@@ -216,7 +262,8 @@ class ClusterHandle implements RedisClusterHandle {
     for (const node of this.runningNodes()) {
       if (node === master) continue;
       const replication = String(await node.command('INFO', 'replication'));
-      if (replication.includes('role:slave') && replication.includes(`master_port:${master.port}\r\n`)) replicas.push(node);
+      if (replication.includes('role:slave') && replication.includes(`master_port:${master.port}\r\n`))
+        replicas.push(node);
     }
     return replicas;
   }
@@ -230,16 +277,23 @@ class ClusterHandle implements RedisClusterHandle {
       await from.kill();
       // Whoever still answers on its port is not the process we started there: fail now, not after the timeout.
       const answer = await from.command('CLUSTER', 'MYID').catch(() => undefined);
-      if (answer !== undefined) throw new Error(`port ${from.port} still answers after its master (${from.id.slice(0, 8)}, running ${from.running}) was killed: ${String(answer).slice(0, 8)}\n${await this.describe()}`);
+      if (answer !== undefined)
+        throw new Error(
+          `port ${from.port} still answers after its master (${from.id.slice(0, 8)}, running ${from.running}) was killed: ${String(answer).slice(0, 8)}\n${await this.describe()}`,
+        );
     }
-    const request = (): Promise<unknown> => to.command('CLUSTER', 'FAILOVER', ...(mode === 'manual' ? [] : [mode.toUpperCase()]));
+    const request = (): Promise<unknown> =>
+      to.command('CLUSTER', 'FAILOVER', ...(mode === 'manual' ? [] : [mode.toUpperCase()]));
     if (mode !== 'crash') await request();
     const startedAt = mode === 'crash' ? Date.now() : started;
     let seen = '';
     let requested = Date.now();
     try {
       await poll(timeoutMs, 'no failover', async () => {
-        seen = await this.ownerId(shard, this.runningNodes()).then((owner) => `owner ${owner.slice(0, 8)}`, (error: Error) => error.message);
+        seen = await this.ownerId(shard, this.runningNodes()).then(
+          (owner) => `owner ${owner.slice(0, 8)}`,
+          (error: Error) => error.message,
+        );
         if (seen === `owner ${to.id.slice(0, 8)}`) return true;
         // A replica that won an election less than 4 node timeouts ago reuses that election's
         // votes and epoch (Redis 7.0 resets them only after 4 node timeouts) and loses to the
@@ -251,7 +305,9 @@ class ClusterHandle implements RedisClusterHandle {
         return false;
       });
     } catch {
-      throw new Error(`shard ${shard} did not fail over from port ${from.port} to port ${to.port} within ${timeoutMs} ms (${seen})\n${await this.describe()}\nthe replica's log ends:\n${to.logTail()}`);
+      throw new Error(
+        `shard ${shard} did not fail over from port ${from.port} to port ${to.port} within ${timeoutMs} ms (${seen})\n${await this.describe()}\nthe replica's log ends:\n${to.logTail()}`,
+      );
     }
     await this.waitUntilHealthy(timeoutMs);
     return { from, to, startedAt, ms: Date.now() - started };
@@ -259,10 +315,17 @@ class ClusterHandle implements RedisClusterHandle {
 
   async waitUntilHealthy(timeoutMs = 20_000): Promise<void> {
     let reason = '';
-    await poll(timeoutMs, () => `the cluster is not healthy: ${reason}`, async () => {
-      reason = (await this.unhealthyReason().catch((error: unknown) => (error instanceof Error ? error.message : String(error)))) ?? '';
-      return reason === '';
-    });
+    await poll(
+      timeoutMs,
+      () => `the cluster is not healthy: ${reason}`,
+      async () => {
+        reason =
+          (await this.unhealthyReason().catch((error: unknown) =>
+            error instanceof Error ? error.message : String(error),
+          )) ?? '';
+        return reason === '';
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -278,10 +341,27 @@ class ClusterHandle implements RedisClusterHandle {
         lines.push(`${node.port} ${node.id.slice(0, 8)} pid ${node.pid}: not running`);
         continue;
       }
-      const role = await node.command('INFO', 'replication').then((info) => /role:\w+|master_port:\d+|master_link_status:\w+/g[Symbol.match](String(info))?.join(' ') ?? '', (error: Error) => error.message);
-      const view = await node.view().then((entries) => entries.map((entry) => `${entry.id.slice(0, 8)}[${entry.flags.join(',')}]${entry.masterId === '-' ? '' : `->${entry.masterId.slice(0, 8)}`}`).join(' '), (error: Error) => error.message);
-      const serverPid = await node.command('INFO', 'server').then((info) => /process_id:(\d+)/.exec(String(info))?.[1], () => '?');
-      lines.push(`${node.port} ${node.id.slice(0, 8)} pid ${node.pid} (server says ${serverPid}): ${role}; sees ${view}`);
+      const role = await node.command('INFO', 'replication').then(
+        (info) => /role:\w+|master_port:\d+|master_link_status:\w+/g[Symbol.match](String(info))?.join(' ') ?? '',
+        (error: Error) => error.message,
+      );
+      const view = await node.view().then(
+        (entries) =>
+          entries
+            .map(
+              (entry) =>
+                `${entry.id.slice(0, 8)}[${entry.flags.join(',')}]${entry.masterId === '-' ? '' : `->${entry.masterId.slice(0, 8)}`}`,
+            )
+            .join(' '),
+        (error: Error) => error.message,
+      );
+      const serverPid = await node.command('INFO', 'server').then(
+        (info) => /process_id:(\d+)/.exec(String(info))?.[1],
+        () => '?',
+      );
+      lines.push(
+        `${node.port} ${node.id.slice(0, 8)} pid ${node.pid} (server says ${serverPid}): ${role}; sees ${view}`,
+      );
     }
     return lines.join('\n');
   }
@@ -306,12 +386,19 @@ class ClusterHandle implements RedisClusterHandle {
     const stories = new Set<string>();
     for (const node of running) {
       const view = await node.view();
-      stories.add(view.filter((line) => runningIds.has(line.id)).map((line) => `${line.id}:${line.flags.includes('master') ? 'master' : line.masterId}`).sort().join(' '));
+      stories.add(
+        view
+          .filter((line) => runningIds.has(line.id))
+          .map((line) => `${line.id}:${line.flags.includes('master') ? 'master' : line.masterId}`)
+          .sort()
+          .join(' '),
+      );
     }
     if (stories.size > 1) return 'the nodes disagree on who replicates whom';
     for (const node of running) {
       const replication = String(await node.command('INFO', 'replication'));
-      if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return `replica on port ${node.port} is not in sync`;
+      if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
+        return `replica on port ${node.port} is not in sync`;
     }
     return undefined;
   }
@@ -323,12 +410,19 @@ class ClusterHandle implements RedisClusterHandle {
     const owners = new Map<number, string>();
     for (const node of among) {
       const view = await node.view();
-      const owner = view.find((line) => line.flags.includes('master') && !line.flags.includes('fail') && line.ranges.some(([from, to]) => from <= slot && slot <= to));
+      const owner = view.find(
+        (line) =>
+          line.flags.includes('master') &&
+          !line.flags.includes('fail') &&
+          line.ranges.some(([from, to]) => from <= slot && slot <= to),
+      );
       owners.set(node.port, owner?.id ?? '(none)');
     }
     const distinct = new Set(owners.values());
-    if (distinct.size !== 1) throw new Error(`nodes disagree on shard ${shard}'s master: ${[...owners].map(([port, id]) => `${port} says ${id.slice(0, 8)}`).join(', ')}`);
+    if (distinct.size !== 1)
+      throw new Error(
+        `nodes disagree on shard ${shard}'s master: ${[...owners].map(([port, id]) => `${port} says ${id.slice(0, 8)}`).join(', ')}`,
+      );
     return [...distinct][0] as string;
   }
 }
-

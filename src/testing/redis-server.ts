@@ -70,7 +70,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -82,7 +84,8 @@ export async function freePort(): Promise<number> {
  */
 function pingOnce(port: number, ca?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = ca === undefined ? connect({ port, host: '127.0.0.1' }) : connectTls({ port, host: '127.0.0.1', ca });
+    const socket =
+      ca === undefined ? connect({ port, host: '127.0.0.1' }) : connectTls({ port, host: '127.0.0.1', ca });
     let reply = '';
     const finish = (ok: boolean): void => {
       socket.destroy();
@@ -121,7 +124,20 @@ export async function startRedisServer(options: string[] | RedisServerOptions = 
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
   const logFile = join(dir, 'redis.log');
   const listenArgs = tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.certFile,
+        '--tls-key-file',
+        tls.keyFile,
+        '--tls-ca-cert-file',
+        tls.caFile,
+        '--tls-auth-clients',
+        'no',
+      ]
     : ['--port', String(port)];
   let child: ChildProcess | null = null;
 
@@ -130,9 +146,13 @@ export async function startRedisServer(options: string[] | RedisServerOptions = 
     const log = openSync(logFile, 'a');
     let started: ChildProcess;
     try {
-      started = spawn(REDIS_SERVER_BINARY, [...listenArgs, '--bind', '127.0.0.1', ...persistenceArgs(persistence), '--dir', dir, ...extraArgs], {
-        stdio: ['ignore', log, log],
-      });
+      started = spawn(
+        REDIS_SERVER_BINARY,
+        [...listenArgs, '--bind', '127.0.0.1', ...persistenceArgs(persistence), '--dir', dir, ...extraArgs],
+        {
+          stdio: ['ignore', log, log],
+        },
+      );
     } finally {
       closeSync(log);
     }
@@ -142,7 +162,12 @@ export async function startRedisServer(options: string[] | RedisServerOptions = 
     let onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
     const failed = new Promise<never>((_, reject) => {
       onError = (error) => reject(new Error(`could not start ${REDIS_SERVER_BINARY}: ${error.message}`));
-      onExit = (code, signal) => reject(new Error(`${REDIS_SERVER_BINARY} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`));
+      onExit = (code, signal) =>
+        reject(
+          new Error(
+            `${REDIS_SERVER_BINARY} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`,
+          ),
+        );
       started.once('error', onError);
       started.once('exit', onExit);
     });

@@ -19,7 +19,9 @@ export interface RepositoryRegistration<T extends Entity, R extends Repository<T
 export type AnyRepositoryRegistration = RepositoryRegistration<Entity, Repository<Entity>>;
 
 /** Declares a registration with its types checked (a strategy for another repository fails to compile), for a list of registrations of several entity types. */
-export function repositoryRegistration<T extends Entity, R extends Repository<T>>(registration: RepositoryRegistration<T, R>): AnyRepositoryRegistration {
+export function repositoryRegistration<T extends Entity, R extends Repository<T>>(
+  registration: RepositoryRegistration<T, R>,
+): AnyRepositoryRegistration {
   // Checked above; the list only needs what every registration has.
   return registration as unknown as AnyRepositoryRegistration;
 }
@@ -41,12 +43,17 @@ export function registerRepositories(
   const rows = registrations;
   const known = rows.map((row) => row.entityType);
   const unknown = [...disabledEntities].filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw new ConfigError([`CACHE_DISABLED_ENTITIES=${JSON.stringify([...disabledEntities].join(','))}: expected a comma-separated list of ${known.join(', ')}`]);
+  if (unknown.length > 0)
+    throw new ConfigError([
+      `CACHE_DISABLED_ENTITIES=${JSON.stringify([...disabledEntities].join(','))}: expected a comma-separated list of ${known.join(', ')}`,
+    ]);
   const cached: string[] = [];
   for (const row of rows) {
     const useCache = cache !== null && !disabledEntities.has(row.entityType);
     if (useCache) cached.push(row.entityType);
-    container.register(row.token, { useValue: useCache ? CachedRepository.wrap(row.plain, row.strategy, cache) : row.plain });
+    container.register(row.token, {
+      useValue: useCache ? CachedRepository.wrap(row.plain, row.strategy, cache) : row.plain,
+    });
   }
   return cached;
 }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { defineCacheStrategy, defineKeySchema, EntityNotFoundError, type CacheStrategy, type EntityChanges, type NewEntity, type Repository } from 'cachedrepo';
+import {
+  defineCacheStrategy,
+  defineKeySchema,
+  EntityNotFoundError,
+  type CacheStrategy,
+  type EntityChanges,
+  type NewEntity,
+  type Repository,
+} from 'cachedrepo';
 
 // An entity that is not the example app's: the core's own tests show that any entity and any
 // repository can be cached with a strategy and nothing else (REDIS_CACHE.md, "Adding an

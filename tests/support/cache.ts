@@ -14,7 +14,11 @@ export class MemoryLogger implements CacheLogger {
 }
 
 /** A connected ioredis client and a CacheService on it, as the library builds them. */
-export async function connectCache(url: string, options: CacheServiceOptions = {}, commandTimeoutMs = 1000): Promise<{ redis: Redis; cache: CacheService; logger: MemoryLogger }> {
+export async function connectCache(
+  url: string,
+  options: CacheServiceOptions = {},
+  commandTimeoutMs = 1000,
+): Promise<{ redis: Redis; cache: CacheService; logger: MemoryLogger }> {
   const redis = createRedisClient({ url, commandTimeoutMs });
   redis.on('error', () => undefined);
   await waitUntilReady(redis, 3000);
@@ -38,7 +42,9 @@ export interface RedisCacheFixture {
  * before the file's tests, both stopped after. With `flushBeforeEach` (the default) every test
  * starts on an empty Redis with zeroed stats. The returned object is filled in `beforeAll`.
  */
-export function useRedisCache(options: { cacheOptions?: CacheServiceOptions; flushBeforeEach?: boolean } = {}): RedisCacheFixture {
+export function useRedisCache(
+  options: { cacheOptions?: CacheServiceOptions; flushBeforeEach?: boolean } = {},
+): RedisCacheFixture {
   const fixture = {} as RedisCacheFixture;
   beforeAll(async () => {
     fixture.server = await startRedisServer();

@@ -44,23 +44,66 @@ function openssl(args: string[]): void {
  * @throws {Error} when openssl is missing or fails.
  */
 export function generateTlsCertificates(name = 'redis-test'): TlsCertificates {
-  if (opensslVersion() === null) throw new Error(`${OPENSSL_BINARY} is not installed: cannot generate TLS test certificates`);
+  if (opensslVersion() === null)
+    throw new Error(`${OPENSSL_BINARY} is not installed: cannot generate TLS test certificates`);
   const dir = mkdtempSync(join(tmpdir(), 'tls-test-'));
   const file = (base: string): string => join(dir, base);
   try {
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
     openssl([
-      'req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '2', '-subj', `/CN=${name} throwaway CA`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.crt'),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name} throwaway CA`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
-    openssl(['req', '-new', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost']);
+    openssl([
+      'req',
+      '-new',
+      ...ec,
+      '-keyout',
+      file('server.key'),
+      '-out',
+      file('server.csr'),
+      '-subj',
+      '/CN=localhost',
+    ]);
     writeFileSync(
       file('server.ext'),
-      ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost', ''].join('\n'),
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '',
+      ].join('\n'),
     );
     openssl([
-      'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial',
-      '-days', '2', '-extfile', file('server.ext'), '-out', file('server.crt'),
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      file('server.ext'),
+      '-out',
+      file('server.crt'),
     ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });

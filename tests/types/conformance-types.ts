@@ -15,12 +15,22 @@ export const nodeRunner: ConformanceRunner = { describe: nodeTest.describe, it: 
 runStrategyConformance(jestRunner, {
   strategy,
   samples: [sample],
-  holding: { findAll: () => [], findByAuthor: (book) => [book.author], findByYear: (book) => [book.year], findByTitle: (book) => (book.inPrint ? [book.title] : null) },
+  holding: {
+    findAll: () => [],
+    findByAuthor: (book) => [book.author],
+    findByYear: (book) => [book.year],
+    findByTitle: (book) => (book.inPrint ? [book.title] : null),
+  },
   alternatives: { year: [1, 2], inPrint: [false] },
 });
 
 // Positive: a query the strategy does not cache is listed as false.
-export const holding: QueriesHolding<Book, BookRepository> = { findAll: () => [], findByAuthor: false, findByYear: false, findByTitle: false };
+export const holding: QueriesHolding<Book, BookRepository> = {
+  findAll: () => [],
+  findByAuthor: false,
+  findByYear: false,
+  findByTitle: false,
+};
 
 runStrategyConformance(jestRunner, {
   strategy,
@@ -32,21 +42,36 @@ runStrategyConformance(jestRunner, {
 runStrategyConformance(jestRunner, {
   strategy,
   samples: [sample],
-  // @ts-expect-error the arguments of findByYear are a number, not a string
-  holding: { findAll: () => [], findByAuthor: (book) => [book.author], findByYear: (book) => [book.title], findByTitle: (book) => [book.title] },
+  holding: {
+    findAll: () => [],
+    findByAuthor: (book) => [book.author],
+    // @ts-expect-error the arguments of findByYear are a number, not a string
+    findByYear: (book) => [book.title],
+    findByTitle: (book) => [book.title],
+  },
 });
 
 runStrategyConformance(jestRunner, {
   strategy,
   samples: [sample],
-  // @ts-expect-error findByAuthor takes one argument
-  holding: { findAll: () => [], findByAuthor: () => [], findByYear: (book) => [book.year], findByTitle: (book) => [book.title] },
+  holding: {
+    findAll: () => [],
+    // @ts-expect-error findByAuthor takes one argument
+    findByAuthor: () => [],
+    findByYear: (book) => [book.year],
+    findByTitle: (book) => [book.title],
+  },
 });
 
 runStrategyConformance(jestRunner, {
   strategy,
   samples: [sample],
-  holding: { findAll: () => [], findByAuthor: (book) => [book.author], findByYear: (book) => [book.year], findByTitle: (book) => [book.title] },
+  holding: {
+    findAll: () => [],
+    findByAuthor: (book) => [book.author],
+    findByYear: (book) => [book.year],
+    findByTitle: (book) => [book.title],
+  },
   // @ts-expect-error alternatives of a field must have its type
   alternatives: { year: ['1965'] },
 });
@@ -55,5 +80,10 @@ runStrategyConformance(jestRunner, {
   strategy,
   // @ts-expect-error at least one sample
   samples: [],
-  holding: { findAll: () => [], findByAuthor: (book) => [book.author], findByYear: (book) => [book.year], findByTitle: (book) => [book.title] },
+  holding: {
+    findAll: () => [],
+    findByAuthor: (book) => [book.author],
+    findByYear: (book) => [book.year],
+    findByTitle: (book) => [book.title],
+  },
 });

@@ -1,6 +1,12 @@
 /** Type tests of the container helpers, compiled by `tsc --noEmit -p .` (see strategy-types.ts). */
 import type { InjectionToken } from 'tsyringe';
-import { isCached, repositoryRegistration, type AnyRepositoryRegistration, type CacheStrategy, type Repository } from 'cachedrepo';
+import {
+  isCached,
+  repositoryRegistration,
+  type AnyRepositoryRegistration,
+  type CacheStrategy,
+  type Repository,
+} from 'cachedrepo';
 import type { Book, BookRepository } from '../support/books';
 
 interface Author {
@@ -17,7 +23,9 @@ declare const authorStrategy: CacheStrategy<Author, AuthorRepository>;
 const BOOKS: InjectionToken<BookRepository> = Symbol('BookRepository');
 
 // Positive: a registration of matching token, repository and strategy.
-export const registrations: AnyRepositoryRegistration[] = [repositoryRegistration({ entityType: 'book', token: BOOKS, plain: books, strategy: bookStrategy })];
+export const registrations: AnyRepositoryRegistration[] = [
+  repositoryRegistration({ entityType: 'book', token: BOOKS, plain: books, strategy: bookStrategy }),
+];
 
 // @ts-expect-error a strategy for another repository
 repositoryRegistration({ entityType: 'book', token: BOOKS, plain: books, strategy: authorStrategy });

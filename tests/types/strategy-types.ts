@@ -3,13 +3,33 @@
  * `@ts-expect-error` line must fail to compile: if the API stops rejecting it, the directive
  * itself becomes the error ("Unused '@ts-expect-error' directive"), so tsc fails.
  */
-import { defineCacheStrategy, defineKeySchema, type Cached, type CacheService, type CacheStrategy, CachedRepository, type Repository } from 'cachedrepo';
+import {
+  defineCacheStrategy,
+  defineKeySchema,
+  type Cached,
+  type CacheService,
+  type CacheStrategy,
+  CachedRepository,
+  type Repository,
+} from 'cachedrepo';
 import type { Book, BookRepository } from '../support/books';
 
 declare const cache: CacheService;
 declare const books: BookRepository;
-const keys = defineKeySchema({ byId: 'book:{id}', byAuthor: 'book:author:{author}', byYear: 'book:year:{year}', byTitle: 'book:title:{title}', all: 'book:all' });
-const base = { entityType: 'book', namespaces: [keys.$namespace], ttlSeconds: 60, entityKey: (id: string) => keys.byId({ id }), keysOf: (book: Book) => [keys.byId({ id: book.id })] };
+const keys = defineKeySchema({
+  byId: 'book:{id}',
+  byAuthor: 'book:author:{author}',
+  byYear: 'book:year:{year}',
+  byTitle: 'book:title:{title}',
+  all: 'book:all',
+});
+const base = {
+  entityType: 'book',
+  namespaces: [keys.$namespace],
+  ttlSeconds: 60,
+  entityKey: (id: string) => keys.byId({ id }),
+  keysOf: (book: Book) => [keys.byId({ id: book.id })],
+};
 
 // Positive: a strategy for the repository's own finders, with TTLs in seconds.
 export const strategy: CacheStrategy<Book, BookRepository> = defineCacheStrategy<Book, BookRepository>({

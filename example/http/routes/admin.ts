@@ -46,23 +46,43 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDependencies)
   app.post('/admin/cache/invalidate', async (request, reply) => {
     const body = invalidateBody.safeParse(request.body);
     if (!body.success) throw new BadRequest(describeIssue(body.error));
-    if (!cacheService || !methodCache.active) return reply.code(409).send({ error: 'Conflict', message: 'the cache is disabled (REDIS_ENABLED=false): nothing to invalidate' });
+    if (!cacheService || !methodCache.active)
+      return reply
+        .code(409)
+        .send({ error: 'Conflict', message: 'the cache is disabled (REDIS_ENABLED=false): nothing to invalidate' });
     const { entityType, id } = body.data;
     const started = performance.now();
     const outcome = await invalidate(entityType, id, deps, cacheService);
-    if (outcome === 'not-cached') return reply.code(409).send({ error: 'Conflict', message: `${entityType} is not cached (CACHE_DISABLED_ENTITIES): nothing to invalidate` });
-    return { entityType, id: id ?? null, scope: id === undefined ? 'all' : 'one', durationMs: performance.now() - started };
+    if (outcome === 'not-cached')
+      return reply.code(409).send({
+        error: 'Conflict',
+        message: `${entityType} is not cached (CACHE_DISABLED_ENTITIES): nothing to invalidate`,
+      });
+    return {
+      entityType,
+      id: id ?? null,
+      scope: id === undefined ? 'all' : 'one',
+      durationMs: performance.now() - started,
+    };
   });
 
   app.post('/admin/cache/warm', async (request, reply) => {
     const body = warmBody.safeParse(request.body ?? {});
     if (!body.success) throw new BadRequest(describeIssue(body.error));
-    if (!methodCache.active) return reply.code(409).send({ error: 'Conflict', message: 'the cache is disabled (REDIS_ENABLED=false): nothing to warm' });
+    if (!methodCache.active)
+      return reply
+        .code(409)
+        .send({ error: 'Conflict', message: 'the cache is disabled (REDIS_ENABLED=false): nothing to warm' });
     return warmer.warm(body.data.userIds);
   });
 }
 
-async function invalidate(entityType: InvalidatableType, id: string | undefined, deps: AdminDependencies, cacheService: CacheService): Promise<'done' | 'not-cached'> {
+async function invalidate(
+  entityType: InvalidatableType,
+  id: string | undefined,
+  deps: AdminDependencies,
+  cacheService: CacheService,
+): Promise<'done' | 'not-cached'> {
   switch (entityType) {
     case 'progress':
       if (id === undefined) await cacheService.clearNamespace(userKeys.$namespace);

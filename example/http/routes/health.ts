@@ -23,16 +23,29 @@ export interface CacheHealthReport {
  * without it), 503 when degraded: the breaker is open, an invalidation is pending, or Redis
  * did not answer the probe (one GET, bounded by REDIS_COMMAND_TIMEOUT).
  */
-export async function healthRoutes(app: FastifyInstance, options: { cacheService: CacheService | null }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  options: { cacheService: CacheService | null },
+): Promise<void> {
   const { cacheService } = options;
   app.get('/health/cache', async (_request, reply) => {
     if (!cacheService || !cacheService.enabled) {
-      const report: CacheHealthReport = { status: 'disabled', breaker: null, pendingInvalidations: 0, redisLatencyMs: null, breakerOpenings: 0, errors: 0, datasetClears: 0, outbox: null };
+      const report: CacheHealthReport = {
+        status: 'disabled',
+        breaker: null,
+        pendingInvalidations: 0,
+        redisLatencyMs: null,
+        breakerOpenings: 0,
+        errors: 0,
+        datasetClears: 0,
+        outbox: null,
+      };
       return reply.code(200).send(report);
     }
     const started = performance.now();
     const probe = await cacheService.read(PROBE_KEY);
-    const redisLatencyMs = probe.kind === 'unavailable' ? null : Math.round((performance.now() - started) * 1000) / 1000;
+    const redisLatencyMs =
+      probe.kind === 'unavailable' ? null : Math.round((performance.now() - started) * 1000) / 1000;
     const health = cacheService.health();
     const healthy = health.breaker === 'closed' && health.pendingInvalidations === 0 && redisLatencyMs !== null;
     const report: CacheHealthReport = {

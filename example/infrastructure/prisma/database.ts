@@ -20,7 +20,9 @@ export type DatabaseProvider = 'sqlite' | 'postgresql';
 export function databaseProvider(url: string): DatabaseProvider {
   if (isPostgresUrl(url)) return 'postgresql';
   if (/^file:/.test(url.trim())) return 'sqlite';
-  throw new Error(`DATABASE_URL must be a SQLite file: URL or a postgresql:// URL, got a URL starting with ${JSON.stringify(url.trim().slice(0, 12))}`);
+  throw new Error(
+    `DATABASE_URL must be a SQLite file: URL or a postgresql:// URL, got a URL starting with ${JSON.stringify(url.trim().slice(0, 12))}`,
+  );
 }
 
 /**
@@ -80,7 +82,12 @@ export async function migrateDatabase(databaseUrl: string, options: MigrateOptio
   mkdirSync(path.dirname(file), { recursive: true });
   await openOrExplain(file, databaseUrl);
   const env = { DATABASE_URL: `file:${file}` };
-  await runProjectScript(path.join('scripts', 'prisma.cjs'), ['migrate', 'deploy'], env, `prisma migrate deploy on ${databaseUrl}`);
+  await runProjectScript(
+    path.join('scripts', 'prisma.cjs'),
+    ['migrate', 'deploy'],
+    env,
+    `prisma migrate deploy on ${databaseUrl}`,
+  );
   // Fold the WAL into the file, so that a copy of the file alone (the tests' template) is complete.
   const connection = await new SqliteAdapterFactory(file).connect();
   try {

@@ -57,14 +57,23 @@ const DATA_LOSS = /\bDROP\s+(TABLE|COLUMN|SCHEMA)\b|^\s*-\s*You are about to|War
  */
 export async function migratePostgres(url: string, options: PostgresMigrateOptions = {}): Promise<PostgresMigration> {
   const { connectionString, schema } = postgresTarget(url);
-  if (options.reset && schema === 'public') throw new Error('Refusing to reset the public schema: name a schema of its own with ?schema=');
-  await runProjectScript(path.join('prisma', 'postgresql', 'derive.cjs'), [], {}, 'Deriving the PostgreSQL schema (prisma/postgresql/derive.cjs)');
+  if (options.reset && schema === 'public')
+    throw new Error('Refusing to reset the public schema: name a schema of its own with ?schema=');
+  await runProjectScript(
+    path.join('prisma', 'postgresql', 'derive.cjs'),
+    [],
+    {},
+    'Deriving the PostgreSQL schema (prisma/postgresql/derive.cjs)',
+  );
   const root = projectRoot();
   const datamodel = readFileSync(path.join(root, DERIVED_SCHEMA), 'utf8');
   const sha = createHash('sha256').update(datamodel).digest('hex');
   const client = new Client({ connectionString });
   await client.connect().catch((error: unknown) => {
-    throw new Error(`Cannot connect to the PostgreSQL database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `Cannot connect to the PostgreSQL database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   });
   try {
     await client.query('BEGIN');
@@ -76,18 +85,28 @@ export async function migratePostgres(url: string, options: PostgresMigrateOptio
     await client.query(
       `CREATE TABLE IF NOT EXISTS "${RECORD_TABLE}" (id SERIAL PRIMARY KEY, schema_sha256 TEXT NOT NULL, datamodel TEXT NOT NULL, applied_sql TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
     );
-    const last = await client.query<{ schema_sha256: string; datamodel: string }>(`SELECT schema_sha256, datamodel FROM "${RECORD_TABLE}" ORDER BY id DESC LIMIT 1`);
+    const last = await client.query<{ schema_sha256: string; datamodel: string }>(
+      `SELECT schema_sha256, datamodel FROM "${RECORD_TABLE}" ORDER BY id DESC LIMIT 1`,
+    );
     const previous = last.rows[0];
     if (previous?.schema_sha256 === sha) {
       await client.query('COMMIT');
       return { appliedSql: null };
     }
-    const sql = previous ? await diffFrom(previous.datamodel, root) : initialSql(root) ?? (await diffFrom(null, root));
+    const sql = previous
+      ? await diffFrom(previous.datamodel, root)
+      : (initialSql(root) ?? (await diffFrom(null, root)));
     if (!options.acceptDataLoss && DATA_LOSS.test(sql)) {
-      throw new Error(`The PostgreSQL migration would lose data (schema ${schema}); write it by hand or pass acceptDataLoss. SQL:\n${sql}`);
+      throw new Error(
+        `The PostgreSQL migration would lose data (schema ${schema}); write it by hand or pass acceptDataLoss. SQL:\n${sql}`,
+      );
     }
     await client.query(sql);
-    await client.query(`INSERT INTO "${RECORD_TABLE}" (schema_sha256, datamodel, applied_sql) VALUES ($1, $2, $3)`, [sha, datamodel, sql]);
+    await client.query(`INSERT INTO "${RECORD_TABLE}" (schema_sha256, datamodel, applied_sql) VALUES ($1, $2, $3)`, [
+      sha,
+      datamodel,
+      sql,
+    ]);
     await client.query('COMMIT');
     return { appliedSql: sql };
   } catch (error) {
@@ -103,7 +122,9 @@ function initialSql(root: string): string | null {
   const file = path.join(root, INIT_SQL);
   if (!existsSync(file)) return null;
   const text = readFileSync(file, 'utf8');
-  const source = createHash('sha256').update(readFileSync(path.join(root, 'prisma', 'schema.prisma'))).digest('hex');
+  const source = createHash('sha256')
+    .update(readFileSync(path.join(root, 'prisma', 'schema.prisma')))
+    .digest('hex');
   return text.startsWith(`-- schema-sha256: ${source}\n`) ? text : null;
 }
 
@@ -115,7 +136,12 @@ async function diffFrom(previous: string | null, root: string): Promise<string> 
     if (previous !== null) writeFileSync(path.join(dir, 'previous.prisma'), previous);
     const args = ['migrate', 'diff', ...from, '--to-schema-datamodel', path.join(root, DERIVED_SCHEMA), '--script'];
     // Offline: see derive.cjs for why the CLI is given an in-memory SQLite URL here.
-    return await runProjectScript(path.join('scripts', 'prisma.cjs'), args, { DATABASE_URL: 'file::memory:' }, 'prisma migrate diff (PostgreSQL)');
+    return await runProjectScript(
+      path.join('scripts', 'prisma.cjs'),
+      args,
+      { DATABASE_URL: 'file::memory:' },
+      'prisma migrate diff (PostgreSQL)',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -32,7 +32,9 @@ export function postgresTarget(url: string): PostgresTarget {
   }
   const schema = parsed.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new Error(`DATABASE_URL names the schema ${JSON.stringify(schema)}: expected letters, digits and underscores`);
+    throw new Error(
+      `DATABASE_URL names the schema ${JSON.stringify(schema)}: expected letters, digits and underscores`,
+    );
   }
   parsed.searchParams.delete('schema');
   return { connectionString: parsed.toString(), schema };
@@ -46,7 +48,8 @@ export function postgresTarget(url: string): PostgresTarget {
  */
 export function createPostgresClient(url: string): PrismaClient {
   const { connectionString, schema } = postgresTarget(url);
-  if (schema === DEFAULT_POSTGRES_SCHEMA) return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString }) }) as unknown as PrismaClient;
+  if (schema === DEFAULT_POSTGRES_SCHEMA)
+    return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString }) }) as unknown as PrismaClient;
   // The adapter's `schema` qualifies the queries Prisma builds; raw SQL (the outbox INSERT) finds
   // its tables through the connections' search_path.
   const adapter = new PrismaPg({ connectionString, options: `-c search_path=${schema}` }, { schema });

@@ -1,19 +1,36 @@
 import { recordInvalidation } from 'cachedrepo/prisma';
 import type { PrismaClient } from '../../../generated/prisma/client';
-import type { AchievementAward, AchievementRepository, LeaderboardRow, RecentAward } from '../../repositories/achievement-repository';
+import type {
+  AchievementAward,
+  AchievementRepository,
+  LeaderboardRow,
+  RecentAward,
+} from '../../repositories/achievement-repository';
 
-const toAward = (row: AchievementAward): AchievementAward => ({ id: row.id, userId: row.userId, code: row.code, points: row.points, awardedAt: row.awardedAt });
+const toAward = (row: AchievementAward): AchievementAward => ({
+  id: row.id,
+  userId: row.userId,
+  code: row.code,
+  points: row.points,
+  awardedAt: row.awardedAt,
+});
 
 /** Achievements over Prisma (model UserAchievement). Writes record their cache invalidation in the outbox in the same transaction. */
 export class PrismaAchievementRepository implements AchievementRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async awardsOf(userId: string): Promise<AchievementAward[]> {
-    const rows = await this.prisma.userAchievement.findMany({ where: { userId }, orderBy: [{ awardedAt: 'asc' }, { id: 'asc' }] });
+    const rows = await this.prisma.userAchievement.findMany({
+      where: { userId },
+      orderBy: [{ awardedAt: 'asc' }, { id: 'asc' }],
+    });
     return rows.map(toAward);
   }
 
-  async award(input: { userId: string; code: string; points: number; awardedAt: Date }, invalidation: readonly string[]): Promise<{ award: AchievementAward; created: boolean }> {
+  async award(
+    input: { userId: string; code: string; points: number; awardedAt: Date },
+    invalidation: readonly string[],
+  ): Promise<{ award: AchievementAward; created: boolean }> {
     const where = { userId_code: { userId: input.userId, code: input.code } };
     try {
       return await this.prisma.$transaction(async (tx) => {
@@ -51,7 +68,10 @@ export class PrismaAchievementRepository implements AchievementRepository {
       orderBy: [{ _sum: { points: 'desc' } }, { _max: { awardedAt: 'asc' } }, { userId: 'asc' }],
       take: limit,
     });
-    const users = await this.prisma.user.findMany({ where: { id: { in: groups.map((group) => group.userId) } }, select: { id: true, name: true } });
+    const users = await this.prisma.user.findMany({
+      where: { id: { in: groups.map((group) => group.userId) } },
+      select: { id: true, name: true },
+    });
     const names = new Map(users.map((user) => [user.id, user.name]));
     return groups.map((group) => ({
       userId: group.userId,
@@ -63,12 +83,20 @@ export class PrismaAchievementRepository implements AchievementRepository {
   }
 
   async recent(limit: number): Promise<RecentAward[]> {
-    const rows = await this.prisma.userAchievement.findMany({ orderBy: [{ awardedAt: 'desc' }, { id: 'desc' }], take: limit, include: { user: { select: { name: true } } } });
+    const rows = await this.prisma.userAchievement.findMany({
+      orderBy: [{ awardedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      include: { user: { select: { name: true } } },
+    });
     return rows.map((row) => ({ ...toAward(row), name: row.user.name }));
   }
 }
 
 /** Prisma's unique constraint violation (P2002), from the generated client. */
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && error.name === 'PrismaClientKnownRequestError' && (error as { code?: unknown }).code === 'P2002';
+  return (
+    error instanceof Error &&
+    error.name === 'PrismaClientKnownRequestError' &&
+    (error as { code?: unknown }).code === 'P2002'
+  );
 }

@@ -7,7 +7,10 @@ import { byCreation, PrismaRepository } from 'cachedrepo/prisma';
 
 const inDeckOrder: OrderBy = [{ orderIndex: 'asc' }, { id: 'asc' }];
 
-export class PrismaCardRepository extends PrismaRepository<Card, CardRow, Prisma.TransactionClient> implements CardRepository {
+export class PrismaCardRepository
+  extends PrismaRepository<Card, CardRow, Prisma.TransactionClient>
+  implements CardRepository
+{
   constructor(prisma: PrismaClient) {
     super('Card', prisma, (db) => db.card, cardMapper, byCreation);
   }

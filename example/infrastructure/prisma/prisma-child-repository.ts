@@ -4,7 +4,10 @@ import type { ChildRepository } from '../../repositories';
 import { childMapper } from './child-mapper';
 import { byCreation, PrismaRepository } from 'cachedrepo/prisma';
 
-export class PrismaChildRepository extends PrismaRepository<Child, ChildRow, Prisma.TransactionClient> implements ChildRepository {
+export class PrismaChildRepository
+  extends PrismaRepository<Child, ChildRow, Prisma.TransactionClient>
+  implements ChildRepository
+{
   constructor(prisma: PrismaClient) {
     super('Child', prisma, (db) => db.child, childMapper, byCreation);
   }

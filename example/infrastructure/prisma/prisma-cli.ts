@@ -13,7 +13,8 @@ export function projectRoot(): string {
     if (existsSync(path.join(dir, 'scripts', 'prisma.cjs')) && existsSync(path.join(dir, 'prisma', 'schema.prisma'))) {
       return dir;
     }
-    if (path.dirname(dir) === dir) throw new Error(`Cannot find the project root (scripts/prisma.cjs) above ${__dirname}`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`Cannot find the project root (scripts/prisma.cjs) above ${__dirname}`);
   }
 }
 
@@ -24,7 +25,12 @@ export function projectRoot(): string {
  *   (never a URL with a password).
  * @throws {Error} carrying the script's output when it fails or outlives 120 s.
  */
-export function runProjectScript(script: string, args: readonly string[], env: Record<string, string>, what: string): Promise<string> {
+export function runProjectScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  what: string,
+): Promise<string> {
   const root = projectRoot();
   return new Promise<string>((resolve, reject) => {
     execFile(
@@ -34,7 +40,12 @@ export function runProjectScript(script: string, args: readonly string[], env: R
       (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const output = [stderr, stdout]
-          .map((text) => text.split('\n').filter((line) => line.trim() && !NOISE.test(line)).join('\n'))
+          .map((text) =>
+            text
+              .split('\n')
+              .filter((line) => line.trim() && !NOISE.test(line))
+              .join('\n'),
+          )
           .find(Boolean);
         const how = error.killed ? `was killed after ${CLI_TIMEOUT_MS} ms` : `failed (exit code ${String(error.code)})`;
         reject(new Error(`${what} ${how}:\n${output || error.message}`, { cause: error }));

@@ -10,7 +10,10 @@ const byName: OrderBy = [{ name: 'asc' }, { id: 'asc' }];
 const byLevelThenName: OrderBy = [{ level: 'asc' }, ...byName];
 const cardsInOrder: OrderBy = [{ orderIndex: 'asc' }, { id: 'asc' }];
 
-export class PrismaDeckRepository extends PrismaRepository<Deck, DeckRow, Prisma.TransactionClient> implements DeckRepository {
+export class PrismaDeckRepository
+  extends PrismaRepository<Deck, DeckRow, Prisma.TransactionClient>
+  implements DeckRepository
+{
   constructor(prisma: PrismaClient) {
     super('Deck', prisma, (db) => db.deck, deckMapper, byCreation);
   }

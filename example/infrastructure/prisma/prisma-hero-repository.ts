@@ -4,7 +4,10 @@ import type { HeroRepository } from '../../repositories';
 import { heroMapper } from './hero-mapper';
 import { byCreation, PrismaRepository } from 'cachedrepo/prisma';
 
-export class PrismaHeroRepository extends PrismaRepository<Hero, HeroRow, Prisma.TransactionClient> implements HeroRepository {
+export class PrismaHeroRepository
+  extends PrismaRepository<Hero, HeroRow, Prisma.TransactionClient>
+  implements HeroRepository
+{
   constructor(prisma: PrismaClient) {
     super('Hero', prisma, (db) => db.hero, heroMapper, byCreation);
   }

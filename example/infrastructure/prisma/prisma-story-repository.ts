@@ -4,7 +4,10 @@ import type { StoryRepository } from '../../repositories';
 import { byCreation, PrismaRepository } from 'cachedrepo/prisma';
 import { storyMapper } from './story-mapper';
 
-export class PrismaStoryRepository extends PrismaRepository<Story, StoryRow, Prisma.TransactionClient> implements StoryRepository {
+export class PrismaStoryRepository
+  extends PrismaRepository<Story, StoryRow, Prisma.TransactionClient>
+  implements StoryRepository
+{
   constructor(prisma: PrismaClient) {
     super('Story', prisma, (db) => db.story, storyMapper, byCreation);
   }

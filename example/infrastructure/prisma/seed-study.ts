@@ -38,7 +38,12 @@ const DAY_MS = 86_400_000;
  * seed before the cache serves (as the example and `npm run serve` do).
  * @param options.rng the pseudo-random source (default: seed 42); options.now the present (default: now)
  */
-export async function seedStudyData(repos: StudySeedRepositories, decks: readonly Deck[], cards: readonly Card[], options: { rng?: Random; now?: Date } = {}): Promise<StudySeedSummary> {
+export async function seedStudyData(
+  repos: StudySeedRepositories,
+  decks: readonly Deck[],
+  cards: readonly Card[],
+  options: { rng?: Random; now?: Date } = {},
+): Promise<StudySeedSummary> {
   const rng = options.rng ?? mulberry32(42);
   const now = options.now ?? new Date();
   const active = decks.filter((deck) => deck.isActive);
@@ -52,7 +57,12 @@ export async function seedStudyData(repos: StudySeedRepositories, decks: readonl
     const own = cards.filter((card) => started.some((deck) => deck.id === card.deckId));
     const days = rng.int(2, 9);
     const startedAt = new Date(now.getTime() - (days + 1) * DAY_MS);
-    await repos.study.enroll(user.id, own.map((card) => card.id), startedAt, []);
+    await repos.study.enroll(
+      user.id,
+      own.map((card) => card.id),
+      startedAt,
+      [],
+    );
     const earned: [string, Date][] = [['deck_started', startedAt]];
     let answered = 0;
     for (let day = days; day >= 1; day -= 1) {
@@ -60,7 +70,11 @@ export async function seedStudyData(repos: StudySeedRepositories, decks: readonl
         const card = rng.pick(own);
         const rating = rng.chance(0.8) ? rng.int(3, 5) : rng.int(0, 2);
         const reviewedAt = new Date(now.getTime() - day * DAY_MS + i * 60_000);
-        await repos.study.recordReview({ userId: user.id, cardId: card.id, deckId: card.deckId, rating, reviewedAt }, (previous) => nextSchedule(previous, rating, reviewedAt), []);
+        await repos.study.recordReview(
+          { userId: user.id, cardId: card.id, deckId: card.deckId, rating, reviewedAt },
+          (previous) => nextSchedule(previous, rating, reviewedAt),
+          [],
+        );
         answered += 1;
         if (answered === 1) earned.push(['first_review', reviewedAt]);
         if (answered === 10) earned.push(['ten_reviews', reviewedAt]);

@@ -1,6 +1,12 @@
 import { mulberry32 } from '../seeded-random';
 import { AudioFile, CefrLevel, Language, Rating, StoryLength, type AudioFormat, type Hero } from '../../domain';
-import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from '../../repositories';
+import type {
+  CardRepository,
+  ChildRepository,
+  DeckRepository,
+  HeroRepository,
+  StoryRepository,
+} from '../../repositories';
 import * as data from './seed-data';
 import { seedStudyData, type StudySeedRepositories } from './seed-study';
 
@@ -21,7 +27,16 @@ export interface SeedOptions {
   seed?: number;
 }
 
-type Counts = { heroes: number; children: number; stories: number; decks: number; cards: number; users: number; reviews: number; achievements: number };
+type Counts = {
+  heroes: number;
+  children: number;
+  stories: number;
+  decks: number;
+  cards: number;
+  users: number;
+  reviews: number;
+  achievements: number;
+};
 export interface SeedSummary {
   counts: Counts;
   ids: { [K in Exclude<keyof Counts, 'reviews' | 'achievements'>]: string[] };
@@ -31,7 +46,6 @@ export interface SeedSummary {
 const LANGUAGES = Object.values(Language);
 const LENGTHS = [StoryLength.SHORT, StoryLength.MEDIUM, StoryLength.LONG];
 const AUDIO_FORMATS: AudioFormat[] = ['mp3', 'ogg', 'wav'];
-
 
 /**
  * Runs `write` over `items` one at a time, in order. SQLite serializes writes anyway: 1, 4, 16 and
@@ -60,10 +74,16 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     const names = data.HERO_NAMES[language];
     const [baseName, gender] = at(names, Math.floor(i / LANGUAGES.length));
     const round = Math.floor(i / (LANGUAGES.length * names.length));
-    const epithet = round === 0 ? '' : ` ${at(data.EPITHETS, round - 1)}${round > data.EPITHETS.length ? ` ${round}` : ''}`;
+    const epithet =
+      round === 0 ? '' : ` ${at(data.EPITHETS, round - 1)}${round > data.EPITHETS.length ? ` ${round}` : ''}`;
     const role = rng.pick(data.HERO_ROLES);
     const description = `${/^[aeiou]/.test(role) ? 'An' : 'A'} ${role} from ${rng.pick(data.HERO_PLACES[language])} who ${rng.pick(data.HERO_DEEDS)}.`;
-    return repos.heroes.save({ name: baseName + epithet, language, gender, description: i % 9 === 8 ? null : description });
+    return repos.heroes.save({
+      name: baseName + epithet,
+      language,
+      gender,
+      description: i % 9 === 8 ? null : description,
+    });
   });
 
   const children = await inOrder(data.CHILDREN, ([name, age, gender]) => {
@@ -96,7 +116,11 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
       rating: i % 4 === 3 ? null : new Rating(rng.int(3, 5)),
       audioFile:
         i % 3 === 0
-          ? new AudioFile(`https://cdn.example.com/audio/stories/story-${i + 1}.${at(AUDIO_FORMATS, i)}`, rng.int(600, 6000) / 10, at(AUDIO_FORMATS, i))
+          ? new AudioFile(
+              `https://cdn.example.com/audio/stories/story-${i + 1}.${at(AUDIO_FORMATS, i)}`,
+              rng.int(600, 6000) / 10,
+              at(AUDIO_FORMATS, i),
+            )
           : null,
     });
   });
@@ -108,7 +132,12 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     const secondSize = rng.int(8, data.VOCABULARY[level].length - firstSize);
     return [
       { level, name: `${level} ${first}`, theme, words: data.VOCABULARY[level].slice(0, firstSize) },
-      { level, name: `${level} ${second}`, theme, words: data.VOCABULARY[level].slice(firstSize, firstSize + secondSize) },
+      {
+        level,
+        name: `${level} ${second}`,
+        theme,
+        words: data.VOCABULARY[level].slice(firstSize, firstSize + secondSize),
+      },
     ];
   });
   const decks = await inOrder(deckInputs, ({ level, name, theme, words }, i) =>
@@ -120,13 +149,17 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     }),
   );
 
-  const cardInputs = decks.flatMap((deck, d) => (deckInputs[d]?.words ?? []).map((entry, orderIndex) => ({ deck, entry, orderIndex })));
+  const cardInputs = decks.flatMap((deck, d) =>
+    (deckInputs[d]?.words ?? []).map((entry, orderIndex) => ({ deck, entry, orderIndex })),
+  );
   const cards = await inOrder(cardInputs, ({ deck, entry, orderIndex }) => {
     const [front = '', back = '', example = null] = entry.split('|');
     return repos.cards.save({ deckId: deck.id, front, back, example, orderIndex });
   });
 
-  const study = repos.study ? await seedStudyData(repos.study, decks, cards, { rng }) : { userIds: [], reviews: 0, achievements: 0 };
+  const study = repos.study
+    ? await seedStudyData(repos.study, decks, cards, { rng })
+    : { userIds: [], reviews: 0, achievements: 0 };
 
   const ids = {
     users: study.userIds,
@@ -136,6 +169,15 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     decks: decks.map((e) => e.id),
     cards: cards.map((e) => e.id),
   };
-  const counts = { heroes: heroes.length, children: children.length, stories: stories.length, decks: decks.length, cards: cards.length, users: study.userIds.length, reviews: study.reviews, achievements: study.achievements };
+  const counts = {
+    heroes: heroes.length,
+    children: children.length,
+    stories: stories.length,
+    decks: decks.length,
+    cards: cards.length,
+    users: study.userIds.length,
+    reviews: study.reviews,
+    achievements: study.achievements,
+  };
   return { counts, ids, durationMs: Math.round(performance.now() - started) };
 }

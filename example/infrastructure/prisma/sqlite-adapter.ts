@@ -43,7 +43,10 @@ export class SqliteAdapterFactory {
 
   /** @param file absolute path of the database file (created when missing; its directory must exist). */
   constructor(file: string, options: SqliteAdapterOptions = {}) {
-    this.#stock = new PrismaBetterSQLite3({ url: `file:${file}`, timeout: options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS });
+    this.#stock = new PrismaBetterSQLite3({
+      url: `file:${file}`,
+      timeout: options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+    });
     this.adapterName = this.#stock.adapterName;
   }
 

@@ -21,10 +21,30 @@ const entries: AchievementDefinition[] = [
   { code: 'hundred_reviews', title: 'Centurion', description: 'Answer 100 cards.', category: 'study', points: 50 },
   { code: 'deck_started', title: 'Explorer', description: 'Start a deck.', category: 'study', points: 10 },
   { code: 'streak_3', title: 'On a roll', description: 'Study three days in a row.', category: 'streak', points: 30 },
-  { code: 'streak_7', title: 'Week of Greek', description: 'Study seven days in a row.', category: 'streak', points: 70 },
-  { code: 'perfect_ten', title: 'Perfect ten', description: 'Recall ten cards in a row perfectly.', category: 'mastery', points: 40 },
-  { code: 'first_mastered', title: 'It sticks', description: 'Master a card (21 days or more until its next review).', category: 'mastery', points: 60 },
+  {
+    code: 'streak_7',
+    title: 'Week of Greek',
+    description: 'Study seven days in a row.',
+    category: 'streak',
+    points: 70,
+  },
+  {
+    code: 'perfect_ten',
+    title: 'Perfect ten',
+    description: 'Recall ten cards in a row perfectly.',
+    category: 'mastery',
+    points: 40,
+  },
+  {
+    code: 'first_mastered',
+    title: 'It sticks',
+    description: 'Master a card (21 days or more until its next review).',
+    category: 'mastery',
+    points: 60,
+  },
 ];
 
 /** The catalog by code. */
-export const ACHIEVEMENTS: ReadonlyMap<string, AchievementDefinition> = new Map(entries.map((entry) => [entry.code, Object.freeze(entry)]));
+export const ACHIEVEMENTS: ReadonlyMap<string, AchievementDefinition> = new Map(
+  entries.map((entry) => [entry.code, Object.freeze(entry)]),
+);

@@ -90,7 +90,12 @@ export class AchievementService {
   @Cacheable({ key: (userId: string) => achievementKeys.summary({ userId }), ttl: ACHIEVEMENT_TTL_SECONDS.user })
   async getSummary(userId: string): Promise<AchievementSummary> {
     const earned = (await this.achievements.awardsOf(userId)).flatMap(withEntry);
-    return { userId, earned: earned.length, points: earned.reduce((sum, entry) => sum + entry.points, 0), latest: earned[earned.length - 1] ?? null };
+    return {
+      userId,
+      earned: earned.length,
+      points: earned.reduce((sum, entry) => sum + entry.points, 0),
+      latest: earned[earned.length - 1] ?? null,
+    };
   }
 
   @Cacheable({ key: (userId: string) => achievementKeys.stats({ userId }), ttl: ACHIEVEMENT_TTL_SECONDS.user })
@@ -118,14 +123,29 @@ export class AchievementService {
   @Cacheable({ key: () => achievementKeys.leaderboard(), ttl: ACHIEVEMENT_TTL_SECONDS.leaderboard })
   async getLeaderboard(): Promise<LeaderboardEntry[]> {
     const rows = await this.achievements.leaderboard(LEADERBOARD_SIZE);
-    return rows.map((row, index) => ({ rank: index + 1, userId: row.userId, name: row.name, points: row.points, achievements: row.achievements }));
+    return rows.map((row, index) => ({
+      rank: index + 1,
+      userId: row.userId,
+      name: row.name,
+      points: row.points,
+      achievements: row.achievements,
+    }));
   }
 
   /** The 20 latest awards of all learners. */
   @Cacheable({ key: () => achievementKeys.recent(), ttl: ACHIEVEMENT_TTL_SECONDS.recent })
   async getRecentAchievements(): Promise<RecentAchievement[]> {
     const rows = await this.achievements.recent(RECENT_ACHIEVEMENTS_SIZE);
-    return rows.flatMap((row) => withEntry(row).map((entry) => ({ userId: row.userId, name: row.name, code: row.code, title: entry.title, points: row.points, awardedAt: row.awardedAt })));
+    return rows.flatMap((row) =>
+      withEntry(row).map((entry) => ({
+        userId: row.userId,
+        name: row.name,
+        code: row.code,
+        title: entry.title,
+        points: row.points,
+        awardedAt: row.awardedAt,
+      })),
+    );
   }
 
   /**
@@ -138,7 +158,10 @@ export class AchievementService {
   async award(userId: string, code: string): Promise<{ achievement: EarnedAchievement; created: boolean }> {
     const entry = this.entryOf(code);
     if (!(await this.study.findUser(userId))) throw new EntityNotFoundError('user', userId);
-    const { award, created } = await this.achievements.award({ userId, code, points: entry.points, awardedAt: this.clock() }, this.outboxKeys(userId));
+    const { award, created } = await this.achievements.award(
+      { userId, code, points: entry.points, awardedAt: this.clock() },
+      this.outboxKeys(userId),
+    );
     return { achievement: { ...entry, points: award.points, awardedAt: award.awardedAt }, created };
   }
 
@@ -155,7 +178,10 @@ export class AchievementService {
 
   private entryOf(code: string): AchievementDefinition {
     const entry = ACHIEVEMENTS.get(code);
-    if (!entry) throw new InvalidArgumentError(`code must be an achievement of the catalog (${[...ACHIEVEMENTS.keys()].join(', ')}), got ${JSON.stringify(code)}`);
+    if (!entry)
+      throw new InvalidArgumentError(
+        `code must be an achievement of the catalog (${[...ACHIEVEMENTS.keys()].join(', ')}), got ${JSON.stringify(code)}`,
+      );
     return entry;
   }
 

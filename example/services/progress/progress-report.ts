@@ -55,7 +55,13 @@ export function progressOf(userId: string, reviews: readonly ReviewRecord[]): Us
   for (const review of reviews) lastByCard.set(review.cardId, review);
   const decks = new Map<string, DeckProgress>();
   for (const review of reviews) {
-    const deck = decks.get(review.deckId) ?? { deckId: review.deckId, cardsStudied: 0, cardsMastered: 0, reviews: 0, lastReviewedAt: review.reviewedAt };
+    const deck = decks.get(review.deckId) ?? {
+      deckId: review.deckId,
+      cardsStudied: 0,
+      cardsMastered: 0,
+      reviews: 0,
+      lastReviewedAt: review.reviewedAt,
+    };
     deck.reviews += 1;
     if (review.reviewedAt > deck.lastReviewedAt) deck.lastReviewedAt = review.reviewedAt;
     decks.set(review.deckId, deck);
@@ -65,7 +71,9 @@ export function progressOf(userId: string, reviews: readonly ReviewRecord[]): Us
     deck.cardsStudied += 1;
     if (last.intervalDays >= MASTERED_INTERVAL_DAYS) deck.cardsMastered += 1;
   }
-  const list = [...decks.values()].sort((a, b) => b.lastReviewedAt.getTime() - a.lastReviewedAt.getTime() || a.deckId.localeCompare(b.deckId));
+  const list = [...decks.values()].sort(
+    (a, b) => b.lastReviewedAt.getTime() - a.lastReviewedAt.getTime() || a.deckId.localeCompare(b.deckId),
+  );
   return {
     userId,
     cardsStudied: lastByCard.size,

@@ -77,15 +77,18 @@ export class ProgressService {
    * @throws {InvalidArgumentError} for a limit outside 1..200
    */
   async getDueCards(userId: string, limit = 20): Promise<DueCard[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DUE_CARDS) throw new InvalidArgumentError(`limit must be a whole number from 1 to ${MAX_DUE_CARDS}, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DUE_CARDS)
+      throw new InvalidArgumentError(`limit must be a whole number from 1 to ${MAX_DUE_CARDS}, got ${limit}`);
     const now = this.clock();
     const due = (await this.getDueSchedule(userId)).filter((schedule) => schedule.nextReviewAt <= now);
     const result: DueCard[] = [];
     // Cards deleted since the schedule was cached are left out: read more until `limit` are found.
-    for (let next = 0; next < due.length && result.length < limit; ) {
+    for (let next = 0; next < due.length && result.length < limit;) {
       const chunk = due.slice(next, next + limit - result.length);
       next += chunk.length;
-      const cards = new Map((await this.cards.findByIds(chunk.map((schedule) => schedule.cardId))).map((card) => [card.id, card]));
+      const cards = new Map(
+        (await this.cards.findByIds(chunk.map((schedule) => schedule.cardId))).map((card) => [card.id, card]),
+      );
       for (const schedule of chunk) {
         const card = cards.get(schedule.cardId);
         if (card) result.push({ card, schedule });
@@ -98,9 +101,14 @@ export class ProgressService {
    * The learner's schedules due by the end of this entry's life (TTL + a margin), earliest
    * first, at most 200; {@link getDueCards} keeps those due at the time of each call.
    */
-  @Cacheable({ key: (userId: string) => userKeys.dueCards({ userId }), ttl: PROGRESS_TTL_SECONDS.dueCards, name: DUE_CARDS_METHOD })
+  @Cacheable({
+    key: (userId: string) => userKeys.dueCards({ userId }),
+    ttl: PROGRESS_TTL_SECONDS.dueCards,
+    name: DUE_CARDS_METHOD,
+  })
   async getDueSchedule(userId: string): Promise<CardSchedule[]> {
-    const ttl = this.methodCache?.ttlOf(DUE_CARDS_METHOD, PROGRESS_TTL_SECONDS.dueCards) ?? PROGRESS_TTL_SECONDS.dueCards;
+    const ttl =
+      this.methodCache?.ttlOf(DUE_CARDS_METHOD, PROGRESS_TTL_SECONDS.dueCards) ?? PROGRESS_TTL_SECONDS.dueCards;
     const until = new Date(this.clock().getTime() + (ttl + DUE_HORIZON_MARGIN_SECONDS) * 1000);
     return this.study.dueSchedules(userId, until, MAX_DUE_CARDS);
   }
@@ -114,12 +122,17 @@ export class ProgressService {
    */
   @CacheEvict({ keys: (userId: string) => studyKeysOf(userId) })
   async recordReview(userId: string, cardId: string, rating: number): Promise<ReviewOutcome> {
-    if (!Number.isInteger(rating) || rating < 0 || rating > 5) throw new InvalidArgumentError(`rating must be a whole number from 0 to 5 (SM-2 quality), got ${rating}`);
+    if (!Number.isInteger(rating) || rating < 0 || rating > 5)
+      throw new InvalidArgumentError(`rating must be a whole number from 0 to 5 (SM-2 quality), got ${rating}`);
     const card = await this.cards.findById(cardId);
     if (!card) throw new EntityNotFoundError('card', cardId);
     if (!(await this.study.findUser(userId))) throw new EntityNotFoundError('user', userId);
     const now = this.clock();
-    return this.study.recordReview({ userId, cardId, deckId: card.deckId, rating, reviewedAt: now }, (previous) => nextSchedule(previous, rating, now), this.outboxKeys(studyKeysOf(userId)));
+    return this.study.recordReview(
+      { userId, cardId, deckId: card.deckId, rating, reviewedAt: now },
+      (previous) => nextSchedule(previous, rating, now),
+      this.outboxKeys(studyKeysOf(userId)),
+    );
   }
 
   /**
@@ -132,7 +145,12 @@ export class ProgressService {
   async startDeck(userId: string, deckId: string): Promise<number> {
     if (!(await this.study.findUser(userId))) throw new EntityNotFoundError('user', userId);
     const cards = await this.cards.findByDeckId(deckId);
-    return this.study.enroll(userId, cards.map((card) => card.id), this.clock(), this.outboxKeys([userKeys.dueCards({ userId })]));
+    return this.study.enroll(
+      userId,
+      cards.map((card) => card.id),
+      this.clock(),
+      this.outboxKeys([userKeys.dueCards({ userId })]),
+    );
   }
 
   /** The keys to record in the outbox with a write: all of them when the cache delivers an outbox, else none (nobody would deliver them). */

@@ -25,8 +25,16 @@ export function nextSchedule(previous: CardSchedule | null, rating: number, now:
   const easeFactor = previous?.easeFactor ?? INITIAL_EASE_FACTOR;
   const recalled = rating >= 3;
   const nextRepetitions = recalled ? repetitions + 1 : 0;
-  const intervalDays = !recalled ? 1 : nextRepetitions === 1 ? 1 : nextRepetitions === 2 ? 6 : Math.round((previous?.intervalDays ?? 1) * easeFactor);
-  const nextEase = recalled ? Math.max(MIN_EASE_FACTOR, easeFactor + (0.1 - (5 - rating) * (0.08 + (5 - rating) * 0.02))) : easeFactor;
+  const intervalDays = !recalled
+    ? 1
+    : nextRepetitions === 1
+      ? 1
+      : nextRepetitions === 2
+        ? 6
+        : Math.round((previous?.intervalDays ?? 1) * easeFactor);
+  const nextEase = recalled
+    ? Math.max(MIN_EASE_FACTOR, easeFactor + (0.1 - (5 - rating) * (0.08 + (5 - rating) * 0.02)))
+    : easeFactor;
   return {
     repetitions: nextRepetitions,
     intervalDays,

@@ -57,7 +57,10 @@ const ENTRY = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@]+)):(\d{1,5})$/;
  * @throws {RedisClientError} naming the bad entry (never a password)
  */
 export function parseClusterNodes(text: string): ClusterNodesSetting {
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new RedisClientError('REDIS_CLUSTER_NODES: expected at least one host:port');
   const schemes = new Set<string>();
   const credentials = new Set<string>();
@@ -71,7 +74,8 @@ export function parseClusterNodes(text: string): ClusterNodesSetting {
     } catch {
       throw new RedisClientError(`REDIS_CLUSTER_NODES: ${JSON.stringify(redactSecrets(entry))} is not a URL`);
     }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new RedisClientError(`REDIS_CLUSTER_NODES: ${url.protocol} is neither redis: nor rediss:`);
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+      throw new RedisClientError(`REDIS_CLUSTER_NODES: ${url.protocol} is neither redis: nor rediss:`);
     schemes.add(url.protocol);
     if (url.username !== '' || url.password !== '') {
       username = url.username === '' ? undefined : decodeURIComponent(url.username);
@@ -88,7 +92,8 @@ export function parseClusterNodes(text: string): ClusterNodesSetting {
 function parseHostPort(text: string, shown: string): ClusterNodeAddress {
   const match = ENTRY.exec(text);
   const port = Number(match?.[3]);
-  if (!match || port < 1 || port > 65535) throw new RedisClientError(`REDIS_CLUSTER_NODES: ${JSON.stringify(shown)} is not host:port`);
+  if (!match || port < 1 || port > 65535)
+    throw new RedisClientError(`REDIS_CLUSTER_NODES: ${JSON.stringify(shown)} is not host:port`);
   return { host: (match[1] ?? match[2]) as string, port };
 }
 
@@ -100,7 +105,10 @@ export const clusterNodesEnv = z.string().transform((text, context): ClusterNode
   try {
     return parseClusterNodes(text);
   } catch (error) {
-    context.addIssue({ code: 'custom', message: error instanceof Error ? error.message.replace(/^REDIS_CLUSTER_NODES: /, '') : 'invalid' });
+    context.addIssue({
+      code: 'custom',
+      message: error instanceof Error ? error.message.replace(/^REDIS_CLUSTER_NODES: /, '') : 'invalid',
+    });
     return z.NEVER;
   }
 });
@@ -120,7 +128,10 @@ export const clusterNodesEnv = z.string().transform((text, context): ClusterNode
  * @throws {RedisClientError} for a bad `nodes` value or an unreadable CA file
  */
 export function createRedisCluster(options: RedisClusterConnectionOptions): Cluster {
-  const parsed: ClusterNodesSetting = typeof options.nodes === 'string' ? parseClusterNodes(options.nodes) : { nodes: [...options.nodes], tls: false, username: undefined, password: undefined };
+  const parsed: ClusterNodesSetting =
+    typeof options.nodes === 'string'
+      ? parseClusterNodes(options.nodes)
+      : { nodes: [...options.nodes], tls: false, username: undefined, password: undefined };
   if (parsed.nodes.length === 0) throw new RedisClientError('createRedisCluster: no seed node');
   const username = options.username ?? parsed.username;
   const password = options.password ?? parsed.password;
@@ -135,7 +146,9 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
     slotsRefreshInterval: options.slotsRefreshIntervalMs ?? 5000,
     slotsRefreshTimeout: 1000,
     clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-    ...(tls && { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) }),
+    ...(tls && {
+      dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address),
+    }),
     redisOptions: {
       ...(tls && { tls: options.tlsCaFile ? { ca: readCa(options.tlsCaFile) } : {} }),
       ...(username !== undefined && { username }),
@@ -154,7 +167,10 @@ function readCa(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new RedisClientError(`Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new RedisClientError(
+      `Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -194,5 +210,10 @@ function redactError(error: unknown, secrets: readonly string[]): void {
   if (typeof command !== 'object' || command === null || !Array.isArray(command.args)) return;
   const args: unknown[] = command.args;
   const isAuth = typeof command.name === 'string' && command.name.toLowerCase() === 'auth';
-  (error as { command?: unknown }).command = { ...command, args: args.map((arg, index) => (isAuth && index === args.length - 1 ? REDACTED : typeof arg === 'string' ? redactSecrets(arg, secrets) : arg)) };
+  (error as { command?: unknown }).command = {
+    ...command,
+    args: args.map((arg, index) =>
+      isAuth && index === args.length - 1 ? REDACTED : typeof arg === 'string' ? redactSecrets(arg, secrets) : arg,
+    ),
+  };
 }

@@ -64,10 +64,15 @@ export function runIdOf(info: string): string {
  * out of date makes them fail with MOVED rather than validate another node.
  * @throws the Redis error when a command fails (the caller's probe then fails and retries)
  */
-export async function validateMaster(master: ClusterMaster, prefix: string, batchSize: number): Promise<MasterValidation> {
+export async function validateMaster(
+  master: ClusterMaster,
+  prefix: string,
+  batchSize: number,
+): Promise<MasterValidation> {
   const marker = markerKeyForSlots(prefix, master.slots);
   const runId = runIdOf(await master.redis.info('server'));
-  if ((await master.redis.get(marker)) === runId) return { node: master.key, runId, marker, cleared: false, removed: 0 };
+  if ((await master.redis.get(marker)) === runId)
+    return { node: master.key, runId, marker, cleared: false, removed: 0 };
   const removed = await scanAndUnlinkOnNode(master.redis, `${escapeGlob(prefix)}*`, batchSize);
   await master.redis.set(marker, runId);
   return { node: master.key, runId, marker, cleared: true, removed };
@@ -83,7 +88,12 @@ export async function validateMaster(master: ClusterMaster, prefix: string, batc
  * @returns one {@link MasterValidation} per master: feed it to `ClusterTopologyGuard.trust`
  * @throws the first Redis error, or an Error when a slot has no master (a failover under way)
  */
-export function validateClusterDataset(cluster: Cluster, prefix: string, batchSize: number, onCleared?: (validation: MasterValidation) => void): Promise<MasterValidation[]> {
+export function validateClusterDataset(
+  cluster: Cluster,
+  prefix: string,
+  batchSize: number,
+  onCleared?: (validation: MasterValidation) => void,
+): Promise<MasterValidation[]> {
   if (prefix === '') throw new Error('an empty prefix would clear the whole keyspace');
   return forEachMaster(cluster, async (master) => {
     const validation = await validateMaster(master, prefix, batchSize);

@@ -54,9 +54,15 @@ export class ClusterGatewaySupport {
    * @returns the validation summed over the masters (`runId`: the masters' run_ids, comma-separated)
    * @throws {Error} when a command fails, a slot has no master, or trust was withdrawn while it ran (the probe retries)
    */
-  async validate(prefix: string, batchSize: number, onCleared: (cleared: ClearedDataset) => void): Promise<DatasetValidation> {
+  async validate(
+    prefix: string,
+    batchSize: number,
+    onCleared: (cleared: ClearedDataset) => void,
+  ): Promise<DatasetValidation> {
     const ticket = this.guard.ticket();
-    const validations = await validateClusterDataset(this.cluster, prefix, batchSize, ({ node, runId, removed }) => onCleared({ node, runId, removed }));
+    const validations = await validateClusterDataset(this.cluster, prefix, batchSize, ({ node, runId, removed }) =>
+      onCleared({ node, runId, removed }),
+    );
     if (!this.guard.trust(validations, ticket)) throw new Error('the cluster topology changed while it was validated');
     return {
       runId: validations.map((validation) => validation.runId).join(','),

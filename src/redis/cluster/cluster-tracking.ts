@@ -1,5 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ClientTracking, type ClientTrackingOptions, type TrackingListener, type TrackingSource } from '../../near-cache/client-tracking';
+import {
+  ClientTracking,
+  type ClientTrackingOptions,
+  type TrackingListener,
+  type TrackingSource,
+} from '../../near-cache/client-tracking';
 import { duplicateRedisClient } from '../redis-client';
 import { CLUSTER_SLOTS } from './key-slot';
 
@@ -102,7 +107,8 @@ export class ClusterTracking implements TrackingSource {
   get confirmedUntil(): number {
     if (!this.isActive) return Number.NEGATIVE_INFINITY;
     let until = Number.POSITIVE_INFINITY;
-    for (const master of this.masters.values()) until = Math.min(until, master.tracking.confirmedUntil, master.state.masterUntil);
+    for (const master of this.masters.values())
+      until = Math.min(until, master.tracking.confirmedUntil, master.state.masterUntil);
     return until;
   }
 
@@ -168,7 +174,9 @@ export class ClusterTracking implements TrackingSource {
       if (!current.has(key) || ended) this.retire(key);
     }
     const now = performance.now();
-    for (const key of current) if (!this.masters.has(key) && !(now - (this.endedAt.get(key) ?? Number.NEGATIVE_INFINITY) < RETRY_MS)) this.track(key);
+    for (const key of current)
+      if (!this.masters.has(key) && !(now - (this.endedAt.get(key) ?? Number.NEGATIVE_INFINITY) < RETRY_MS))
+        this.track(key);
     this.recompute();
   }
 
@@ -220,7 +228,11 @@ export class ClusterTracking implements TrackingSource {
   private setActive(active: boolean): void {
     if (active === this.isActive) return;
     this.isActive = active;
-    if (!active) this.options.logger.debug({ masters: this.trackedMasters }, 'Cluster near-cache tracking not confirmed on every master: near caches flushed and bypassed');
+    if (!active)
+      this.options.logger.debug(
+        { masters: this.trackedMasters },
+        'Cluster near-cache tracking not confirmed on every master: near caches flushed and bypassed',
+      );
     for (const listener of this.listeners) listener.activeChanged(active);
   }
 }

@@ -22,7 +22,8 @@ for (let byte = 0; byte < 256; byte += 1) {
 
 function crc16(bytes: ArrayLike<number>, start: number, end: number): number {
   let crc = 0;
-  for (let index = start; index < end; index += 1) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ (bytes[index] as number)) & 0xff] as number);
+  for (let index = start; index < end; index += 1)
+    crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ (bytes[index] as number)) & 0xff] as number);
   return crc;
 }
 

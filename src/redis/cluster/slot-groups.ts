@@ -121,7 +121,9 @@ interface SlotCommand<R> {
  * @returns the replies, in the order of `groups`
  */
 async function runPerSlot<R>(cluster: Cluster, groups: readonly SlotGroup[], command: SlotCommand<R>): Promise<R[]> {
-  const connections = new Map(cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  const connections = new Map(
+    cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]),
+  );
   const byNode = new Map<Redis, number[]>();
   const routed: number[] = [];
   groups.forEach((group, index) => {
@@ -144,6 +146,8 @@ async function runPerSlot<R>(cluster: Cluster, groups: readonly SlotGroup[], com
     }),
   );
   if (routed.length > 0) cluster.refreshSlotsCache();
-  await Promise.all(routed.map(async (index) => void (results[index] = await command.routed(groups[index] as SlotGroup))));
+  await Promise.all(
+    routed.map(async (index) => void (results[index] = await command.routed(groups[index] as SlotGroup))),
+  );
   return results;
 }

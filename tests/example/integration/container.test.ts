@@ -26,7 +26,12 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
     server = await startRedisServer();
     ({ redis } = await connectCache(server.url));
     db = createTestDatabase();
-    await new PrismaHeroRepository(db.prisma).save({ name: 'Odysseus', language: Language.Greek, gender: Gender.Male, description: null });
+    await new PrismaHeroRepository(db.prisma).save({
+      name: 'Odysseus',
+      language: Language.Greek,
+      gender: Gender.Male,
+      description: null,
+    });
   });
   afterAll(async () => {
     for (const layer of layers) await layer.close();
@@ -38,7 +43,11 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
 
   function layer(env: Record<string, string>): DependencyContainer {
     const container = rootContainer.createChildContainer();
-    layers.push(registerDataLayer(container, loadSettings({ REDIS_URL: server.url, DATABASE_URL: db.url, ...env }), { prisma: db.prisma }));
+    layers.push(
+      registerDataLayer(container, loadSettings({ REDIS_URL: server.url, DATABASE_URL: db.url, ...env }), {
+        prisma: db.prisma,
+      }),
+    );
     return container;
   }
 
@@ -84,9 +93,16 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
   });
 
   it('refuses CACHE_DISABLED_ENTITIES naming an entity type that is not registered', () => {
-    const settings = loadSettings({ REDIS_URL: server.url, DATABASE_URL: db.url, CACHE_DISABLED_ENTITIES: 'hero,book' });
-    const attempt = (): unknown => registerDataLayer(rootContainer.createChildContainer(), settings, { prisma: db.prisma });
+    const settings = loadSettings({
+      REDIS_URL: server.url,
+      DATABASE_URL: db.url,
+      CACHE_DISABLED_ENTITIES: 'hero,book',
+    });
+    const attempt = (): unknown =>
+      registerDataLayer(rootContainer.createChildContainer(), settings, { prisma: db.prisma });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/CACHE_DISABLED_ENTITIES=.*expected a comma-separated list of hero, child, story, deck, card/);
+    expect(attempt).toThrow(
+      /CACHE_DISABLED_ENTITIES=.*expected a comma-separated list of hero, child, story, deck, card/,
+    );
   });
 });

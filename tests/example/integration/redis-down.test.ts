@@ -19,7 +19,11 @@ describe('with Redis down, every read and write is served by the database', () =
     db = createTestDatabase();
     plain = new PrismaHeroRepository(db.prisma);
     heroes = [];
-    for (const [name, language] of [['Perseus', Language.Greek], ['Beowulf', Language.English], ['Siegfried', Language.German]] as const) {
+    for (const [name, language] of [
+      ['Perseus', Language.Greek],
+      ['Beowulf', Language.English],
+      ['Siegfried', Language.German],
+    ] as const) {
       heroes.push(await plain.save({ name, language, gender: Gender.Male, description: null }));
     }
   });
@@ -28,7 +32,9 @@ describe('with Redis down, every read and write is served by the database', () =
   async function expectCorrectReads(repository: Cached<HeroRepository>): Promise<void> {
     for (const hero of heroes) expect(await repository.findById(hero.id)).toStrictEqual(await plain.findById(hero.id));
     expect(await repository.findByLanguage(Language.Greek)).toStrictEqual(await plain.findByLanguage(Language.Greek));
-    expect(await repository.findByIds(heroes.map((hero) => hero.id))).toStrictEqual(await plain.findByIds(heroes.map((hero) => hero.id)));
+    expect(await repository.findByIds(heroes.map((hero) => hero.id))).toStrictEqual(
+      await plain.findByIds(heroes.map((hero) => hero.id)),
+    );
     expect(await repository.findAll()).toStrictEqual(await plain.findAll());
   }
 

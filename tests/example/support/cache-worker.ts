@@ -19,7 +19,16 @@
 import { createInterface } from 'node:readline';
 import type { PrismaClient } from '../../../generated/prisma/client';
 import type { Cluster, Redis } from 'ioredis';
-import { CachedRepository, CacheService, createRedisClient, createRedisCluster, waitUntilClusterReady, waitUntilReady, type CacheLogger, type CacheServiceOptions } from 'cachedrepo';
+import {
+  CachedRepository,
+  CacheService,
+  createRedisClient,
+  createRedisCluster,
+  waitUntilClusterReady,
+  waitUntilReady,
+  type CacheLogger,
+  type CacheServiceOptions,
+} from 'cachedrepo';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import type { Hero, Language } from '../../../example/domain';
 import { createPrismaClient, PrismaHeroRepository } from '../../../example/infrastructure/prisma';
@@ -48,8 +57,14 @@ export interface WorkerConfig {
 }
 
 // stdout carries the protocol: anything the cache logs goes to stderr.
-const toStderr = (level: string) => (details: object, message: string) => void process.stderr.write(`${JSON.stringify({ level, message, ...details })}\n`);
-const logger: CacheLogger = { debug: () => undefined, info: toStderr('info'), warn: toStderr('warn'), error: toStderr('error') };
+const toStderr = (level: string) => (details: object, message: string) =>
+  void process.stderr.write(`${JSON.stringify({ level, message, ...details })}\n`);
+const logger: CacheLogger = {
+  debug: () => undefined,
+  info: toStderr('info'),
+  warn: toStderr('warn'),
+  error: toStderr('error'),
+};
 
 function required(name: string): string {
   const value = process.env[name];
@@ -62,14 +77,16 @@ function optionalInt(name: string): number | undefined {
   const value = process.env[name];
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`cache-worker: ${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new Error(`cache-worker: ${name} must be a positive integer, got ${value}`);
   return parsed;
 }
 
 /** A PrismaOutbox when CACHE_OUTBOX=on, else undefined. */
 function outboxFor(prisma: PrismaClient): PrismaOutbox | undefined {
   const setting = process.env.CACHE_OUTBOX ?? 'off';
-  if (setting !== 'on' && setting !== 'off') throw new Error(`cache-worker: CACHE_OUTBOX must be on or off, got ${setting}`);
+  if (setting !== 'on' && setting !== 'off')
+    throw new Error(`cache-worker: CACHE_OUTBOX must be on or off, got ${setting}`);
   return setting === 'on' ? new PrismaOutbox(prisma) : undefined;
 }
 
@@ -79,20 +96,32 @@ async function main(): Promise<void> {
   const probeIntervalMs = optionalInt('CACHE_BREAKER_PROBE_MS');
   const failureThreshold = optionalInt('CACHE_BREAKER_FAILURES');
   const clusterNodes = process.env.REDIS_CLUSTER_NODES;
-  const redis: Redis | Cluster = clusterNodes ? createRedisCluster({ nodes: clusterNodes, commandTimeoutMs }) : createRedisClient({ url: required('REDIS_URL'), commandTimeoutMs });
-  const ready = clusterNodes ? await waitUntilClusterReady(redis as Cluster, 10_000) : await waitUntilReady(redis as Redis, 5000);
+  const redis: Redis | Cluster = clusterNodes
+    ? createRedisCluster({ nodes: clusterNodes, commandTimeoutMs })
+    : createRedisClient({ url: required('REDIS_URL'), commandTimeoutMs });
+  const ready = clusterNodes
+    ? await waitUntilClusterReady(redis as Cluster, 10_000)
+    : await waitUntilReady(redis as Redis, 5000);
   if (!ready) throw new Error('cache-worker: Redis not ready');
   const outbox = outboxFor(prisma);
   const pollIntervalMs = optionalInt('CACHE_OUTBOX_POLL_MS') ?? 100;
   const options: CacheServiceOptions = {
     logger,
-    circuitBreaker: { ...(probeIntervalMs !== undefined && { probeIntervalMs }), ...(failureThreshold !== undefined && { failureThreshold }) },
+    circuitBreaker: {
+      ...(probeIntervalMs !== undefined && { probeIntervalMs }),
+      ...(failureThreshold !== undefined && { failureThreshold }),
+    },
     ...(outbox !== undefined && { outbox, outboxDelivery: { pollIntervalMs } }),
   };
   const nearCache = process.env.NEAR_CACHE ?? 'on';
-  if (nearCache !== 'on' && nearCache !== 'off') throw new Error(`cache-worker: NEAR_CACHE must be on or off, got ${nearCache}`);
+  if (nearCache !== 'on' && nearCache !== 'off')
+    throw new Error(`cache-worker: NEAR_CACHE must be on or off, got ${nearCache}`);
   const cache = new CacheService(redis, { ...options, nearCache: nearCache === 'on' });
-  const heroes = CachedRepository.wrap<Hero, HeroRepository>(new PrismaHeroRepository(prisma), heroCacheStrategy(), cache);
+  const heroes = CachedRepository.wrap<Hero, HeroRepository>(
+    new PrismaHeroRepository(prisma),
+    heroCacheStrategy(),
+    cache,
+  );
   const config: WorkerConfig = { outbox: outbox !== undefined, commandTimeoutMs, probeIntervalMs };
 
   const handle = (request: WorkerRequest): Promise<unknown> => {
@@ -126,7 +155,8 @@ async function main(): Promise<void> {
     }
     handle(request).then(
       (result) => send({ id: request.id, ok: true, result }),
-      (error: unknown) => send({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        send({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
     );
   });
   lines.on('close', () => {

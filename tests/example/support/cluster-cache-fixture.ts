@@ -2,7 +2,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { CacheService, type CacheServiceOptions } from 'cachedrepo';
 import type { RedisServerHandle } from 'cachedrepo/testing';
 // The standalone fixture, by a specifier the redis-cluster project's moduleNameMapper does not rewrite (the `/./`).
-import { MemoryLogger, get, put, connectCache as connectStandaloneCache, type RedisCacheFixture } from '../../support/./cache';
+import {
+  MemoryLogger,
+  get,
+  put,
+  connectCache as connectStandaloneCache,
+  type RedisCacheFixture,
+} from '../../support/./cache';
 import { clusterMasters } from '../../../src/redis/cluster/masters';
 import { startTestRedis, type TestRedis } from './test-redis';
 
@@ -25,7 +31,11 @@ export { MemoryLogger, get, put, type RedisCacheFixture };
 const clusters = new Map<string, TestRedis>();
 
 /** As the standalone `connectCache`, on the cluster when `url` is one {@link useRedisCache} started. */
-export async function connectCache(url: string, options: CacheServiceOptions = {}, commandTimeoutMs = 1000): Promise<{ redis: Redis; cache: CacheService; logger: MemoryLogger }> {
+export async function connectCache(
+  url: string,
+  options: CacheServiceOptions = {},
+  commandTimeoutMs = 1000,
+): Promise<{ redis: Redis; cache: CacheService; logger: MemoryLogger }> {
   const testRedis = clusters.get(url);
   if (!testRedis) return connectStandaloneCache(url, options, commandTimeoutMs);
   const client = (await testRedis.connect(commandTimeoutMs)) as Cluster;
@@ -36,7 +46,9 @@ export async function connectCache(url: string, options: CacheServiceOptions = {
 }
 
 /** `useRedisCache` on a cluster: one cluster per test file, flushed on every master before each test. */
-export function useRedisCache(options: { cacheOptions?: CacheServiceOptions; flushBeforeEach?: boolean } = {}): RedisCacheFixture {
+export function useRedisCache(
+  options: { cacheOptions?: CacheServiceOptions; flushBeforeEach?: boolean } = {},
+): RedisCacheFixture {
   const fixture = {} as RedisCacheFixture;
   let testRedis: TestRedis;
   beforeAll(async () => {
@@ -83,8 +95,11 @@ export function standaloneView(cluster: Cluster): Redis {
     get(target, property, receiver) {
       const name = String(property);
       if (EVERY_MASTER.has(name)) return async () => void (await Promise.all(masters().map((node) => node.call(name))));
-      if (name === 'keys') return async (pattern: string) => (await Promise.all(masters().map((node) => node.keys(pattern)))).flat();
-      if (name === 'dbsize') return async () => (await Promise.all(masters().map((node) => node.dbsize()))).reduce((sum, count) => sum + count, 0);
+      if (name === 'keys')
+        return async (pattern: string) => (await Promise.all(masters().map((node) => node.keys(pattern)))).flat();
+      if (name === 'dbsize')
+        return async () =>
+          (await Promise.all(masters().map((node) => node.dbsize()))).reduce((sum, count) => sum + count, 0);
       if (SPLIT_PER_KEY.has(name)) {
         return async (...keys: (string | string[])[]) => {
           const counts = await Promise.all(keys.flat().map((key) => target.call(name, key) as Promise<number>));

@@ -2,7 +2,9 @@
  * Wraps a repository (a real one) and counts calls per method, to assert how often a read
  * reached the database. Nothing is faked: every call goes to the wrapped object.
  */
-export function countCalls<R extends object>(target: R): { repository: R; calls: Record<string, number>; reset(): void } {
+export function countCalls<R extends object>(
+  target: R,
+): { repository: R; calls: Record<string, number>; reset(): void } {
   const calls: Record<string, number> = {};
   const repository = new Proxy(target, {
     get(object, property, receiver) {

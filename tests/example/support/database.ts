@@ -20,7 +20,9 @@ export interface TestDatabase {
 
 /** Which pass this test file runs in (SQLite unless jest's PostgreSQL project says otherwise). */
 export function testDatabaseProvider(): TestDatabaseProvider {
-  return (globalThis as { TEST_DATABASE_PROVIDER?: unknown }).TEST_DATABASE_PROVIDER === 'postgresql' ? 'postgresql' : 'sqlite';
+  return (globalThis as { TEST_DATABASE_PROVIDER?: unknown }).TEST_DATABASE_PROVIDER === 'postgresql'
+    ? 'postgresql'
+    : 'sqlite';
 }
 
 let created = 0;
@@ -37,7 +39,8 @@ export function createTestDatabase(): TestDatabase {
 
 function createSqliteTestDatabase(): TestDatabase {
   const template = process.env.TEST_TEMPLATE_DB;
-  if (!template) throw new Error('TEST_TEMPLATE_DB is not set: run the tests through jest (globalSetup migrates the template)');
+  if (!template)
+    throw new Error('TEST_TEMPLATE_DB is not set: run the tests through jest (globalSetup migrates the template)');
   const file = join(mkdtempSync(join(process.env.TEST_TMP_DIR ?? tmpdir(), 'db-')), 'test.db');
   copyFileSync(template, file);
   const url = `file:${file}`;
@@ -47,10 +50,31 @@ function createSqliteTestDatabase(): TestDatabase {
 
 function createPostgresTestDatabase(): TestDatabase {
   const { TEST_POSTGRES_PSQL: psql, TEST_POSTGRES_PORT: port, TEST_POSTGRES_TEMPLATE: template } = process.env;
-  if (!psql || !port || !template) throw new Error('TEST_POSTGRES_* are not set: run the tests through jest (the postgresql project\'s globalSetup starts the server)');
+  if (!psql || !port || !template)
+    throw new Error(
+      "TEST_POSTGRES_* are not set: run the tests through jest (the postgresql project's globalSetup starts the server)",
+    );
   created += 1;
   const name = `test_${process.pid}_${created}_${Math.random().toString(36).slice(2, 8)}`;
-  execFileSync(psql, ['-h', '127.0.0.1', '-p', port, '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE "${name}" TEMPLATE "${template}"`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    psql,
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-c',
+      `CREATE DATABASE "${name}" TEMPLATE "${template}"`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const admin = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   const url = `postgresql://postgres@127.0.0.1:${port}/${name}`;
   const prisma = createPrismaClient(url);

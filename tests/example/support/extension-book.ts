@@ -1,5 +1,18 @@
-import { defineCacheStrategy, defineKeySchema, type CacheStrategy, type EntityChanges, type NewEntity, type Repository } from 'cachedrepo';
-import { byCreation, PrismaRepository, type ModelDelegate, type PrismaClientLike, type RowMapper } from 'cachedrepo/prisma';
+import {
+  defineCacheStrategy,
+  defineKeySchema,
+  type CacheStrategy,
+  type EntityChanges,
+  type NewEntity,
+  type Repository,
+} from 'cachedrepo';
+import {
+  byCreation,
+  PrismaRepository,
+  type ModelDelegate,
+  type PrismaClientLike,
+  type RowMapper,
+} from 'cachedrepo/prisma';
 import type { InjectionToken } from 'tsyringe';
 import type { Prisma, PrismaClient } from '../../../generated/prisma/client';
 import type { EntityTtlOptions } from '../../../example/strategies';
@@ -68,13 +81,31 @@ export function hasBookModel(prisma: PrismaClient): prisma is BookPrismaClient {
 
 /** Row <-> domain mapping (as hero-mapper.ts does for heroes). */
 export const bookMapper: RowMapper<Book, BookRow> = {
-  toDomain: (row) => ({ id: row.id, title: row.title, author: row.author, publishedAt: row.publishedAt, createdAt: row.createdAt }),
-  toCreateData: (input: NewEntity<Book>) => ({ id: input.id, title: input.title, author: input.author, publishedAt: input.publishedAt }),
-  toUpdateData: (changes: EntityChanges<Book>) => ({ title: changes.title, author: changes.author, publishedAt: changes.publishedAt }),
+  toDomain: (row) => ({
+    id: row.id,
+    title: row.title,
+    author: row.author,
+    publishedAt: row.publishedAt,
+    createdAt: row.createdAt,
+  }),
+  toCreateData: (input: NewEntity<Book>) => ({
+    id: input.id,
+    title: input.title,
+    author: input.author,
+    publishedAt: input.publishedAt,
+  }),
+  toUpdateData: (changes: EntityChanges<Book>) => ({
+    title: changes.title,
+    author: changes.author,
+    publishedAt: changes.publishedAt,
+  }),
 };
 
 /** Plain repository: the generic CRUD and recorded writes come from PrismaRepository; it adds the finder. */
-export class PrismaBookRepository extends PrismaRepository<Book, BookRow, BookTransactionClient> implements BookRepository {
+export class PrismaBookRepository
+  extends PrismaRepository<Book, BookRow, BookTransactionClient>
+  implements BookRepository
+{
   constructor(prisma: BookPrismaClient) {
     super('Book', prisma, (db) => db.book, bookMapper, byCreation);
   }
@@ -96,7 +127,9 @@ export const bookKeys = defineKeySchema({
  * clears the book, `book:all`, and the author lists of its old and its new state (an author
  * change clears both authors' lists).
  */
-export function bookCacheStrategy(options: EntityTtlOptions & { ttlSeconds: number }): CacheStrategy<Book, BookRepository> {
+export function bookCacheStrategy(
+  options: EntityTtlOptions & { ttlSeconds: number },
+): CacheStrategy<Book, BookRepository> {
   return defineCacheStrategy<Book, BookRepository>({
     entityType: 'book',
     namespaces: [bookKeys.$namespace],

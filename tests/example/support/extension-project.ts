@@ -22,14 +22,24 @@ export interface CommandResult {
 }
 
 /** Runs a command without a shell; resolves with its exit code (never rejects on a non-zero one). */
-export function run(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CommandResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CommandResult> {
   return new Promise((done, fail) => {
     execFile(
       command,
       args,
-      { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        timeout: COMMAND_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return fail(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stderr}`, { cause: error }));
+        if (error && typeof error.code !== 'number')
+          return fail(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stderr}`, { cause: error }));
         done({ code: error ? Number(error.code) : 0, stdout, stderr });
       },
     );
@@ -37,9 +47,14 @@ export function run(command: string, args: readonly string[], options: { cwd: st
 }
 
 /** Runs a command and fails with its output unless it exits with 0. */
-async function runOk(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CommandResult> {
+async function runOk(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CommandResult> {
   const result = await run(command, args, options);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.code}:\n${result.stderr}\n${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.code}:\n${result.stderr}\n${result.stdout}`);
   return result;
 }
 
@@ -50,7 +65,10 @@ export function runDbMigration(projectDir: string, name: string): Promise<Comman
 
 /** `node scripts/prisma.cjs <args>` run in `projectDir` (PRISMA_PROJECT_DIR). */
 function prisma(projectDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
-  return runOk(process.execPath, [join(ROOT_DIR, 'scripts', 'prisma.cjs'), ...args], { cwd: projectDir, env: { PRISMA_PROJECT_DIR: projectDir, ...env } });
+  return runOk(process.execPath, [join(ROOT_DIR, 'scripts', 'prisma.cjs'), ...args], {
+    cwd: projectDir,
+    env: { PRISMA_PROJECT_DIR: projectDir, ...env },
+  });
 }
 
 /** The migration folders of a project, in the order `migrate deploy` applies them. */
@@ -99,11 +117,19 @@ export async function createExtensionProject(model: string, migrationName: strin
     const committedBefore = migrationFolders(dir);
     appendFileSync(join(dir, 'prisma', 'schema.prisma'), model);
     const migration = await runDbMigration(dir, migrationName);
-    if (migration.code !== 0) throw new Error(`db:migration exited with ${migration.code}:\n${migration.stderr}\n${migration.stdout}`);
+    if (migration.code !== 0)
+      throw new Error(`db:migration exited with ${migration.code}:\n${migration.stderr}\n${migration.stdout}`);
     await prisma(dir, ['generate']);
     const databaseUrl = `file:${join(dir, 'data', 'test.db')}`;
     await prisma(dir, ['migrate', 'deploy'], { DATABASE_URL: databaseUrl });
-    return { dir, committedBefore, migrationOutput: migration.stdout, databaseUrl, PrismaClient: await loadGeneratedClient(dir), remove };
+    return {
+      dir,
+      committedBefore,
+      migrationOutput: migration.stdout,
+      databaseUrl,
+      PrismaClient: await loadGeneratedClient(dir),
+      remove,
+    };
   } catch (error) {
     remove();
     throw error;
@@ -119,5 +145,9 @@ async function loadGeneratedClient(dir: string): Promise<ExtensionProject['Prism
 }
 
 function isClientModule(value: unknown): value is { PrismaClient: ExtensionProject['PrismaClient'] } {
-  return typeof value === 'object' && value !== null && typeof (value as { PrismaClient?: unknown }).PrismaClient === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { PrismaClient?: unknown }).PrismaClient === 'function'
+  );
 }

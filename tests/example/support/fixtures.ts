@@ -1,4 +1,16 @@
-import { AudioFile, CefrLevel, Gender, Language, Rating, StoryLength, type Card, type Child, type Deck, type Hero, type Story } from '../../../example/domain';
+import {
+  AudioFile,
+  CefrLevel,
+  Gender,
+  Language,
+  Rating,
+  StoryLength,
+  type Card,
+  type Child,
+  type Deck,
+  type Hero,
+  type Story,
+} from '../../../example/domain';
 
 const at = (iso: string): Date => new Date(iso);
 

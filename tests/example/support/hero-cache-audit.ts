@@ -59,7 +59,8 @@ export async function auditHeroCache(
       continue;
     }
     const current = await query();
-    if (!sameValue(cached, current)) mismatches.push(`${fullKey}: cached ${JSON.stringify(cached)}, database ${JSON.stringify(current)}`);
+    if (!sameValue(cached, current))
+      mismatches.push(`${fullKey}: cached ${JSON.stringify(cached)}, database ${JSON.stringify(current)}`);
   }
   return { checked, mismatches };
 }

@@ -13,6 +13,7 @@ export function seedFromEnv(variable: string): number {
   if (raw === undefined || raw === '') return DEFAULT_SEED;
   if (raw === 'random') return (Date.now() ^ (process.pid << 16)) >>> 0;
   const seed = Number(raw);
-  if (!Number.isInteger(seed)) throw new Error(`${variable} must be an integer seed or "random", got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(seed))
+    throw new Error(`${variable} must be an integer seed or "random", got ${JSON.stringify(raw)}`);
   return seed >>> 0;
 }

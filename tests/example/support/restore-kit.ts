@@ -28,7 +28,11 @@ export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setIm
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` every 20 ms. @throws {Error} naming `what` when it does not hold within `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -41,12 +45,22 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
  * otherwise) and a fast breaker probe (100 ms), so faults are noticed quickly; resolves once
  * its connection is ready.
  */
-export async function openCacheInstance(url: string, base: HeroRepository, options: { commandTimeoutMs?: number } = {}): Promise<CacheInstance> {
+export async function openCacheInstance(
+  url: string,
+  base: HeroRepository,
+  options: { commandTimeoutMs?: number } = {},
+): Promise<CacheInstance> {
   const redis = createRedisClient({ url, commandTimeoutMs: options.commandTimeoutMs ?? 200, connectTimeoutMs: 300 });
   const logger = new MemoryLogger();
   const cache = new CacheService(redis, { logger, circuitBreaker: { failureThreshold: 3, probeIntervalMs: 100 } });
   await until(() => redis.status === 'ready', 5000, 'the cache connection to be ready');
-  return { redis, cache, logger, heroes: CachedRepository.wrap(base, heroCacheStrategy(), cache), close: () => cache.close() };
+  return {
+    redis,
+    cache,
+    logger,
+    heroes: CachedRepository.wrap(base, heroCacheStrategy(), cache),
+    close: () => cache.close(),
+  };
 }
 
 /**
@@ -64,7 +78,11 @@ export async function openRawClient(url: string): Promise<Redis> {
  * Caps Redis' memory a little above what it uses now (the baseline differs between Redis
  * versions, so a fixed `--maxmemory 2mb` could leave no room at all, or a lot).
  */
-export async function capMemory(raw: Redis, policy: 'allkeys-lru' | 'volatile-lru' | 'noeviction', headroomBytes = 1024 * 1024): Promise<void> {
+export async function capMemory(
+  raw: Redis,
+  policy: 'allkeys-lru' | 'volatile-lru' | 'noeviction',
+  headroomBytes = 1024 * 1024,
+): Promise<void> {
   await raw.config('SET', 'maxmemory-policy', policy);
   await raw.config('SET', 'maxmemory', String((await usedMemory(raw)) + headroomBytes));
 }
@@ -161,7 +179,8 @@ export async function drainConnection(redis: Redis, rounds = 5): Promise<void> {
 
 /** Waits until `instance` has no undelivered invalidation and its breaker is closed: every write it made reached Redis. */
 export function untilDelivered(instance: CacheInstance): Promise<void> {
-  const delivered = (): boolean => instance.cache.health().pendingInvalidations === 0 && instance.cache.health().breaker === 'closed';
+  const delivered = (): boolean =>
+    instance.cache.health().pendingInvalidations === 0 && instance.cache.health().breaker === 'closed';
   return until(delivered, 10_000, 'the invalidations of the write to reach Redis');
 }
 
@@ -179,6 +198,10 @@ export class StaleReads {
 
   /** A list read: the hero with `id` in it must be at `expected`. */
   checkList(label: string, expected: string, list: readonly Hero[], id: string): void {
-    this.check(label, expected, list.find((hero) => hero.id === id));
+    this.check(
+      label,
+      expected,
+      list.find((hero) => hero.id === id),
+    );
   }
 }

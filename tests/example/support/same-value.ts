@@ -9,11 +9,16 @@ const tag = (value: unknown): string => Object.prototype.toString.call(value);
  */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b);
   if (tag(a) !== tag(b)) return false;
   if (tag(a) === '[object Date]') return (a as Date).getTime() === (b as Date).getTime();
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((item, index) => sameValue(item, (b as unknown[])[index]));
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((item, index) => sameValue(item, (b as unknown[])[index]));
   const keysA = Object.keys(a).sort();
   const keysB = Object.keys(b).sort();
-  return sameValue(keysA, keysB) && keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return (
+    sameValue(keysA, keysB) &&
+    keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  );
 }

@@ -40,7 +40,10 @@ export interface TestRedis {
  * @param topology overrides the pass's topology
  * @param clusterOptions `nodeTimeoutMs`: the cluster's `cluster-node-timeout` (default 1000 ms; longer keeps a paused cluster from failing over)
  */
-export async function startTestRedis(topology: TestRedisTopology = testRedisTopology(), clusterOptions: { nodeTimeoutMs?: number } = {}): Promise<TestRedis> {
+export async function startTestRedis(
+  topology: TestRedisTopology = testRedisTopology(),
+  clusterOptions: { nodeTimeoutMs?: number } = {},
+): Promise<TestRedis> {
   if (topology === 'standalone') {
     const server = await startRedisServer();
     return {
@@ -74,7 +77,8 @@ export async function startTestRedis(topology: TestRedisTopology = testRedisTopo
       }
       return cluster;
     },
-    flushAll: async (client) => void (await Promise.all((client as Cluster).nodes('master').map((node) => node.flushall()))),
+    flushAll: async (client) =>
+      void (await Promise.all((client as Cluster).nodes('master').map((node) => node.flushall()))),
     stop: () => handle.stop(),
   };
 }

@@ -43,12 +43,21 @@ const WORKER = join(__dirname, 'cache-worker.ts');
  * Spawns a cache worker on `redisUrl` (a redis-server, or a proxy in front of one) and
  * `databaseUrl` and waits until it is ready.
  */
-export async function startCacheWorker(name: string, redisUrl: string, databaseUrl: string, options: CacheWorkerOptions = {}): Promise<CacheWorker> {
+export async function startCacheWorker(
+  name: string,
+  redisUrl: string,
+  databaseUrl: string,
+  options: CacheWorkerOptions = {},
+): Promise<CacheWorker> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER], {
-    env: { ...process.env, ...options.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--require', require.resolve('tsx/cjs'), WORKER],
+    {
+      env: { ...process.env, ...options.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -95,10 +104,12 @@ export async function startCacheWorker(name: string, redisUrl: string, databaseU
           pending.delete(id);
           reject(new Error(`worker ${name}: no answer to ${op} within ${timeoutMs} ms`));
         }, timeoutMs);
-        const settle = <A>(fn: (a: A) => void) => (a: A): void => {
-          clearTimeout(timer);
-          fn(a);
-        };
+        const settle =
+          <A>(fn: (a: A) => void) =>
+          (a: A): void => {
+            clearTimeout(timer);
+            fn(a);
+          };
         pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
         child.stdin.write(`${JSON.stringify({ id, op, args })}\n`);
       }),

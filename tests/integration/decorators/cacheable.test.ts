@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
-import { Cacheable, CacheEvict, CacheService, defineKeySchema, KeyPatternError, MethodCache, CacheOptionsError } from '../../../src';
+import {
+  Cacheable,
+  CacheEvict,
+  CacheService,
+  defineKeySchema,
+  KeyPatternError,
+  MethodCache,
+  CacheOptionsError,
+} from '../../../src';
 import { connectCache, useRedisCache } from '../../support/cache';
 
 // @Cacheable / @CacheEvict on a real redis-server. The "database" is a Map owned by the service
@@ -100,7 +108,8 @@ describe('@Cacheable and @CacheEvict on a real redis-server', () => {
   const fixture = useRedisCache();
   beforeAll(() => ({ redis, cache } = fixture));
 
-  const service = (options: ConstructorParameters<typeof MethodCache>[1] = {}): PriceService => new PriceService(new MethodCache(cache, options));
+  const service = (options: ConstructorParameters<typeof MethodCache>[1] = {}): PriceService =>
+    new PriceService(new MethodCache(cache, options));
 
   it('misses, then hits with an equal value (Dates kept) without running the method again', async () => {
     const prices = service();
@@ -113,7 +122,9 @@ describe('@Cacheable and @CacheEvict on a real redis-server', () => {
     expect(second).not.toBe(first);
     expect(prices.loads).toBe(1);
     expect(await redis.exists('cache:price:p1')).toBe(1);
-    expect(prices.methodCache?.methodStats()).toEqual([expect.objectContaining({ entityType: 'PriceService.getPrice', hits: 1, misses: 1, errors: 0, hitRatio: 0.5 })]);
+    expect(prices.methodCache?.methodStats()).toEqual([
+      expect.objectContaining({ entityType: 'PriceService.getPrice', hits: 1, misses: 1, errors: 0, hitRatio: 0.5 }),
+    ]);
   });
 
   it('builds the key from the leading arguments only, and keys data that could form another key apart', async () => {

@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { RedisServerHandle } from 'cachedrepo/testing';
-import { commandCalls, MemoryNotes, newNote, type NoteInstance, openNoteInstance, until, untilNearHit, useNoteRedis } from './support';
+import {
+  commandCalls,
+  MemoryNotes,
+  newNote,
+  type NoteInstance,
+  openNoteInstance,
+  until,
+  untilNearHit,
+  useNoteRedis,
+} from './support';
 
 // The fill race of client-side caching: the GET's reply comes on the data connection, the
 // invalidation of a change made just after Redis served that GET comes on the other

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { CachedRepository, CacheService, createRedisClient, defineCacheStrategy, waitUntilReady, type EntityChanges, type NewEntity, type Repository, type StoreOutcome } from 'cachedrepo';
+import {
+  CachedRepository,
+  CacheService,
+  createRedisClient,
+  defineCacheStrategy,
+  waitUntilReady,
+  type EntityChanges,
+  type NewEntity,
+  type Repository,
+  type StoreOutcome,
+} from 'cachedrepo';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { MemoryLogger } from '../../support/cache';
 
@@ -47,7 +57,13 @@ class MemoryNotes implements Repository<Note> {
   }
 }
 
-const strategy = defineCacheStrategy<Note>({ entityType: 'note', namespaces: ['note'], ttlSeconds: 60, entityKey: (id) => `note:${id}`, keysOf: (note) => [`note:${note.id}`] });
+const strategy = defineCacheStrategy<Note>({
+  entityType: 'note',
+  namespaces: ['note'],
+  ttlSeconds: 60,
+  entityKey: (id) => `note:${id}`,
+  keysOf: (note) => [`note:${note.id}`],
+});
 
 async function openCache(url: string): Promise<CacheService> {
   const redis = createRedisClient({ url, commandTimeoutMs: 2000 });
@@ -91,7 +107,10 @@ describe('joining a load', () => {
     // A miss: v0 loaded and returned; its store is sent, and runs in Redis...
     expect(await reader.findById(note.id)).toEqual({ id: note.id, title: 'v0' });
     const deadline = Date.now() + 5000;
-    while ((await raw.get(`cache:note:${note.id}`)) === null || ((await raw.get(`cache:note:${note.id}`)) as string).startsWith('\u0000')) {
+    while (
+      (await raw.get(`cache:note:${note.id}`)) === null ||
+      ((await raw.get(`cache:note:${note.id}`)) as string).startsWith('\u0000')
+    ) {
       if (Date.now() > deadline) throw new Error('the store never ran');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

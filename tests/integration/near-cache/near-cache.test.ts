@@ -1,6 +1,18 @@
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { commandCalls, MemoryNotes, Money, newNote, type Note, type NoteInstance, noteStrategy, openNoteInstance, until, untilNearHit, useNoteRedis } from './support';
+import {
+  commandCalls,
+  MemoryNotes,
+  Money,
+  newNote,
+  type Note,
+  type NoteInstance,
+  noteStrategy,
+  openNoteInstance,
+  until,
+  untilNearHit,
+  useNoteRedis,
+} from './support';
 
 // The near cache in one process against a real redis-server: what it serves, that every copy
 // is the caller's own, and that every way a key changes in Redis reaches it (REDIS_CACHE.md,
@@ -50,12 +62,20 @@ describe('near cache', () => {
     expect(await app.notes.findById(note.id)).toStrictEqual(note);
     // Readers sharing one GET (a batch), with and without the near cache.
     app.cache.clearNearCaches();
-    const shared = await Promise.all([app.notes.findById(note.id), app.notes.findById(note.id), app.notes.findById(note.id)]);
+    const shared = await Promise.all([
+      app.notes.findById(note.id),
+      app.notes.findById(note.id),
+      app.notes.findById(note.id),
+    ]);
     shared.forEach(mutate);
     expect(await app.notes.findById(note.id)).toStrictEqual(note);
     // Waiters of one load (a cold key read by three callers at once).
     await app.notes.invalidateCache(note.id);
-    const loaded = await Promise.all([app.notes.findById(note.id), app.notes.findById(note.id), app.notes.findById(note.id)]);
+    const loaded = await Promise.all([
+      app.notes.findById(note.id),
+      app.notes.findById(note.id),
+      app.notes.findById(note.id),
+    ]);
     expect(new Set(loaded).size).toBe(3);
     loaded.forEach(mutate);
     expect(await untilNearHit(app, note.id)).toStrictEqual(note);
@@ -100,7 +120,11 @@ describe('near cache', () => {
     await untilNearHit(app, note.id);
     base.change(note.id, { title: 'new' });
     await change(note);
-    await until(async () => (await app.notes.findById(note.id))?.title === 'new', 5000, `${what} to reach the near cache`);
+    await until(
+      async () => (await app.notes.findById(note.id))?.title === 'new',
+      5000,
+      `${what} to reach the near cache`,
+    );
   };
 
   it('a DEL by another client reaches the near cache', async () => {
@@ -123,7 +147,11 @@ describe('near cache', () => {
     await untilNearHit(app, note.id);
     base.change(note.id, { title: 'new' });
     const invalidations = app.near().invalidations;
-    await until(async () => (await app.notes.findById(note.id))?.title === 'new', 5000, 'expiry to reach the near cache');
+    await until(
+      async () => (await app.notes.findById(note.id))?.title === 'new',
+      5000,
+      'expiry to reach the near cache',
+    );
     expect(app.near().invalidations).toBeGreaterThan(invalidations);
   });
 
@@ -135,7 +163,11 @@ describe('near cache', () => {
     raw.disconnect();
     // The fixture's connection too: it is the one disconnected after the file.
     raw = redis.raw = new Redis(server.url);
-    await until(async () => (await app.notes.findById(note.id))?.title === 'new', 10_000, 'the restart to empty the near cache');
+    await until(
+      async () => (await app.notes.findById(note.id))?.title === 'new',
+      10_000,
+      'the restart to empty the near cache',
+    );
     await until(() => app.cache.health().nearCache.tracking === 'active', 10_000, 'tracking to be active again');
     expect(await untilNearHit(app, note.id)).toMatchObject({ title: 'new' });
   });
@@ -169,7 +201,9 @@ describe('near-cache bounds', () => {
 
   it('keeps no entry larger than maxBytes', async () => {
     const base = new MemoryNotes();
-    const app = await openNoteInstance(server.url, base, { strategy: noteStrategy({ nearCache: { maxEntries: 10, maxBytes: 2048 } }) });
+    const app = await openNoteInstance(server.url, base, {
+      strategy: noteStrategy({ nearCache: { maxEntries: 10, maxBytes: 2048 } }),
+    });
     try {
       await until(() => app.cache.health().nearCache.tracking === 'active', 5000, 'tracking to be active');
       const note = await base.save({ ...newNote('big'), title: 'x'.repeat(4000) });
@@ -182,7 +216,9 @@ describe('near-cache bounds', () => {
 
   it('serves an entry no longer than its ttlSeconds', async () => {
     const base = new MemoryNotes();
-    const app = await openNoteInstance(server.url, base, { strategy: noteStrategy({ nearCache: { maxEntries: 10, ttlSeconds: 1 } }) });
+    const app = await openNoteInstance(server.url, base, {
+      strategy: noteStrategy({ nearCache: { maxEntries: 10, ttlSeconds: 1 } }),
+    });
     try {
       await until(() => app.cache.health().nearCache.tracking === 'active', 5000, 'tracking to be active');
       const note = await base.save(newNote('short'));
@@ -190,7 +226,11 @@ describe('near-cache bounds', () => {
       const filledAt = Date.now();
       const fills = app.near().fills;
       // Once the entry expired, a read goes to Redis and fills it again.
-      await until(async () => (await app.notes.findById(note.id)) !== null && app.near().fills > fills, 5000, 'the entry to expire');
+      await until(
+        async () => (await app.notes.findById(note.id)) !== null && app.near().fills > fills,
+        5000,
+        'the entry to expire',
+      );
       expect(Date.now() - filledAt).toBeGreaterThanOrEqual(900);
     } finally {
       await app.close();

@@ -1,6 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { RedisServerHandle } from 'cachedrepo/testing';
-import { commandCalls, MemoryNotes, newNote, type NoteInstance, noteStrategy, openNoteInstance, useNoteRedis } from './support';
+import {
+  commandCalls,
+  MemoryNotes,
+  newNote,
+  type NoteInstance,
+  noteStrategy,
+  openNoteInstance,
+  useNoteRedis,
+} from './support';
 
 // Concurrent Redis hits of one process are coalesced (read-batcher.ts): the reads asked for in
 // one tick are one GET (one key) or one MGET, and readers of one key share one GET and one
@@ -18,7 +26,10 @@ describe('coalesced Redis reads', () => {
   beforeAll(() => ({ server, raw } = redis));
   beforeEach(async () => {
     base = new MemoryNotes();
-    app = await openNoteInstance(server.url, base, { strategy: noteStrategy({ nearCache: undefined }), commandTimeoutMs: 5000 });
+    app = await openNoteInstance(server.url, base, {
+      strategy: noteStrategy({ nearCache: undefined }),
+      commandTimeoutMs: 5000,
+    });
   });
   afterEach(() => app.close());
 

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Redis as IORedis, type Redis } from 'ioredis';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { CachedRepository, CacheService, createRedisClient, createSuperjsonSerializer, defineCacheStrategy, valueObjectCodec, waitUntilReady, type Cached, type CacheServiceOptions, type NearCacheOptions } from 'cachedrepo';
+import {
+  CachedRepository,
+  CacheService,
+  createRedisClient,
+  createSuperjsonSerializer,
+  defineCacheStrategy,
+  valueObjectCodec,
+  waitUntilReady,
+  type Cached,
+  type CacheServiceOptions,
+  type NearCacheOptions,
+} from 'cachedrepo';
 import type { EntityChanges, NewEntity, Repository } from 'cachedrepo';
 import { MemoryLogger } from '../../support/cache';
 
@@ -28,7 +39,13 @@ export interface NoteRepository extends Repository<Note> {
   findByTag(tag: string): Promise<Note[]>;
 }
 
-const clone = (note: Note): Note => ({ ...note, tags: [...note.tags], meta: { views: note.meta.views, owner: { ...note.meta.owner } }, price: note.price && new Money(note.price.amount, note.price.currency), createdAt: new Date(note.createdAt) });
+const clone = (note: Note): Note => ({
+  ...note,
+  tags: [...note.tags],
+  meta: { views: note.meta.views, owner: { ...note.meta.owner } },
+  price: note.price && new Money(note.price.amount, note.price.currency),
+  createdAt: new Date(note.createdAt),
+});
 
 /** Notes in memory: every call returns fresh copies, and counts loads. `change` edits a note behind the cache's back (as a migration would). */
 export class MemoryNotes implements NoteRepository {
@@ -52,7 +69,11 @@ export class MemoryNotes implements NoteRepository {
     return [...this.notes.values()].filter((note) => note.tag === tag).map(clone);
   }
   async save(input: NewEntity<Note>): Promise<Note> {
-    const note = clone({ ...input, id: input.id ?? randomUUID(), createdAt: new Date('2026-01-02T03:04:05.678Z') } as Note);
+    const note = clone({
+      ...input,
+      id: input.id ?? randomUUID(),
+      createdAt: new Date('2026-01-02T03:04:05.678Z'),
+    } as Note);
     this.notes.set(note.id, note);
     return clone(note);
   }
@@ -104,17 +125,32 @@ export interface NoteInstance {
   close(): Promise<void>;
 }
 
-export async function openNoteInstance(url: string, base: NoteRepository, options: { strategy?: ReturnType<typeof noteStrategy>; cache?: CacheServiceOptions; commandTimeoutMs?: number } = {}): Promise<NoteInstance> {
+export async function openNoteInstance(
+  url: string,
+  base: NoteRepository,
+  options: { strategy?: ReturnType<typeof noteStrategy>; cache?: CacheServiceOptions; commandTimeoutMs?: number } = {},
+): Promise<NoteInstance> {
   const redis = createRedisClient({ url, commandTimeoutMs: options.commandTimeoutMs ?? 1000, connectTimeoutMs: 500 });
   redis.on('error', () => undefined);
   await waitUntilReady(redis, 3000);
   const logger = new MemoryLogger();
-  const cache = new CacheService(redis, { logger, circuitBreaker: { probeIntervalMs: 100 }, nearCache: true, ...options.cache });
+  const cache = new CacheService(redis, {
+    logger,
+    circuitBreaker: { probeIntervalMs: 100 },
+    nearCache: true,
+    ...options.cache,
+  });
   const notes = CachedRepository.wrap<Note, NoteRepository>(base, options.strategy ?? noteStrategy(), cache);
   await cache.waitUntilReady(3000);
   const near = () => {
     const stats = cache.health().nearCache.caches.find((c) => c.entityType === 'note');
-    return { hits: stats?.hits ?? 0, entries: stats?.entries ?? 0, fills: stats?.fills ?? 0, cancelledFills: stats?.cancelledFills ?? 0, invalidations: stats?.invalidations ?? 0 };
+    return {
+      hits: stats?.hits ?? 0,
+      entries: stats?.entries ?? 0,
+      fills: stats?.fills ?? 0,
+      cancelledFills: stats?.cancelledFills ?? 0,
+      invalidations: stats?.invalidations ?? 0,
+    };
   };
   return { redis, cache, logger, notes, near, close: () => cache.close() };
 }
@@ -122,7 +158,11 @@ export async function openNoteInstance(url: string, base: NoteRepository, option
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` every 10 ms. @throws {Error} naming `what` when it does not hold within `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

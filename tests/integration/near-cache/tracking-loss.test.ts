@@ -1,6 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { RedisServerHandle } from 'cachedrepo/testing';
-import { MemoryNotes, newNote, type NoteInstance, openNoteInstance, until, untilNearHit, useNoteRedis } from './support';
+import {
+  MemoryNotes,
+  newNote,
+  type NoteInstance,
+  openNoteInstance,
+  until,
+  untilNearHit,
+  useNoteRedis,
+} from './support';
 
 // When invalidations may have been lost, the near cache must flush and stay bypassed until
 // tracking is re-established: a killed invalidation connection, a killed data connection, a
@@ -28,7 +36,10 @@ describe('near cache when tracking breaks', () => {
   beforeEach(async () => {
     base = new MemoryNotes();
     // A heartbeat that never gives up on its own: only the staleness bound can stop a hung Redis's near cache.
-    app = await openNoteInstance(server.url, base, { commandTimeoutMs: 300, cache: { nearCache: { maxStalenessMs: 250, heartbeatTimeoutMs: 30_000 } } });
+    app = await openNoteInstance(server.url, base, {
+      commandTimeoutMs: 300,
+      cache: { nearCache: { maxStalenessMs: 250, heartbeatTimeoutMs: 30_000 } },
+    });
     await until(() => app.cache.health().nearCache.tracking === 'active', 5000, 'tracking to be active');
   });
   afterEach(() => app.close());
@@ -40,7 +51,11 @@ describe('near cache when tracking breaks', () => {
     expect(await untilNearHit(app, id)).toMatchObject({ title: 'new' });
     base.change(id, { title: 'newer' });
     await raw.del(`cache:note:${id}`);
-    await until(async () => (await app.notes.findById(id))?.title === 'newer', 5000, 'an invalidation on the new connections');
+    await until(
+      async () => (await app.notes.findById(id))?.title === 'newer',
+      5000,
+      'an invalidation on the new connections',
+    );
   }
 
   it('CLIENT KILL of the invalidation connection: flushed and bypassed, then restored', async () => {
@@ -80,7 +95,11 @@ describe('near cache when tracking breaks', () => {
       // (the near cache stops, the GET times out) instead of serving 'old' for the entry's TTL.
       base.change(note.id, { title: 'new' });
       // Well within the heartbeat's 30 s: only the 250 ms bound can end it this early.
-      await until(async () => (await app.notes.findById(note.id))?.title === 'new', 5000, 'the near cache to stop serving');
+      await until(
+        async () => (await app.notes.findById(note.id))?.title === 'new',
+        5000,
+        'the near cache to stop serving',
+      );
       expect(app.cache.health().nearCache.tracking).toBe('inactive');
     } finally {
       server.signal('SIGCONT');

@@ -1,10 +1,22 @@
 import { BeforeStateReader } from '../../../src/prisma/before-state';
-import { outboxRawSql, parameter, quoteIdentifier, rawSqlDialect, sameShape, sameValues } from '../../../src/prisma/raw-sql';
+import {
+  outboxRawSql,
+  parameter,
+  quoteIdentifier,
+  rawSqlDialect,
+  sameShape,
+  sameValues,
+} from '../../../src/prisma/raw-sql';
 
 type Row = { id: string; name: string; at: Date; score: number | null };
 
 const field = (name: string, typeName: string, modelName = 'Thing') => ({ modelName, name, typeName, isList: false });
-const FIELDS = { id: field('id', 'String'), name: field('name', 'String'), at: field('at', 'DateTime'), score: field('score', 'Float') };
+const FIELDS = {
+  id: field('id', 'String'),
+  name: field('name', 'String'),
+  at: field('at', 'DateTime'),
+  score: field('score', 'Float'),
+};
 
 /** A client and delegate that answer from two tables of rows: what raw SQL sees and what Prisma's queries see. */
 function fakes(provider: string, raw: Row[], compiled: Row[], fields: unknown = FIELDS) {
@@ -18,23 +30,37 @@ function fakes(provider: string, raw: Row[], compiled: Row[], fields: unknown = 
     },
     $executeRawUnsafe: () => Promise.resolve(0),
   };
-  const model = { fields, findUnique: ({ where }: { where: { id: string } }) => Promise.resolve(compiled.find((row) => row.id === where.id) ?? null) };
+  const model = {
+    fields,
+    findUnique: ({ where }: { where: { id: string } }) =>
+      Promise.resolve(compiled.find((row) => row.id === where.id) ?? null),
+  };
   return { client, model, calls };
 }
 
-const row = (overrides: Partial<Row> = {}): Row => ({ id: 'a', name: 'Ada', at: new Date(1_000), score: 1.5, ...overrides });
+const row = (overrides: Partial<Row> = {}): Row => ({
+  id: 'a',
+  name: 'Ada',
+  at: new Date(1_000),
+  score: 1.5,
+  ...overrides,
+});
 
 describe('BeforeStateReader', () => {
   it('uses the raw SELECT once the probe found the same row both ways: FOR UPDATE on PostgreSQL, $n parameters', async () => {
     const { client, model } = fakes('postgresql', [row()], [row()]);
     const reader = new BeforeStateReader<Row>(client, model);
-    expect(await reader.statementFor('a')).toBe('SELECT "id", "name", "at", "score" FROM "Thing" WHERE "id" = $1 FOR UPDATE');
+    expect(await reader.statementFor('a')).toBe(
+      'SELECT "id", "name", "at", "score" FROM "Thing" WHERE "id" = $1 FOR UPDATE',
+    );
     expect(reader.verified).toBe(true);
   });
 
   it('writes ? parameters and no FOR UPDATE on SQLite', async () => {
     const { client, model } = fakes('sqlite', [row()], [row()]);
-    expect(await new BeforeStateReader<Row>(client, model).statementFor('a')).toBe('SELECT "id", "name", "at", "score" FROM "Thing" WHERE "id" = ?');
+    expect(await new BeforeStateReader<Row>(client, model).statementFor('a')).toBe(
+      'SELECT "id", "name", "at", "score" FROM "Thing" WHERE "id" = ?',
+    );
   });
 
   it('refuses when raw SQL fails (a model mapped to another table)', async () => {
@@ -75,7 +101,12 @@ describe('BeforeStateReader', () => {
 
 describe('raw SQL helpers', () => {
   it('tell the dialect from the generated client, placeholders and identifiers', () => {
-    expect([rawSqlDialect({ _activeProvider: 'sqlite' }), rawSqlDialect({ _activeProvider: 'postgresql' }), rawSqlDialect({ _activeProvider: 'sqlserver' }), rawSqlDialect({})]).toEqual(['sqlite', 'postgresql', null, null]);
+    expect([
+      rawSqlDialect({ _activeProvider: 'sqlite' }),
+      rawSqlDialect({ _activeProvider: 'postgresql' }),
+      rawSqlDialect({ _activeProvider: 'sqlserver' }),
+      rawSqlDialect({}),
+    ]).toEqual(['sqlite', 'postgresql', null, null]);
     expect([parameter('sqlite', 2), parameter('postgresql', 2)]).toEqual(['?', '$2']);
     expect(quoteIdentifier('CacheOutbox')).toBe('"CacheOutbox"');
     expect(() => quoteIdentifier('a"; DROP TABLE x; --')).toThrow('Not a plain identifier');

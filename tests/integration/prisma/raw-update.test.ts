@@ -3,13 +3,22 @@ import { SQLITE_OUTBOX_IF_CHANGED, UpdateStatements } from '../../../src/prisma/
 import type { FieldRef } from '../../../src/prisma/raw-sql';
 
 const field = (name: string, typeName: string): FieldRef => ({ modelName: 'Thing', name, typeName, isList: false });
-const REFS = [field('id', 'String'), field('name', 'String'), field('count', 'Int'), field('ratio', 'Float'), field('on', 'Boolean'), field('at', 'DateTime')];
+const REFS = [
+  field('id', 'String'),
+  field('name', 'String'),
+  field('count', 'Int'),
+  field('ratio', 'Float'),
+  field('on', 'Boolean'),
+  field('at', 'DateTime'),
+];
 const FIELDS = new Map(REFS.map((ref) => [ref.name, ref]));
 
 describe('translate (Prisma update data to SET assignments)', () => {
   it('takes scalar values and { set } of the field types, skips undefined', () => {
     const at = new Date(5);
-    expect(translate({ name: { set: 'a' }, count: 3, ratio: 0.5, on: false, at, unknownButUndefined: undefined }, FIELDS)).toEqual([
+    expect(
+      translate({ name: { set: 'a' }, count: 3, ratio: 0.5, on: false, at, unknownButUndefined: undefined }, FIELDS),
+    ).toEqual([
       ['name', 'a'],
       ['count', 3],
       ['ratio', 0.5],
@@ -42,11 +51,18 @@ describe('UpdateStatements', () => {
 
   it('binds every value, in placeholder order, on SQLite', () => {
     const sqlite = new UpdateStatements('sqlite', REFS);
-    expect(sqlite.update('x', set)).toEqual({ sql: 'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? RETURNING "id", "name", "count", "ratio", "on", "at"', values: ['b', new Date(9), 'x'] });
+    expect(sqlite.update('x', set)).toEqual({
+      sql: 'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? RETURNING "id", "name", "count", "ratio", "on", "at"',
+      values: ['b', new Date(9), 'x'],
+    });
     const cas = sqlite.compareAndSet('x', set, expected);
-    expect(cas.sql).toBe('UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? AND "name" IS ? AND "count" IS ? AND "ratio" IS ? AND "on" IS ? AND "at" IS ? RETURNING "id", "name", "count", "ratio", "on", "at"');
+    expect(cas.sql).toBe(
+      'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? AND "name" IS ? AND "count" IS ? AND "ratio" IS ? AND "on" IS ? AND "at" IS ? RETURNING "id", "name", "count", "ratio", "on", "at"',
+    );
     expect(cas.values).toEqual(['b', new Date(9), 'x', 'a', null, 1, true, new Date(1)]);
-    expect(SQLITE_OUTBOX_IF_CHANGED).toBe('INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT ?, ? WHERE changes() = 1');
+    expect(SQLITE_OUTBOX_IF_CHANGED).toBe(
+      'INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT ?, ? WHERE changes() = 1',
+    );
   });
 
   it('numbers placeholders on PostgreSQL, matches NULLs with IS NOT DISTINCT FROM, and writes the outbox row in the same statement', () => {
@@ -60,7 +76,9 @@ describe('UpdateStatements', () => {
   });
 
   it('returns the locked old row beside the new one on PostgreSQL', () => {
-    const { sql, values } = new UpdateStatements('postgresql', REFS.slice(0, 2)).updateReturningBefore('x', [['name', 'b']]);
+    const { sql, values } = new UpdateStatements('postgresql', REFS.slice(0, 2)).updateReturningBefore('x', [
+      ['name', 'b'],
+    ]);
     expect(sql).toBe(
       'WITH "before" AS (SELECT "id", "name" FROM "Thing" WHERE "id" = $2 FOR UPDATE) UPDATE "Thing" SET "name" = $1 FROM "before" WHERE "Thing"."id" = "before"."id" RETURNING "before"."id" AS "before:id", "before"."name" AS "before:name", "Thing"."id", "Thing"."name"',
     );

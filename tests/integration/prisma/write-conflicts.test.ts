@@ -41,6 +41,10 @@ describe('retryOnWriteConflict', () => {
   });
 
   it('recognizes conflicts by name and code only', () => {
-    expect([isWriteConflict(prismaError('P2034')), isWriteConflict(new Error('P2034')), isWriteConflict('P2034')]).toEqual([true, false, false]);
+    expect([
+      isWriteConflict(prismaError('P2034')),
+      isWriteConflict(new Error('P2034')),
+      isWriteConflict('P2034'),
+    ]).toEqual([true, false, false]);
   });
 });

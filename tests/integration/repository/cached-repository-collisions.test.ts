@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import { ApiCollisionError, CachedRepository, StrategyError, type CacheService } from 'cachedrepo';
-import { bookCacheStrategy, bookKeys, InMemoryBookRepository, sampleBook, type Book, type BookRepository } from '../../support/books';
+import {
+  bookCacheStrategy,
+  bookKeys,
+  InMemoryBookRepository,
+  sampleBook,
+  type Book,
+  type BookRepository,
+} from '../../support/books';
 import { useRedisCache } from '../../support/cache';
 
 // The decorator adds `invalidateCache` and `getCacheStats` to the repository it wraps and
@@ -98,18 +105,37 @@ describe('CachedRepository and names it must not shadow', () => {
   });
 
   it('refuses at construction a base repository with invalidateCache or getCacheStats', () => {
-    expect(() => CachedRepository.wrap(new WithInvalidateCache(), bookCacheStrategy(), cache)).toThrow(ApiCollisionError);
-    expect(() => CachedRepository.wrap(new WithInvalidateCache(), bookCacheStrategy(), cache)).toThrow(/has invalidateCache, which would shadow/);
-    expect(() => new CachedRepository(new WithGetCacheStatsField(), bookCacheStrategy(), cache)).toThrow(ApiCollisionError);
-    expect(() => new CachedRepository(new WithGetCacheStatsField(), bookCacheStrategy(), cache)).toThrow(/getCacheStats/);
+    expect(() => CachedRepository.wrap(new WithInvalidateCache(), bookCacheStrategy(), cache)).toThrow(
+      ApiCollisionError,
+    );
+    expect(() => CachedRepository.wrap(new WithInvalidateCache(), bookCacheStrategy(), cache)).toThrow(
+      /has invalidateCache, which would shadow/,
+    );
+    expect(() => new CachedRepository(new WithGetCacheStatsField(), bookCacheStrategy(), cache)).toThrow(
+      ApiCollisionError,
+    );
+    expect(() => new CachedRepository(new WithGetCacheStatsField(), bookCacheStrategy(), cache)).toThrow(
+      /getCacheStats/,
+    );
   });
 
   it('refuses at construction a strategy caching a method the base repository does not have', () => {
     const strategy = {
       ...bookCacheStrategy(),
-      queries: { ...bookCacheStrategy().queries, findByIsbn: { key: (isbn: string) => `book:isbn:${encodeURIComponent(isbn)}`, ttlSeconds: 60, shape: 'one' as const } },
+      queries: {
+        ...bookCacheStrategy().queries,
+        findByIsbn: {
+          key: (isbn: string) => `book:isbn:${encodeURIComponent(isbn)}`,
+          ttlSeconds: 60,
+          shape: 'one' as const,
+        },
+      },
     };
-    expect(() => CachedRepository.wrap<Book, IsbnBookRepository>(new WithoutIsbnFinder(), strategy, cache)).toThrow(StrategyError);
-    expect(() => CachedRepository.wrap<Book, IsbnBookRepository>(new WithoutIsbnFinder(), strategy, cache)).toThrow(/caches findByIsbn, which the repository does not have/);
+    expect(() => CachedRepository.wrap<Book, IsbnBookRepository>(new WithoutIsbnFinder(), strategy, cache)).toThrow(
+      StrategyError,
+    );
+    expect(() => CachedRepository.wrap<Book, IsbnBookRepository>(new WithoutIsbnFinder(), strategy, cache)).toThrow(
+      /caches findByIsbn, which the repository does not have/,
+    );
   });
 });

@@ -8,11 +8,19 @@ import { bookCacheStrategy, InMemoryBookRepository, sampleBook } from '../../sup
 // entity type, a repository, a key schema and a strategy; no new cached-repository class.
 // The repository is plain memory and owes nothing to Prisma or the example app.
 
-runStrategyConformance({ describe, it }, {
-  strategy: bookCacheStrategy(),
-  samples: [sampleBook(), sampleBook({ id: 'all', title: 'a:*?[b]', author: '', tags: [], inPrint: false })],
-  holding: { findAll: () => [], findByAuthor: (book) => [book.author], findByYear: (book) => [book.year], findByTitle: (book) => [book.title] },
-});
+runStrategyConformance(
+  { describe, it },
+  {
+    strategy: bookCacheStrategy(),
+    samples: [sampleBook(), sampleBook({ id: 'all', title: 'a:*?[b]', author: '', tags: [], inPrint: false })],
+    holding: {
+      findAll: () => [],
+      findByAuthor: (book) => [book.author],
+      findByYear: (book) => [book.year],
+      findByTitle: (book) => [book.title],
+    },
+  },
+);
 
 describe('a new entity (Book) over an in-memory repository, with only a strategy', () => {
   let redis: Redis;

@@ -5,7 +5,10 @@ import { MemoryLogger } from '../../support/cache';
 
 /** Any text: printable ASCII most of the time (where clashes with secrets are likely), sometimes any UTF-16. */
 const text = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 30 }));
-const secret = fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }));
+const secret = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 8 }),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }),
+);
 
 /** `text` with each secret inserted at a position chosen by `at` (0..1). */
 function insertAll(base: string, insertions: readonly (readonly [string, number])[]): string {
@@ -58,23 +61,36 @@ describe('redactSecrets', () => {
 
   it('never lets a secret inserted anywhere in any text survive', () => {
     fc.assert(
-      fc.property(text, fc.array(fc.tuple(secret, fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 4 }), fc.array(secret, { maxLength: 2 }), (base, insertions, extra) => {
-        const secrets = [...insertions.map(([value]) => value), ...extra];
-        const redacted = redactSecrets(insertAll(base, insertions), secrets);
-        for (const value of secrets) expect(redacted.includes(value)).toBe(false);
-      }),
+      fc.property(
+        text,
+        fc.array(fc.tuple(secret, fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 4 }),
+        fc.array(secret, { maxLength: 2 }),
+        (base, insertions, extra) => {
+          const secrets = [...insertions.map(([value]) => value), ...extra];
+          const redacted = redactSecrets(insertAll(base, insertions), secrets);
+          for (const value of secrets) expect(redacted.includes(value)).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('never lets a secret made of mask characters survive', () => {
-    const masky = fc.string({ unit: fc.constantFrom('*', '#', '~', '!', '%', '^', '=', '_', '?', 'a', ':', '@'), minLength: 1, maxLength: 5 });
+    const masky = fc.string({
+      unit: fc.constantFrom('*', '#', '~', '!', '%', '^', '=', '_', '?', 'a', ':', '@'),
+      minLength: 1,
+      maxLength: 5,
+    });
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('*', '#', 'a', 'b', ':', '@', '/'), maxLength: 20 }), fc.array(fc.tuple(masky, fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 5 }), (base, insertions) => {
-        const secrets = insertions.map(([value]) => value);
-        const redacted = redactSecrets(insertAll(base, insertions), secrets);
-        for (const value of secrets) expect(redacted.includes(value)).toBe(false);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('*', '#', 'a', 'b', ':', '@', '/'), maxLength: 20 }),
+        fc.array(fc.tuple(masky, fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 5 }),
+        (base, insertions) => {
+          const secrets = insertions.map(([value]) => value);
+          const redacted = redactSecrets(insertAll(base, insertions), secrets);
+          for (const value of secrets) expect(redacted.includes(value)).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -99,10 +115,17 @@ describe('redactSecrets', () => {
       path: fc.constantFrom('', '/0', '/3?family=6'),
     });
     fc.assert(
-      fc.property(fc.string({ maxLength: 20 }), url, fc.string({ maxLength: 20 }), (before, { scheme, user, password, host, path }, after) => {
-        const redacted = redactSecrets(`${before} ${scheme}://${user}:${password}@${host}${path} ${after}`);
-        expect(redacted).toBe(`${redactSecrets(before)} ${scheme}://${user}:***@${host}${path} ${redactSecrets(after)}`);
-      }),
+      fc.property(
+        fc.string({ maxLength: 20 }),
+        url,
+        fc.string({ maxLength: 20 }),
+        (before, { scheme, user, password, host, path }, after) => {
+          const redacted = redactSecrets(`${before} ${scheme}://${user}:${password}@${host}${path} ${after}`);
+          expect(redacted).toBe(
+            `${redactSecrets(before)} ${scheme}://${user}:***@${host}${path} ${redactSecrets(after)}`,
+          );
+        },
+      ),
       { numRuns: 1000 },
     );
   });

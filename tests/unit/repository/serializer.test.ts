@@ -22,14 +22,34 @@ const pointCodec = valueObjectCodec<Point, [number, number]>({
 /** The reference: superjson with the same codec. */
 function referenceParser(): SuperJSON {
   const superjson = new SuperJSON();
-  superjson.registerCustom<Point, [number, number]>({ isApplicable: pointCodec.isApplicable, serialize: pointCodec.toPlain, deserialize: pointCodec.fromPlain }, 'Point');
+  superjson.registerCustom<Point, [number, number]>(
+    { isApplicable: pointCodec.isApplicable, serialize: pointCodec.toPlain, deserialize: pointCodec.fromPlain },
+    'Point',
+  );
   return superjson;
 }
 
-const dates = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true });
+const dates = fc.date({
+  min: new Date('1900-01-01T00:00:00Z'),
+  max: new Date('2200-01-01T00:00:00Z'),
+  noInvalidDate: true,
+});
 /** Keys an entity or a computed result may have, including dots, backslashes and empty keys (which superjson escapes). */
-const keys = fc.oneof(fc.constantFrom('id', 'createdAt', 'a.b', 'a\\b', 'a\\', 'b', '', '0', 'items', 'x.'), fc.string({ maxLength: 6 }));
-const leaf = fc.oneof(dates, fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.bigInt(), fc.integer().map((n) => new Point(n, -n)));
+const keys = fc.oneof(
+  fc.constantFrom('id', 'createdAt', 'a.b', 'a\\b', 'a\\', 'b', '', '0', 'items', 'x.'),
+  fc.string({ maxLength: 6 }),
+);
+const leaf = fc.oneof(
+  dates,
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.bigInt(),
+  fc.integer().map((n) => new Point(n, -n)),
+);
 const values = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -57,8 +77,21 @@ describe('createSuperjsonSerializer', () => {
   });
 
   it('decodes entities and lists with Dates (the documents it decodes itself) as superjson does', () => {
-    const entity = (n: number) => ({ id: `h${n}`, name: 'Ajax', createdAt: new Date(1_700_000_000_000 + n), updatedAt: new Date(1_800_000_000_000 - n), tags: ['a', 'b'], nested: { at: new Date(n) } });
-    for (const value of [entity(1), [entity(1), entity(2)], { deck: entity(3), cards: [entity(4)] }, { 'a.b': new Date(5), plain: 'x' }, { 'a.b': new Date(6), 'a\\': { b: 'not a date' } }]) {
+    const entity = (n: number) => ({
+      id: `h${n}`,
+      name: 'Ajax',
+      createdAt: new Date(1_700_000_000_000 + n),
+      updatedAt: new Date(1_800_000_000_000 - n),
+      tags: ['a', 'b'],
+      nested: { at: new Date(n) },
+    });
+    for (const value of [
+      entity(1),
+      [entity(1), entity(2)],
+      { deck: entity(3), cards: [entity(4)] },
+      { 'a.b': new Date(5), plain: 'x' },
+      { 'a.b': new Date(6), 'a\\': { b: 'not a date' } },
+    ]) {
       const raw = reference.stringify(value);
       const decoded = serializer.deserialize(raw);
       expect(decoded).toStrictEqual(reference.parse(raw));
@@ -68,7 +101,10 @@ describe('createSuperjsonSerializer', () => {
 
   it('refuses a document whose annotation paths reach the prototype, as superjson does', () => {
     for (const path of ['__proto__.polluted', 'constructor.prototype.polluted', 'a.__proto__']) {
-      const raw = JSON.stringify({ json: { a: {}, polluted: '2020-01-01T00:00:00.000Z' }, meta: { values: { [path]: ['Date'] }, v: 1 } });
+      const raw = JSON.stringify({
+        json: { a: {}, polluted: '2020-01-01T00:00:00.000Z' },
+        meta: { values: { [path]: ['Date'] }, v: 1 },
+      });
       let decoded: unknown;
       try {
         decoded = serializer.deserialize(raw);
@@ -81,7 +117,10 @@ describe('createSuperjsonSerializer', () => {
   });
 
   it('leaves a document it cannot decode itself to superjson untouched (a bad path after a good one)', () => {
-    const raw = JSON.stringify({ json: { at: '2020-01-01T00:00:00.000Z', n: 1 }, meta: { values: { at: ['Date'], n: ['bigint'] }, v: 1 } });
+    const raw = JSON.stringify({
+      json: { at: '2020-01-01T00:00:00.000Z', n: 1 },
+      meta: { values: { at: ['Date'], n: ['bigint'] }, v: 1 },
+    });
     expect(serializer.deserialize(raw)).toStrictEqual(reference.parse(raw));
   });
 });

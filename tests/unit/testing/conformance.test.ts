@@ -1,5 +1,14 @@
 import { AssertionError } from 'node:assert';
-import { CorruptEntryError, createSuperjsonSerializer, defineCacheStrategy, defineKeySchema, valueObjectCodec, type CacheStrategy, type Repository, type Serializer } from 'cachedrepo';
+import {
+  CorruptEntryError,
+  createSuperjsonSerializer,
+  defineCacheStrategy,
+  defineKeySchema,
+  valueObjectCodec,
+  type CacheStrategy,
+  type Repository,
+  type Serializer,
+} from 'cachedrepo';
 import {
   findConformanceFailures,
   generateHostileStrings,
@@ -9,7 +18,14 @@ import {
   type QueriesHolding,
   type StrategyConformanceCase,
 } from 'cachedrepo/testing';
-import { bookCacheStrategy, bookKeys, bookKeysOf, sampleBook, type Book, type BookRepository } from '../../support/books';
+import {
+  bookCacheStrategy,
+  bookKeys,
+  bookKeysOf,
+  sampleBook,
+  type Book,
+  type BookRepository,
+} from '../../support/books';
 
 // The shipped suite must pass a correct strategy and fail its mutants, with the smallest table
 // a user could write: one sample and no alternatives. The old suite (a row with a query list
@@ -24,7 +40,11 @@ const holding: QueriesHolding<Book, BookRepository> = {
   findByYear: (book) => [book.year],
   findByTitle: (book) => [book.title],
 };
-const minimal = (strategy: CacheStrategy<Book, BookRepository>): StrategyConformanceCase<Book, BookRepository> => ({ strategy, samples: [sampleBook()], holding });
+const minimal = (strategy: CacheStrategy<Book, BookRepository>): StrategyConformanceCase<Book, BookRepository> => ({
+  strategy,
+  samples: [sampleBook()],
+  holding,
+});
 
 /** The names of the failed checks, after checking that each failed on an assertion (not on a crash of the suite). */
 function failedChecks(failures: readonly ConformanceFailure[]): string[] {
@@ -32,11 +52,13 @@ function failedChecks(failures: readonly ConformanceFailure[]): string[] {
   return failures.map(({ check }) => check);
 }
 
-const messages = (failures: readonly ConformanceFailure[]): string => failures.map(({ error }) => (error as Error).message).join('\n');
+const messages = (failures: readonly ConformanceFailure[]): string =>
+  failures.map(({ error }) => (error as Error).message).join('\n');
 
 const UPDATES = 'names every query holding the old or the new state when any field changes, once each';
 const CREATE_DELETE = 'names the entity key and every query holding the entity on create and delete';
-const KEYS = 'keeps keys injective, in its namespaces, without glob characters or extra segments under hostile ids and values';
+const KEYS =
+  'keeps keys injective, in its namespaces, without glob characters or extra segments under hostile ids and values';
 
 describe('the shipped strategy conformance suite', () => {
   it('passes a correct strategy, from one sample and no alternatives', () => {
@@ -46,7 +68,13 @@ describe('the shipped strategy conformance suite', () => {
   it('registers one describe and one it per check with any runner', () => {
     const registered: string[] = [];
     const bodies: (() => void)[] = [];
-    runStrategyConformance({ describe: (name, body) => (registered.push(name), body()), it: (name, body) => (registered.push(name), bodies.push(body)) }, minimal(correct));
+    runStrategyConformance(
+      {
+        describe: (name, body) => (registered.push(name), body()),
+        it: (name, body) => (registered.push(name), bodies.push(body)),
+      },
+      minimal(correct),
+    );
     expect(registered[0]).toBe('book strategy conformance');
     expect(registered).toContain(UPDATES);
     expect(bodies.length).toBe(registered.length - 1);
@@ -54,10 +82,15 @@ describe('the shipped strategy conformance suite', () => {
   });
 
   it('fails a strategy that forgets the old state on update', () => {
-    const mutant: CacheStrategy<Book, BookRepository> = { ...correct, affectedKeys: (before, after) => correct.affectedKeys(null, after ?? before) };
+    const mutant: CacheStrategy<Book, BookRepository> = {
+      ...correct,
+      affectedKeys: (before, after) => correct.affectedKeys(null, after ?? before),
+    };
     const failures = findConformanceFailures(minimal(mutant));
     expect(failedChecks(failures)).toEqual([UPDATES]);
-    expect(messages(failures)).toMatch(/an update of title from "Dune" to "Dune2" misses book:title:Dune \(findByTitle\("Dune"\) holds the old state\)/);
+    expect(messages(failures)).toMatch(
+      /an update of title from "Dune" to "Dune2" misses book:title:Dune \(findByTitle\("Dune"\) holds the old state\)/,
+    );
   });
 
   it('fails a strategy that forgets only the old year list, when the sample moves no field itself', () => {
@@ -81,7 +114,12 @@ describe('the shipped strategy conformance suite', () => {
       namespaces: [bookKeys.$namespace],
       ttlSeconds: 60,
       entityKey: (id) => bookKeys.byId({ id }),
-      queries: { findAll: { key: () => bookKeys.all() }, findByAuthor: { key: (author) => bookKeys.byAuthor({ author }) }, findByYear: { key: (year) => bookKeys.byYear({ year }) }, findByTitle: { key: (title) => bookKeys.byTitle({ title }), shape: 'one' } },
+      queries: {
+        findAll: { key: () => bookKeys.all() },
+        findByAuthor: { key: (author) => bookKeys.byAuthor({ author }) },
+        findByYear: { key: (year) => bookKeys.byYear({ year }) },
+        findByTitle: { key: (title) => bookKeys.byTitle({ title }), shape: 'one' },
+      },
       keysOf: bookKeysOf,
     });
     const failures = findConformanceFailures(minimal(mutant));
@@ -90,7 +128,10 @@ describe('the shipped strategy conformance suite', () => {
   });
 
   it('fails a strategy whose entity key is not injective, or lets glob characters and separators through', () => {
-    const squashing: CacheStrategy<Book, BookRepository> = { ...correct, entityKey: (id) => `book:${id.replace(/[^A-Za-z0-9-]/g, '_')}` };
+    const squashing: CacheStrategy<Book, BookRepository> = {
+      ...correct,
+      entityKey: (id) => `book:${id.replace(/[^A-Za-z0-9-]/g, '_')}`,
+    };
     const squashed = findConformanceFailures(minimal(squashing));
     expect(failedChecks(squashed)).toEqual([KEYS]);
     expect(messages(squashed)).toMatch(/both give the key/);
@@ -106,11 +147,18 @@ describe('the shipped strategy conformance suite', () => {
       ttlSeconds: 60,
       entityKey: (id) => bookKeys.byId({ id }),
       // Lower-casing makes "A" and "a" share a key: a write of one leaves the other's list stale.
-      queries: { findAll: { key: () => bookKeys.all() }, findByAuthor: { key: (author) => bookKeys.byAuthor({ author: author.toLowerCase() }) } },
+      queries: {
+        findAll: { key: () => bookKeys.all() },
+        findByAuthor: { key: (author) => bookKeys.byAuthor({ author: author.toLowerCase() }) },
+      },
       keysOf: (book) => [bookKeys.byId({ id: book.id }), bookKeys.byAuthor({ author: book.author.toLowerCase() })],
       alwaysAffected: [bookKeys.all()],
     });
-    const failures = findConformanceFailures({ strategy: folding, samples: [sampleBook()], holding: { ...holding, findByYear: false, findByTitle: false } });
+    const failures = findConformanceFailures({
+      strategy: folding,
+      samples: [sampleBook()],
+      holding: { ...holding, findByYear: false, findByTitle: false },
+    });
     expect(failedChecks(failures)).toEqual([KEYS]);
     expect(messages(failures)).toMatch(/findByAuthor\(.*\) and findByAuthor\(.*\) both give the key/);
   });
@@ -122,11 +170,29 @@ describe('the shipped strategy conformance suite', () => {
   });
 
   it('fails a serializer that loses types or accepts entries it did not write', () => {
-    const json: Serializer = { serialize: (value) => JSON.stringify(value), deserialize: (raw) => JSON.parse(raw) as unknown };
+    const json: Serializer = {
+      serialize: (value) => JSON.stringify(value),
+      deserialize: (raw) => JSON.parse(raw) as unknown,
+    };
     const failures = findConformanceFailures(minimal({ ...correct, serializer: json }));
-    expect(failedChecks(failures)).toEqual(['round-trips entities and lists through its serializer with their types', 'rejects entries it did not write as CorruptEntryError']);
-    const lenient: Serializer = { serialize: correct.serializer.serialize, deserialize: (raw) => { try { return correct.serializer.deserialize(raw); } catch (error) { if (error instanceof CorruptEntryError) return null; throw error; } } };
-    expect(failedChecks(findConformanceFailures(minimal({ ...correct, serializer: lenient })))).toEqual(['rejects entries it did not write as CorruptEntryError']);
+    expect(failedChecks(failures)).toEqual([
+      'round-trips entities and lists through its serializer with their types',
+      'rejects entries it did not write as CorruptEntryError',
+    ]);
+    const lenient: Serializer = {
+      serialize: correct.serializer.serialize,
+      deserialize: (raw) => {
+        try {
+          return correct.serializer.deserialize(raw);
+        } catch (error) {
+          if (error instanceof CorruptEntryError) return null;
+          throw error;
+        }
+      },
+    };
+    expect(failedChecks(findConformanceFailures(minimal({ ...correct, serializer: lenient })))).toEqual([
+      'rejects entries it did not write as CorruptEntryError',
+    ]);
   });
 
   it('fails a serializer that turns a value object into a plain object, and passes it with the codec', () => {
@@ -138,10 +204,29 @@ describe('the shipped strategy conformance suite', () => {
       price: Money;
     }
     const keys = defineKeySchema({ byId: 'priced:{id}', all: 'priced:all' });
-    const money = valueObjectCodec<Money, number>({ name: 'Money', isApplicable: (value): value is Money => value instanceof Money, toPlain: (m) => m.cents, fromPlain: (cents) => new Money(cents) });
+    const money = valueObjectCodec<Money, number>({
+      name: 'Money',
+      isApplicable: (value): value is Money => value instanceof Money,
+      toPlain: (m) => m.cents,
+      fromPlain: (cents) => new Money(cents),
+    });
     const strategy = (serializer: Serializer) =>
-      defineCacheStrategy<Priced>({ entityType: 'priced', namespaces: [keys.$namespace], ttlSeconds: 60, serializer, entityKey: (id) => keys.byId({ id }), queries: { findAll: { key: () => keys.all() } }, keysOf: (p) => [keys.byId({ id: p.id })], alwaysAffected: [keys.all()] });
-    const testCase = (serializer: Serializer): StrategyConformanceCase<Priced, Repository<Priced>> => ({ strategy: strategy(serializer), samples: [{ id: 'p1', price: new Money(250) }], holding: { findAll: () => [] }, alternatives: { price: [new Money(99)] } });
+      defineCacheStrategy<Priced>({
+        entityType: 'priced',
+        namespaces: [keys.$namespace],
+        ttlSeconds: 60,
+        serializer,
+        entityKey: (id) => keys.byId({ id }),
+        queries: { findAll: { key: () => keys.all() } },
+        keysOf: (p) => [keys.byId({ id: p.id })],
+        alwaysAffected: [keys.all()],
+      });
+    const testCase = (serializer: Serializer): StrategyConformanceCase<Priced, Repository<Priced>> => ({
+      strategy: strategy(serializer),
+      samples: [{ id: 'p1', price: new Money(250) }],
+      holding: { findAll: () => [] },
+      alternatives: { price: [new Money(99)] },
+    });
     const failures = findConformanceFailures(testCase(createSuperjsonSerializer()));
     expect(failedChecks(failures)).toEqual(['round-trips entities and lists through its serializer with their types']);
     expect(findConformanceFailures(testCase(createSuperjsonSerializer([money])))).toEqual([]);
@@ -150,6 +235,7 @@ describe('the shipped strategy conformance suite', () => {
   it('generates the same hostile strings from the same seed, all well-formed UTF-16', () => {
     expect(generateHostileStrings(7, 50)).toEqual(generateHostileStrings(7, 50));
     expect(generateHostileStrings(7, 50)).not.toEqual(generateHostileStrings(8, 50));
-    for (const text of [...HOSTILE_STRINGS, ...generateHostileStrings(1, 500, ['all'])]) expect(() => encodeURIComponent(text)).not.toThrow();
+    for (const text of [...HOSTILE_STRINGS, ...generateHostileStrings(1, 500, ['all'])])
+      expect(() => encodeURIComponent(text)).not.toThrow();
   });
 });

@@ -10,7 +10,13 @@ import {
   PrismaStoryRepository,
 } from '../../../../example/infrastructure/prisma';
 import type { HeroRepository } from '../../../../example/repositories';
-import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from '../../../../example/strategies';
+import {
+  cardCacheStrategy,
+  childCacheStrategy,
+  deckCacheStrategy,
+  heroCacheStrategy,
+  storyCacheStrategy,
+} from '../../../../example/strategies';
 import { connectCache, useRedisCache } from '../../../support/cache';
 import { countCalls, gate } from '../../support/counting';
 import { useTestDatabase, type TestDatabase } from '../../support/database';
@@ -36,7 +42,10 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
 
   function cachedHeroes(strategy = heroCacheStrategy()) {
     const counted = countCalls(plainHeroes);
-    return { heroes: CachedRepository.wrap<Hero, HeroRepository>(counted.repository, strategy, cache), calls: counted.calls };
+    return {
+      heroes: CachedRepository.wrap<Hero, HeroRepository>(counted.repository, strategy, cache),
+      calls: counted.calls,
+    };
   }
 
   it('misses, then hits with an equal hero (Dates, enums, nulls), without a second query', async () => {
@@ -53,10 +62,27 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
   });
 
   it('sets the TTL of each strategy, read back from Redis', async () => {
-    const child = await new PrismaChildRepository(db.prisma).save({ name: 'Lena', age: 7, gender: Gender.Female, interests: ['cats'] });
-    const deck = await new PrismaDeckRepository(db.prisma).save({ name: 'Verbs', description: null, level: CefrLevel.B1, isActive: true });
+    const child = await new PrismaChildRepository(db.prisma).save({
+      name: 'Lena',
+      age: 7,
+      gender: Gender.Female,
+      interests: ['cats'],
+    });
+    const deck = await new PrismaDeckRepository(db.prisma).save({
+      name: 'Verbs',
+      description: null,
+      level: CefrLevel.B1,
+      isActive: true,
+    });
     const story = await new PrismaStoryRepository(db.prisma).save({
-      title: 'T', content: 'C', language: Language.German, length: StoryLength.SHORT, childId: child.id, heroId: null, rating: new Rating(5), audioFile: null,
+      title: 'T',
+      content: 'C',
+      language: Language.German,
+      length: StoryLength.SHORT,
+      childId: child.id,
+      heroId: null,
+      rating: new Rating(5),
+      audioFile: null,
     });
     const hero = await newHero('Nike');
     const heroes = CachedRepository.wrap(plainHeroes, heroCacheStrategy(), cache);
@@ -106,7 +132,8 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
 
     const updated = await heroes.update(hero.id, { language: Language.French });
 
-    for (const key of [`hero:${hero.id}`, 'hero:lang:en', 'hero:lang:fr', 'hero:all']) expect(await redis.exists(cache.fullKey(key))).toBe(0);
+    for (const key of [`hero:${hero.id}`, 'hero:lang:en', 'hero:lang:fr', 'hero:all'])
+      expect(await redis.exists(cache.fullKey(key))).toBe(0);
     expect(updated.language).toBe(Language.French);
     expect((await heroes.findById(hero.id))?.language).toBe(Language.French);
     expect((await heroes.findByLanguage(Language.English)).map((h) => h.id)).not.toContain(hero.id);
@@ -125,7 +152,13 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
 
     expect(await heroes.findById('chosen-id')).toBeNull();
     expect(await redis.exists('cache:hero:chosen-id')).toBe(1);
-    const created = await heroes.save({ id: 'chosen-id', name: 'Hestia', language: Language.Greek, gender: Gender.Female, description: null });
+    const created = await heroes.save({
+      id: 'chosen-id',
+      name: 'Hestia',
+      language: Language.Greek,
+      gender: Gender.Female,
+      description: null,
+    });
     expect(await heroes.findById('chosen-id')).toStrictEqual(created);
     expect(await heroes.delete('not-there')).toBeNull();
   });
@@ -215,7 +248,12 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
   });
 
   it('serves values larger than the maximum entry size from the database without caching them', async () => {
-    const hero = await plainHeroes.save({ name: 'Atlas', language: Language.Greek, gender: Gender.Male, description: 'x'.repeat(5000) });
+    const hero = await plainHeroes.save({
+      name: 'Atlas',
+      language: Language.Greek,
+      gender: Gender.Male,
+      description: 'x'.repeat(5000),
+    });
     // A cache service of its own, on its own connection (a cluster client in the redis-cluster pass), closed at the end (it also holds the near cache's subscriber).
     const { cache: small } = await connectCache(server.url, { maxEntryBytes: 1024 });
     try {

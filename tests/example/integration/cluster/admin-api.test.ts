@@ -43,7 +43,13 @@ describe('admin HTTP API on a Redis Cluster of 3 masters with a replica each', (
     db = createTestDatabase();
     data = await createStudyData(db.prisma, 3);
     container = rootContainer.createChildContainer();
-    const settings = loadSettings({ DATABASE_URL: db.url, REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES as string, CACHE_ADMIN_TOKEN: TOKEN, REDIS_BREAKER_PROBE_INTERVAL: '200', CACHE_WARMING_USERS: data.user.id });
+    const settings = loadSettings({
+      DATABASE_URL: db.url,
+      REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES as string,
+      CACHE_ADMIN_TOKEN: TOKEN,
+      REDIS_BREAKER_PROBE_INTERVAL: '200',
+      CACHE_WARMING_USERS: data.user.id,
+    });
     expect(settings.redis.clusterNodes?.nodes.length).toBe(3);
     layer = registerDataLayer(container, settings, { prisma: db.prisma });
     expect(await layer.cacheService?.waitUntilReady(10_000)).toBe(true);
@@ -59,21 +65,37 @@ describe('admin HTTP API on a Redis Cluster of 3 masters with a replica each', (
     await redis?.stop();
   });
 
-  const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const response = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   };
 
   it('reports health and stats, invalidates one entity and a whole type, and warms', async () => {
-    expect(await call('GET', '/health/cache')).toMatchObject({ status: 200, json: { status: 'healthy', breaker: 'closed', pendingInvalidations: 0 } });
+    expect(await call('GET', '/health/cache')).toMatchObject({
+      status: 200,
+      json: { status: 'healthy', breaker: 'closed', pendingInvalidations: 0 },
+    });
     const cards = container.resolve(TOKENS.CardRepository);
     const decks = container.resolve(TOKENS.DeckRepository);
     await cards.findByIds(data.cards.map((card) => card.id));
     expect(await cards.findByIds(data.cards.map((card) => card.id))).toHaveLength(data.cards.length);
     await decks.findById(data.deck.id);
     await decks.findAll();
-    const stats = (await call('GET', '/admin/cache/stats')).json as { entities: { entityType: string; hits: number; errors: number }[] };
-    expect(stats.entities.find((entity) => entity.entityType === 'card')).toMatchObject({ hits: data.cards.length, errors: 0 });
+    const stats = (await call('GET', '/admin/cache/stats')).json as {
+      entities: { entityType: string; hits: number; errors: number }[];
+    };
+    expect(stats.entities.find((entity) => entity.entityType === 'card')).toMatchObject({
+      hits: data.cards.length,
+      errors: 0,
+    });
 
     expect(await raw.exists(`cache:decks:${data.deck.id}`, 'cache:decks:list')).toBe(2);
     expect((await call('POST', '/admin/cache/invalidate', { entityType: 'deck', id: data.deck.id })).status).toBe(200);
@@ -81,12 +103,17 @@ describe('admin HTTP API on a Redis Cluster of 3 masters with a replica each', (
 
     const cardKeys = (await raw.keys('cache:card*')).length;
     expect(cardKeys).toBeGreaterThanOrEqual(data.cards.length);
-    expect((await call('POST', '/admin/cache/invalidate', { entityType: 'card' })).json).toMatchObject({ scope: 'all' });
+    expect((await call('POST', '/admin/cache/invalidate', { entityType: 'card' })).json).toMatchObject({
+      scope: 'all',
+    });
     expect(await raw.keys('cache:card*')).toEqual([]);
 
     await raw.flushall();
     const warmed = await call('POST', '/admin/cache/warm', {});
-    expect(warmed.json).toMatchObject({ timedOut: false, warmed: expect.arrayContaining(['decks:list', `user:${data.user.id}:progress`]) });
+    expect(warmed.json).toMatchObject({
+      timedOut: false,
+      warmed: expect.arrayContaining(['decks:list', `user:${data.user.id}:progress`]),
+    });
     expect(await raw.exists(`cache:user:${data.user.id}:progress`, 'cache:decks:list')).toBe(2);
   });
 
@@ -94,9 +121,16 @@ describe('admin HTTP API on a Redis Cluster of 3 masters with a replica each', (
     const failover = (redis.cluster as NonNullable<TestRedis['cluster']>).failover(0, 'crash');
     await until('health 503 after the crash', async () => (await call('GET', '/health/cache')).status === 503);
     await failover;
-    await until('health 200 after the failover', async () => (await call('GET', '/health/cache')).status === 200, 30_000);
+    await until(
+      'health 200 after the failover',
+      async () => (await call('GET', '/health/cache')).status === 200,
+      30_000,
+    );
     const cards = container.resolve(TOKENS.CardRepository);
     expect(await cards.findByIds(data.cards.map((card) => card.id))).toHaveLength(data.cards.length);
-    expect((await call('GET', '/health/cache')).json).toMatchObject({ breaker: 'closed', datasetClears: expect.any(Number) });
+    expect((await call('GET', '/health/cache')).json).toMatchObject({
+      breaker: 'closed',
+      datasetClears: expect.any(Number),
+    });
   });
 });

@@ -24,7 +24,8 @@ interface WireHero {
   description: string | null;
 }
 
-const versionIn = (hero: WireHero | null): number => Number(/^v(\d+)$/.exec(hero?.description ?? '')?.[1] ?? Number.NaN);
+const versionIn = (hero: WireHero | null): number =>
+  Number(/^v(\d+)$/.exec(hero?.description ?? '')?.[1] ?? Number.NaN);
 
 // Issue 10, item 7: four application processes (own cluster client, CacheService with the
 // outbox, Prisma connection) share a Redis Cluster of 3 masters with a replica each and one
@@ -43,8 +44,18 @@ describe('four processes on a Redis Cluster through a master crash', () => {
     redis = await startTestRedis('cluster');
     db = createTestDatabase();
     client = (await redis.connect(2000)) as Cluster;
-    const env = { REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES as string, NEAR_CACHE: 'off' as const, CACHE_OUTBOX: 'on' as const, CACHE_COMMAND_TIMEOUT_MS: '500', CACHE_BREAKER_PROBE_MS: '100' };
-    const started = await Promise.allSettled(Array.from({ length: WORKERS }, (_, index) => startCacheWorker(`P${index}`, redis.url, db.url, { env, timeoutMs: 30_000 })));
+    const env = {
+      REDIS_CLUSTER_NODES: redis.env.REDIS_CLUSTER_NODES as string,
+      NEAR_CACHE: 'off' as const,
+      CACHE_OUTBOX: 'on' as const,
+      CACHE_COMMAND_TIMEOUT_MS: '500',
+      CACHE_BREAKER_PROBE_MS: '100',
+    };
+    const started = await Promise.allSettled(
+      Array.from({ length: WORKERS }, (_, index) =>
+        startCacheWorker(`P${index}`, redis.url, db.url, { env, timeoutMs: 30_000 }),
+      ),
+    );
     for (const result of started) if (result.status === 'fulfilled') workers.push(result.value);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -59,7 +70,15 @@ describe('four processes on a Redis Cluster through a master crash', () => {
   it('no read after a completed write returns older data, and afterwards every cached key equals the database', async () => {
     const plain = new PrismaHeroRepository(db.prisma);
     const heroes: Hero[] = [];
-    for (let index = 0; index < HEROES; index += 1) heroes.push(await plain.save({ name: `H${index}`, language: index % 2 ? Language.English : Language.French, gender: Gender.Male, description: versionDescription(0) }));
+    for (let index = 0; index < HEROES; index += 1)
+      heroes.push(
+        await plain.save({
+          name: `H${index}`,
+          language: index % 2 ? Language.English : Language.French,
+          gender: Gender.Male,
+          description: versionDescription(0),
+        }),
+      );
     const log = new WriteLog(heroes);
     const mutex = new KeyedMutex();
     const random = mulberry32(seedFromEnv('CLUSTER_FAILOVER_SEED'));
@@ -85,7 +104,10 @@ describe('four processes on a Redis Cluster through a master crash', () => {
           const startedAt = Date.now();
           const hero = (await worker.request('findById', id)) as WireHero | null;
           reads += 1;
-          if (!(versionIn(hero) >= completedBefore)) stale.push(`${worker.name} read ${id} as ${hero?.description ?? 'null'} after v${completedBefore} completed (read began at ${startedAt}, slot owner ${client.slots[keySlot(`cache:hero:${id}`)]?.[0] ?? '?'})`);
+          if (!(versionIn(hero) >= completedBefore))
+            stale.push(
+              `${worker.name} read ${id} as ${hero?.description ?? 'null'} after v${completedBefore} completed (read began at ${startedAt}, slot owner ${client.slots[keySlot(`cache:hero:${id}`)]?.[0] ?? '?'})`,
+            );
         }
       }
     };
@@ -101,7 +123,10 @@ describe('four processes on a Redis Cluster through a master crash', () => {
     const deadline = Date.now() + 30_000;
     for (const worker of workers) {
       while (((await worker.request('health')) as { breaker: string }).breaker !== 'closed') {
-        if (Date.now() > deadline) throw new Error(`${worker.name} does not trust the cluster 30 s after the failover: ${JSON.stringify(await worker.request('health'))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `${worker.name} does not trust the cluster 30 s after the failover: ${JSON.stringify(await worker.request('health'))}`,
+          );
         await sleep(50);
       }
     }
@@ -113,9 +138,15 @@ describe('four processes on a Redis Cluster through a master crash', () => {
     // Read every hero through every process, so entries exist on every master (the promoted one included).
     for (const worker of workers) for (const hero of heroes) await worker.request('findById', hero.id);
 
-    const stats = (await Promise.all(workers.map((worker) => worker.request('stats')))) as { hits: number; misses: number }[];
+    const stats = (await Promise.all(workers.map((worker) => worker.request('stats')))) as {
+      hits: number;
+      misses: number;
+    }[];
     const hits = stats.reduce((sum, stat) => sum + stat.hits, 0);
-    if (process.env.CLUSTER_FAILOVER_REPORT) process.stderr.write(`${JSON.stringify({ reads, writes, hits, failoverMs: failover.ms, killedAt: failover.startedAt, from: failover.from.port, to: failover.to.port, stale })}\n`);
+    if (process.env.CLUSTER_FAILOVER_REPORT)
+      process.stderr.write(
+        `${JSON.stringify({ reads, writes, hits, failoverMs: failover.ms, killedAt: failover.startedAt, from: failover.from.port, to: failover.to.port, stale })}\n`,
+      );
     expect(stale).toEqual([]);
     // The cache was in use (a load served by the database alone would pass the check trivially).
     expect(hits).toBeGreaterThan(reads / 4);
@@ -126,6 +157,7 @@ describe('four processes on a Redis Cluster through a master crash', () => {
     const audit = await auditHeroCache(standaloneView(client), 'cache', heroCacheStrategy().serializer, plain);
     expect(audit.mismatches).toEqual([]);
     expect(audit.checked).toBeGreaterThanOrEqual(HEROES);
-    for (const hero of heroes) expect(versionIn((await plain.findById(hero.id)) as WireHero)).toBe(log.snapshot().completed.get(hero.id));
+    for (const hero of heroes)
+      expect(versionIn((await plain.findById(hero.id)) as WireHero)).toBe(log.snapshot().completed.get(hero.id));
   }, 120_000);
 });

@@ -31,7 +31,9 @@ const NAMES = ['Ajax', 'Brontes', 'Circe'];
 const LANGUAGES = [Language.English, Language.French, Language.German];
 const MISSING_ID = 'hero-missing';
 
-type Operation = { instance: number } & (HeroQuery | { kind: 'update'; id: string; changes: Pick<EntityChanges<Hero>, 'name' | 'language'> });
+type Operation = { instance: number } & (
+  HeroQuery | { kind: 'update'; id: string; changes: Pick<EntityChanges<Hero>, 'name' | 'language'> }
+);
 
 /** The workload of one round, fixed by the seed. */
 function generateOperations(random: Random, ids: readonly string[], count: number): Operation[] {
@@ -41,7 +43,12 @@ function generateOperations(random: Random, ids: readonly string[], count: numbe
     if (roll < 0.3) return { instance, kind: 'findById', id: random.chance(0.05) ? MISSING_ID : random.pick(ids) };
     if (roll < 0.45) return { instance, kind: 'findByLanguage', language: random.pick(LANGUAGES) };
     if (roll < 0.53) return { instance, kind: 'findAll' };
-    if (roll < 0.63) return { instance, kind: 'findByIds', ids: Array.from({ length: random.int(1, 4) }, () => random.pick([...ids, MISSING_ID])) };
+    if (roll < 0.63)
+      return {
+        instance,
+        kind: 'findByIds',
+        ids: Array.from({ length: random.int(1, 4) }, () => random.pick([...ids, MISSING_ID])),
+      };
     if (roll < 0.7) return { instance, kind: 'findByName', name: random.pick(NAMES) };
     const changes: Operation & { kind: 'update' } = { instance, kind: 'update', id: random.pick(ids), changes: {} };
     if (random.chance(0.5)) changes.changes.name = random.pick(NAMES);
@@ -121,11 +128,24 @@ describe.each([
       return CachedRepository.wrap<Hero, HeroRepository>(delayedBase, strategy, cache);
     });
     // Client tracking starts with the first near cache: wait until every instance's serves.
-    if (nearCache) await until(() => clients.every(({ cache }) => cache.health().nearCache.tracking === 'active'), 10_000, 'tracking to be active in every instance');
+    if (nearCache)
+      await until(
+        () => clients.every(({ cache }) => cache.health().nearCache.tracking === 'active'),
+        10_000,
+        'tracking to be active in every instance',
+      );
 
     const initial: Hero[] = [];
     for (let i = 0; i < HERO_COUNT; i += 1) {
-      initial.push(await plain.save({ id: `hero-${i}`, name: NAMES[i % NAMES.length] as string, language: LANGUAGES[i % LANGUAGES.length] as Language, gender: Gender.Other, description: versionDescription(0) }));
+      initial.push(
+        await plain.save({
+          id: `hero-${i}`,
+          name: NAMES[i % NAMES.length] as string,
+          language: LANGUAGES[i % LANGUAGES.length] as Language,
+          gender: Gender.Other,
+          description: versionDescription(0),
+        }),
+      );
     }
     const ids = initial.map((hero) => hero.id);
     const log = new WriteLog(initial);
@@ -142,7 +162,8 @@ describe.each([
         await writers.run(id, async () => {
           const version = log.begin(id);
           const after = await repository.update(id, { ...changes, description: versionDescription(version) });
-          if (after.description !== versionDescription(version)) problems.push(`update ${id} v${version} returned ${JSON.stringify(after)}`);
+          if (after.description !== versionDescription(version))
+            problems.push(`update ${id} v${version} returned ${JSON.stringify(after)}`);
           log.complete(id, version, after);
         });
         return;
@@ -185,10 +206,15 @@ describe.each([
     const stats = clients.map(({ cache }) => cache.stats.for('hero').snapshot());
     const hits = stats.reduce((sum, s) => sum + s.hits, 0);
     const misses = stats.reduce((sum, s) => sum + s.misses, 0);
-    const nearHits = clients.reduce((sum, { cache }) => sum + (cache.health().nearCache.caches.find((near) => near.entityType === 'hero')?.hits ?? 0), 0);
+    const nearHits = clients.reduce(
+      (sum, { cache }) => sum + (cache.health().nearCache.caches.find((near) => near.entityType === 'hero')?.hits ?? 0),
+      0,
+    );
     const summary = `${nearCache ? 'near cache on' : 'Redis only'}, seed ${SEED}: ${operations} operations in ${Date.now() - started} ms, ${hits} hits (${nearHits} near-cache) / ${misses} misses, stores ${JSON.stringify(outcomes)}, ${auditedEntries} live entries audited`;
     if (problems.length > 0) {
-      throw new Error(`Replay with CONSISTENCY_SEED=${SEED}\n${summary}\n${problems.length} problem(s), first 20:\n${problems.slice(0, 20).join('\n')}`);
+      throw new Error(
+        `Replay with CONSISTENCY_SEED=${SEED}\n${summary}\n${problems.length} problem(s), first 20:\n${problems.slice(0, 20).join('\n')}`,
+      );
     }
     console.log(summary);
     expect(operations).toBe(ROUNDS * OPERATIONS_PER_ROUND);

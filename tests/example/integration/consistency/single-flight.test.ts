@@ -61,7 +61,9 @@ describe('single-flight under failure and at scale', () => {
 
   it('1000 concurrent findByLanguage of a cold key make exactly one base query', async () => {
     const created = await Promise.all(
-      ['Orpheus', 'Eurydice', 'Theseus'].map((name) => plain.save({ name, language: Language.Spanish, gender: Gender.Other, description: name })),
+      ['Orpheus', 'Eurydice', 'Theseus'].map((name) =>
+        plain.save({ name, language: Language.Spanish, gender: Gender.Other, description: name }),
+      ),
     );
     const counted = countCalls(plain);
     const heroes = CachedRepository.wrap<Hero, HeroRepository>(counted.repository, heroCacheStrategy(), cache);

@@ -51,10 +51,15 @@ describe.each([
     server = await startRedisServer();
     db = createTestDatabase();
     const plain = new PrismaHeroRepository(db.prisma);
-    heroId = (await plain.save({ name: 'Perseus', language: Language.English, gender: Gender.Male, description: 'start' })).id;
+    heroId = (
+      await plain.save({ name: 'Perseus', language: Language.English, gender: Gender.Male, description: 'start' })
+    ).id;
     await plain.save({ name: 'Andromeda', language: Language.English, gender: Gender.Female, description: null });
     await plain.save({ name: 'Danae', language: Language.French, gender: Gender.Female, description: null });
-    const started = await Promise.allSettled([startCacheWorker('A', server.url, db.url, { env: { NEAR_CACHE: nearCache } }), startCacheWorker('B', server.url, db.url, { env: { NEAR_CACHE: nearCache } })]);
+    const started = await Promise.allSettled([
+      startCacheWorker('A', server.url, db.url, { env: { NEAR_CACHE: nearCache } }),
+      startCacheWorker('B', server.url, db.url, { env: { NEAR_CACHE: nearCache } }),
+    ]);
     for (const result of started) if (result.status === 'fulfilled') workers.push(result.value);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -63,7 +68,8 @@ describe.each([
       for (const worker of workers) {
         const deadline = Date.now() + 10_000;
         while ((await near(worker)).tracking !== 'active') {
-          if (Date.now() > deadline) throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
+          if (Date.now() > deadline)
+            throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
           await sleep(20);
         }
       }
@@ -75,12 +81,15 @@ describe.each([
     await server?.stop();
   });
 
-  const findById = async (worker: CacheWorker): Promise<WireHero> => (await worker.request('findById', heroId)) as WireHero;
+  const findById = async (worker: CacheWorker): Promise<WireHero> =>
+    (await worker.request('findById', heroId)) as WireHero;
   const idsIn = async (worker: CacheWorker, language: Language): Promise<string[]> =>
     ((await worker.request('findByLanguage', language)) as WireHero[]).map((hero) => hero.id);
   const hits = async (worker: CacheWorker): Promise<number> => ((await worker.request('stats')) as WireStats).hits;
-  const near = async (worker: CacheWorker): Promise<NearHealth> => ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
-  const nearHits = async (worker: CacheWorker): Promise<number> => (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
+  const near = async (worker: CacheWorker): Promise<NearHealth> =>
+    ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
+  const nearHits = async (worker: CacheWorker): Promise<number> =>
+    (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
   /** With near caches: reads `read` through `worker` until its near cache answered (so the old value is held there), at most 10 s. */
   async function heldInNearCache<V>(worker: CacheWorker, read: () => Promise<V>): Promise<V> {
     const deadline = Date.now() + 10_000;
@@ -88,7 +97,8 @@ describe.each([
       const before = await nearHits(worker);
       const value = await read();
       if (nearCache === 'off' || (await nearHits(worker)) > before) return value;
-      if (Date.now() > deadline) throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
+      if (Date.now() > deadline)
+        throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
     }
   }
   /** After a write returned in another process: wait for the stated bound (0 without near caches), the read under test starts after it. */
@@ -106,7 +116,10 @@ describe.each([
       expect(await heldInNearCache(reader, () => findById(reader))).toEqual(before);
 
       const name = `Perseus ${round}`;
-      const written = (await writer.request('update', heroId, { name, description: `round ${round} by ${writer.name}` })) as WireHero;
+      const written = (await writer.request('update', heroId, {
+        name,
+        description: `round ${round} by ${writer.name}`,
+      })) as WireHero;
       expect(written.name).toBe(name);
 
       expect(await findById(writer)).toMatchObject({ name });
@@ -115,7 +128,7 @@ describe.each([
     }
   });
 
-  it('a language change moves the hero between the other process\'s cached language lists', async () => {
+  it("a language change moves the hero between the other process's cached language lists", async () => {
     const languages = [Language.English, Language.French];
     let current = ((await findById(a)) as WireHero).language;
     for (let round = 0; round < 4; round += 1) {

@@ -26,18 +26,44 @@ describe(`four processes updating the same rows (${testDatabaseProvider()})`, ()
     const heroes = new PrismaHeroRepository(db.prisma);
     const ids: string[] = [];
     for (let i = 0; i < ROWS; i += 1) {
-      ids.push((await heroes.save({ name: `Contended ${i}`, language: Language.English, gender: Gender.Other, description: 'initial' })).id);
+      ids.push(
+        (
+          await heroes.save({
+            name: `Contended ${i}`,
+            language: Language.English,
+            gender: Gender.Other,
+            description: 'initial',
+          })
+        ).id,
+      );
     }
 
-    const reports = await runContention({ databaseUrl: db.url, ids, workers: WORKERS, updates: UPDATES_PER_WORKER, timeoutMs: 180_000 });
+    const reports = await runContention({
+      databaseUrl: db.url,
+      ids,
+      workers: WORKERS,
+      updates: UPDATES_PER_WORKER,
+      timeoutMs: 180_000,
+    });
 
-    const failures = reports.map((report) => ({ worker: report.worker, failed: report.failed, failedReads: report.failedReads, errors: report.errors }));
+    const failures = reports.map((report) => ({
+      worker: report.worker,
+      failed: report.failed,
+      failedReads: report.failedReads,
+      errors: report.errors,
+    }));
     expect(failures.filter((entry) => entry.failed > 0 || entry.failedReads > 0)).toEqual([]);
     const transitions = reports.flatMap((report) => report.transitions);
     expect(transitions).toHaveLength(WORKERS * UPDATES_PER_WORKER);
     for (const id of ids) {
       const final = await heroes.findById(id);
-      expect(historyProblems('initial', final?.description ?? '', transitions.filter((transition) => transition.id === id))).toEqual([]);
+      expect(
+        historyProblems(
+          'initial',
+          final?.description ?? '',
+          transitions.filter((transition) => transition.id === id),
+        ),
+      ).toEqual([]);
     }
     // Half the updates were recorded writes: each committed its outbox row with it.
     expect(await db.prisma.cacheOutbox.count()).toBe((WORKERS * UPDATES_PER_WORKER) / 2);

@@ -15,7 +15,9 @@ describe(`reads next to an open transaction (${testDatabaseProvider()})`, () => 
 
   it('never return what the transaction wrote and then rolled back', async () => {
     const { prisma } = fixture.db;
-    const hero = await prisma.hero.create({ data: { name: 'Icarus', language: 'el', gender: 'male', description: 'committed' } });
+    const hero = await prisma.hero.create({
+      data: { name: 'Icarus', language: 'el', gender: 'male', description: 'committed' },
+    });
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     let release!: () => void;
@@ -44,7 +46,9 @@ describe(`reads next to an open transaction (${testDatabaseProvider()})`, () => 
 
   it('writes from outside a transaction are not rolled back with it', async () => {
     const { prisma } = fixture.db;
-    const hero = await prisma.hero.create({ data: { name: 'Daedalus', language: 'el', gender: 'male', description: 'v1' } });
+    const hero = await prisma.hero.create({
+      data: { name: 'Daedalus', language: 'el', gender: 'male', description: 'v1' },
+    });
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     let release!: () => void;
@@ -59,7 +63,9 @@ describe(`reads next to an open transaction (${testDatabaseProvider()})`, () => 
       .catch((error: unknown) => error);
 
     await inside;
-    const write = Promise.resolve(prisma.hero.update({ where: { id: hero.id }, data: { description: 'v2 (outside)' } }));
+    const write = Promise.resolve(
+      prisma.hero.update({ where: { id: hero.id }, data: { description: 'v2 (outside)' } }),
+    );
     await new Promise((resolve) => setTimeout(resolve, READ_HEAD_START_MS));
     release();
 

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Client } from 'pg';
-import { createPrismaClient, databaseFilePath, migrateDatabase } from '../../../../example/infrastructure/prisma/database';
+import {
+  createPrismaClient,
+  databaseFilePath,
+  migrateDatabase,
+} from '../../../../example/infrastructure/prisma/database';
 import { createTestDatabase, testDatabaseProvider, type TestDatabase } from '../../support/database';
 
 /**
@@ -50,13 +54,21 @@ describe(`migrateDatabase (${testDatabaseProvider()})`, () => {
       }
     };
     const tablesOf = async (schema: string): Promise<string[]> =>
-      (await query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])).map((row) => row.table_name);
-    const records = (schema: string): Promise<Array<{ datamodel: string; applied_sql: string }>> => query(`SELECT datamodel, applied_sql FROM "${schema}"."_cachedrepo_schema" ORDER BY id`);
+      (
+        await query<{ table_name: string }>(
+          'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+          [schema],
+        )
+      ).map((row) => row.table_name);
+    const records = (schema: string): Promise<Array<{ datamodel: string; applied_sql: string }>> =>
+      query(`SELECT datamodel, applied_sql FROM "${schema}"."_cachedrepo_schema" ORDER BY id`);
 
     it('creates the schema and its tables once, records what it applied, and does nothing the second time', async () => {
       await migrateDatabase(withSchema('fresh'));
       await migrateDatabase(withSchema('fresh'));
-      expect(await tablesOf('fresh')).toEqual(expect.arrayContaining(['CacheOutbox', 'Card', 'Child', 'Deck', 'Hero', 'Story', '_cachedrepo_schema']));
+      expect(await tablesOf('fresh')).toEqual(
+        expect.arrayContaining(['CacheOutbox', 'Card', 'Child', 'Deck', 'Hero', 'Story', '_cachedrepo_schema']),
+      );
       const applied = await records('fresh');
       expect(applied).toHaveLength(1);
       expect(applied[0]?.applied_sql).toContain('CREATE TABLE "Hero"');
@@ -94,7 +106,10 @@ describe(`migrateDatabase (${testDatabaseProvider()})`, () => {
       const [first] = await records('shrunk');
       await query(`CREATE TABLE shrunk."Legacy" ("id" TEXT NOT NULL PRIMARY KEY)`);
       await query(`INSERT INTO shrunk."Legacy" ("id") VALUES ('precious')`);
-      await query('UPDATE shrunk."_cachedrepo_schema" SET datamodel = $1, schema_sha256 = $2', [`${first?.datamodel ?? ''}\nmodel Legacy {\n  id String @id\n}\n`, 'with-legacy']);
+      await query('UPDATE shrunk."_cachedrepo_schema" SET datamodel = $1, schema_sha256 = $2', [
+        `${first?.datamodel ?? ''}\nmodel Legacy {\n  id String @id\n}\n`,
+        'with-legacy',
+      ]);
 
       await expect(migrateDatabase(withSchema('shrunk'))).rejects.toThrow(/would lose data[\s\S]*DROP TABLE "Legacy"/);
       expect(await query('SELECT id FROM shrunk."Legacy"')).toEqual([{ id: 'precious' }]);
@@ -107,7 +122,11 @@ describe(`migrateDatabase (${testDatabaseProvider()})`, () => {
 
     it('resets a schema of its own, and refuses to reset public', async () => {
       await migrateDatabase(withSchema('example'));
-      await query('INSERT INTO example."Deck" (id, name, level, "updatedAt") VALUES ($1, $2, $3, now())', ['d1', 'Deck', 'A1']);
+      await query('INSERT INTO example."Deck" (id, name, level, "updatedAt") VALUES ($1, $2, $3, now())', [
+        'd1',
+        'Deck',
+        'A1',
+      ]);
       await migrateDatabase(withSchema('example'), { reset: true });
       expect(await query('SELECT id FROM example."Deck"')).toEqual([]);
       await expect(migrateDatabase(db.url, { reset: true })).rejects.toThrow('Refusing to reset the public schema');

@@ -2,7 +2,12 @@ import type { AffectedKeysOf } from 'cachedrepo';
 import type { Hero as HeroRow, PrismaClient } from '../../../../generated/prisma/client';
 import { CefrLevel, Gender, Language, type Hero } from '../../../../example/domain';
 import { heroMapper } from '../../../../example/infrastructure/prisma/hero-mapper';
-import { PrismaChildRepository, PrismaDeckRepository, PrismaHeroRepository, PrismaOutbox } from '../../../../example/infrastructure/prisma';
+import {
+  PrismaChildRepository,
+  PrismaDeckRepository,
+  PrismaHeroRepository,
+  PrismaOutbox,
+} from '../../../../example/infrastructure/prisma';
 import { testDatabaseProvider, useTestDatabase } from '../../support/database';
 import { loggedClient, type LoggedClient } from './support/logged-client';
 
@@ -11,15 +16,28 @@ import { loggedClient, type LoggedClient } from './support/logged-client';
  * reports as replaced is the one the write replaced when another writer gets in between, what it
  * writes is what Prisma's update writes (`@updatedAt` included), and the probes leave nothing.
  */
-const affected: AffectedKeysOf<Hero> = (before, after) => [`hero:${String((before ?? after)?.id)}`, `hero:language:${String(before?.language)}`, `hero:language:${String(after?.language)}`];
+const affected: AffectedKeysOf<Hero> = (before, after) => [
+  `hero:${String((before ?? after)?.id)}`,
+  `hero:language:${String(before?.language)}`,
+  `hero:language:${String(after?.language)}`,
+];
 
-const newHero = (description: string) => ({ name: 'Ariadne', language: Language.Greek, gender: Gender.Female, description });
+const newHero = (description: string) => ({
+  name: 'Ariadne',
+  language: Language.Greek,
+  gender: Gender.Female,
+  description,
+});
 
 /**
  * `prisma`, except that the next raw SELECT of a hero by id, once armed, is followed (after it
  * returned its row) by `meanwhile`: another writer getting in between the read and the write.
  */
-function interposing(prisma: PrismaClient): { client: PrismaClient; arm(meanwhile: () => Promise<unknown>): void; disarm(): boolean } {
+function interposing(prisma: PrismaClient): {
+  client: PrismaClient;
+  arm(meanwhile: () => Promise<unknown>): void;
+  disarm(): boolean;
+} {
   let pending: (() => Promise<unknown>) | null = null;
   const client = new Proxy(prisma, {
     get(target, property, receiver) {
@@ -66,7 +84,10 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     await logged.prisma.cacheOutbox.deleteMany({});
   });
 
-  const outboxKeys = async (): Promise<string[][]> => (await logged.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' } })).map((row) => JSON.parse(row.keys) as string[]);
+  const outboxKeys = async (): Promise<string[][]> =>
+    (await logged.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' } })).map(
+      (row) => JSON.parse(row.keys) as string[],
+    );
 
   it('a write that another writer got in front of reports the row it replaced and records its keys', async () => {
     const { client, arm, disarm } = interposing(logged.prisma);
@@ -84,14 +105,29 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
 
     const waited = disarm();
 
-    expect([recorded.before.description, recorded.before.language, recorded.after.description, recorded.after.language]).toEqual(['other', Language.French, 'h3', Language.French]);
+    expect([
+      recorded.before.description,
+      recorded.before.language,
+      recorded.after.description,
+      recorded.after.language,
+    ]).toEqual(['other', Language.French, 'h3', Language.French]);
     if (testDatabaseProvider() === 'postgresql') {
       // One statement reads (locking) and writes: there is no "between" for another writer.
       expect(waited).toBe(true);
-      expect([returned.before.description, returned.before.language, returned.after.description, returned.after.language]).toEqual(['h3', Language.French, 'h4', Language.French]);
+      expect([
+        returned.before.description,
+        returned.before.language,
+        returned.after.description,
+        returned.after.language,
+      ]).toEqual(['h3', Language.French, 'h4', Language.French]);
     } else {
       expect(waited).toBe(false);
-      expect([returned.before.description, returned.before.language, returned.after.description, returned.after.language]).toEqual(['other again', Language.German, 'h4', Language.German]);
+      expect([
+        returned.before.description,
+        returned.before.language,
+        returned.after.description,
+        returned.after.language,
+      ]).toEqual(['other again', Language.German, 'h4', Language.German]);
     }
     expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:fr', 'hero:language:fr']]);
     expect((await other.findById(hero.id))?.description).toBe('h4');
@@ -116,12 +152,19 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     expect(h.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
     expect(h.after.createdAt).toEqual(hero.createdAt);
     expect([h.before.description, h.after.description]).toEqual(['d1', null]);
-    expect([c.before.age, c.after.age, c.after.interests, c.after.createdAt]).toEqual([7, 8, ['owls', 'ships'], child.createdAt]);
+    expect([c.before.age, c.after.age, c.after.interests, c.after.createdAt]).toEqual([
+      7,
+      8,
+      ['owls', 'ships'],
+      child.createdAt,
+    ]);
     expect([d.before.isActive, d.after.isActive, d.after.description]).toEqual([false, true, null]);
     expect(d.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
     // What Prisma reads back is what the writes returned.
     expect(await heroes.findById(hero.id)).toEqual(h.after);
-    expect(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow)).toEqual(h.after);
+    expect(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow)).toEqual(
+      h.after,
+    );
     expect(await children.findById(child.id)).toEqual(c.after);
     expect(await decks.findById(deck.id)).toEqual(d.after);
   });
@@ -130,7 +173,11 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     const heroes = new PrismaHeroRepository(logged.prisma);
     const hero = await heroes.save(newHero('p0'));
 
-    const { before, after } = await heroes.updateRecorded(hero.id, { description: 'p1', language: Language.Spanish }, affected);
+    const { before, after } = await heroes.updateRecorded(
+      hero.id,
+      { description: 'p1', language: Language.Spanish },
+      affected,
+    );
 
     expect([before.description, after.description, after.language]).toEqual(['p0', 'p1', Language.Spanish]);
     expect(await heroes.findById(hero.id)).toEqual(after);
@@ -141,7 +188,8 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     const heroes = new PrismaHeroRepository(logged.prisma);
     const outbox = new PrismaOutbox(logged.prisma);
     const hero = await heroes.save(newHero('o0'));
-    for (const description of ['o1', 'o2', 'o3']) await heroes.updateRecorded(hero.id, { description }, (_, after) => [`hero:${String(after?.description)}`]);
+    for (const description of ['o1', 'o2', 'o3'])
+      await heroes.updateRecorded(hero.id, { description }, (_, after) => [`hero:${String(after?.description)}`]);
     await outbox.read(1); // the first use checks the table
     logged.statements.length = 0;
 
@@ -166,7 +214,10 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
       const warm = await heroes.save(newHero('w0'));
       await heroes.updateRecorded(warm.id, { description: 'w1' }, affected);
       const hero = await heroes.save(newHero('s0'));
-      await logged.prisma.$executeRawUnsafe(`UPDATE "Hero" SET "createdAt" = '2026-01-02 03:04:05' WHERE "id" = ?`, hero.id);
+      await logged.prisma.$executeRawUnsafe(
+        `UPDATE "Hero" SET "createdAt" = '2026-01-02 03:04:05' WHERE "id" = ?`,
+        hero.id,
+      );
       await logged.prisma.cacheOutbox.deleteMany({});
       logged.statements.length = 0;
 

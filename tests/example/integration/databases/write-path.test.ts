@@ -10,7 +10,10 @@ import { loggedClient, type LoggedClient } from './support/logged-client';
 
 /** The heroes of the app, over a delegate the test chooses (to take away what the fast path needs). */
 class HeroRows extends PrismaRepository<Hero, HeroRow, Prisma.TransactionClient> {
-  constructor(prisma: PrismaClient, delegateOf: (db: Prisma.TransactionClient) => ModelDelegate<HeroRow> = (db) => db.hero) {
+  constructor(
+    prisma: PrismaClient,
+    delegateOf: (db: Prisma.TransactionClient) => ModelDelegate<HeroRow> = (db) => db.hero,
+  ) {
     super('Hero', prisma, delegateOf, heroMapper, byCreation);
   }
 }
@@ -27,12 +30,26 @@ const withoutFields = (db: Prisma.TransactionClient): ModelDelegate<HeroRow> => 
 /** The hero delegate claiming another table (as `@@map` would): the probe of the raw SELECT fails. */
 const mappedElsewhere = (db: Prisma.TransactionClient): ModelDelegate<HeroRow> => ({
   ...withoutFields(db),
-  fields: Object.fromEntries(Object.values(db.hero.fields).map((field) => [field.name, { modelName: 'NoSuchTable', name: field.name, typeName: field.typeName, isList: field.isList }])),
+  fields: Object.fromEntries(
+    Object.values(db.hero.fields).map((field) => [
+      field.name,
+      { modelName: 'NoSuchTable', name: field.name, typeName: field.typeName, isList: field.isList },
+    ]),
+  ),
 });
 
-const affected: AffectedKeysOf<Hero> = (before, after) => [`hero:${String((before ?? after)?.id)}`, `hero:language:${String(before?.language)}`, `hero:language:${String(after?.language)}`];
+const affected: AffectedKeysOf<Hero> = (before, after) => [
+  `hero:${String((before ?? after)?.id)}`,
+  `hero:language:${String(before?.language)}`,
+  `hero:language:${String(after?.language)}`,
+];
 
-const newHero = (description: string) => ({ name: 'Theseus', language: Language.Greek, gender: Gender.Male, description });
+const newHero = (description: string) => ({
+  name: 'Theseus',
+  language: Language.Greek,
+  gender: Gender.Male,
+  description,
+});
 
 describe('PrismaRepository write path', () => {
   const fixture = useTestDatabase();
@@ -44,7 +61,10 @@ describe('PrismaRepository write path', () => {
 
   afterAll(() => logged.prisma.$disconnect());
 
-  const outboxKeys = async (): Promise<string[][]> => (await logged.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' } })).map((row) => JSON.parse(row.keys) as string[]);
+  const outboxKeys = async (): Promise<string[][]> =>
+    (await logged.prisma.cacheOutbox.findMany({ orderBy: { id: 'asc' } })).map(
+      (row) => JSON.parse(row.keys) as string[],
+    );
 
   beforeEach(async () => {
     await logged.prisma.cacheOutbox.deleteMany({});
@@ -56,16 +76,33 @@ describe('PrismaRepository write path', () => {
     await heroes.updateRecorded(hero.id, { description: 'v1' }, affected); // the first write probes
     logged.statements.length = 0;
 
-    const { before, after } = await heroes.updateRecorded(hero.id, { description: 'v2', language: Language.French }, affected);
+    const { before, after } = await heroes.updateRecorded(
+      hero.id,
+      { description: 'v2', language: Language.French },
+      affected,
+    );
 
-    expect([before.description, before.language, after.description, after.language]).toEqual(['v1', Language.Greek, 'v2', Language.French]);
+    expect([before.description, before.language, after.description, after.language]).toEqual([
+      'v1',
+      Language.Greek,
+      'v2',
+      Language.French,
+    ]);
     expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime()); // @updatedAt set by the raw UPDATE too
     expect((await heroes.findById(hero.id))?.updatedAt).toEqual(after.updatedAt);
     const pg = fixture.db.provider === 'postgresql';
-    const select = pg ? /^SELECT "id", .* FROM "Hero" WHERE "id" = \$1$/ : /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/;
+    const select = pg
+      ? /^SELECT "id", .* FROM "Hero" WHERE "id" = \$1$/
+      : /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/;
     const write = pg
-      ? [/^WITH "after" AS \(UPDATE "Hero" SET "language" = \$1, "description" = \$2, "updatedAt" = \$3 WHERE "id" = \$4 AND "name" IS NOT DISTINCT FROM \$5 .*INSERT INTO "CacheOutbox" .* FROM "after"\) SELECT \* FROM "after"$/]
-      : [/^UPDATE "Hero" SET "language" = \?, "description" = \?, "updatedAt" = \? WHERE "id" = \? AND "name" IS \? AND .* RETURNING /, /^INSERT INTO "CacheOutbox" \("keys", "createdAt"\) SELECT \?, \? WHERE changes\(\) = 1$/, /^COMMIT$/];
+      ? [
+          /^WITH "after" AS \(UPDATE "Hero" SET "language" = \$1, "description" = \$2, "updatedAt" = \$3 WHERE "id" = \$4 AND "name" IS NOT DISTINCT FROM \$5 .*INSERT INTO "CacheOutbox" .* FROM "after"\) SELECT \* FROM "after"$/,
+        ]
+      : [
+          /^UPDATE "Hero" SET "language" = \?, "description" = \?, "updatedAt" = \? WHERE "id" = \? AND "name" IS \? AND .* RETURNING /,
+          /^INSERT INTO "CacheOutbox" \("keys", "createdAt"\) SELECT \?, \? WHERE changes\(\) = 1$/,
+          /^COMMIT$/,
+        ];
     const sent = logged.statements.slice(0, 1 + write.length);
     expect(sent).toHaveLength(1 + write.length);
     [select, ...write].forEach((pattern, index) => expect(sent[index]).toMatch(pattern));
@@ -85,9 +122,16 @@ describe('PrismaRepository write path', () => {
     expect([before.id, after.id, before.name, after.name]).toEqual([hero.id, hero.id, 'Theseus', 'Theseus']);
     expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
     if (fixture.db.provider === 'postgresql') {
-      expect(logged.statements).toEqual([expect.stringMatching(/^WITH "before" AS \(SELECT .* FROM "Hero" WHERE "id" = \$3 FOR UPDATE\) UPDATE "Hero" SET "description" = \$1, "updatedAt" = \$2 FROM "before" WHERE "Hero"."id" = "before"."id" RETURNING /)]);
+      expect(logged.statements).toEqual([
+        expect.stringMatching(
+          /^WITH "before" AS \(SELECT .* FROM "Hero" WHERE "id" = \$3 FOR UPDATE\) UPDATE "Hero" SET "description" = \$1, "updatedAt" = \$2 FROM "before" WHERE "Hero"."id" = "before"."id" RETURNING /,
+        ),
+      ]);
     } else {
-      expect(logged.statements).toEqual([expect.stringMatching(/^SELECT .* FROM "Hero" WHERE "id" = \?$/), expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? AND /)]);
+      expect(logged.statements).toEqual([
+        expect.stringMatching(/^SELECT .* FROM "Hero" WHERE "id" = \?$/),
+        expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? AND /),
+      ]);
     }
   });
 
@@ -99,7 +143,9 @@ describe('PrismaRepository write path', () => {
 
     const found = await heroes.findById(hero.id);
 
-    expect(found).toEqual(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow));
+    expect(found).toEqual(
+      heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow),
+    );
     expect(logged.statements[0]).toMatch(/^SELECT "id", .* FROM "Hero" WHERE "id" = (\$1|\?)$/);
     expect(await heroes.findById('no-such-hero')).toBeNull();
   });
@@ -116,15 +162,25 @@ describe('PrismaRepository write path', () => {
     const returned = await heroes.updateReturningPrevious(hero.id, { description: 'f2' });
     const recorded = await heroes.updateRecorded(hero.id, { description: 'f3', language: Language.Spanish }, affected);
 
-    expect([returned.before.description, returned.after.description, recorded.before.description, recorded.after.description]).toEqual(['f1', 'f2', 'f2', 'f3']);
-    expect(logged.statements.some((sql) => sql.includes('FOR UPDATE') || sql.includes('FROM "Hero" WHERE "id" ='))).toBe(false);
+    expect([
+      returned.before.description,
+      returned.after.description,
+      recorded.before.description,
+      recorded.after.description,
+    ]).toEqual(['f1', 'f2', 'f2', 'f3']);
+    expect(
+      logged.statements.some((sql) => sql.includes('FOR UPDATE') || sql.includes('FROM "Hero" WHERE "id" =')),
+    ).toBe(false);
     expect((await outboxKeys()).pop()).toEqual([`hero:${hero.id}`, 'hero:language:el', 'hero:language:es']);
   });
 
   it('concurrent recorded updates of one row each report the row they replaced, on either read path', async () => {
     // PostgreSQL: four clients (four connections at once). SQLite: one client, whose adapter runs
     // one transaction at a time (two connections of one process would block its event loop).
-    const extra = fixture.db.provider === 'postgresql' ? [loggedClient(fixture.db), loggedClient(fixture.db), loggedClient(fixture.db)] : [];
+    const extra =
+      fixture.db.provider === 'postgresql'
+        ? [loggedClient(fixture.db), loggedClient(fixture.db), loggedClient(fixture.db)]
+        : [];
     const clients = [logged.prisma, ...extra.map((client) => client.prisma)];
     try {
       for (const delegateOf of [(db: Prisma.TransactionClient) => db.hero, withoutFields]) {
@@ -132,10 +188,26 @@ describe('PrismaRepository write path', () => {
         const hero = await (repositories[0] as HeroRows).save(newHero('initial'));
         const writers = Array.from({ length: 4 }, async (_, writer) => {
           const repository = repositories[writer % repositories.length] as HeroRows;
-          const seen: Array<{ id: string; before: string; after: string; beforeLanguage: string; afterLanguage: string }> = [];
+          const seen: Array<{
+            id: string;
+            before: string;
+            after: string;
+            beforeLanguage: string;
+            afterLanguage: string;
+          }> = [];
           for (let i = 0; i < 15; i += 1) {
-            const { before, after } = await repository.updateRecorded(hero.id, { description: `w${writer}-${i}` }, affected);
-            seen.push({ id: hero.id, before: before.description ?? '', after: after.description ?? '', beforeLanguage: before.language, afterLanguage: after.language });
+            const { before, after } = await repository.updateRecorded(
+              hero.id,
+              { description: `w${writer}-${i}` },
+              affected,
+            );
+            seen.push({
+              id: hero.id,
+              before: before.description ?? '',
+              after: after.description ?? '',
+              beforeLanguage: before.language,
+              afterLanguage: after.language,
+            });
           }
           return seen;
         });
@@ -171,8 +243,12 @@ describe('PrismaRepository write path', () => {
 
   it('an update of a missing id throws EntityNotFoundError, a delete of one returns null, and neither records anything', async () => {
     const heroes = new HeroRows(logged.prisma);
-    await expect(heroes.updateRecorded('no-such-hero', { description: 'x' }, affected)).rejects.toBeInstanceOf(EntityNotFoundError);
-    await expect(heroes.updateReturningPrevious('no-such-hero', { description: 'x' })).rejects.toBeInstanceOf(EntityNotFoundError);
+    await expect(heroes.updateRecorded('no-such-hero', { description: 'x' }, affected)).rejects.toBeInstanceOf(
+      EntityNotFoundError,
+    );
+    await expect(heroes.updateReturningPrevious('no-such-hero', { description: 'x' })).rejects.toBeInstanceOf(
+      EntityNotFoundError,
+    );
     expect(await heroes.deleteRecorded('no-such-hero', affected)).toBeNull();
     expect(await outboxKeys()).toEqual([]);
 
@@ -195,7 +271,11 @@ describe('PrismaRepository write path', () => {
         const { before } = await heroes.updateRecorded(hero.id, { description: 'e2' }, affected);
 
         expect(before.description).toBe('e1');
-        expect(misconfigured.statements.some((sql) => sql.startsWith('INSERT INTO "CacheOutbox"') || sql.includes('FOR UPDATE'))).toBe(false);
+        expect(
+          misconfigured.statements.some(
+            (sql) => sql.startsWith('INSERT INTO "CacheOutbox"') || sql.includes('FOR UPDATE'),
+          ),
+        ).toBe(false);
         expect(await misconfigured.prisma.cacheOutbox.count()).toBe(2);
       } finally {
         await misconfigured.prisma.$disconnect();

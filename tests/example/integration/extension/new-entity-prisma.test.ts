@@ -4,13 +4,34 @@ import { join } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Redis } from 'ioredis';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { CachedRepository, isCached, repositoryRegistration, type AnyRepositoryRegistration, type CacheControl } from 'cachedrepo';
+import {
+  CachedRepository,
+  isCached,
+  repositoryRegistration,
+  type AnyRepositoryRegistration,
+  type CacheControl,
+} from 'cachedrepo';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import type { PrismaClient } from '../../../../generated/prisma/client';
 import { loadSettings, type Settings } from '../../../../example/config/settings';
 import { registerDataLayer, TOKENS, type DataLayer } from '../../../../example/container';
-import { BOOK_MODEL, BOOK_REPOSITORY, bookCacheStrategy, bookKeys, hasBookModel, PrismaBookRepository, type Book, type BookRepository } from '../../support/extension-book';
-import { copyAppPrismaProject, createExtensionProject, migrationFolders, runDbMigration, type ExtensionProject } from '../../support/extension-project';
+import {
+  BOOK_MODEL,
+  BOOK_REPOSITORY,
+  bookCacheStrategy,
+  bookKeys,
+  hasBookModel,
+  PrismaBookRepository,
+  type Book,
+  type BookRepository,
+} from '../../support/extension-book';
+import {
+  copyAppPrismaProject,
+  createExtensionProject,
+  migrationFolders,
+  runDbMigration,
+  type ExtensionProject,
+} from '../../support/extension-project';
 import { until } from '../../support/restore-kit';
 
 // REDIS_CACHE.md section 8, for real: a Book model added to a copy of the app's schema, its
@@ -24,7 +45,8 @@ const CLI_TEST_TIMEOUT_MS = 240_000;
 
 /** The walkthrough's registration row: in an application, `entities: (prisma, settings) => [...]` in the call to registerDataLayer. */
 function bookEntities(prisma: PrismaClient, settings: Settings): AnyRepositoryRegistration[] {
-  if (!hasBookModel(prisma)) throw new Error('The Prisma client has no Book model: run prisma generate after adding it');
+  if (!hasBookModel(prisma))
+    throw new Error('The Prisma client has no Book model: run prisma generate after adding it');
   const { defaultTtlSeconds, negativeTtlSeconds } = settings.cache;
   return [
     repositoryRegistration({
@@ -62,7 +84,11 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
 
   /** Waits for the stores that follow misses (they finish after the read returns), 5 s at most. */
   function stored(...keys: string[]): Promise<void> {
-    return until(async () => (await redis.exists(...keys.map(prefixed))) === keys.length, 5000, `the cache to store ${keys.join(', ')}`);
+    return until(
+      async () => (await redis.exists(...keys.map(prefixed))) === keys.length,
+      5000,
+      `the cache to store ${keys.join(', ')}`,
+    );
   }
 
   /**
@@ -71,7 +97,8 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
    * it lands would be removed again. Reads that must hit wait for it first.
    */
   function outboxDelivered(): Promise<void> {
-    const waiting = async (): Promise<number> => Number((await client.$queryRawUnsafe<{ n: bigint | number }[]>('SELECT COUNT(*) AS n FROM "CacheOutbox"'))[0]?.n);
+    const waiting = async (): Promise<number> =>
+      Number((await client.$queryRawUnsafe<{ n: bigint | number }[]>('SELECT COUNT(*) AS n FROM "CacheOutbox"'))[0]?.n);
     return until(async () => (await waiting()) === 0, 15_000, 'the outbox to be delivered');
   }
 
@@ -134,7 +161,10 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
         const broken = copyAppPrismaProject();
         try {
           const before = migrationFolders(broken);
-          appendFileSync(join(broken, 'prisma', 'schema.prisma'), '\nmodel Broken {\n  id    String @id\n  owner Missing\n}\n');
+          appendFileSync(
+            join(broken, 'prisma', 'schema.prisma'),
+            '\nmodel Broken {\n  id    String @id\n  owner Missing\n}\n',
+          );
           const result = await runDbMigration(broken, 'broken');
           expect(result.code).not.toBe(0);
           expect(result.stderr).toMatch(/new-migration: Diffing the migrations against prisma\/schema\.prisma failed/);
@@ -149,7 +179,9 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
   });
 
   it('migrate deploy built the Book table next to the app tables and the CacheOutbox table', async () => {
-    const tables = await client.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    const tables = await client.$queryRawUnsafe<{ name: string }[]>(
+      `SELECT name FROM sqlite_master WHERE type = 'table'`,
+    );
     expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['Book', 'CacheOutbox', 'Hero', 'Card']));
   });
 
@@ -162,7 +194,11 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
 
   it('findById: a miss stores book:{id}, the next read is a hit from Redis with its Date intact', async () => {
     const books = cachedBooks();
-    const saved = await books.save({ title: 'A Wizard of Earthsea', author: 'Ursula K. Le Guin', publishedAt: published });
+    const saved = await books.save({
+      title: 'A Wizard of Earthsea',
+      author: 'Ursula K. Le Guin',
+      publishedAt: published,
+    });
     await outboxDelivered();
     const before = books.getCacheStats();
     expect(await books.findById(saved.id)).toEqual(saved);
@@ -198,7 +234,11 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
     expect(await books.findByAuthor('Mary Shelley')).toEqual([frankenstein]);
     expect(await books.findByAuthor('Bram Stoker')).toEqual([dracula]);
     expect(await books.findById(frankenstein.id)).toEqual(frankenstein);
-    const keys = [bookKeys.byAuthor({ author: 'Mary Shelley' }), bookKeys.byAuthor({ author: 'Bram Stoker' }), bookKeys.byId({ id: frankenstein.id })];
+    const keys = [
+      bookKeys.byAuthor({ author: 'Mary Shelley' }),
+      bookKeys.byAuthor({ author: 'Bram Stoker' }),
+      bookKeys.byId({ id: frankenstein.id }),
+    ];
     await stored(...keys);
 
     const moved = await books.update(frankenstein.id, { author: 'Bram Stoker' });
@@ -220,12 +260,16 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
       const book = await books.save({ title: 'Kindred', author: 'Octavia E. Butler', publishedAt: published });
       // Delivered rows are deleted: a trigger keeps a copy of each row inserted.
       await client.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS book_test_outbox_audit (keys TEXT NOT NULL)');
-      await client.$executeRawUnsafe('CREATE TRIGGER book_test_outbox_audit AFTER INSERT ON "CacheOutbox" BEGIN INSERT INTO book_test_outbox_audit (keys) VALUES (NEW.keys); END');
+      await client.$executeRawUnsafe(
+        'CREATE TRIGGER book_test_outbox_audit AFTER INSERT ON "CacheOutbox" BEGIN INSERT INTO book_test_outbox_audit (keys) VALUES (NEW.keys); END',
+      );
       await books.update(book.id, { title: 'Kindred (2nd ed.)' });
       const audit = await client.$queryRawUnsafe<{ keys: string }[]>('SELECT keys FROM book_test_outbox_audit');
       expect(audit).toHaveLength(1);
       const recorded = JSON.parse(audit[0]?.keys ?? '[]') as string[];
-      expect(recorded.sort()).toEqual([bookKeys.all(), bookKeys.byAuthor({ author: 'Octavia E. Butler' }), bookKeys.byId({ id: book.id })].sort());
+      expect(recorded.sort()).toEqual(
+        [bookKeys.all(), bookKeys.byAuthor({ author: 'Octavia E. Butler' }), bookKeys.byId({ id: book.id })].sort(),
+      );
       // The deliverer removes the rows once Redis has them.
       await outboxDelivered();
     });
@@ -233,7 +277,9 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
     it('writes its row in the write’s own transaction: when the outbox INSERT fails, the Book UPDATE is rolled back', async () => {
       const books = cachedBooks();
       const book = await books.save({ title: 'The Dispossessed', author: 'Ursula K. Le Guin', publishedAt: published });
-      await client.$executeRawUnsafe(`CREATE TRIGGER book_test_outbox_refused BEFORE INSERT ON "CacheOutbox" BEGIN SELECT RAISE(ABORT, 'outbox refused by the test'); END`);
+      await client.$executeRawUnsafe(
+        `CREATE TRIGGER book_test_outbox_refused BEFORE INSERT ON "CacheOutbox" BEGIN SELECT RAISE(ABORT, 'outbox refused by the test'); END`,
+      );
       // The trigger's abort (SQLITE_CONSTRAINT_TRIGGER) fails the outbox INSERT, whichever statement the write path uses for it.
       await expect(books.update(book.id, { title: 'Never stored' })).rejects.toThrow(/outbox refused by the test/);
       expect(await storedTitle(book.id)).toBe('The Dispossessed');

@@ -14,7 +14,10 @@ import { parsePrometheusText, sampleValue } from './prometheus-text';
 const TOKEN = 'test-admin-token-0123456789';
 
 /** A server listening on a free loopback port, over a container configured from `env`. */
-async function serve(db: TestDatabase, env: Record<string, string>): Promise<{ base: string; server: CacheServer; container: DependencyContainer; layer: DataLayer }> {
+async function serve(
+  db: TestDatabase,
+  env: Record<string, string>,
+): Promise<{ base: string; server: CacheServer; container: DependencyContainer; layer: DataLayer }> {
   const container = rootContainer.createChildContainer();
   const settings = loadSettings({ DATABASE_URL: db.url, ...env });
   const layer = registerDataLayer(container, settings, { prisma: db.prisma });
@@ -48,7 +51,12 @@ describe('admin HTTP API (Fastify)', () => {
     redis.on('error', () => undefined);
     db = createTestDatabase();
     data = await createStudyData(db.prisma, 3);
-    app = await serve(db, { REDIS_URL: redisServer.url, CACHE_ADMIN_TOKEN: TOKEN, REDIS_BREAKER_PROBE_INTERVAL: '200', CACHE_WARMING_USERS: data.user.id });
+    app = await serve(db, {
+      REDIS_URL: redisServer.url,
+      CACHE_ADMIN_TOKEN: TOKEN,
+      REDIS_BREAKER_PROBE_INTERVAL: '200',
+      CACHE_WARMING_USERS: data.user.id,
+    });
   });
   afterAll(async () => {
     await app?.server.close();
@@ -58,20 +66,40 @@ describe('admin HTTP API (Fastify)', () => {
     await redisServer?.stop();
   });
 
-  const call = async (method: 'GET' | 'POST', path: string, options: { token?: string | null; body?: unknown; raw?: string } = {}) => {
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    options: { token?: string | null; body?: unknown; raw?: string } = {},
+  ) => {
     const headers: Record<string, string> = {};
     const token = options.token === undefined ? TOKEN : options.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${app.base}${path}`, { method, headers, ...((options.body !== undefined || options.raw !== undefined) && { body: options.raw ?? JSON.stringify(options.body) }) });
+    const response = await fetch(`${app.base}${path}`, {
+      method,
+      headers,
+      ...((options.body !== undefined || options.raw !== undefined) && {
+        body: options.raw ?? JSON.stringify(options.body),
+      }),
+    });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: (): Record<string, unknown> => JSON.parse(text) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      json: (): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>,
+    };
   };
 
   it('GET /health/cache: 200 healthy, with the breaker, pending invalidations and Redis latency', async () => {
     const response = await call('GET', '/health/cache', { token: null });
     expect(response.status).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'healthy', breaker: 'closed', pendingInvalidations: 0, redisLatencyMs: expect.any(Number) });
+    expect(response.json()).toMatchObject({
+      status: 'healthy',
+      breaker: 'closed',
+      pendingInvalidations: 0,
+      redisLatencyMs: expect.any(Number),
+    });
   });
 
   it('refuses the admin routes without a token, with a wrong one, or with another scheme', async () => {
@@ -80,7 +108,9 @@ describe('admin HTTP API (Fastify)', () => {
       expect(missing.status).toBe(401);
       expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect((await call('GET', path, { token: 'wrong-token-0123456789' })).status).toBe(401);
-      const basic = await fetch(`${app.base}${path}`, { headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } });
+      const basic = await fetch(`${app.base}${path}`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` },
+      });
       expect(basic.status).toBe(401);
       expect((await call('GET', path)).status).toBe(200);
     }
@@ -95,16 +125,32 @@ describe('admin HTTP API (Fastify)', () => {
     await progress.getProgress(data.user.id);
     await progress.getProgress(data.user.id);
     await app.container.resolve(TOKENS.CardRepository).findById(data.cards[0]!.id);
-    const body = (await call('GET', '/admin/cache/stats')).json() as { enabled: boolean; entities: { entityType: string }[]; methods: { method: string; hits: number; misses: number; errors: number; hitRatio: number }[] };
+    const body = (await call('GET', '/admin/cache/stats')).json() as {
+      enabled: boolean;
+      entities: { entityType: string }[];
+      methods: { method: string; hits: number; misses: number; errors: number; hitRatio: number }[];
+    };
     expect(body.enabled).toBe(true);
     expect(body.entities.map((entity) => entity.entityType).sort()).toEqual(['card', 'child', 'deck', 'hero', 'story']);
-    expect(body.entities.find((entity) => entity.entityType === 'card')).toMatchObject({ misses: expect.any(Number), hits: expect.any(Number), errors: 0 });
-    expect(body.methods.find((method) => method.method === 'ProgressService.getProgress')).toMatchObject({ hits: 1, misses: 1, errors: 0, hitRatio: 0.5 });
+    expect(body.entities.find((entity) => entity.entityType === 'card')).toMatchObject({
+      misses: expect.any(Number),
+      hits: expect.any(Number),
+      errors: 0,
+    });
+    expect(body.methods.find((method) => method.method === 'ProgressService.getProgress')).toMatchObject({
+      hits: 1,
+      misses: 1,
+      errors: 0,
+      hitRatio: 0.5,
+    });
   });
 
   it('POST /admin/cache/invalidate rejects bad input with 400 and a message naming the problem', async () => {
     const cases: [{ body?: unknown; raw?: string }, RegExp][] = [
-      [{ body: { entityType: 'dragon' } }, /entityType: expected one of hero, child, story, deck, card, progress, achievements/],
+      [
+        { body: { entityType: 'dragon' } },
+        /entityType: expected one of hero, child, story, deck, card, progress, achievements/,
+      ],
       [{ body: {} }, /entityType/],
       [{ body: { entityType: 'hero', id: 'has space' } }, /id: expected an id of 1 to 200 printable characters/],
       [{ body: { entityType: 'hero', id: 'x'.repeat(201) } }, /id: expected an id/],
@@ -125,22 +171,36 @@ describe('admin HTTP API (Fastify)', () => {
     await decks.findById(data.deck.id);
     await decks.findWithCards(data.deck.id);
     await decks.findAll();
-    expect(await redis.exists(`cache:decks:${data.deck.id}`, `cache:decks:${data.deck.id}:full`, 'cache:decks:list')).toBe(3);
+    expect(
+      await redis.exists(`cache:decks:${data.deck.id}`, `cache:decks:${data.deck.id}:full`, 'cache:decks:list'),
+    ).toBe(3);
     const one = await call('POST', '/admin/cache/invalidate', { body: { entityType: 'deck', id: data.deck.id } });
     expect(one.status).toBe(200);
     expect(one.json()).toMatchObject({ entityType: 'deck', id: data.deck.id, scope: 'one' });
-    expect(await redis.exists(`cache:decks:${data.deck.id}`, `cache:decks:${data.deck.id}:full`, 'cache:decks:list')).toBe(0);
+    expect(
+      await redis.exists(`cache:decks:${data.deck.id}`, `cache:decks:${data.deck.id}:full`, 'cache:decks:list'),
+    ).toBe(0);
 
     const progress = app.container.resolve(TOKENS.ProgressService);
-    await Promise.all([progress.getProgress(data.user.id), progress.getStats(data.user.id), progress.getDueCards(data.user.id)]);
-    expect((await call('POST', '/admin/cache/invalidate', { body: { entityType: 'progress', id: data.user.id } })).status).toBe(200);
-    expect(await redis.exists(...['progress', 'due_cards', 'stats'].map((name) => `cache:user:${data.user.id}:${name}`))).toBe(0);
+    await Promise.all([
+      progress.getProgress(data.user.id),
+      progress.getStats(data.user.id),
+      progress.getDueCards(data.user.id),
+    ]);
+    expect(
+      (await call('POST', '/admin/cache/invalidate', { body: { entityType: 'progress', id: data.user.id } })).status,
+    ).toBe(200);
+    expect(
+      await redis.exists(...['progress', 'due_cards', 'stats'].map((name) => `cache:user:${data.user.id}:${name}`)),
+    ).toBe(0);
 
     const achievements = app.container.resolve(TOKENS.AchievementService);
     await Promise.all([achievements.getLeaderboard(), achievements.getSummary(data.user.id)]);
     const all = await call('POST', '/admin/cache/invalidate', { body: { entityType: 'achievements' } });
     expect(all.json()).toMatchObject({ entityType: 'achievements', id: null, scope: 'all' });
-    expect(await redis.exists('cache:achievements:global:leaderboard', `cache:achievements:${data.user.id}:summary`)).toBe(0);
+    expect(
+      await redis.exists('cache:achievements:global:leaderboard', `cache:achievements:${data.user.id}:summary`),
+    ).toBe(0);
   });
 
   it('POST /admin/cache/warm warms now and answers with the report; a bad body is a 400', async () => {
@@ -148,12 +208,17 @@ describe('admin HTTP API (Fastify)', () => {
     const response = await call('POST', '/admin/cache/warm', { body: {} });
     expect(response.status).toBe(200);
     const report = response.json() as { warmed: string[]; durationMs: number; timedOut: boolean };
-    expect(report.warmed).toEqual(expect.arrayContaining(['decks:list', 'achievements:global:leaderboard', `user:${data.user.id}:progress`]));
+    expect(report.warmed).toEqual(
+      expect.arrayContaining(['decks:list', 'achievements:global:leaderboard', `user:${data.user.id}:progress`]),
+    );
     expect(report.timedOut).toBe(false);
     expect(await redis.exists(`cache:user:${data.user.id}:progress`, 'cache:decks:list')).toBe(2);
     const explicit = await call('POST', '/admin/cache/warm', { body: { userIds: ['someone'] } });
     expect(explicit.json().warmed).toContain('user:someone:progress');
-    const noBody = await fetch(`${app.base}/admin/cache/warm`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const noBody = await fetch(`${app.base}/admin/cache/warm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(noBody.status).toBe(200);
     const bad = await call('POST', '/admin/cache/warm', { body: { userIds: 'someone' } });
     expect([bad.status, bad.json().message]).toEqual([400, expect.stringMatching(/^userIds: /)]);
@@ -166,18 +231,38 @@ describe('admin HTTP API (Fastify)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const metrics = parsePrometheusText(response.text);
-    for (const [name, type] of [['cache_hits_total', 'counter'], ['cache_misses_total', 'counter'], ['cache_errors_total', 'counter'], ['cache_read_duration_seconds', 'histogram'], ['cache_breaker_state', 'gauge'], ['cache_pending_invalidations', 'gauge']]) {
+    for (const [name, type] of [
+      ['cache_hits_total', 'counter'],
+      ['cache_misses_total', 'counter'],
+      ['cache_errors_total', 'counter'],
+      ['cache_read_duration_seconds', 'histogram'],
+      ['cache_breaker_state', 'gauge'],
+      ['cache_pending_invalidations', 'gauge'],
+    ]) {
       expect([name, metrics.types.get(name as string)]).toEqual([name, type]);
     }
-    expect(sampleValue(metrics, 'cache_misses_total', { type: 'hero', source: 'repository' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(metrics, 'cache_hits_total', { type: 'ProgressService.getProgress', source: 'method' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(metrics, 'cache_read_duration_seconds_count', { type: 'hero', source: 'repository' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(metrics, 'cache_read_duration_seconds_count', { type: 'AchievementService.getRecentAchievements', source: 'method' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(metrics, 'cache_misses_total', { type: 'hero', source: 'repository' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(
+      sampleValue(metrics, 'cache_hits_total', { type: 'ProgressService.getProgress', source: 'method' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(metrics, 'cache_read_duration_seconds_count', { type: 'hero', source: 'repository' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(metrics, 'cache_read_duration_seconds_count', {
+        type: 'AchievementService.getRecentAchievements',
+        source: 'method',
+      }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sampleValue(metrics, 'cache_breaker_state', { state: 'closed' })).toBe(1);
     expect(sampleValue(metrics, 'cache_breaker_state', { state: 'open' })).toBe(0);
     // Counters never go down between scrapes.
     const again = parsePrometheusText((await call('GET', '/metrics', { token: null })).text);
-    expect(sampleValue(again, 'cache_misses_total', { type: 'hero', source: 'repository' })).toBeGreaterThanOrEqual(sampleValue(metrics, 'cache_misses_total', { type: 'hero', source: 'repository' }) as number);
+    expect(sampleValue(again, 'cache_misses_total', { type: 'hero', source: 'repository' })).toBeGreaterThanOrEqual(
+      sampleValue(metrics, 'cache_misses_total', { type: 'hero', source: 'repository' }) as number,
+    );
   });
 
   it('GET /health/cache turns 503 when Redis is killed, and 200 once it is back', async () => {
@@ -195,14 +280,25 @@ describe('admin HTTP API (Fastify)', () => {
     // Failed commands open the breaker, which /metrics shows.
     const open = await eventually(async () => {
       await call('GET', '/health/cache', { token: null });
-      return sampleValue(parsePrometheusText((await call('GET', '/metrics', { token: null })).text), 'cache_breaker_state', { state: 'open' }) === 1;
+      return (
+        sampleValue(parsePrometheusText((await call('GET', '/metrics', { token: null })).text), 'cache_breaker_state', {
+          state: 'open',
+        }) === 1
+      );
     }, 15_000);
     expect(open).toBe(true);
 
     await redisServer.restart();
-    const healthy = await eventually(async () => (await call('GET', '/health/cache', { token: null })).status === 200, 15_000);
+    const healthy = await eventually(
+      async () => (await call('GET', '/health/cache', { token: null })).status === 200,
+      15_000,
+    );
     expect([healthy, last.status]).toEqual([true, 'degraded']);
-    expect((await call('GET', '/health/cache', { token: null })).json()).toMatchObject({ status: 'healthy', breaker: 'closed', pendingInvalidations: 0 });
+    expect((await call('GET', '/health/cache', { token: null })).json()).toMatchObject({
+      status: 'healthy',
+      breaker: 'closed',
+      pendingInvalidations: 0,
+    });
   });
 });
 
@@ -220,7 +316,11 @@ describe('admin HTTP API without CACHE_ADMIN_TOKEN, and without a cache', () => 
   });
 
   it('has no admin routes (404 even with a token), and reports the cache as disabled (200)', async () => {
-    for (const [method, path] of [['GET', '/admin/cache/stats'], ['POST', '/admin/cache/invalidate'], ['POST', '/admin/cache/warm']] as const) {
+    for (const [method, path] of [
+      ['GET', '/admin/cache/stats'],
+      ['POST', '/admin/cache/invalidate'],
+      ['POST', '/admin/cache/warm'],
+    ] as const) {
       const response = await fetch(`${app.base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
       expect([path, response.status]).toEqual([path, 404]);
     }

@@ -45,15 +45,22 @@ export function parsePrometheusText(text: string): Exposition {
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
     if (!types.has(family)) throw new Error(`${where}: no # TYPE for ${name}`);
     const labels: Record<string, string> = {};
-    for (const match of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[match[1] as string] = (match[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const match of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[match[1] as string] = (match[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name, labels, value: Number(value.replace(/^\+?Inf$/, 'Infinity').replace(/^-Inf$/, '-Infinity')) });
   });
   return { types, samples };
 }
 
 /** The value of the one sample of `name` whose labels include `labels`. */
-export function sampleValue(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
-  const matches = exposition.samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+export function sampleValue(
+  exposition: Exposition,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const matches = exposition.samples.filter(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
   if (matches.length > 1) throw new Error(`${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return matches[0]?.value;
 }

@@ -7,7 +7,12 @@ const ROOT = join(__dirname, '..', '..', '..', '..');
 const TOKEN = 'serve-test-token-0123456789';
 
 /** Resolves with the first match of `pattern` in the child's output, or rejects when it exits first or after `timeoutMs`. */
-function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+function waitForOutput(
+  child: ChildProcess,
+  output: () => string,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     const check = (): boolean => {
       const match = pattern.exec(output());
@@ -57,11 +62,23 @@ describe('example/http/serve.ts', () => {
 
   it('serves on 127.0.0.1 with the configured database and Redis, and exits 0 on SIGTERM', async () => {
     let output = '';
-    child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'example', 'http', 'serve.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: redisServer.url, PORT: '0', CACHE_ADMIN_TOKEN: TOKEN, CACHE_WARMING_ENABLED: 'true', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'example', 'http', 'serve.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: db.url,
+          REDIS_URL: redisServer.url,
+          PORT: '0',
+          CACHE_ADMIN_TOKEN: TOKEN,
+          CACHE_WARMING_ENABLED: 'true',
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const running = child;
@@ -77,7 +94,9 @@ describe('example/http/serve.ts', () => {
     const stats = await fetch(`${base}/admin/cache/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(stats.status).toBe(200);
     // The warm-up went through the cache: the leaderboard was loaded once.
-    expect(((await stats.json()) as { methods: { method: string; misses: number }[] }).methods).toContainEqual(expect.objectContaining({ method: 'AchievementService.getLeaderboard', misses: 1 }));
+    expect(((await stats.json()) as { methods: { method: string; misses: number }[] }).methods).toContainEqual(
+      expect.objectContaining({ method: 'AchievementService.getLeaderboard', misses: 1 }),
+    );
 
     running.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,10 +1,40 @@
 import type { Redis } from 'ioredis';
 import { CachedRepository, type Cached, type CacheService } from 'cachedrepo';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { CefrLevel, Gender, Language, Rating, StoryLength, AudioFile, type Card, type Child, type Deck, type Hero, type Story } from '../../../../example/domain';
-import { PrismaCardRepository, PrismaChildRepository, PrismaDeckRepository, PrismaHeroRepository, PrismaStoryRepository } from '../../../../example/infrastructure/prisma';
-import type { CardRepository, ChildRepository, DeckRepository, HeroRepository, StoryRepository } from '../../../../example/repositories';
-import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from '../../../../example/strategies';
+import {
+  CefrLevel,
+  Gender,
+  Language,
+  Rating,
+  StoryLength,
+  AudioFile,
+  type Card,
+  type Child,
+  type Deck,
+  type Hero,
+  type Story,
+} from '../../../../example/domain';
+import {
+  PrismaCardRepository,
+  PrismaChildRepository,
+  PrismaDeckRepository,
+  PrismaHeroRepository,
+  PrismaStoryRepository,
+} from '../../../../example/infrastructure/prisma';
+import type {
+  CardRepository,
+  ChildRepository,
+  DeckRepository,
+  HeroRepository,
+  StoryRepository,
+} from '../../../../example/repositories';
+import {
+  cardCacheStrategy,
+  childCacheStrategy,
+  deckCacheStrategy,
+  heroCacheStrategy,
+  storyCacheStrategy,
+} from '../../../../example/strategies';
 import { connectCache } from '../../../support/cache';
 import { useTestDatabase } from '../../support/database';
 import { capMemory, evictAll, openRawClient, until } from '../../support/restore-kit';
@@ -28,7 +58,8 @@ describe('near caches of the example entities', () => {
     await server.stop();
   });
 
-  const nearHits = (entityType: string): number => cache.health().nearCache.caches.find((c) => c.entityType === entityType)?.hits ?? 0;
+  const nearHits = (entityType: string): number =>
+    cache.health().nearCache.caches.find((c) => c.entityType === entityType)?.hits ?? 0;
   /** Reads until the near cache of `entityType` answers; returns that answer. */
   async function fromNearCache<V>(entityType: string, read: () => Promise<V>): Promise<V> {
     let value: V | undefined;
@@ -46,10 +77,28 @@ describe('near caches of the example entities', () => {
 
   it('a story (value objects: Rating, StoryLength, AudioFile) comes back equal, rebuilt, and unshared', async () => {
     const { prisma } = dbFixture.db;
-    const child = await new PrismaChildRepository(prisma).save({ name: 'Ino', age: 7, gender: Gender.Female, interests: ['sea'] });
+    const child = await new PrismaChildRepository(prisma).save({
+      name: 'Ino',
+      age: 7,
+      gender: Gender.Female,
+      interests: ['sea'],
+    });
     const plain = new PrismaStoryRepository(prisma);
-    const story = await plain.save({ title: 'The Sea', content: 'Waves.', language: Language.Greek, length: StoryLength.SHORT, childId: child.id, heroId: null, rating: new Rating(4), audioFile: new AudioFile('https://x.test/a.mp3', 30, 'mp3') });
-    const stories: Cached<StoryRepository> = CachedRepository.wrap<Story, StoryRepository>(plain, storyCacheStrategy({ nearCache: { maxEntries: 10 } }), cache);
+    const story = await plain.save({
+      title: 'The Sea',
+      content: 'Waves.',
+      language: Language.Greek,
+      length: StoryLength.SHORT,
+      childId: child.id,
+      heroId: null,
+      rating: new Rating(4),
+      audioFile: new AudioFile('https://x.test/a.mp3', 30, 'mp3'),
+    });
+    const stories: Cached<StoryRepository> = CachedRepository.wrap<Story, StoryRepository>(
+      plain,
+      storyCacheStrategy({ nearCache: { maxEntries: 10 } }),
+      cache,
+    );
     const hit = await fromNearCache('story', () => stories.findById(story.id));
     expect(hit).toStrictEqual(story);
     expect(hit?.length).toBe(StoryLength.SHORT);
@@ -63,11 +112,17 @@ describe('near caches of the example entities', () => {
     expect(again?.rating).not.toBe(hit?.rating);
   });
 
-  it('a deck with its cards, a child\'s interests and a hero\'s Dates are the caller\'s own', async () => {
+  it("a deck with its cards, a child's interests and a hero's Dates are the caller's own", async () => {
     const { prisma } = dbFixture.db;
     const plainDecks = new PrismaDeckRepository(prisma);
     const deck = await plainDecks.save({ name: 'Colours', description: null, level: CefrLevel.A1, isActive: true });
-    await new PrismaCardRepository(prisma).save({ deckId: deck.id, front: 'κόκκινο', back: 'red', example: null, orderIndex: 0 });
+    await new PrismaCardRepository(prisma).save({
+      deckId: deck.id,
+      front: 'κόκκινο',
+      back: 'red',
+      example: null,
+      orderIndex: 0,
+    });
     const decks = CachedRepository.wrap<Deck, DeckRepository>(plainDecks, deckCacheStrategy(), cache);
     const expected = await plainDecks.findWithCards(deck.id);
     const full = await fromNearCache('deck', () => decks.findWithCards(deck.id));
@@ -77,13 +132,23 @@ describe('near caches of the example entities', () => {
     expect(await decks.findWithCards(deck.id)).toStrictEqual(expected);
 
     const plainChildren = new PrismaChildRepository(prisma);
-    const child = await plainChildren.save({ name: 'Leto', age: 6, gender: Gender.Female, interests: ['owls', 'stars'] });
+    const child = await plainChildren.save({
+      name: 'Leto',
+      age: 6,
+      gender: Gender.Female,
+      interests: ['owls', 'stars'],
+    });
     const children = CachedRepository.wrap<Child, ChildRepository>(plainChildren, childCacheStrategy(), cache);
     (await fromNearCache('child', () => children.findById(child.id)))?.interests.splice(0);
     expect(await children.findById(child.id)).toStrictEqual(child);
 
     const plainHeroes = new PrismaHeroRepository(prisma);
-    const hero = await plainHeroes.save({ name: 'Orion', language: Language.English, gender: Gender.Male, description: 'hunter' });
+    const hero = await plainHeroes.save({
+      name: 'Orion',
+      language: Language.English,
+      gender: Gender.Male,
+      description: 'hunter',
+    });
     const heroes = CachedRepository.wrap<Hero, HeroRepository>(plainHeroes, heroCacheStrategy(), cache);
     (await fromNearCache('hero', () => heroes.findById(hero.id)))?.updatedAt.setTime(0);
     (await fromNearCache('hero', () => heroes.findByLanguage(Language.English)))[0]?.createdAt.setTime(0);
@@ -94,7 +159,12 @@ describe('near caches of the example entities', () => {
   it('an eviction in Redis reaches the near cache', async () => {
     const { prisma } = dbFixture.db;
     const plainCards = new PrismaCardRepository(prisma);
-    const deck = await new PrismaDeckRepository(prisma).save({ name: 'Numbers', description: null, level: CefrLevel.A2, isActive: true });
+    const deck = await new PrismaDeckRepository(prisma).save({
+      name: 'Numbers',
+      description: null,
+      level: CefrLevel.A2,
+      isActive: true,
+    });
     const card = await plainCards.save({ deckId: deck.id, front: 'ένα', back: 'one', example: null, orderIndex: 0 });
     const cards = CachedRepository.wrap<Card, CardRepository>(plainCards, cardCacheStrategy(), cache);
     await fromNearCache('card', () => cards.findById(card.id));
@@ -104,7 +174,11 @@ describe('near caches of the example entities', () => {
     try {
       await capMemory(raw, 'allkeys-lru');
       expect(await evictAll(raw, `cache:cards:${card.id}`, false)).toEqual([`cache:cards:${card.id}`]);
-      await until(async () => (await cards.findById(card.id))?.back === 'uno', 5000, 'the eviction to reach the near cache');
+      await until(
+        async () => (await cards.findById(card.id))?.back === 'uno',
+        5000,
+        'the eviction to reach the near cache',
+      );
     } finally {
       await raw.config('SET', 'maxmemory', '0');
       raw.disconnect();

@@ -35,8 +35,18 @@ describe('near caches of two processes sharing one Redis', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     db = createTestDatabase();
-    heroId = (await new PrismaHeroRepository(db.prisma).save({ name: 'Cadmus', language: Language.Greek, gender: Gender.Male, description: 'v0' })).id;
-    const started = await Promise.allSettled([startCacheWorker('A', server.url, db.url), startCacheWorker('B', server.url, db.url)]);
+    heroId = (
+      await new PrismaHeroRepository(db.prisma).save({
+        name: 'Cadmus',
+        language: Language.Greek,
+        gender: Gender.Male,
+        description: 'v0',
+      })
+    ).id;
+    const started = await Promise.allSettled([
+      startCacheWorker('A', server.url, db.url),
+      startCacheWorker('B', server.url, db.url),
+    ]);
     for (const result of started) if (result.status === 'fulfilled') workers.push(result.value);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -47,9 +57,12 @@ describe('near caches of two processes sharing one Redis', () => {
     await server?.stop();
   });
 
-  const near = async (worker: CacheWorker): Promise<NearHealth> => ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
-  const nearHits = async (worker: CacheWorker): Promise<number> => (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
-  const findById = async (worker: CacheWorker): Promise<WireHero> => (await worker.request('findById', heroId)) as WireHero;
+  const near = async (worker: CacheWorker): Promise<NearHealth> =>
+    ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
+  const nearHits = async (worker: CacheWorker): Promise<number> =>
+    (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
+  const findById = async (worker: CacheWorker): Promise<WireHero> =>
+    (await worker.request('findById', heroId)) as WireHero;
 
   /** Reads until `worker` answers from its near cache; returns that answer. */
   async function nearHit(worker: CacheWorker): Promise<WireHero> {
@@ -58,16 +71,18 @@ describe('near caches of two processes sharing one Redis', () => {
       const before = await nearHits(worker);
       const hero = await findById(worker);
       if ((await nearHits(worker)) > before) return hero;
-      if (Date.now() > deadline) throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
+      if (Date.now() > deadline)
+        throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
     }
   }
 
-  it('a write in one process is seen by the other\'s near cache once the stated bound has passed, both directions', async () => {
+  it("a write in one process is seen by the other's near cache once the stated bound has passed, both directions", async () => {
     const [a, b] = workers as [CacheWorker, CacheWorker];
     for (const worker of workers) {
       const deadline = Date.now() + 10_000;
       while ((await near(worker)).tracking !== 'active') {
-        if (Date.now() > deadline) throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
+        if (Date.now() > deadline)
+          throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
         await sleep(20);
       }
     }

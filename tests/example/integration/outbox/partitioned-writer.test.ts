@@ -2,7 +2,18 @@ import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { startTcpProxy, type TcpProxy } from 'cachedrepo/testing';
 import { startCacheWorker, type CacheWorker, type CacheWorkerEnv } from '../../support/worker-process';
-import { cachedHero, health, hits, now, outboxActive, report, startReader, summarize, until, waitUntilElapsed } from './scenario';
+import {
+  cachedHero,
+  health,
+  hits,
+  now,
+  outboxActive,
+  report,
+  startReader,
+  summarize,
+  until,
+  waitUntilElapsed,
+} from './scenario';
 
 // A one-sided partition: writer A reaches Redis through a proxy the test cuts, reader B
 // reaches it directly. A's write commits but its invalidation cannot reach Redis. Today the
@@ -11,7 +22,12 @@ import { cachedHero, health, hits, now, outboxActive, report, startReader, summa
 // write's keys are in the database, and any process delivers them: B must be fresh within
 // the poll interval (100 ms) plus a lease takeover (about 1 s) if A held the delivery lease.
 
-const ENV: CacheWorkerEnv = { CACHE_OUTBOX: 'on', CACHE_OUTBOX_POLL_MS: '100', CACHE_COMMAND_TIMEOUT_MS: '200', CACHE_BREAKER_PROBE_MS: '100' };
+const ENV: CacheWorkerEnv = {
+  CACHE_OUTBOX: 'on',
+  CACHE_OUTBOX_POLL_MS: '100',
+  CACHE_COMMAND_TIMEOUT_MS: '200',
+  CACHE_BREAKER_PROBE_MS: '100',
+};
 /** Reads through B that begin this long after A's write returned must be fresh. */
 const BOUND_MS = 2500;
 /** How long A stays cut off after its write: well past the bound, so today's gap shows. */
@@ -34,7 +50,10 @@ describe('invalidation outbox: the writer cannot reach Redis, the reader can', (
   beforeEach(async () => {
     server = await startRedisServer();
     proxy = await startTcpProxy(server.port);
-    const started = await Promise.allSettled([startCacheWorker('A', proxy.url, db.url, { env: ENV }), startCacheWorker('B', server.url, db.url, { env: ENV })]);
+    const started = await Promise.allSettled([
+      startCacheWorker('A', proxy.url, db.url, { env: ENV }),
+      startCacheWorker('B', server.url, db.url, { env: ENV }),
+    ]);
     workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;

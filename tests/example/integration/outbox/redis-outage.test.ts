@@ -1,7 +1,19 @@
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { startCacheWorker, type CacheWorker, type CacheWorkerEnv } from '../../support/worker-process';
-import { cachedHero, describeHero, health, hits, now, outboxActive, report, startReader, summarize, until, waitUntilElapsed } from './scenario';
+import {
+  cachedHero,
+  describeHero,
+  health,
+  hits,
+  now,
+  outboxActive,
+  report,
+  startReader,
+  summarize,
+  until,
+  waitUntilElapsed,
+} from './scenario';
 
 // A Redis-wide outage (SIGSTOP: connections stay open, commands time out) during which
 // process A writes, then recovery. A write's invalidation that never reached Redis must
@@ -42,7 +54,9 @@ describe('invalidation outbox: Redis-wide outage (SIGSTOP) with a write in it', 
   beforeEach(async () => {
     server = await startRedisServer();
     const started = await Promise.allSettled([
-      startCacheWorker('A', server.url, db.url, { env: { ...COMMON, CACHE_BREAKER_PROBE_MS: String(WRITER_PROBE_MS) } }),
+      startCacheWorker('A', server.url, db.url, {
+        env: { ...COMMON, CACHE_BREAKER_PROBE_MS: String(WRITER_PROBE_MS) },
+      }),
       startCacheWorker('B', server.url, db.url, { env: { ...COMMON, CACHE_BREAKER_PROBE_MS: '100' } }),
     ]);
     workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -60,10 +74,14 @@ describe('invalidation outbox: Redis-wide outage (SIGSTOP) with a write in it', 
 
   /** Reads through `worker` (each times out against the stopped server) until its breaker opens. */
   const openBreaker = (worker: CacheWorker): Promise<void> =>
-    until(async () => {
-      await describeHero(worker, heroId);
-      return (await health(worker)).breaker === 'open';
-    }, 10_000, `${worker.name}'s breaker to open`);
+    until(
+      async () => {
+        await describeHero(worker, heroId);
+        return (await health(worker)).breaker === 'open';
+      },
+      10_000,
+      `${worker.name}'s breaker to open`,
+    );
 
   /** A writes during the outage; its invalidation cannot be sent. @returns when the write returned */
   async function writeDuringOutage(): Promise<number> {
@@ -95,7 +113,10 @@ describe('invalidation outbox: Redis-wide outage (SIGSTOP) with a write in it', 
     expect(await hits(b)).toBeGreaterThan(hitsAtRecovery);
     // B's breaker opened during the outage, and a recovering process replays the outbox
     // before it trusts Redis: no stale read at all, not merely none past the bound.
-    expect({ stale: summary.stale, staleAfterBound: summary.staleAfterBound }).toEqual({ stale: 0, staleAfterBound: 0 });
+    expect({ stale: summary.stale, staleAfterBound: summary.staleAfterBound }).toEqual({
+      stale: 0,
+      staleAfterBound: 0,
+    });
   }
 
   it("B's breaker opened before A's write: B serves no stale read after the write returned", async () => {

@@ -22,7 +22,11 @@ export const now = (): number => performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` every 20 ms until it holds. @throws {Error} naming `what` after `timeoutMs` */
-export async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = now() + timeoutMs;
   while (!(await condition())) {
     if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -36,29 +40,49 @@ export async function waitUntilElapsed(since: number, ms: number): Promise<void>
   if (left > 0) await sleep(left);
 }
 
-export const health = async (worker: CacheWorker): Promise<CacheHealth> => (await worker.request('health')) as CacheHealth;
+export const health = async (worker: CacheWorker): Promise<CacheHealth> =>
+  (await worker.request('health')) as CacheHealth;
 export const hits = async (worker: CacheWorker): Promise<number> => ((await worker.request('stats')) as WireStats).hits;
 /** True when the worker's CacheService was given an outbox (false before the outbox lands). */
-export const outboxActive = async (worker: CacheWorker): Promise<boolean> => ((await worker.request('config')) as WorkerConfig).outbox;
-export const describeHero = async (worker: CacheWorker, id: string): Promise<string | null> => ((await worker.request('findById', id)) as WireHero | null)?.description ?? null;
+export const outboxActive = async (worker: CacheWorker): Promise<boolean> =>
+  ((await worker.request('config')) as WorkerConfig).outbox;
+export const describeHero = async (worker: CacheWorker, id: string): Promise<string | null> =>
+  ((await worker.request('findById', id)) as WireHero | null)?.description ?? null;
 
 /**
  * Creates a hero and makes every worker serve it from Redis. Waits for every breaker to be
  * closed first (a cache may bypass Redis until it has checked the server after connecting),
  * then reads until, in one round, each worker's read is a hit. @returns its id
  */
-export async function cachedHero(db: TestDatabase, description: string, workers: readonly CacheWorker[]): Promise<string> {
-  const hero = await new PrismaHeroRepository(db.prisma).save({ name: 'Perseus', language: Language.Greek, gender: Gender.Male, description });
-  await until(async () => (await Promise.all(workers.map(health))).every((state) => state.breaker === 'closed'), 15_000, 'every breaker to be closed');
-  await until(async () => {
-    let allHit = true;
-    for (const worker of workers) {
-      const before = await hits(worker);
-      expect(await describeHero(worker, hero.id)).toBe(description);
-      if ((await hits(worker)) !== before + 1) allHit = false;
-    }
-    return allHit;
-  }, 15_000, 'every worker to serve the hero from Redis');
+export async function cachedHero(
+  db: TestDatabase,
+  description: string,
+  workers: readonly CacheWorker[],
+): Promise<string> {
+  const hero = await new PrismaHeroRepository(db.prisma).save({
+    name: 'Perseus',
+    language: Language.Greek,
+    gender: Gender.Male,
+    description,
+  });
+  await until(
+    async () => (await Promise.all(workers.map(health))).every((state) => state.breaker === 'closed'),
+    15_000,
+    'every breaker to be closed',
+  );
+  await until(
+    async () => {
+      let allHit = true;
+      for (const worker of workers) {
+        const before = await hits(worker);
+        expect(await describeHero(worker, hero.id)).toBe(description);
+        if ((await hits(worker)) !== before + 1) allHit = false;
+      }
+      return allHit;
+    },
+    15_000,
+    'every worker to serve the hero from Redis',
+  );
   return hero.id;
 }
 
@@ -74,7 +98,10 @@ export interface TimedRead {
  * arrived began after the write returned, so judging by the test's clock never blames a read
  * that overlapped the write.
  */
-export function startReader(worker: CacheWorker, id: string): { reads: TimedRead[]; freshForMs(fresh: string): number; stop(): Promise<TimedRead[]> } {
+export function startReader(
+  worker: CacheWorker,
+  id: string,
+): { reads: TimedRead[]; freshForMs(fresh: string): number; stop(): Promise<TimedRead[]> } {
   const reads: TimedRead[] = [];
   let running = true;
   const loop = (async () => {
@@ -91,7 +118,8 @@ export function startReader(worker: CacheWorker, id: string): { reads: TimedRead
     /** How long every read has returned `fresh`: from the start of the current run of such reads to now (0 when the last read did not). */
     freshForMs: (fresh) => {
       let first: TimedRead | undefined;
-      for (let index = reads.length - 1; index >= 0 && (reads[index] as TimedRead).description === fresh; index -= 1) first = reads[index];
+      for (let index = reads.length - 1; index >= 0 && (reads[index] as TimedRead).description === fresh; index -= 1)
+        first = reads[index];
       return first ? now() - first.start : 0;
     },
     stop: async () => {
@@ -119,7 +147,13 @@ export interface StaleSummary {
 }
 
 /** @throws {Error} when a read returned neither `stale` nor `fresh` */
-export function summarize(reads: readonly TimedRead[], from: number, boundMs: number, stale: string, fresh: string): StaleSummary {
+export function summarize(
+  reads: readonly TimedRead[],
+  from: number,
+  boundMs: number,
+  stale: string,
+  fresh: string,
+): StaleSummary {
   const after = reads.filter((read) => read.start >= from);
   const odd = after.find((read) => read.description !== stale && read.description !== fresh);
   if (odd) throw new Error(`read returned ${String(odd.description)}, expected ${stale} or ${fresh}`);
@@ -137,7 +171,10 @@ export function summarize(reads: readonly TimedRead[], from: number, boundMs: nu
 
 /** One line the guide can quote. */
 export function report(scenario: string, summary: StaleSummary, boundMs: number, outbox: boolean): void {
-  const window = summary.stale === 0 ? 'never stale' : `stale until +${summary.staleForMs} ms${summary.staleAtEnd ? ' (still stale when observation ended)' : ''}`;
+  const window =
+    summary.stale === 0
+      ? 'never stale'
+      : `stale until +${summary.staleForMs} ms${summary.staleAtEnd ? ' (still stale when observation ended)' : ''}`;
   console.log(
     `[outbox ${outbox ? 'on' : 'missing'}] ${scenario}: ${summary.stale}/${summary.reads} reads stale, ${window}, ${summary.staleAfterBound} past the ${boundMs} ms bound, observed ${summary.observedMs} ms`,
   );

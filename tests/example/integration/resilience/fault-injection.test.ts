@@ -41,10 +41,18 @@ describe('fault injection', () => {
   beforeEach(async () => {
     server = await startRedisServer();
     const redis = createRedisClient({ url: server.url, commandTimeoutMs: 150, connectTimeoutMs: 300 });
-    cache = new CacheService(redis, { logger: new MemoryLogger(), circuitBreaker: { failureThreshold: 3, probeIntervalMs: 100 } });
+    cache = new CacheService(redis, {
+      logger: new MemoryLogger(),
+      circuitBreaker: { failureThreshold: 3, probeIntervalMs: 100 },
+    });
     await cache.waitUntilReady(3000);
     heroes = CachedRepository.wrap(plain, heroCacheStrategy(), cache);
-    hero = await plain.save({ name: `Talos ${Date.now()}`, language: Language.Greek, gender: Gender.Male, description: 'v0' });
+    hero = await plain.save({
+      name: `Talos ${Date.now()}`,
+      language: Language.Greek,
+      gender: Gender.Male,
+      description: 'v0',
+    });
     version = 0;
   });
   afterEach(async () => {

@@ -4,7 +4,16 @@ import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma'
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { withHeldLoads, type HoldingRepository } from '../../support/held-load';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { capMemory, drainConnection, fillUntilOom, openCacheInstance, openRawClient, StaleReads, untilDelivered, type CacheInstance } from '../../support/restore-kit';
+import {
+  capMemory,
+  drainConnection,
+  fillUntilOom,
+  openCacheInstance,
+  openRawClient,
+  StaleReads,
+  untilDelivered,
+  type CacheInstance,
+} from '../../support/restore-kit';
 
 // A reader that joins a load already under way in its process. Reader R (instance 1) misses
 // and loads the old row; its load is held. A writer (instance 2, another process as far as
@@ -23,7 +32,7 @@ const ROUNDS = 3;
 
 type StoreFault = 'writes paused' | 'memory full';
 
-describe.each<StoreFault>(['writes paused', 'memory full'])("a joiner of a load whose store fails (%s)", (fault) => {
+describe.each<StoreFault>(['writes paused', 'memory full'])('a joiner of a load whose store fails (%s)', (fault) => {
   let db: TestDatabase;
   let plain: PrismaHeroRepository;
   let held: HoldingRepository<PrismaHeroRepository>;
@@ -70,7 +79,12 @@ describe.each<StoreFault>(['writes paused', 'memory full'])("a joiner of a load 
   it(`returns the write's row, not the row the shared load read before it (${ROUNDS} rounds)`, async () => {
     const reads = new StaleReads();
     for (let round = 1; round <= ROUNDS; round += 1) {
-      const hero = await plain.save({ name: `Joined ${round} ${Date.now()}`, language: Language.Russian, gender: Gender.Female, description: 'v0' });
+      const hero = await plain.save({
+        name: `Joined ${round} ${Date.now()}`,
+        language: Language.Russian,
+        gender: Gender.Female,
+        description: 'v0',
+      });
 
       const hold = held.holdNextLoad(hero.id);
       const first = reader.heroes.findById(hero.id);

@@ -4,7 +4,15 @@ import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma'
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { withHeldLoads, type HoldingRepository } from '../../support/held-load';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { capMemory, evictAll, openCacheInstance, openRawClient, StaleReads, untilDelivered, type CacheInstance } from '../../support/restore-kit';
+import {
+  capMemory,
+  evictAll,
+  openCacheInstance,
+  openRawClient,
+  StaleReads,
+  untilDelivered,
+  type CacheInstance,
+} from '../../support/restore-kit';
 
 // The stale-set race with the write's trace lost. Reader R (instance 1) misses and loads the
 // old row; its load is held. A writer (instance 2) updates the hero: its invalidation reaches
@@ -65,7 +73,12 @@ describe.each(losses)('the cache keys of a write %s while an older load is held'
   it(`a read started after the held load returned sees the write (${ROUNDS} rounds, no stale read)`, async () => {
     const reads = new StaleReads();
     for (let round = 1; round <= ROUNDS; round += 1) {
-      const hero = await plain.save({ name: `Held ${round} ${Date.now()}`, language: Language.German, gender: Gender.Male, description: 'v0' });
+      const hero = await plain.save({
+        name: `Held ${round} ${Date.now()}`,
+        language: Language.German,
+        gender: Gender.Male,
+        description: 'v0',
+      });
 
       // R misses (the hero is new) and reads v0 from the database; its load is held.
       const hold = held.holdNextLoad(hero.id);
@@ -83,8 +96,16 @@ describe.each(losses)('the cache keys of a write %s while an older load is held'
 
       // Reads that start now must see v1, through both instances, twice (a second read may be a hit).
       for (let i = 0; i < 2; i += 1) {
-        reads.check(`round ${round}, read ${i + 1}: findById on the reader's instance`, 'v1', await reader.heroes.findById(hero.id));
-        reads.check(`round ${round}, read ${i + 1}: findById on the writer's instance`, 'v1', await writer.heroes.findById(hero.id));
+        reads.check(
+          `round ${round}, read ${i + 1}: findById on the reader's instance`,
+          'v1',
+          await reader.heroes.findById(hero.id),
+        );
+        reads.check(
+          `round ${round}, read ${i + 1}: findById on the writer's instance`,
+          'v1',
+          await writer.heroes.findById(hero.id),
+        );
       }
     }
     expect({ stale: reads.stale.length, examples: reads.stale.slice(0, 6) }).toEqual({ stale: 0, examples: [] });

@@ -3,7 +3,15 @@ import { Gender, Language, type Hero } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { capMemory, fillUntilOom, openCacheInstance, openRawClient, StaleReads, until, type CacheInstance } from '../../support/restore-kit';
+import {
+  capMemory,
+  fillUntilOom,
+  openCacheInstance,
+  openRawClient,
+  StaleReads,
+  until,
+  type CacheInstance,
+} from '../../support/restore-kit';
 
 // Redis under `maxmemory-policy noeviction` with its memory full: every command that may grow
 // memory (SET among them) is refused with OOM, while GET still answers. An invalidation must
@@ -31,7 +39,12 @@ describe('noeviction with memory full', () => {
     reader = await openCacheInstance(server.url, plain);
     writer = await openCacheInstance(server.url, plain);
     await capMemory(raw, 'noeviction');
-    hero = await plain.save({ name: `Full ${Date.now()}`, language: Language.French, gender: Gender.Female, description: 'v0' });
+    hero = await plain.save({
+      name: `Full ${Date.now()}`,
+      language: Language.French,
+      gender: Gender.Female,
+      description: 'v0',
+    });
   });
   afterEach(async () => {
     await reader.close();
@@ -58,14 +71,27 @@ describe('noeviction with memory full', () => {
     // GET still answers: the old entry is readable.
     expect(await raw.get(`cache:hero:${hero.id}`)).not.toBeNull();
 
-    await expect(writer.heroes.update(hero.id, { description: 'v1' })).resolves.toMatchObject({ id: hero.id, description: 'v1' });
+    await expect(writer.heroes.update(hero.id, { description: 'v1' })).resolves.toMatchObject({
+      id: hero.id,
+      description: 'v1',
+    });
 
     const reads = new StaleReads();
     for (let i = 0; i < 3; i += 1) {
       reads.check(`read ${i + 1}: findById on the other instance`, 'v1', await reader.heroes.findById(hero.id));
-      reads.checkList(`read ${i + 1}: findByLanguage on the other instance`, 'v1', await reader.heroes.findByLanguage(Language.French), hero.id);
+      reads.checkList(
+        `read ${i + 1}: findByLanguage on the other instance`,
+        'v1',
+        await reader.heroes.findByLanguage(Language.French),
+        hero.id,
+      );
       reads.check(`read ${i + 1}: findById on the writer's instance`, 'v1', await writer.heroes.findById(hero.id));
-      reads.checkList(`read ${i + 1}: findByLanguage on the writer's instance`, 'v1', await writer.heroes.findByLanguage(Language.French), hero.id);
+      reads.checkList(
+        `read ${i + 1}: findByLanguage on the writer's instance`,
+        'v1',
+        await writer.heroes.findByLanguage(Language.French),
+        hero.id,
+      );
     }
     expect({ stale: reads.stale.length, examples: reads.stale.slice(0, 6) }).toEqual({ stale: 0, examples: [] });
   });

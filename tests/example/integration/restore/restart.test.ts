@@ -3,7 +3,15 @@ import { Gender, Language, type Hero } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisPersistence, type RedisServerHandle } from 'cachedrepo/testing';
-import { nextMacrotask, openCacheInstance, openRawClient, StaleReads, until, untilDelivered, type CacheInstance } from '../../support/restore-kit';
+import {
+  nextMacrotask,
+  openCacheInstance,
+  openRawClient,
+  StaleReads,
+  until,
+  untilDelivered,
+  type CacheInstance,
+} from '../../support/restore-kit';
 
 // Redis killed and restarted from its own files. A snapshot taken before a write still holds
 // the entry the write invalidated: the invalidation reached Redis, Redis acknowledged it, and
@@ -38,7 +46,12 @@ describe.each<RedisPersistence>(['rdb', 'aof'])('Redis restarted from its %s fil
     server = await startRedisServer({ persistence });
     raw = await openRawClient(server.url);
     instances = [await openCacheInstance(server.url, plain), await openCacheInstance(server.url, plain)];
-    hero = await plain.save({ name: `Restored ${persistence} ${Date.now()}`, language: Language.Spanish, gender: Gender.Other, description: 'v0' });
+    hero = await plain.save({
+      name: `Restored ${persistence} ${Date.now()}`,
+      language: Language.Spanish,
+      gender: Gender.Other,
+      description: 'v0',
+    });
     version = 0;
   });
   afterEach(async () => {
@@ -53,13 +66,19 @@ describe.each<RedisPersistence>(['rdb', 'aof'])('Redis restarted from its %s fil
     await Promise.all(
       instances.map(async (instance, index) => {
         reads.check(`${phase}: findById on instance ${index + 1}`, expected, await instance.heroes.findById(hero.id));
-        reads.checkList(`${phase}: findByLanguage on instance ${index + 1}`, expected, await instance.heroes.findByLanguage(Language.Spanish), hero.id);
+        reads.checkList(
+          `${phase}: findByLanguage on instance ${index + 1}`,
+          expected,
+          await instance.heroes.findByLanguage(Language.Spanish),
+          hero.id,
+        );
       }),
     );
   }
 
   const totalHits = (instance: CacheInstance): number => instance.heroes.getCacheStats().hits;
-  const settled = (): boolean => instances.every((instance) => instance.redis.status === 'ready' && instance.cache.health().breaker === 'closed');
+  const settled = (): boolean =>
+    instances.every((instance) => instance.redis.status === 'ready' && instance.cache.health().breaker === 'closed');
 
   /** Reads until every instance served a read from Redis: the cache works (and holds the current version, if it is correct). */
   async function untilEveryInstanceHits(reads: StaleReads, phase: string): Promise<void> {

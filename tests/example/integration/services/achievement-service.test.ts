@@ -24,7 +24,10 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
   });
   beforeEach(() => db.prisma.userAchievement.deleteMany({}));
 
-  function app(env: Record<string, string> = {}): { achievements: AchievementService; held: ReturnType<typeof holding<PrismaAchievementRepository>> } {
+  function app(env: Record<string, string> = {}): {
+    achievements: AchievementService;
+    held: ReturnType<typeof holding<PrismaAchievementRepository>>;
+  } {
     let held!: ReturnType<typeof holding<PrismaAchievementRepository>>;
     const built = appUnderTest(db.prisma, db.url, cache, env, (container) => {
       held = holding(container.resolve(TOKENS.AchievementRepository) as PrismaAchievementRepository);
@@ -34,7 +37,8 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
     return { achievements: built.container.resolve(TOKENS.AchievementService), held };
   }
   const ttl = (key: string): Promise<number> => redis.ttl(`cache:${key}`);
-  const userKeys = (userId: string): string[] => ['achievements', 'summary', 'stats'].map((name) => `cache:achievements:${userId}:${name}`);
+  const userKeys = (userId: string): string[] =>
+    ['achievements', 'summary', 'stats'].map((name) => `cache:achievements:${userId}:${name}`);
   const globalKeys = ['cache:achievements:global:leaderboard', 'cache:achievements:global:recent_achievements'];
 
   it('misses, then hits, for every method, with the TTLs of source document 004', async () => {
@@ -42,7 +46,14 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
     const { user } = await createStudyData(db.prisma, 0);
     await achievements.award(user.id, 'first_review');
     held.calls.awardsOf = held.calls.leaderboard = held.calls.recent = 0;
-    const read = () => Promise.all([achievements.getUserAchievements(user.id), achievements.getSummary(user.id), achievements.getStats(user.id), achievements.getLeaderboard(), achievements.getRecentAchievements()]);
+    const read = () =>
+      Promise.all([
+        achievements.getUserAchievements(user.id),
+        achievements.getSummary(user.id),
+        achievements.getStats(user.id),
+        achievements.getLeaderboard(),
+        achievements.getRecentAchievements(),
+      ]);
     const first = await read();
     expect(await read()).toStrictEqual(first);
     expect(held.calls).toMatchObject({ awardsOf: 3, leaderboard: 1, recent: 1 });
@@ -53,7 +64,11 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
     expect(stats).toMatchObject({ earned: 1, available: 8, points: 10 });
     expect(leaderboard).toEqual([{ rank: 1, userId: user.id, name: user.name, points: 10, achievements: 1 }]);
     expect(recent).toMatchObject([{ userId: user.id, code: 'first_review', title: 'First steps' }]);
-    const expected: [string, number][] = [...userKeys(user.id).map((key): [string, number] => [key, 1800]), [globalKeys[0]!, 900], [globalKeys[1]!, 300]];
+    const expected: [string, number][] = [
+      ...userKeys(user.id).map((key): [string, number] => [key, 1800]),
+      [globalKeys[0]!, 900],
+      [globalKeys[1]!, 300],
+    ];
     for (const [key, seconds] of expected) {
       expect(await ttl(key.slice('cache:'.length))).toBeGreaterThan(seconds - 5);
       expect(await ttl(key.slice('cache:'.length))).toBeLessThanOrEqual(seconds);
@@ -61,9 +76,17 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
   });
 
   it('takes the TTLs from configuration (CACHE_ACHIEVEMENTS_TTL, CACHE_LEADERBOARD_TTL, CACHE_RECENT_ACHIEVEMENTS_TTL)', async () => {
-    const { achievements } = app({ CACHE_ACHIEVEMENTS_TTL: '100', CACHE_LEADERBOARD_TTL: '200', CACHE_RECENT_ACHIEVEMENTS_TTL: '50' });
+    const { achievements } = app({
+      CACHE_ACHIEVEMENTS_TTL: '100',
+      CACHE_LEADERBOARD_TTL: '200',
+      CACHE_RECENT_ACHIEVEMENTS_TTL: '50',
+    });
     const { user } = await createStudyData(db.prisma, 0);
-    await Promise.all([achievements.getSummary(user.id), achievements.getLeaderboard(), achievements.getRecentAchievements()]);
+    await Promise.all([
+      achievements.getSummary(user.id),
+      achievements.getLeaderboard(),
+      achievements.getRecentAchievements(),
+    ]);
     expect(await ttl(`achievements:${user.id}:summary`)).toBeLessThanOrEqual(100);
     expect(await ttl(`achievements:${user.id}:summary`)).toBeGreaterThan(95);
     expect(await ttl('achievements:global:leaderboard')).toBeGreaterThan(195);
@@ -71,12 +94,17 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
     expect(await ttl('achievements:global:recent_achievements')).toBeLessThanOrEqual(50);
   });
 
-  it('an award evicts the learner\'s three keys and the global ones; the next reads are fresh, other learners keep theirs', async () => {
+  it("an award evicts the learner's three keys and the global ones; the next reads are fresh, other learners keep theirs", async () => {
     const { achievements } = app();
     const { user } = await createStudyData(db.prisma, 0);
     const other = await createStudyData(db.prisma, 0);
     await achievements.award(other.user.id, 'ten_reviews');
-    await Promise.all([achievements.getUserAchievements(user.id), achievements.getSummary(user.id), achievements.getStats(user.id), achievements.getSummary(other.user.id)]);
+    await Promise.all([
+      achievements.getUserAchievements(user.id),
+      achievements.getSummary(user.id),
+      achievements.getStats(user.id),
+      achievements.getSummary(other.user.id),
+    ]);
     expect((await achievements.getLeaderboard()).map((row) => row.userId)).toEqual([other.user.id]);
     await achievements.getRecentAchievements();
 
@@ -87,8 +115,15 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
 
     expect((await achievements.getUserAchievements(user.id)).map((entry) => entry.code)).toEqual(['streak_7']);
     expect(await achievements.getSummary(user.id)).toMatchObject({ earned: 1, points: 70 });
-    expect((await achievements.getStats(user.id)).byCategory).toContainEqual({ category: 'streak', earned: 1, available: 2 });
-    expect((await achievements.getLeaderboard()).map((row) => [row.userId, row.points])).toEqual([[user.id, 70], [other.user.id, 20]]);
+    expect((await achievements.getStats(user.id)).byCategory).toContainEqual({
+      category: 'streak',
+      earned: 1,
+      available: 2,
+    });
+    expect((await achievements.getLeaderboard()).map((row) => [row.userId, row.points])).toEqual([
+      [user.id, 70],
+      [other.user.id, 20],
+    ]);
     expect((await achievements.getRecentAchievements())[0]).toMatchObject({ userId: user.id, code: 'streak_7' });
     expect((await achievements.award(user.id, 'streak_7')).created).toBe(false);
   });
@@ -129,7 +164,11 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
   it('awards a code once when two awards of it race', async () => {
     const { achievements } = app();
     const { user } = await createStudyData(db.prisma, 0);
-    const results = await Promise.all([achievements.award(user.id, 'streak_3'), achievements.award(user.id, 'streak_3'), achievements.award(user.id, 'streak_3')]);
+    const results = await Promise.all([
+      achievements.award(user.id, 'streak_3'),
+      achievements.award(user.id, 'streak_3'),
+      achievements.award(user.id, 'streak_3'),
+    ]);
     expect(results.filter((result) => result.created)).toHaveLength(1);
     expect(await db.prisma.userAchievement.count({ where: { userId: user.id } })).toBe(1);
     expect((await achievements.getSummary(user.id)).points).toBe(30);

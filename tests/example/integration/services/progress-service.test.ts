@@ -23,9 +23,18 @@ describe('ProgressService cached by @Cacheable / @CacheEvict', () => {
     for (const app of apps) await app.layer.close();
   });
 
-  function app(env: Record<string, string> = {}, cacheService: CacheService | null = cache): { progress: ProgressService; app: AppUnderTest; held: ReturnType<typeof holdStudyRepository> } {
+  function app(
+    env: Record<string, string> = {},
+    cacheService: CacheService | null = cache,
+  ): { progress: ProgressService; app: AppUnderTest; held: ReturnType<typeof holdStudyRepository> } {
     let held!: ReturnType<typeof holdStudyRepository>;
-    const built = appUnderTest(db.prisma, db.url, cacheService, env, (container) => (held = holdStudyRepository(container)));
+    const built = appUnderTest(
+      db.prisma,
+      db.url,
+      cacheService,
+      env,
+      (container) => (held = holdStudyRepository(container)),
+    );
     apps.push(built);
     return { progress: built.container.resolve(TOKENS.ProgressService), app: built, held };
   }
@@ -39,16 +48,33 @@ describe('ProgressService cached by @Cacheable / @CacheEvict', () => {
     held.calls.reviewsOf = 0;
     held.calls.dueSchedules = 0;
 
-    const first = { progress: await progress.getProgress(user.id), due: await progress.getDueCards(user.id, 10), stats: await progress.getStats(user.id) };
-    const second = { progress: await progress.getProgress(user.id), due: await progress.getDueCards(user.id, 10), stats: await progress.getStats(user.id) };
+    const first = {
+      progress: await progress.getProgress(user.id),
+      due: await progress.getDueCards(user.id, 10),
+      stats: await progress.getStats(user.id),
+    };
+    const second = {
+      progress: await progress.getProgress(user.id),
+      due: await progress.getDueCards(user.id, 10),
+      stats: await progress.getStats(user.id),
+    };
     expect(second).toStrictEqual(first);
-    expect(first.progress).toMatchObject({ userId: user.id, cardsStudied: 1, reviews: 1, decks: [{ deckId: deck.id, cardsStudied: 1, reviews: 1 }] });
+    expect(first.progress).toMatchObject({
+      userId: user.id,
+      cardsStudied: 1,
+      reviews: 1,
+      decks: [{ deckId: deck.id, cardsStudied: 1, reviews: 1 }],
+    });
     expect(first.due.map((due) => due.card.id)).toEqual(cards.slice(1).map((card) => card.id));
     expect(first.due[0]?.card.createdAt).toBeInstanceOf(Date);
     expect(first.stats).toMatchObject({ totalReviews: 1, recalled: 1, averageRating: 4, ratings: [0, 0, 0, 0, 1, 0] });
     expect(held.calls).toMatchObject({ reviewsOf: 2, dueSchedules: 1 });
 
-    for (const [key, seconds] of [[`user:${user.id}:progress`, 60], [`user:${user.id}:due_cards`, 30], [`user:${user.id}:stats`, 120]] as const) {
+    for (const [key, seconds] of [
+      [`user:${user.id}:progress`, 60],
+      [`user:${user.id}:due_cards`, 30],
+      [`user:${user.id}:stats`, 120],
+    ] as const) {
       expect(await ttl(key)).toBeGreaterThan(seconds - 5);
       expect(await ttl(key)).toBeLessThanOrEqual(seconds);
     }
@@ -72,12 +98,22 @@ describe('ProgressService cached by @Cacheable / @CacheEvict', () => {
     const other = await createStudyData(db.prisma, 1);
     await progress.startDeck(user.id, deck.id);
     await progress.getProgress(other.user.id);
-    const before = { progress: await progress.getProgress(user.id), due: await progress.getDueCards(user.id), stats: await progress.getStats(user.id) };
+    const before = {
+      progress: await progress.getProgress(user.id),
+      due: await progress.getDueCards(user.id),
+      stats: await progress.getStats(user.id),
+    };
     expect(before.due).toHaveLength(3);
 
     const outcome = await progress.recordReview(user.id, cards[1]!.id, 5);
     expect(outcome.schedule).toMatchObject({ cardId: cards[1]!.id, repetitions: 1, intervalDays: 1 });
-    expect(await redis.exists(`cache:user:${user.id}:progress`, `cache:user:${user.id}:due_cards`, `cache:user:${user.id}:stats`)).toBe(0);
+    expect(
+      await redis.exists(
+        `cache:user:${user.id}:progress`,
+        `cache:user:${user.id}:due_cards`,
+        `cache:user:${user.id}:stats`,
+      ),
+    ).toBe(0);
     expect(await redis.exists(`cache:user:${other.user.id}:progress`)).toBe(1);
 
     expect((await progress.getProgress(user.id)).reviews).toBe(1);
@@ -163,7 +199,12 @@ describe('ProgressService cached by @Cacheable / @CacheEvict', () => {
 
   it('with the outbox on, a review records its three keys in the outbox in its own transaction', async () => {
     // A deliverer that polls once a minute: the row written by the review is still there to read.
-    const withOutbox = new CacheService(createRedisClient({ url: redisFixture.server.url }), { keyPrefix: 'outboxed', outbox: new PrismaOutbox(db.prisma), outboxDelivery: { pollIntervalMs: 60_000, leaderLeaseMs: 120_000 }, logger: redisFixture.logger });
+    const withOutbox = new CacheService(createRedisClient({ url: redisFixture.server.url }), {
+      keyPrefix: 'outboxed',
+      outbox: new PrismaOutbox(db.prisma),
+      outboxDelivery: { pollIntervalMs: 60_000, leaderLeaseMs: 120_000 },
+      logger: redisFixture.logger,
+    });
     try {
       expect(await withOutbox.waitUntilReady(3000)).toBe(true);
       const { progress } = app({ CACHE_KEY_PREFIX: 'outboxed' }, withOutbox);
@@ -171,7 +212,9 @@ describe('ProgressService cached by @Cacheable / @CacheEvict', () => {
       await db.prisma.cacheOutbox.deleteMany({});
       await progress.recordReview(user.id, cards[0]!.id, 4);
       const rows = await db.prisma.cacheOutbox.findMany();
-      expect(rows.map((row) => JSON.parse(row.keys) as string[])).toEqual([[`user:${user.id}:progress`, `user:${user.id}:due_cards`, `user:${user.id}:stats`]]);
+      expect(rows.map((row) => JSON.parse(row.keys) as string[])).toEqual([
+        [`user:${user.id}:progress`, `user:${user.id}:due_cards`, `user:${user.id}:stats`],
+      ]);
     } finally {
       await withOutbox.close();
     }

@@ -7,7 +7,13 @@ describe('SM-2 scheduling and the progress report', () => {
 
   it('follows SM-2: intervals 1, 6, then interval x ease; a failed answer restarts at 1 day', () => {
     const first = nextSchedule(null, 5, day(0));
-    expect(first).toMatchObject({ repetitions: 1, intervalDays: 1, easeFactor: 2.6, nextReviewAt: day(1), lastReviewedAt: day(0) });
+    expect(first).toMatchObject({
+      repetitions: 1,
+      intervalDays: 1,
+      easeFactor: 2.6,
+      nextReviewAt: day(1),
+      lastReviewedAt: day(0),
+    });
     const second = nextSchedule({ cardId: 'c', ...first }, 5, day(1));
     expect(second).toMatchObject({ repetitions: 2, intervalDays: 6, easeFactor: 2.7 });
     const third = nextSchedule({ cardId: 'c', ...second }, 4, day(7));
@@ -22,8 +28,23 @@ describe('SM-2 scheduling and the progress report', () => {
   });
 
   it('computes progress and stats from the history, the last answer of a card deciding mastery', () => {
-    const review = (cardId: string, deckId: string, rating: number, intervalDays: number, at: Date): ReviewRecord => ({ id: `${cardId}-${at.getTime()}`, userId: 'u', cardId, deckId, rating, intervalDays, easeFactor: 2.5, reviewedAt: at });
-    const history = [review('a', 'd1', 5, 6, day(0)), review('a', 'd1', 5, 21, day(1)), review('b', 'd1', 2, 1, day(2)), review('c', 'd2', 4, 30, day(4)), review('c', 'd2', 1, 1, day(5))];
+    const review = (cardId: string, deckId: string, rating: number, intervalDays: number, at: Date): ReviewRecord => ({
+      id: `${cardId}-${at.getTime()}`,
+      userId: 'u',
+      cardId,
+      deckId,
+      rating,
+      intervalDays,
+      easeFactor: 2.5,
+      reviewedAt: at,
+    });
+    const history = [
+      review('a', 'd1', 5, 6, day(0)),
+      review('a', 'd1', 5, 21, day(1)),
+      review('b', 'd1', 2, 1, day(2)),
+      review('c', 'd2', 4, 30, day(4)),
+      review('c', 'd2', 1, 1, day(5)),
+    ];
     expect(progressOf('u', history)).toEqual({
       userId: 'u',
       cardsStudied: 3,
@@ -47,6 +68,12 @@ describe('SM-2 scheduling and the progress report', () => {
       lastReviewAt: day(5),
       ratings: [0, 1, 1, 0, 1, 2],
     });
-    expect(statsOf('u', [])).toMatchObject({ totalReviews: 0, recallRate: 0, averageRating: 0, longestStreakDays: 0, firstReviewAt: null });
+    expect(statsOf('u', [])).toMatchObject({
+      totalReviews: 0,
+      recallRate: 0,
+      averageRating: 0,
+      longestStreakDays: 0,
+      firstReviewAt: null,
+    });
   });
 });

@@ -21,7 +21,9 @@ export interface HeldCall {
  * waits for the test: the slow read of the stale-set race, with the test choosing when it
  * finishes. Every call reaches the wrapped repository; `calls` counts them per method.
  */
-export function holding<R extends object>(target: R): { repository: R; holdNext(method: keyof R & string): HeldCall; calls: Record<string, number> } {
+export function holding<R extends object>(
+  target: R,
+): { repository: R; holdNext(method: keyof R & string): HeldCall; calls: Record<string, number> } {
   const armed = new Map<string, { gate: Promise<void>; loaded: () => void }>();
   const calls: Record<string, number> = {};
   const repository = new Proxy(target, {
@@ -65,11 +67,28 @@ export interface StudyData {
 /** Writes a deck of `cardCount` cards and a new learner (unique email), bypassing the cache. */
 export async function createStudyData(prisma: PrismaClient, cardCount = 5): Promise<StudyData> {
   const tag = randomUUID().slice(0, 8);
-  const deck = await new PrismaDeckRepository(prisma).save({ name: `Deck ${tag}`, description: null, level: CefrLevel.A1, isActive: true });
+  const deck = await new PrismaDeckRepository(prisma).save({
+    name: `Deck ${tag}`,
+    description: null,
+    level: CefrLevel.A1,
+    isActive: true,
+  });
   const cardRepository = new PrismaCardRepository(prisma);
   const cards: Card[] = [];
-  for (let i = 0; i < cardCount; i += 1) cards.push(await cardRepository.save({ deckId: deck.id, front: `λέξη ${i} ${tag}`, back: `word ${i}`, example: null, orderIndex: i }));
-  const user = await new PrismaStudyRepository(prisma).createUser({ name: `Learner ${tag}`, email: `${tag}@example.test` });
+  for (let i = 0; i < cardCount; i += 1)
+    cards.push(
+      await cardRepository.save({
+        deckId: deck.id,
+        front: `λέξη ${i} ${tag}`,
+        back: `word ${i}`,
+        example: null,
+        orderIndex: i,
+      }),
+    );
+  const user = await new PrismaStudyRepository(prisma).createUser({
+    name: `Learner ${tag}`,
+    email: `${tag}@example.test`,
+  });
   return { deck, cards, user };
 }
 
@@ -84,7 +103,13 @@ export interface AppUnderTest {
  * configuration in `env`. `before` may re-register tokens (e.g. a holding study repository)
  * before anything resolves the services.
  */
-export function appUnderTest(prisma: PrismaClient, databaseUrl: string, cacheService: CacheService | null, env: Record<string, string> = {}, before?: (container: DependencyContainer) => void): AppUnderTest {
+export function appUnderTest(
+  prisma: PrismaClient,
+  databaseUrl: string,
+  cacheService: CacheService | null,
+  env: Record<string, string> = {},
+  before?: (container: DependencyContainer) => void,
+): AppUnderTest {
   const container = rootContainer.createChildContainer();
   const settings = loadSettings({ DATABASE_URL: databaseUrl, REDIS_ENABLED: cacheService ? 'true' : 'false', ...env });
   const layer = registerDataLayer(container, settings, { prisma, ...(cacheService && { cacheService }) });

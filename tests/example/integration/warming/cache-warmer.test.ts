@@ -31,19 +31,38 @@ describe('CacheWarmer', () => {
 
   function app(env: Record<string, string> = {}, cacheService: CacheService | null = cache) {
     let held!: ReturnType<typeof holdStudyRepository>;
-    const built = appUnderTest(db.prisma, db.url, cacheService, env, (container) => (held = holdStudyRepository(container)));
+    const built = appUnderTest(
+      db.prisma,
+      db.url,
+      cacheService,
+      env,
+      (container) => (held = holdStudyRepository(container)),
+    );
     apps.push(built);
     return { container: built.container, warmer: built.container.resolve(TOKENS.CacheWarmer), held };
   }
 
-  it('warms the deck lists, the leaderboard and the configured learners\' progress, and reports them', async () => {
+  it("warms the deck lists, the leaderboard and the configured learners' progress, and reports them", async () => {
     const { user } = await createStudyData(db.prisma, 2);
     const second = await createStudyData(db.prisma, 0);
     const { warmer, container } = app({ CACHE_WARMING_USERS: `${user.id}, ${second.user.id}` });
     const report = await warmer.warm();
-    const keys = ['decks:list', ...['A1', 'A2', 'B1', 'B2', 'C1', 'C2'].map((level) => `decks:list:level:${level}`), 'achievements:global:leaderboard', `user:${user.id}:progress`, `user:${second.user.id}:progress`];
+    const keys = [
+      'decks:list',
+      ...['A1', 'A2', 'B1', 'B2', 'C1', 'C2'].map((level) => `decks:list:level:${level}`),
+      'achievements:global:leaderboard',
+      `user:${user.id}:progress`,
+      `user:${second.user.id}:progress`,
+    ];
     expect([...report.warmed].sort()).toEqual([...keys].sort());
-    expect(report).toMatchObject({ failed: [], unfinished: [], notStarted: [], timedOut: false, batchSize: 10, batches: 1 });
+    expect(report).toMatchObject({
+      failed: [],
+      unfinished: [],
+      notStarted: [],
+      timedOut: false,
+      batchSize: 10,
+      batches: 1,
+    });
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
     expect(await redis.exists(...keys.map((key) => `cache:${key}`))).toBe(keys.length);
     // The warmed entries are what the application then reads: hits.
@@ -84,8 +103,12 @@ describe('CacheWarmer', () => {
     expect(most).toBe(3);
     // Every task of a batch ends before any task of the next batch starts.
     for (let batch = 1; batch < 5; batch += 1) {
-      const lastEnd = Math.max(...tasks.slice((batch - 1) * 3, batch * 3).map((task) => events.indexOf(`end ${task.name}`)));
-      const firstStart = Math.min(...tasks.slice(batch * 3, batch * 3 + 3).map((task) => events.indexOf(`start ${task.name}`)));
+      const lastEnd = Math.max(
+        ...tasks.slice((batch - 1) * 3, batch * 3).map((task) => events.indexOf(`end ${task.name}`)),
+      );
+      const firstStart = Math.min(
+        ...tasks.slice(batch * 3, batch * 3 + 3).map((task) => events.indexOf(`start ${task.name}`)),
+      );
       expect(lastEnd).toBeLessThan(firstStart);
     }
   });
@@ -104,7 +127,8 @@ describe('CacheWarmer', () => {
     expect(report).toMatchObject({ timedOut: true, batches: 1, warmed: [], unfinished: [`user:${user.id}:progress`] });
     expect(report.notStarted).toEqual(others.map((task) => task.name));
     // The unfinished load completes in the background and fills its key through the read path.
-    for (let i = 0; i < 500 && (await redis.exists(`cache:user:${user.id}:progress`)) === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 500 && (await redis.exists(`cache:user:${user.id}:progress`)) === 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(await redis.exists(`cache:user:${user.id}:progress`)).toBe(1);
   });
 
@@ -157,7 +181,10 @@ describe('CacheWarmer', () => {
     const started: string[] = [];
     const slow = gate();
     const report = await warmInBatches(
-      ['a', 'b', 'c'].map((name) => ({ name, run: async () => (started.push(name), name === 'a' ? slow.wait : undefined) })),
+      ['a', 'b', 'c'].map((name) => ({
+        name,
+        run: async () => (started.push(name), name === 'a' ? slow.wait : undefined),
+      })),
       { batchSize: 1, timeoutMs: 50 },
     );
     slow.open();

@@ -4,7 +4,13 @@ import { loadSettings } from '../../../../example/config/settings';
 describe('loadSettings', () => {
   it('gives the documented defaults (TTLs in seconds, timeouts in milliseconds)', () => {
     const settings = loadSettings({});
-    expect(settings.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', enabled: true, socketTimeoutMs: 2000, commandTimeoutMs: 500, maxConnections: 1 });
+    expect(settings.redis).toMatchObject({
+      url: 'redis://127.0.0.1:6379',
+      enabled: true,
+      socketTimeoutMs: 2000,
+      commandTimeoutMs: 500,
+      maxConnections: 1,
+    });
     expect(settings.cache).toMatchObject({
       keyPrefix: 'cache',
       defaultTtlSeconds: 3600,
@@ -20,7 +26,12 @@ describe('loadSettings', () => {
   });
 
   it('reads values and booleans in their usual spellings', () => {
-    const settings = loadSettings({ REDIS_ENABLED: 'No', CACHE_HERO_TTL: '60', REDIS_URL: 'rediss://h:6380', CACHE_DISABLED_ENTITIES: 'story, Card' });
+    const settings = loadSettings({
+      REDIS_ENABLED: 'No',
+      CACHE_HERO_TTL: '60',
+      REDIS_URL: 'rediss://h:6380',
+      CACHE_DISABLED_ENTITIES: 'story, Card',
+    });
     expect(settings.redis.enabled).toBe(false);
     expect(settings.cache.heroTtlSeconds).toBe(60);
     expect(settings.redis.url).toBe('rediss://h:6380');
@@ -30,7 +41,13 @@ describe('loadSettings', () => {
   it('names every bad variable and what it expects, in one error', () => {
     let error: unknown;
     try {
-      loadSettings({ CACHE_HERO_TTL: 'abc', CACHE_CHILD_TTL: '-5', REDIS_ENABLED: 'maybe', REDIS_URL: 'http://x', CACHE_KEY_PREFIX: 'a b' });
+      loadSettings({
+        CACHE_HERO_TTL: 'abc',
+        CACHE_CHILD_TTL: '-5',
+        REDIS_ENABLED: 'maybe',
+        REDIS_URL: 'http://x',
+        CACHE_KEY_PREFIX: 'a b',
+      });
     } catch (caught) {
       error = caught;
     }

@@ -1,6 +1,12 @@
 import { runStrategyConformance } from 'cachedrepo/testing';
 import { AudioFile, CefrLevel, Gender, Language, Rating, StoryLength } from '../../../../example/domain';
-import { cardCacheStrategy, childCacheStrategy, deckCacheStrategy, heroCacheStrategy, storyCacheStrategy } from '../../../../example/strategies';
+import {
+  cardCacheStrategy,
+  childCacheStrategy,
+  deckCacheStrategy,
+  heroCacheStrategy,
+  storyCacheStrategy,
+} from '../../../../example/strategies';
 import { sampleCard, sampleChild, sampleDeck, sampleHero, sampleStory } from '../../support/fixtures';
 
 // The shipped conformance suite (cachedrepo/testing) over the five strategies. The
@@ -22,14 +28,22 @@ runStrategyConformance(runner, {
 runStrategyConformance(runner, {
   strategy: childCacheStrategy(),
   samples: [sampleChild(), sampleChild({ id: 'x:y', name: 'Zoë *', interests: [] })],
-  holding: { findAll: () => [], findByName: (child) => [child.name], findExact: (child) => [child.name, child.age, child.gender] },
+  holding: {
+    findAll: () => [],
+    findByName: (child) => [child.name],
+    findExact: (child) => [child.name, child.age, child.gender],
+  },
   alternatives: { gender: genders },
 });
 
 runStrategyConformance(runner, {
   strategy: storyCacheStrategy(),
   samples: [sampleStory({ heroId: 'hero-1' }), sampleStory({ id: 'story-2', rating: null, audioFile: null })],
-  holding: { findAll: () => [], findByChildId: (story) => [story.childId], findByLanguage: (story) => [story.language] },
+  holding: {
+    findAll: () => [],
+    findByChildId: (story) => [story.childId],
+    findByLanguage: (story) => [story.language],
+  },
   alternatives: {
     language: languages,
     length: [StoryLength.SHORT, StoryLength.MEDIUM, StoryLength.LONG],

@@ -15,13 +15,17 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
 
   beforeAll(async () => {
     logger = new MemoryLogger();
-    cache = new CacheService(await connectCluster(fixture.handle), { logger, circuitBreaker: { probeIntervalMs: 100 } });
+    cache = new CacheService(await connectCluster(fixture.handle), {
+      logger,
+      circuitBreaker: { probeIntervalMs: 100 },
+    });
     expect(await cache.waitUntilReady(10_000)).toBe(true);
   });
   afterAll(() => cache?.close());
 
   /** `count` keys whose slots are spread over every master. */
-  const spreadKeys = (namespace: string, count: number): string[] => Array.from({ length: count }, (_, index) => `${namespace}:${index}`);
+  const spreadKeys = (namespace: string, count: number): string[] =>
+    Array.from({ length: count }, (_, index) => `${namespace}:${index}`);
 
   it('reads many keys of many slots in one call, in order, and invalidates them all', async () => {
     const keys = spreadKeys('hero', 100);
@@ -57,7 +61,10 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
     const keys = spreadKeys('card', 90);
     for (const key of keys) await put(cache, key, 'before', 60);
     const promotedShard = await fixture.handle.masterOf(1);
-    const onShard = keys.filter((key) => fixture.cluster.slots[keySlot(cache.fullKey(key))]?.[0] === `${promotedShard.host}:${promotedShard.port}`);
+    const onShard = keys.filter(
+      (key) =>
+        fixture.cluster.slots[keySlot(cache.fullKey(key))]?.[0] === `${promotedShard.host}:${promotedShard.port}`,
+    );
     expect(onShard.length).toBeGreaterThan(10);
     const clears = cache.health().datasetClears;
 
@@ -80,7 +87,11 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
   it('counts and logs a clearing when it is done, even when the probe that did it fails on another master', async () => {
     const cluster = await connectCluster(fixture.handle, { connectionName: 'clears-test', commandTimeoutMs: 1000 });
     const ownLogger = new MemoryLogger();
-    const own = new CacheService(cluster, { logger: ownLogger, keyPrefix: 'clears', circuitBreaker: { probeIntervalMs: 100 } });
+    const own = new CacheService(cluster, {
+      logger: ownLogger,
+      keyPrefix: 'clears',
+      circuitBreaker: { probeIntervalMs: 100 },
+    });
     try {
       expect(await own.waitUntilReady(10_000)).toBe(true);
       const [a, b] = [await fixture.handle.masterOf(0), await fixture.handle.masterOf(2)];
@@ -94,7 +105,9 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
       await b.command('ACL', 'SETUSER', 'default', '-info');
       try {
         // The cache's connection to A ends: trust is withdrawn and the probe runs.
-        const ours = String(await a.command('CLIENT', 'LIST')).split('\n').filter((line) => line.includes(' name=clears-test '));
+        const ours = String(await a.command('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((line) => line.includes(' name=clears-test '));
         expect(ours.length).toBeGreaterThan(0);
         for (const line of ours) await a.command('CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)?.[1] ?? '');
         await waitFor('A to be cleared and marked again', async () => (await a.command('GET', markerOfA)) !== null);
@@ -123,7 +136,14 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
       await built.close();
     }
     // Near caches there track every master in broadcast mode (near-cache*.test.ts test them).
-    const near = createCacheService(loadCacheSettings({ REDIS_CLUSTER_NODES: fixture.handle.nodesList, CACHE_KEY_PREFIX: 'near', CACHE_NEAR_CACHE_ENABLED: 'true' }), { logger: new MemoryLogger() }) as CacheService;
+    const near = createCacheService(
+      loadCacheSettings({
+        REDIS_CLUSTER_NODES: fixture.handle.nodesList,
+        CACHE_KEY_PREFIX: 'near',
+        CACHE_NEAR_CACHE_ENABLED: 'true',
+      }),
+      { logger: new MemoryLogger() },
+    ) as CacheService;
     try {
       expect(await near.waitUntilReady(10_000)).toBe(true);
       expect(near.health().nearCache).toMatchObject({ enabled: true, mode: 'broadcast' });

@@ -1,5 +1,10 @@
 import type { Cluster } from 'ioredis';
-import { clusterNodesEnv, createRedisCluster, parseClusterNodes, waitUntilClusterReady } from '../../../../src/redis/cluster';
+import {
+  clusterNodesEnv,
+  createRedisCluster,
+  parseClusterNodes,
+  waitUntilClusterReady,
+} from '../../../../src/redis/cluster';
 import { ConfigError, RedisClientError } from '../../../../src/errors';
 import { parseEnv } from '../../../../src/settings/settings';
 import { startRedisCluster, type RedisClusterHandle } from 'cachedrepo/testing';
@@ -8,13 +13,20 @@ import { connectCluster, generateClusterTlsFiles } from './support';
 describe('REDIS_CLUSTER_NODES', () => {
   it('reads host:port seeds, IPv6 in brackets, and redis:// or rediss:// URLs with credentials', () => {
     expect(parseClusterNodes(' 10.0.0.1:7000, node-b.internal:7001 ,[::1]:7002')).toEqual({
-      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'node-b.internal', port: 7001 }, { host: '::1', port: 7002 }],
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'node-b.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
       tls: false,
       username: undefined,
       password: undefined,
     });
     expect(parseClusterNodes('rediss://app:p%40ss@a.example:6380,b.example:6381')).toEqual({
-      nodes: [{ host: 'a.example', port: 6380 }, { host: 'b.example', port: 6381 }],
+      nodes: [
+        { host: 'a.example', port: 6380 },
+        { host: 'b.example', port: 6381 },
+      ],
       tls: true,
       username: 'app',
       password: 'p@ss',
@@ -38,7 +50,9 @@ describe('REDIS_CLUSTER_NODES', () => {
   it('is a zod variable whose issue names the problem but never echoes a password', () => {
     const shape = { REDIS_CLUSTER_NODES: clusterNodesEnv.optional() };
     expect(parseEnv(shape, {}).REDIS_CLUSTER_NODES).toBeUndefined();
-    expect(parseEnv(shape, { REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).REDIS_CLUSTER_NODES?.nodes).toEqual([{ host: '127.0.0.1', port: 7000 }]);
+    expect(parseEnv(shape, { REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).REDIS_CLUSTER_NODES?.nodes).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+    ]);
     expect(() => parseEnv(shape, { REDIS_CLUSTER_NODES: 'a.example' })).toThrow(ConfigError);
     const parsed = clusterNodesEnv.safeParse('redis://:hunter2@a:1,redis://:hunter3@b:2');
     expect(parsed.success).toBe(false);
@@ -46,7 +60,9 @@ describe('REDIS_CLUSTER_NODES', () => {
     expect(messages).toEqual(['entries carry different credentials']);
     // parseEnv shows a variable's value unless it is listed as secret: settings.ts must list
     // REDIS_CLUSTER_NODES with REDIS_URL (integration plan), as this shows.
-    expect(() => parseEnv(shape, { REDIS_CLUSTER_NODES: 'redis://:hunter2@a:1,redis://:hunter3@b:2' })).toThrow(/different credentials/);
+    expect(() => parseEnv(shape, { REDIS_CLUSTER_NODES: 'redis://:hunter2@a:1,redis://:hunter3@b:2' })).toThrow(
+      /different credentials/,
+    );
   });
 });
 
@@ -62,7 +78,10 @@ describe('createRedisCluster against a real cluster with a password', () => {
   });
 
   it('connects with the password from a URL seed, and reads and writes on every master', async () => {
-    const nodes = handle.nodesList.split(',').map((node) => `redis://default:cluster-secret@${node}`).join(',');
+    const nodes = handle.nodesList
+      .split(',')
+      .map((node) => `redis://default:cluster-secret@${node}`)
+      .join(',');
     const cluster = await connectCluster(handle, { nodes });
     clients.push(cluster);
     const keys = Array.from({ length: 30 }, (_, index) => `cache:hero:${index}`);
@@ -74,7 +93,12 @@ describe('createRedisCluster against a real cluster with a password', () => {
   });
 
   it('with a wrong password is never ready, and what it emits does not hold the password', async () => {
-    const cluster = createRedisCluster({ nodes: handle.nodesList, password: 'wrong-secret-42', connectTimeoutMs: 500, commandTimeoutMs: 500 });
+    const cluster = createRedisCluster({
+      nodes: handle.nodesList,
+      password: 'wrong-secret-42',
+      connectTimeoutMs: 500,
+      commandTimeoutMs: 500,
+    });
     clients.push(cluster);
     const emitted: string[] = [];
     cluster.on('error', (error: Error) => emitted.push(`${error.message} ${JSON.stringify(error)}`));
@@ -105,7 +129,10 @@ describe('createRedisCluster over TLS (a cluster with TLS on clients, replicatio
 
   it('serves rediss:// seeds with a private CA, and refuses plain RESP', async () => {
     expect(handle.url).toMatch(/^rediss:/);
-    const nodes = handle.nodesList.split(',').map((node) => `rediss://:tls-secret@${node}`).join(',');
+    const nodes = handle.nodesList
+      .split(',')
+      .map((node) => `rediss://:tls-secret@${node}`)
+      .join(',');
     cluster = await connectCluster(handle, { nodes, tlsCaFile: tls.caFile });
     const keys = Array.from({ length: 30 }, (_, index) => `cache:card:${index}`);
     for (const key of keys) await cluster.set(key, 'x');

@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
-import { CLUSTER_SLOTS, clusterMasters, forEachMaster, keySlot, runIdOf, scanAndUnlinkEverywhere, type ClusterMaster } from '../../../../src/redis/cluster';
+import {
+  CLUSTER_SLOTS,
+  clusterMasters,
+  forEachMaster,
+  keySlot,
+  runIdOf,
+  scanAndUnlinkEverywhere,
+  type ClusterMaster,
+} from '../../../../src/redis/cluster';
 import { escapeGlob } from '../../../../src/repository/key-schema';
 import { useRedisCluster } from './support';
 
@@ -15,7 +23,9 @@ describe('operations on every master of a real 3-master cluster', () => {
     const runIds = await forEachMaster(fixture.cluster, async (master) => runIdOf(await master.redis.info('server')));
     expect(new Set(runIds).size).toBe(3);
     const masters = clusterMasters(fixture.cluster);
-    expect(masters.map((master) => master.key).sort()).toEqual(fixture.handle.seeds.map((seed) => `${seed.host}:${seed.port}`).sort());
+    expect(masters.map((master) => master.key).sort()).toEqual(
+      fixture.handle.seeds.map((seed) => `${seed.host}:${seed.port}`).sort(),
+    );
     const owned = masters.flatMap((master) => master.slots);
     expect(owned).toHaveLength(CLUSTER_SLOTS);
     expect(new Set(owned).size).toBe(CLUSTER_SLOTS);
@@ -35,12 +45,21 @@ describe('operations on every master of a real 3-master cluster', () => {
     const prefix = 'app[1]:';
     const heroes = Array.from({ length: 3000 }, (_, index) => `${prefix}hero:${index}`);
     const others = [`${prefix}heroes:1`, `${prefix}deck:1`, 'app1:hero:1', 'other:hero:1'];
-    for (let start = 0; start < heroes.length; start += 500) await Promise.all(heroes.slice(start, start + 500).map((key) => fixture.cluster.set(key, 'x')));
+    for (let start = 0; start < heroes.length; start += 500)
+      await Promise.all(heroes.slice(start, start + 500).map((key) => fixture.cluster.set(key, 'x')));
     for (const key of others) await fixture.cluster.set(key, 'kept');
-    const perMaster = await forEachMaster(fixture.cluster, async (master) => (await scanAll(master.redis, `${escapeGlob(prefix)}hero:*`)).length);
+    const perMaster = await forEachMaster(
+      fixture.cluster,
+      async (master) => (await scanAll(master.redis, `${escapeGlob(prefix)}hero:*`)).length,
+    );
     expect(perMaster.every((count) => count > 500)).toBe(true);
     expect(await scanAndUnlinkEverywhere(fixture.cluster, `${escapeGlob(prefix)}hero:*`, 100)).toBe(3000);
-    expect(await forEachMaster(fixture.cluster, async (master) => (await scanAll(master.redis, `${escapeGlob(prefix)}hero:*`)).length)).toEqual([0, 0, 0]);
+    expect(
+      await forEachMaster(
+        fixture.cluster,
+        async (master) => (await scanAll(master.redis, `${escapeGlob(prefix)}hero:*`)).length,
+      ),
+    ).toEqual([0, 0, 0]);
     for (const key of others) expect(await fixture.cluster.get(key)).toBe('kept');
     expect(await scanAndUnlinkEverywhere(fixture.cluster, `${escapeGlob(prefix)}hero:*`, 100)).toBe(0);
   });

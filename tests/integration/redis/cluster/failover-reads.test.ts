@@ -1,4 +1,10 @@
-import { ClusterTopologyGuard, keySlot, refreshSlotMap, validateClusterDataset, type TopologyDistrustReason } from '../../../../src/redis/cluster';
+import {
+  ClusterTopologyGuard,
+  keySlot,
+  refreshSlotMap,
+  validateClusterDataset,
+  type TopologyDistrustReason,
+} from '../../../../src/redis/cluster';
 import { useRedisCluster, waitFor } from './support';
 
 const COMMAND_TIMEOUT_MS = 300;
@@ -12,11 +18,16 @@ describe('reads through a crash failover on a real cluster of 3 masters with a r
   it('fail within the command timeout or are answered, and none answered after the crash is confirmed', async () => {
     const { cluster, handle } = fixture;
     const reasons: TopologyDistrustReason[] = [];
-    const guard = new ClusterTopologyGuard(cluster, { distrust: (reason) => void reasons.push(reason), probe: () => undefined });
+    const guard = new ClusterTopologyGuard(cluster, {
+      distrust: (reason) => void reasons.push(reason),
+      probe: () => undefined,
+    });
     try {
       const master = await handle.masterOf(0);
       const owner = `${master.host}:${master.port}`;
-      const keys = Array.from({ length: 200 }, (_, index) => `cache:hero:${index}`).filter((key) => cluster.slots[keySlot(key)]?.[0] === owner);
+      const keys = Array.from({ length: 200 }, (_, index) => `cache:hero:${index}`).filter(
+        (key) => cluster.slots[keySlot(key)]?.[0] === owner,
+      );
       expect(keys.length).toBeGreaterThan(20);
       for (const key of keys) await cluster.set(key, 'v');
       expect(guard.trust(await validateClusterDataset(cluster, 'cache:', 100))).toBe(true);
@@ -42,14 +53,22 @@ describe('reads through a crash failover on a real cluster of 3 masters with a r
       await waitFor('some reads before the crash', () => outcomes.length >= 20);
       const { startedAt: killedAt } = await handle.failover(0, 'crash');
       await refreshSlotMap(cluster);
-      await waitFor('reads after the failover', () => outcomes.some((read) => read.started > Date.now() - 200 && read.outcome !== 'failed'), 10_000);
+      await waitFor(
+        'reads after the failover',
+        () => outcomes.some((read) => read.started > Date.now() - 200 && read.outcome !== 'failed'),
+        10_000,
+      );
       running = false;
       await reader;
 
       expect(reasons).toContain('node-lost');
-      expect(outcomes.filter((read) => read.started < killedAt && read.outcome === 'confirmed').length).toBeGreaterThanOrEqual(20);
+      expect(
+        outcomes.filter((read) => read.started < killedAt && read.outcome === 'confirmed').length,
+      ).toBeGreaterThanOrEqual(20);
       expect(outcomes.filter((read) => read.started >= killedAt && read.outcome === 'confirmed')).toEqual([]);
-      expect(outcomes.filter((read) => read.started >= killedAt && read.outcome === 'discarded').length).toBeGreaterThan(0);
+      expect(
+        outcomes.filter((read) => read.started >= killedAt && read.outcome === 'discarded').length,
+      ).toBeGreaterThan(0);
       const failed = outcomes.filter((read) => read.outcome === 'failed');
       expect(failed.length).toBeGreaterThan(0);
       // Bounded by the command timeout (ioredis arms it once per command, redirections and

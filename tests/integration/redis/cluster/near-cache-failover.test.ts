@@ -2,7 +2,14 @@ import type { FailoverMode } from 'cachedrepo/testing';
 import { ClusterTracking } from '../../../../src/redis/cluster';
 import { createDefaultLogger } from '../../../../src/observability/cache-logger';
 import { MemoryNotes, newNote, until } from '../../near-cache/support';
-import { openClusterNoteInstance, ownerOfNote, untilClusterNearHit, untilNearActive, writeElsewhere, type ClusterNoteInstance } from './near-cache-support';
+import {
+  openClusterNoteInstance,
+  ownerOfNote,
+  untilClusterNearHit,
+  untilNearActive,
+  writeElsewhere,
+  type ClusterNoteInstance,
+} from './near-cache-support';
 import { useRedisCluster } from './support';
 
 /** CACHE_NEAR_CACHE_MAX_STALENESS default: a near-cache hit reflects every change applied this long before it. */
@@ -47,8 +54,15 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
     // Joins the reader's tracking (same cluster client and prefix) to record its state changes, with the masters tracked at each.
     const changes: { active: boolean; masters: string[] }[] = [];
     let tracking: ClusterTracking | null = null;
-    const recorder = { invalidated: () => undefined, activeChanged: (active: boolean) => void changes.push({ active, masters: tracking?.trackedMasters ?? [] }) };
-    tracking = ClusterTracking.acquire(reader.cluster, { mode: 'broadcast', prefix: 'cache:', logger: createDefaultLogger() }, recorder);
+    const recorder = {
+      invalidated: () => undefined,
+      activeChanged: (active: boolean) => void changes.push({ active, masters: tracking?.trackedMasters ?? [] }),
+    };
+    tracking = ClusterTracking.acquire(
+      reader.cluster,
+      { mode: 'broadcast', prefix: 'cache:', logger: createDefaultLogger() },
+      recorder,
+    );
     expect(tracking).not.toBeNull();
 
     // The reader reads every note in a loop; each read is recorded with when it started.
@@ -69,7 +83,11 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
       await fixture.handle.failover(shard, mode);
       const promoted = await fixture.handle.masterOf(shard);
       expect(`${promoted.host}:${promoted.port}`).not.toBe(`${old.host}:${old.port}`);
-      await until(() => reader.cache.health().nearCache.flushes > flushesBefore, 30_000, 'the near cache to be flushed by the failover');
+      await until(
+        () => reader.cache.health().nearCache.flushes > flushesBefore,
+        30_000,
+        'the near cache to be flushed by the failover',
+      );
       await untilNearActive(reader, 30_000);
       await untilNearActive(writer, 30_000);
 
@@ -79,7 +97,16 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
         await writeElsewhere(writer.cluster, base, id, round);
         completed.set(id, performance.now());
       }
-      await until(() => ids.every((id) => reads.some((read) => read.id === id && read.started > (completed.get(id) as number) && read.title === round)), 30_000, 'the reader to see every write');
+      await until(
+        () =>
+          ids.every((id) =>
+            reads.some(
+              (read) => read.id === id && read.started > (completed.get(id) as number) && read.title === round,
+            ),
+          ),
+        30_000,
+        'the reader to see every write',
+      );
       // The near cache serves the promoted master's keys again.
       const onPromoted = ids.filter((id) => ownerOfNote(reader.cluster, id) === `${promoted.host}:${promoted.port}`);
       expect(onPromoted.length).toBeGreaterThan(0);
@@ -95,7 +122,9 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
       expect(since.at(-1)?.active).toBe(true);
       expect(since.at(-1)?.masters).toContain(`${promoted.host}:${promoted.port}`);
       expect(since.at(-1)?.masters).not.toContain(`${old.host}:${old.port}`);
-      const stale = reads.filter((read) => read.started > (completed.get(read.id) ?? Infinity) + MAX_STALENESS_MS && read.title !== round);
+      const stale = reads.filter(
+        (read) => read.started > (completed.get(read.id) ?? Infinity) + MAX_STALENESS_MS && read.title !== round,
+      );
       expect(stale).toEqual([]);
       for (const id of ids) expect((await reader.notes.findById(id))?.title).toBe(round);
     } finally {
@@ -105,7 +134,15 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
     }
   }
 
-  it('a crash: flushes and bypasses until the promoted master is tracked, then serves nothing older than the bound', () => failoverScenario(0, 'crash', 'after-crash'), 120_000);
+  it(
+    'a crash: flushes and bypasses until the promoted master is tracked, then serves nothing older than the bound',
+    () => failoverScenario(0, 'crash', 'after-crash'),
+    120_000,
+  );
 
-  it('a manual failover (the old master stays up as a replica): the same', () => failoverScenario(1, 'manual', 'after-manual'), 120_000);
+  it(
+    'a manual failover (the old master stays up as a replica): the same',
+    () => failoverScenario(1, 'manual', 'after-manual'),
+    120_000,
+  );
 });

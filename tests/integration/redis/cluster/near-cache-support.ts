@@ -16,15 +16,29 @@ export interface ClusterNoteInstance {
   close(): Promise<void>;
 }
 
-export async function openClusterNoteInstance(handle: RedisClusterHandle, base: NoteRepository, commandTimeoutMs = 1000): Promise<ClusterNoteInstance> {
+export async function openClusterNoteInstance(
+  handle: RedisClusterHandle,
+  base: NoteRepository,
+  commandTimeoutMs = 1000,
+): Promise<ClusterNoteInstance> {
   const cluster = await connectCluster(handle, { commandTimeoutMs });
   const logger = new MemoryLogger();
   const cache = new CacheService(cluster, { logger, circuitBreaker: { probeIntervalMs: 100 }, nearCache: true });
-  const notes = CachedRepository.wrap<Note, NoteRepository>(base, noteStrategy({ nearCache: { maxEntries: 1000 } }), cache);
+  const notes = CachedRepository.wrap<Note, NoteRepository>(
+    base,
+    noteStrategy({ nearCache: { maxEntries: 1000 } }),
+    cache,
+  );
   expect(await cache.waitUntilReady(20_000)).toBe(true);
   const near = () => {
     const stats = cache.health().nearCache.caches.find((c) => c.entityType === 'note');
-    return { hits: stats?.hits ?? 0, entries: stats?.entries ?? 0, fills: stats?.fills ?? 0, cancelledFills: stats?.cancelledFills ?? 0, invalidations: stats?.invalidations ?? 0 };
+    return {
+      hits: stats?.hits ?? 0,
+      entries: stats?.entries ?? 0,
+      fills: stats?.fills ?? 0,
+      cancelledFills: stats?.cancelledFills ?? 0,
+      invalidations: stats?.invalidations ?? 0,
+    };
   };
   return { cluster, cache, logger, notes, near, close: () => cache.close() };
 }
@@ -44,15 +58,25 @@ export function nodeConnection(cluster: Cluster, owner: string): Redis {
 /** Waits until the near caches of `instance` serve (tracking confirmed on every master and the cache trusted). */
 export async function untilNearActive(instance: ClusterNoteInstance, timeoutMs = 20_000): Promise<void> {
   try {
-    await until(() => instance.cache.health().nearCache.tracking === 'active', timeoutMs, 'near-cache tracking to be active on every master');
+    await until(
+      () => instance.cache.health().nearCache.tracking === 'active',
+      timeoutMs,
+      'near-cache tracking to be active on every master',
+    );
   } catch (error) {
     // What the service saw, for the failure message: its health and its log.
-    throw new Error(`${error instanceof Error ? error.message : String(error)}; health: ${JSON.stringify(instance.cache.health().nearCache)}; log: ${JSON.stringify(instance.logger.lines)}`);
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; health: ${JSON.stringify(instance.cache.health().nearCache)}; log: ${JSON.stringify(instance.logger.lines)}`,
+    );
   }
 }
 
 /** Reads `id` until a read is answered by the near cache. */
-export async function untilClusterNearHit(instance: ClusterNoteInstance, id: string, timeoutMs = 20_000): Promise<void> {
+export async function untilClusterNearHit(
+  instance: ClusterNoteInstance,
+  id: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   await until(
     async () => {
       const before = instance.near().hits;

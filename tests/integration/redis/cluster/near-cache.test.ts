@@ -1,6 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { MemoryNotes, newNote, until } from '../../near-cache/support';
-import { nodeConnection, openClusterNoteInstance, ownerOfNote, untilClusterNearHit, untilNearActive, writeElsewhere, type ClusterNoteInstance } from './near-cache-support';
+import {
+  nodeConnection,
+  openClusterNoteInstance,
+  ownerOfNote,
+  untilClusterNearHit,
+  untilNearActive,
+  writeElsewhere,
+  type ClusterNoteInstance,
+} from './near-cache-support';
 import { useRedisCluster } from './support';
 
 async function getCalls(node: { info(section: string): Promise<string> }): Promise<number> {
@@ -20,7 +28,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
   let ids: string[];
 
   beforeEach(async () => {
-    await Promise.all((fixture.cluster.nodes('master')).map((node) => node.flushall()));
+    await Promise.all(fixture.cluster.nodes('master').map((node) => node.flushall()));
     base = new MemoryNotes();
     writer = await openClusterNoteInstance(fixture.handle, base, 5000);
     reader = await openClusterNoteInstance(fixture.handle, base, 5000);
@@ -51,7 +59,11 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
         await writeElsewhere(fixture.cluster, base, id, `v${round}`);
         const written = performance.now();
         // Polled as fast as the near cache answers: the delay until the other process stops serving the old value.
-        await until(async () => (await reader.notes.findById(id))?.title === `v${round}`, 20_000, `note ${id} to be v${round} in the other service`);
+        await until(
+          async () => (await reader.notes.findById(id))?.title === `v${round}`,
+          20_000,
+          `note ${id} to be v${round} in the other service`,
+        );
         delays.push(performance.now() - written);
       }
     }
@@ -61,7 +73,10 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
     if (process.env.NEAR_CLUSTER_MEASURE) {
       const sorted = [...delays].sort((a, b) => a - b);
       const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-      writeFileSync(process.env.NEAR_CLUSTER_MEASURE, JSON.stringify({ samples: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) }));
+      writeFileSync(
+        process.env.NEAR_CLUSTER_MEASURE,
+        JSON.stringify({ samples: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) }),
+      );
     }
   });
 
@@ -71,13 +86,22 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
     // DEL sent to the owning master alone, behind the cache's back, with a changed database.
     base.change(first, { title: 'deleted' });
     await nodeConnection(fixture.cluster, ownerOfNote(fixture.cluster, first)).del(`cache:note:${first}`);
-    await until(async () => (await reader.notes.findById(first))?.title === 'deleted', 20_000, 'the DEL to reach the near cache');
+    await until(
+      async () => (await reader.notes.findById(first))?.title === 'deleted',
+      20_000,
+      'the DEL to reach the near cache',
+    );
 
     const owner = ownerOfNote(fixture.cluster, rest[0] as string);
     const onOwner = rest.filter((id) => ownerOfNote(fixture.cluster, id) === owner);
     for (const id of onOwner) base.change(id, { title: 'flushed' });
     await fixture.handle.nodes.find((node) => `${node.host}:${node.port}` === owner)?.command('FLUSHALL');
-    for (const id of onOwner) await until(async () => (await reader.notes.findById(id))?.title === 'flushed', 20_000, `FLUSHALL of ${owner} to reach note ${id}`);
+    for (const id of onOwner)
+      await until(
+        async () => (await reader.notes.findById(id))?.title === 'flushed',
+        20_000,
+        `FLUSHALL of ${owner} to reach note ${id}`,
+      );
   });
 
   it('the fill race: an invalidation received between a GET and its reply cancels the fill', async () => {
@@ -106,7 +130,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
       expect((await reader.notes.findById(id))?.title).toBe(`raced ${id}`);
     }
   });
-  it('a master\'s invalidation or tracking connection killed: flushed and bypassed, then tracked again and fresh', async () => {
+  it("a master's invalidation or tracking connection killed: flushed and bypassed, then tracked again and fresh", async () => {
     for (const name of ['near-cache-invalidations', 'near-cache-tracking']) {
       for (const id of ids) await untilClusterNearHit(reader, id);
       const flushes = reader.cache.health().nearCache.flushes;
@@ -114,15 +138,27 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
       // Every connection of that name on the master (the writer's too): CLIENT KILL by name is not a filter, so by id.
       const node = nodeConnection(fixture.cluster, owner);
       const list = String(await node.client('LIST'));
-      const victims = list.split('\n').filter((line) => line.includes(` name=${name} `)).map((line) => /\bid=(\d+)/.exec(line)?.[1] as string);
+      const victims = list
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /\bid=(\d+)/.exec(line)?.[1] as string);
       expect(victims.length).toBeGreaterThan(0);
       for (const id of victims) await node.client('KILL', 'ID', id);
-      await until(() => reader.cache.health().nearCache.flushes > flushes, 20_000, `the loss of ${name} to flush the near cache`);
+      await until(
+        () => reader.cache.health().nearCache.flushes > flushes,
+        20_000,
+        `the loss of ${name} to flush the near cache`,
+      );
       await untilNearActive(reader);
       // Filled again, so that only invalidations through the new tracking can make the next reads fresh.
       for (const id of ids) await untilClusterNearHit(reader, id);
       for (const id of ids) await writeElsewhere(fixture.cluster, base, id, `after ${name}`);
-      for (const id of ids) await until(async () => (await reader.notes.findById(id))?.title === `after ${name}`, 20_000, `note ${id} to be fresh after ${name} was killed`);
+      for (const id of ids)
+        await until(
+          async () => (await reader.notes.findById(id))?.title === `after ${name}`,
+          20_000,
+          `note ${id} to be fresh after ${name} was killed`,
+        );
       for (const id of ids) await untilClusterNearHit(reader, id);
     }
   });
@@ -164,12 +200,29 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
         reads.push({ id, started, version: Number(note?.title.slice(1)) });
       }
     };
-    await Promise.all([writing(null), writing(null), writing(writer), reading(reader), reading(writer), reading(reader)]);
+    await Promise.all([
+      writing(null),
+      writing(null),
+      writing(writer),
+      reading(reader),
+      reading(writer),
+      reading(reader),
+    ]);
     expect(completed.length).toBeGreaterThan(10);
     expect(reader.near().hits).toBeGreaterThan(0);
-    const stale = reads.filter((read) => completed.some((write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version));
+    const stale = reads.filter((read) =>
+      completed.some(
+        (write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version,
+      ),
+    );
     expect(stale).toEqual([]);
     // And once the writes are over, both services converge on the last versions.
-    for (const id of ids) for (const instance of [writer, reader]) await until(async () => (await instance.notes.findById(id))?.title === `v${versions.get(id) as number}`, 20_000, `note ${id} to converge`);
+    for (const id of ids)
+      for (const instance of [writer, reader])
+        await until(
+          async () => (await instance.notes.findById(id))?.title === `v${versions.get(id) as number}`,
+          20_000,
+          `note ${id} to converge`,
+        );
   });
 });

@@ -3,12 +3,20 @@ import { keySlot } from '../../../../src/redis/cluster';
 import { CachedRepository, CacheService } from 'cachedrepo';
 import { MemoryLogger } from '../../../support/cache';
 import { MemoryNotes, newNote, noteStrategy, until, type Note, type NoteRepository } from '../../near-cache/support';
-import { openClusterNoteInstance, untilClusterNearHit, untilNearActive, writeElsewhere, type ClusterNoteInstance } from './near-cache-support';
+import {
+  openClusterNoteInstance,
+  untilClusterNearHit,
+  untilNearActive,
+  writeElsewhere,
+  type ClusterNoteInstance,
+} from './near-cache-support';
 import { connectCluster, useRedisCluster } from './support';
 
 /** How many times `command` ran on `node` (INFO commandstats). */
 async function commandCalls(node: RedisClusterNodeHandle, command: string): Promise<number> {
-  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(String(await node.command('INFO', 'commandstats')))?.[1] ?? 0);
+  return Number(
+    new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(String(await node.command('INFO', 'commandstats')))?.[1] ?? 0,
+  );
 }
 
 const nodeKey = (node: RedisClusterNodeHandle): string => `${node.host}:${node.port}`;
@@ -37,7 +45,13 @@ interface Load {
  * or, for `null`, as another process would (database change + UNLINK through `raw`'s cluster).
  * Titles are `v<version>`; versions increase per id, in the order the database receives them.
  */
-function runLoad(base: MemoryNotes, ids: readonly string[], writers: (ClusterNoteInstance | null)[], readers: ClusterNoteInstance[], raw: ClusterNoteInstance): Load {
+function runLoad(
+  base: MemoryNotes,
+  ids: readonly string[],
+  writers: (ClusterNoteInstance | null)[],
+  readers: ClusterNoteInstance[],
+  raw: ClusterNoteInstance,
+): Load {
   const versions = new Map<string, number>(ids.map((id) => [id, 0]));
   const load: Load = { completed: [], reads: [], stop: async () => undefined };
   let running = true;
@@ -79,12 +93,18 @@ function runLoad(base: MemoryNotes, ids: readonly string[], writers: (ClusterNot
 
 /** Reads that started more than `boundMs` after a completed write of their id and returned an older version. */
 function staleReads(load: Load, boundMs: number): Load['reads'] {
-  return load.reads.filter((read) => load.completed.some((write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version));
+  return load.reads.filter((read) =>
+    load.completed.some(
+      (write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version,
+    ),
+  );
 }
 
 /** Waits until `count` more operations (reads and writes) on `ids` have completed. */
 async function untilProgress(load: Load, ids: readonly string[], count: number): Promise<void> {
-  const on = (): number => load.reads.filter((read) => ids.includes(read.id)).length + load.completed.filter((write) => ids.includes(write.id)).length;
+  const on = (): number =>
+    load.reads.filter((read) => ids.includes(read.id)).length +
+    load.completed.filter((write) => ids.includes(write.id)).length;
   const target = on() + count;
   await until(() => on() >= target, 20_000, `${count} operations on the migrating slot`);
 }
@@ -110,7 +130,9 @@ describe('resharding: a slot with cached keys moves between live masters under l
 
   async function open(nearCache: boolean): Promise<ClusterNoteInstance> {
     // The shared opener always turns near caches on; without them, the same instance by hand.
-    const instance = nearCache ? await openClusterNoteInstance(fixture.handle, base, 5000) : await openPlainInstance(base);
+    const instance = nearCache
+      ? await openClusterNoteInstance(fixture.handle, base, 5000)
+      : await openPlainInstance(base);
     instances.push(instance);
     return instance;
   }
@@ -126,7 +148,11 @@ describe('resharding: a slot with cached keys moves between live masters under l
   }
 
   /** Saves `ids` (and `others` on other slots) as v0 and returns the slot's owner and another master. */
-  async function prepare(slot: number, ids: readonly string[], others: readonly string[]): Promise<{ from: RedisClusterNodeHandle; to: RedisClusterNodeHandle }> {
+  async function prepare(
+    slot: number,
+    ids: readonly string[],
+    others: readonly string[],
+  ): Promise<{ from: RedisClusterNodeHandle; to: RedisClusterNodeHandle }> {
     for (const id of [...ids, ...others]) await base.save({ ...newNote('v0'), id });
     const owner = fixture.cluster.slots[slot]?.[0];
     const masters = await Promise.all([0, 1, 2].map((shard) => fixture.handle.masterOf(shard)));
@@ -137,18 +163,31 @@ describe('resharding: a slot with cached keys moves between live masters under l
   }
 
   /** Waits until `instance`'s client maps `slot` to `to`, its cache is trusted, and `id` is served from Redis (no database load). */
-  async function untilServedFromRedisAfterMove(instance: ClusterNoteInstance, slot: number, to: RedisClusterNodeHandle, id: string): Promise<void> {
-    await until(async () => {
-      await instance.notes.findById(id);
-      return instance.cluster.slots[slot]?.[0] === nodeKey(to);
-    }, 20_000, `the client to map slot ${slot} to ${nodeKey(to)}`);
-    await until(async () => {
-      if (instance.cache.health().breaker !== 'closed') return false;
-      await instance.notes.findById(id);
-      const loads = base.loads;
-      await instance.notes.findById(id);
-      return base.loads === loads;
-    }, 20_000, `note ${id} to be served from Redis after the move (breaker ${instance.cache.health().breaker})`);
+  async function untilServedFromRedisAfterMove(
+    instance: ClusterNoteInstance,
+    slot: number,
+    to: RedisClusterNodeHandle,
+    id: string,
+  ): Promise<void> {
+    await until(
+      async () => {
+        await instance.notes.findById(id);
+        return instance.cluster.slots[slot]?.[0] === nodeKey(to);
+      },
+      20_000,
+      `the client to map slot ${slot} to ${nodeKey(to)}`,
+    );
+    await until(
+      async () => {
+        if (instance.cache.health().breaker !== 'closed') return false;
+        await instance.notes.findById(id);
+        const loads = base.loads;
+        await instance.notes.findById(id);
+        return base.loads === loads;
+      },
+      20_000,
+      `note ${id} to be served from Redis after the move (breaker ${instance.cache.health().breaker})`,
+    );
   }
 
   it('cache services: no read after a completed write returns older data, and the cache is trusted and used after the move', async () => {
@@ -166,10 +205,13 @@ describe('resharding: a slot with cached keys moves between live masters under l
     const load = runLoad(base, [...ids, ...others], [one, two, null], [one, two, one, two], one);
     let stopped = false;
     try {
-      const { moved } = await migrateSlot(fixture.handle, slot, from, to, { batchSize: 2, whileMigrating: () => untilProgress(load, ids, 30) });
+      const { moved } = await migrateSlot(fixture.handle, slot, from, to, {
+        batchSize: 2,
+        whileMigrating: () => untilProgress(load, ids, 30),
+      });
       expect(moved).toBeGreaterThanOrEqual(cold.length);
-    // The split window was exercised: clients followed -ASK to the destination.
-    expect(await commandCalls(to, 'asking')).toBeGreaterThan(0);
+      // The split window was exercised: clients followed -ASK to the destination.
+      expect(await commandCalls(to, 'asking')).toBeGreaterThan(0);
       await untilProgress(load, ids, 60);
       await load.stop();
       stopped = true;
@@ -185,10 +227,13 @@ describe('resharding: a slot with cached keys moves between live masters under l
     for (const instance of [one, two]) await untilServedFromRedisAfterMove(instance, slot, to, ids[0] as string);
     // The migrated entries are used: no cold note is loaded from the database again.
     const loads = base.loads;
-    for (const id of cold) for (const instance of [one, two]) expect((await instance.notes.findById(id))?.title).toBe('v0');
+    for (const id of cold)
+      for (const instance of [one, two]) expect((await instance.notes.findById(id))?.title).toBe('v0');
     expect(base.loads).toBe(loads);
     // And every value read now is the last one written.
-    for (const id of ids) for (const instance of [one, two]) expect((await instance.notes.findById(id))?.title).toBe((base.notes.get(id) as { title: string }).title);
+    for (const id of ids)
+      for (const instance of [one, two])
+        expect((await instance.notes.findById(id))?.title).toBe((base.notes.get(id) as { title: string }).title);
   });
 
   it('near caches: flushed when the slot map changes, fresh during and after the move', async () => {
@@ -204,7 +249,10 @@ describe('resharding: a slot with cached keys moves between live masters under l
     const load = runLoad(base, [...ids, 'near-other'], [writer, null], [reader, writer, reader], writer);
     let stopped = false;
     try {
-      await migrateSlot(fixture.handle, slot, from, to, { batchSize: 2, whileMigrating: () => untilProgress(load, ids, 30) });
+      await migrateSlot(fixture.handle, slot, from, to, {
+        batchSize: 2,
+        whileMigrating: () => untilProgress(load, ids, 30),
+      });
       await untilProgress(load, ids, 60);
       await load.stop();
       stopped = true;
@@ -214,13 +262,22 @@ describe('resharding: a slot with cached keys moves between live masters under l
     /** CACHE_NEAR_CACHE_MAX_STALENESS default: another process's write may be served this long. */
     expect(staleReads(load, 250)).toEqual([]);
 
-    await until(() => reader.cache.health().nearCache.flushes > flushes, 20_000, 'the slot-map change to flush the near cache');
+    await until(
+      () => reader.cache.health().nearCache.flushes > flushes,
+      20_000,
+      'the slot-map change to flush the near cache',
+    );
     await untilServedFromRedisAfterMove(reader, slot, to, ids[0] as string);
     await untilNearActive(reader);
     // Serves from the near cache again, and sees later writes by another process through the new owner's tracking.
     for (const id of ids) await untilClusterNearHit(reader, id);
     for (const id of ids) await writeElsewhere(writer.cluster, base, id, 'after the move');
-    for (const id of ids) await until(async () => (await reader.notes.findById(id))?.title === 'after the move', 20_000, `note ${id} to be fresh after the move`);
+    for (const id of ids)
+      await until(
+        async () => (await reader.notes.findById(id))?.title === 'after the move',
+        20_000,
+        `note ${id} to be fresh after the move`,
+      );
     for (const id of ids) await untilClusterNearHit(reader, id);
     expect((await reader.notes.findById(ids[0] as string))?.title).toBe('after the move');
   });

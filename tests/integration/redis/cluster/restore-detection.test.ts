@@ -1,5 +1,15 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ClusterTopologyGuard, clusterMasters, keySlot, mgetAcrossSlots, refreshSlotMap, runIdOf, validateClusterDataset, type MasterValidation, type TopologyDistrustReason } from '../../../../src/redis/cluster';
+import {
+  ClusterTopologyGuard,
+  clusterMasters,
+  keySlot,
+  mgetAcrossSlots,
+  refreshSlotMap,
+  runIdOf,
+  validateClusterDataset,
+  type MasterValidation,
+  type TopologyDistrustReason,
+} from '../../../../src/redis/cluster';
 import type { RedisClusterHandle } from 'cachedrepo/testing';
 import { useRedisCluster, waitFor } from './support';
 
@@ -18,7 +28,10 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
 
   beforeAll(() => {
     ({ cluster, handle } = fixture);
-    guard = new ClusterTopologyGuard(cluster, { distrust: (reason) => void reasons.push(reason), probe: () => undefined });
+    guard = new ClusterTopologyGuard(cluster, {
+      distrust: (reason) => void reasons.push(reason),
+      probe: () => undefined,
+    });
   });
   afterAll(() => guard?.dispose());
 
@@ -52,7 +65,11 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
     }
     expect(await mgetAcrossSlots(cluster, ENTRIES)).toEqual(ENTRIES.map(() => null));
     const again = await validateClusterDataset(cluster, PREFIX, 50);
-    expect(again.map((validation) => [validation.cleared, validation.removed])).toEqual([[false, 0], [false, 0], [false, 0]]);
+    expect(again.map((validation) => [validation.cleared, validation.removed])).toEqual([
+      [false, 0],
+      [false, 0],
+      [false, 0],
+    ]);
   });
 
   it('a crash failover clears exactly the master whose replica was promoted; the guard withdrew trust', async () => {
@@ -74,9 +91,13 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
     expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([promoted]);
     // Its entries, plus the marker the old master had replicated to it.
     expect(after.find((validation) => validation.node === promoted)?.removed).toBe(entriesOf(oldSlots).length + 1);
-    expect(after.filter((validation) => validation.node !== promoted)).toEqual(before.filter((validation) => validation.node !== oldKey));
+    expect(after.filter((validation) => validation.node !== promoted)).toEqual(
+      before.filter((validation) => validation.node !== oldKey),
+    );
     const values = await mgetAcrossSlots(cluster, ENTRIES);
-    ENTRIES.forEach((key, index) => expect([key, values[index]]).toEqual([key, entriesOf(oldSlots).includes(key) ? null : `old ${key}`]));
+    ENTRIES.forEach((key, index) =>
+      expect([key, values[index]]).toEqual([key, entriesOf(oldSlots).includes(key) ? null : `old ${key}`]),
+    );
     // A validation that began before trust was withdrawn proves nothing.
     expect(guard.trust(after, ticket - 1)).toBe(false);
     expect(guard.trust(after, guard.ticket())).toBe(true);
@@ -90,7 +111,9 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
     const shard = 1;
     const master = await handle.masterOf(shard);
     const [replica] = (await handle.replicasOf(shard)) as [RedisClusterHandle['nodes'][number]];
-    const key = ENTRIES.find((candidate) => (cluster.slots[keySlot(candidate)]?.[0] ?? '') === `${master.host}:${master.port}`) as string;
+    const key = ENTRIES.find(
+      (candidate) => (cluster.slots[keySlot(candidate)]?.[0] ?? '') === `${master.host}:${master.port}`,
+    ) as string;
     const ticket = guard.ticket();
     // The replica stops, its link is cut, and the master acknowledges the invalidation alone before it dies.
     replica.signal('SIGSTOP');
@@ -101,15 +124,23 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
     } finally {
       replica.signal('SIGCONT');
     }
-    await waitFor('the replica to be promoted', async () => (await handle.masterOf(shard).catch(() => null)) === replica, 30_000);
+    await waitFor(
+      'the replica to be promoted',
+      async () => (await handle.masterOf(shard).catch(() => null)) === replica,
+      30_000,
+    );
     await handle.waitUntilHealthy(30_000);
     await refreshSlotMap(cluster);
-    const promoted = clusterMasters(cluster).find((candidate) => candidate.key === `${replica.host}:${replica.port}`) as { redis: Redis };
+    const promoted = clusterMasters(cluster).find(
+      (candidate) => candidate.key === `${replica.host}:${replica.port}`,
+    ) as { redis: Redis };
     expect(await promoted.redis.get(key)).toBe(`old ${key}`);
     expect(guard.confirm(ticket, [key])).toBe(false);
 
     const after = await validateClusterDataset(cluster, PREFIX, 100);
-    expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([`${replica.host}:${replica.port}`]);
+    expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([
+      `${replica.host}:${replica.port}`,
+    ]);
     expect(await cluster.get(key)).toBeNull();
     expect(await promoted.redis.get(key)).toBeNull();
     await master.restart();
@@ -119,13 +150,19 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
   it('a manual failover (FORCE) also changes the run_id: only that master is cleared', async () => {
     await populateAndValidate();
     const old = await handle.masterOf(2);
-    const cleared = entriesOf(clusterMasters(cluster).find((master) => master.key === `${old.host}:${old.port}`)?.slots as number[]);
+    const cleared = entriesOf(
+      clusterMasters(cluster).find((master) => master.key === `${old.host}:${old.port}`)?.slots as number[],
+    );
     const result = await handle.failover(2, 'force');
     expect(result.from.running).toBe(true);
     await refreshSlotMap(cluster);
     const after = await validateClusterDataset(cluster, PREFIX, 100);
-    expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([`${result.to.host}:${result.to.port}`]);
+    expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([
+      `${result.to.host}:${result.to.port}`,
+    ]);
     const values = await mgetAcrossSlots(cluster, ENTRIES);
-    ENTRIES.forEach((key, index) => expect([key, values[index]]).toEqual([key, cleared.includes(key) ? null : `old ${key}`]));
+    ENTRIES.forEach((key, index) =>
+      expect([key, values[index]]).toEqual([key, cleared.includes(key) ? null : `old ${key}`]),
+    );
   });
 });

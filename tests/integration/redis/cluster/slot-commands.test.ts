@@ -27,7 +27,20 @@ describe('slot grouping and per-slot MGET/UNLINK on a real 3-master cluster', ()
   });
 
   it('computes the slot Redis computes (CLUSTER KEYSLOT), hash tags and UTF-8 included', async () => {
-    const keys = ['cache:hero:1', 'cache:decks:7:full', '', 'a', '{user1000}.following', 'foo{}{bar}', 'foo{{bar}}zap', 'foo{bar}{zap}', '{}x', 'x{', 'héros:ñ:日本', 'cache:hero:name:%7Bx%7D'];
+    const keys = [
+      'cache:hero:1',
+      'cache:decks:7:full',
+      '',
+      'a',
+      '{user1000}.following',
+      'foo{}{bar}',
+      'foo{{bar}}zap',
+      'foo{bar}{zap}',
+      '{}x',
+      'x{',
+      'héros:ñ:日本',
+      'cache:hero:name:%7Bx%7D',
+    ];
     for (let index = 0; index < 200; index += 1) keys.push(`cache:story:${index * 7919}`);
     const [node] = fixture.cluster.nodes('master') as [Redis];
     for (const key of keys) expect([key, keySlot(key)]).toEqual([key, Number(await node.cluster('KEYSLOT', key))]);
@@ -52,7 +65,9 @@ describe('slot grouping and per-slot MGET/UNLINK on a real 3-master cluster', ()
     const byMaster = groupByMaster(fixture.cluster, keys);
     expect(byMaster.size).toBe(3);
     expect([...byMaster.values()].flat().reduce((count, group) => count + group.keys.length, 0)).toBe(300);
-    const connections = new Map(fixture.cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+    const connections = new Map(
+      fixture.cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
     for (const [master, groups] of byMaster) {
       const node = connections.get(master) as Redis;
       // Written on the node's own connection (no redirection): a wrong owner would answer MOVED.
@@ -97,14 +112,22 @@ describe('slot grouping and per-slot MGET/UNLINK on a real 3-master cluster', ()
   it('with an out-of-date slot map, the slots answered MOVED are sent again through the cluster client', async () => {
     const keys = Array.from({ length: 60 }, (_, index) => `cache:story:${index}`);
     for (const key of keys) await fixture.cluster.set(key, key);
-    const moved = groupBySlot(keys).slice(0, 10).map((group) => group.slot);
+    const moved = groupBySlot(keys)
+      .slice(0, 10)
+      .map((group) => group.slot);
     const saved = moved.map((slot) => [...(fixture.cluster.slots[slot] ?? [])]);
     const masters = fixture.cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`);
     try {
       // Point these slots at a master that does not own them, as a map from before a resharding would.
-      moved.forEach((slot, index) => (fixture.cluster.slots[slot] = [masters.find((master) => master !== saved[index]?.[0]) as string]));
+      moved.forEach(
+        (slot, index) =>
+          (fixture.cluster.slots[slot] = [masters.find((master) => master !== saved[index]?.[0]) as string]),
+      );
       expect(await mgetAcrossSlots(fixture.cluster, keys)).toEqual(keys);
-      moved.forEach((slot, index) => (fixture.cluster.slots[slot] = [masters.find((master) => master !== saved[index]?.[0]) as string]));
+      moved.forEach(
+        (slot, index) =>
+          (fixture.cluster.slots[slot] = [masters.find((master) => master !== saved[index]?.[0]) as string]),
+      );
       expect(await unlinkAcrossSlots(fixture.cluster, keys)).toBe(60);
       expect(await mgetAcrossSlots(fixture.cluster, keys)).toEqual(keys.map(() => null));
     } finally {

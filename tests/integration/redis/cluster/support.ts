@@ -4,11 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
 import { OPENSSL_BINARY } from '../../../support/tls-certificates';
-import { createRedisCluster, waitUntilClusterReady, type RedisClusterConnectionOptions } from '../../../../src/redis/cluster';
+import {
+  createRedisCluster,
+  waitUntilClusterReady,
+  type RedisClusterConnectionOptions,
+} from '../../../../src/redis/cluster';
 import { startRedisCluster, type RedisClusterHandle, type RedisClusterOptions } from 'cachedrepo/testing';
 
 /** A cluster client from `createRedisCluster` on `handle`, ready, with its error events swallowed (tests assert on replies). */
-export async function connectCluster(handle: RedisClusterHandle, options: Partial<RedisClusterConnectionOptions> = {}): Promise<Cluster> {
+export async function connectCluster(
+  handle: RedisClusterHandle,
+  options: Partial<RedisClusterConnectionOptions> = {},
+): Promise<Cluster> {
   const cluster = createRedisCluster({ nodes: handle.nodesList, commandTimeoutMs: 2000, ...options });
   cluster.on('error', () => undefined);
   cluster.on('node error', () => undefined);
@@ -26,7 +33,10 @@ export interface ClusterFixture {
 }
 
 /** Registers a {@link ClusterFixture}'s lifecycle (the object is filled in `beforeAll`). */
-export function useRedisCluster(options: RedisClusterOptions = {}, clientOptions: Partial<RedisClusterConnectionOptions> = {}): ClusterFixture {
+export function useRedisCluster(
+  options: RedisClusterOptions = {},
+  clientOptions: Partial<RedisClusterConnectionOptions> = {},
+): ClusterFixture {
   const fixture = {} as ClusterFixture;
   beforeAll(async () => {
     fixture.handle = await startRedisCluster(options);
@@ -44,7 +54,12 @@ export function useRedisCluster(options: RedisClusterOptions = {}, clientOptions
  * @param explain what was seen, added to the error's message (for a failure seen only in CI)
  * @throws {Error} naming `what` after `timeoutMs`
  */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000, explain?: () => string): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  explain?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${explain()}` : ''}`);
@@ -67,16 +82,63 @@ export function ownerInMap(cluster: Cluster, slot: number): string {
 export function generateClusterTlsFiles(): { caFile: string; certFile: string; keyFile: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-tls-'));
   const file = (name: string): string => join(dir, name);
-  const openssl = (args: string[]): void => void execFileSync(OPENSSL_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const openssl = (args: string[]): void =>
+    void execFileSync(OPENSSL_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   try {
-    openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '2', '-subj', '/CN=cluster throwaway CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl([
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.crt'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=cluster throwaway CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     openssl(['req', '-new', ...ec, '-keyout', file('node.key'), '-out', file('node.csr'), '-subj', '/CN=localhost']);
-    writeFileSync(file('node.ext'), ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth,clientAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost', ''].join('\n'));
-    openssl(['x509', '-req', '-in', file('node.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('node.ext'), '-out', file('node.crt')]);
+    writeFileSync(
+      file('node.ext'),
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth,clientAuth',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '',
+      ].join('\n'),
+    );
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      file('node.csr'),
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      file('node.ext'),
+      '-out',
+      file('node.crt'),
+    ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  return { caFile: file('ca.crt'), certFile: file('node.crt'), keyFile: file('node.key'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    caFile: file('ca.crt'),
+    certFile: file('node.crt'),
+    keyFile: file('node.key'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -38,7 +38,19 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
       tls,
       password: ADMIN_SECRET,
       // Later arguments win: replicas authenticate as the application's user, not `default`.
-      args: ['--user', USER, 'on', `>${USER_SECRET}`, '~*', '&*', '+@all', '--masteruser', USER, '--masterauth', USER_SECRET],
+      args: [
+        '--user',
+        USER,
+        'on',
+        `>${USER_SECRET}`,
+        '~*',
+        '&*',
+        '+@all',
+        '--masteruser',
+        USER,
+        '--masterauth',
+        USER_SECRET,
+      ],
     });
     logger = new MemoryLogger();
     const settings = loadCacheSettings({
@@ -54,10 +66,17 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     base = new MemoryNotes();
     // A repository whose strategy asks for a near cache: tracking starts with the first such cache.
     notes = CachedRepository.wrap<Note, NoteRepository>(base, noteStrategy({ nearCache: { maxEntries: 100 } }), cache);
-    for (let index = 0; index < 12; index += 1) noteIds.push((await base.save({ ...newNote('v0'), id: `tls-${index}` })).id);
+    for (let index = 0; index < 12; index += 1)
+      noteIds.push((await base.save({ ...newNote('v0'), id: `tls-${index}` })).id);
     expect(await cache.waitUntilReady(20_000)).toBe(true);
     // A second client with the same settings, to read the slot map.
-    observer = await connectCluster(handle, { nodes: settings.redis.clusterNodes?.nodes ?? [], tls: true, tlsCaFile: tls.caFile, username: USER, password: USER_SECRET });
+    observer = await connectCluster(handle, {
+      nodes: settings.redis.clusterNodes?.nodes ?? [],
+      tls: true,
+      tlsCaFile: tls.caFile,
+      username: USER,
+      password: USER_SECRET,
+    });
   }, 60_000);
   afterAll(async () => {
     observer?.disconnect();
@@ -70,7 +89,8 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
   async function nearFreshAfterAnotherWrite(title: string): Promise<void> {
     for (const id of noteIds) await untilNear(id);
     for (const id of noteIds) await writeElsewhere(observer, base, id, title);
-    for (const id of noteIds) await waitFor(`note ${id} to read '${title}'`, async () => (await notes.findById(id))?.title === title);
+    for (const id of noteIds)
+      await waitFor(`note ${id} to read '${title}'`, async () => (await notes.findById(id))?.title === title);
     for (const id of noteIds) await untilNear(id);
   }
 
@@ -82,7 +102,8 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     });
   }
 
-  const nearHits = (): number => cache.health().nearCache.caches.find((entry) => entry.entityType === 'note')?.hits ?? 0;
+  const nearHits = (): number =>
+    cache.health().nearCache.caches.find((entry) => entry.entityType === 'note')?.hits ?? 0;
 
   const keys = Array.from({ length: 60 }, (_, index) => `hero:${index}`);
   const ownerOf = (key: string): string | undefined => observer.slots[keySlot(cache.fullKey(key))]?.[0];
@@ -130,17 +151,26 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
         const reads = await cache.readMany(onShard);
         const health = cache.health();
         state = `breaker ${health.breaker}, clears ${health.datasetClears} (before ${clears}), reads ${[...new Set(reads.map((read) => read.kind))].join('/')}`;
-        return health.breaker === 'closed' && health.datasetClears > clears && reads.every((read) => read.kind === 'empty');
+        return (
+          health.breaker === 'closed' && health.datasetClears > clears && reads.every((read) => read.kind === 'empty')
+        );
       },
       20_000,
-      () => `${state}; the cache logged:\n${logger.lines.slice(-30).map((line) => `${line.level} ${line.message} ${JSON.stringify(line.details)}`).join('\n')}`,
+      () =>
+        `${state}; the cache logged:\n${logger.lines
+          .slice(-30)
+          .map((line) => `${line.level} ${line.message} ${JSON.stringify(line.details)}`)
+          .join('\n')}`,
     );
     const others = keys.filter((key) => !onShard.includes(key));
     expect((await cache.readMany(others)).every((read) => read.kind === 'value' && read.raw === 'before')).toBe(true);
     // Writes and reads go on through the new master.
     for (const key of onShard) expect(await put(cache, key, 'after', 60)).toBe(true);
     for (const key of onShard) expect(await get(cache, key)).toBe('after');
-    await waitFor('near-cache tracking on every master after the failover', () => cache.health().nearCache.tracking === 'active');
+    await waitFor(
+      'near-cache tracking on every master after the failover',
+      () => cache.health().nearCache.tracking === 'active',
+    );
     await nearFreshAfterAnotherWrite('after the failover');
   });
 });

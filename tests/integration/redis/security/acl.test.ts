@@ -14,7 +14,11 @@ const SECRETS = [PASSWORD, WRONG, ADMIN_PASSWORD];
 /** Everything a log line or error holds, own non-enumerable properties (message, stack) included. */
 function dump(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
-    inner instanceof Error ? Object.fromEntries(Object.getOwnPropertyNames(inner).map((name) => [name, (inner as unknown as Record<string, unknown>)[name]])) : inner,
+    inner instanceof Error
+      ? Object.fromEntries(
+          Object.getOwnPropertyNames(inner).map((name) => [name, (inner as unknown as Record<string, unknown>)[name]]),
+        )
+      : inner,
   );
 }
 
@@ -37,7 +41,11 @@ describe('Redis ACL user and password', () => {
   const services: CacheService[] = [];
 
   /** A CacheService over createRedisClient, logging to memory; errors the client emits are kept. */
-  function open(options: Partial<RedisConnectionOptions>): { cache: CacheService; logger: MemoryLogger; emitted: unknown[] } {
+  function open(options: Partial<RedisConnectionOptions>): {
+    cache: CacheService;
+    logger: MemoryLogger;
+    emitted: unknown[];
+  } {
     const redis = createRedisClient({ url: server.url, commandTimeoutMs: 1000, connectTimeoutMs: 1000, ...options });
     const emitted: unknown[] = [];
     redis.on('error', (error: unknown) => emitted.push(error));
@@ -67,9 +75,22 @@ describe('Redis ACL user and password', () => {
   it.each([
     ['username and password options', (url: string) => ({ url, username: 'alice', password: PASSWORD })],
     ['credentials in the URL', (url: string) => ({ url: url.replace('redis://', `redis://alice:${PASSWORD}@`) })],
-    ['a URL user with the password option', (url: string) => ({ url: url.replace('redis://', 'redis://alice@'), password: PASSWORD })],
-    ['options that override wrong URL credentials', (url: string) => ({ url: url.replace('redis://', `redis://mallory:${WRONG}@`), username: 'alice', password: PASSWORD })],
-    ['a percent-encoded URL password', (url: string) => ({ url: url.replace('redis://', `redis://alice:${encodeURIComponent(PASSWORD)}@`) })],
+    [
+      'a URL user with the password option',
+      (url: string) => ({ url: url.replace('redis://', 'redis://alice@'), password: PASSWORD }),
+    ],
+    [
+      'options that override wrong URL credentials',
+      (url: string) => ({
+        url: url.replace('redis://', `redis://mallory:${WRONG}@`),
+        username: 'alice',
+        password: PASSWORD,
+      }),
+    ],
+    [
+      'a percent-encoded URL password',
+      (url: string) => ({ url: url.replace('redis://', `redis://alice:${encodeURIComponent(PASSWORD)}@`) }),
+    ],
   ])('authenticates as the ACL user with %s', async (_name, options) => {
     const { cache, logger } = open(options(server.url));
     expect(await cache.waitUntilReady(3000)).toBe(true);
@@ -93,28 +114,31 @@ describe('Redis ACL user and password', () => {
   it.each([
     ['as options', (url: string) => ({ url, username: 'alice', password: WRONG })],
     ['in the URL', (url: string) => ({ url: url.replace('redis://', `redis://alice:${WRONG}@`) })],
-  ])('with a wrong password %s, every operation is a miss or a no-op, and no log line or error holds a password', async (_name, options) => {
-    const { cache, logger, emitted } = open(options(server.url));
-    expect(await cache.waitUntilReady(700)).toBe(false);
-    const outcomes = [
-      await put(cache, 'k', 'v', 60),
-      await cache.clearNamespace('k'),
-      await cache.read('k'),
-      await cache.readMany(['k']),
-      await cache.acquireLease('k', undefined),
-      await cache.storeLeased('k', 'token', 'v', 60),
-      await cache.invalidate(['k']),
-    ];
-    expect(outcomes).toEqual([false, 0, { kind: 'unavailable' }, [{ kind: 'unavailable' }], null, 'error', false]);
-    // The refusal was logged (so the absence of a password below means something) and emitted.
-    expect(dump(logger.lines)).toContain('WRONGPASS');
-    expect(emitted.length).toBeGreaterThan(0);
-    expect(dump(emitted)).toContain('WRONGPASS');
-    expectNoSecret(logger.lines);
-    expectNoSecret(emitted);
-    expect(cache.health()).toMatchObject({ breaker: 'open', pendingInvalidations: 1 });
-    expectNoSecret(cache.health());
-  });
+  ])(
+    'with a wrong password %s, every operation is a miss or a no-op, and no log line or error holds a password',
+    async (_name, options) => {
+      const { cache, logger, emitted } = open(options(server.url));
+      expect(await cache.waitUntilReady(700)).toBe(false);
+      const outcomes = [
+        await put(cache, 'k', 'v', 60),
+        await cache.clearNamespace('k'),
+        await cache.read('k'),
+        await cache.readMany(['k']),
+        await cache.acquireLease('k', undefined),
+        await cache.storeLeased('k', 'token', 'v', 60),
+        await cache.invalidate(['k']),
+      ];
+      expect(outcomes).toEqual([false, 0, { kind: 'unavailable' }, [{ kind: 'unavailable' }], null, 'error', false]);
+      // The refusal was logged (so the absence of a password below means something) and emitted.
+      expect(dump(logger.lines)).toContain('WRONGPASS');
+      expect(emitted.length).toBeGreaterThan(0);
+      expect(dump(emitted)).toContain('WRONGPASS');
+      expectNoSecret(logger.lines);
+      expectNoSecret(emitted);
+      expect(cache.health()).toMatchObject({ breaker: 'open', pendingInvalidations: 1 });
+      expectNoSecret(cache.health());
+    },
+  );
 
   it('redacts the AUTH command on an emitted error without breaking the real one: the client authenticates again once allowed', async () => {
     const { cache, emitted } = open({ username: 'alice', password: PASSWORD });
@@ -126,7 +150,9 @@ describe('Redis ACL user and password', () => {
       await admin.acl('SETUSER', 'alice', 'off');
       await admin.client('KILL', 'USER', 'alice');
       await until(() => emitted.some((error) => String(error).includes('WRONGPASS')));
-      const refused = emitted.find((error) => String(error).includes('WRONGPASS')) as { command?: { name?: string; args?: unknown[] } };
+      const refused = emitted.find((error) => String(error).includes('WRONGPASS')) as {
+        command?: { name?: string; args?: unknown[] };
+      };
       expect(refused.command).toEqual({ name: 'auth', args: ['alice', '***'] });
       expectNoSecret(emitted);
       await admin.acl('SETUSER', 'alice', 'on');
@@ -139,9 +165,18 @@ describe('Redis ACL user and password', () => {
   });
 
   it('registers the configured passwords, so any cache log redacts them wherever they appear', () => {
-    createRedisClient({ url: `redis://alice:${encodeURIComponent('p@ss w0rd')}@127.0.0.1:1`, password: 'option-pw', connectTimeoutMs: 50 }).disconnect();
+    createRedisClient({
+      url: `redis://alice:${encodeURIComponent('p@ss w0rd')}@127.0.0.1:1`,
+      password: 'option-pw',
+      connectTimeoutMs: 50,
+    }).disconnect();
     const logger = new MemoryLogger();
-    new ThrottledErrorLog(logger).report('op', new Error(`AUTH option-pw / p@ss w0rd / ${encodeURIComponent('p@ss w0rd')} / ${PASSWORD} / redis://bob:other@host`));
+    new ThrottledErrorLog(logger).report(
+      'op',
+      new Error(
+        `AUTH option-pw / p@ss w0rd / ${encodeURIComponent('p@ss w0rd')} / ${PASSWORD} / redis://bob:other@host`,
+      ),
+    );
     expect(logger.lines[0]?.details).toMatchObject({ error: 'AUTH *** / *** / *** / *** / redis://bob:***@host' });
   });
 

@@ -46,7 +46,11 @@ describe('key prefixes keep applications on one Redis apart', () => {
     await redis.set('unprefixed', 'someone else');
     expect(await app1.clearNamespace('k')).toBe(50);
     expect(await get(app1, 'k:0')).toBeNull();
-    expect((await app2.readMany(Array.from({ length: 50 }, (_, i) => `k:${i}`))).every((read) => read.kind === 'value' && read.raw === 'a2')).toBe(true);
+    expect(
+      (await app2.readMany(Array.from({ length: 50 }, (_, i) => `k:${i}`))).every(
+        (read) => read.kind === 'value' && read.raw === 'a2',
+      ),
+    ).toBe(true);
     expect(await get(app10, 'k:0')).toBe('a10');
     expect(await redis.get('unprefixed')).toBe('someone else');
   });

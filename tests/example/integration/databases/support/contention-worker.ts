@@ -43,15 +43,33 @@ async function main(): Promise<void> {
   const ids = required('CONTENTION_IDS').split(',');
   const worker = required('CONTENTION_WORKER');
   const updates = Number(process.env.CONTENTION_UPDATES ?? 0);
-  const deadline = process.env.CONTENTION_DURATION_MS ? Date.now() + Number(process.env.CONTENTION_DURATION_MS) : Number.POSITIVE_INFINITY;
-  const prisma = process.env.CONTENTION_ADAPTER === 'stock' ? new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${databaseFilePath(url)}` }) }) : createPrismaClient(url);
+  const deadline = process.env.CONTENTION_DURATION_MS
+    ? Date.now() + Number(process.env.CONTENTION_DURATION_MS)
+    : Number.POSITIVE_INFINITY;
+  const prisma =
+    process.env.CONTENTION_ADAPTER === 'stock'
+      ? new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${databaseFilePath(url)}` }) })
+      : createPrismaClient(url);
   const heroes = new PrismaHeroRepository(prisma);
-  const report: ContentionReport = { worker, updates: 0, failed: 0, reads: 0, failedReads: 0, errors: {}, transitions: [] };
+  const report: ContentionReport = {
+    worker,
+    updates: 0,
+    failed: 0,
+    reads: 0,
+    failedReads: 0,
+    errors: {},
+    transitions: [],
+  };
   const fail = (error: unknown): void => {
-    const message = (error instanceof Error ? error.message : String(error)).split('\n').filter(Boolean).slice(-1)[0] ?? 'unknown';
+    const message =
+      (error instanceof Error ? error.message : String(error)).split('\n').filter(Boolean).slice(-1)[0] ?? 'unknown';
     report.errors[message] = (report.errors[message] ?? 0) + 1;
   };
-  const affected = (before: Hero | null, after: Hero | null): string[] => [`hero:${String(before?.id ?? after?.id)}`, `hero:language:${String(before?.language)}`, `hero:language:${String(after?.language)}`];
+  const affected = (before: Hero | null, after: Hero | null): string[] => [
+    `hero:${String(before?.id ?? after?.id)}`,
+    `hero:language:${String(before?.language)}`,
+    `hero:language:${String(after?.language)}`,
+  ];
   for (let i = 0; (updates === 0 || i < updates) && Date.now() < deadline; i += 1) {
     const id = ids[Math.floor(Math.random() * ids.length)] as string;
     try {
@@ -61,12 +79,24 @@ async function main(): Promise<void> {
       report.failedReads += 1;
       fail(error);
     }
-    const changes = { description: `${worker}-${i}`, language: LANGUAGES[Math.floor(Math.random() * LANGUAGES.length)] as Language };
+    const changes = {
+      description: `${worker}-${i}`,
+      language: LANGUAGES[Math.floor(Math.random() * LANGUAGES.length)] as Language,
+    };
     try {
       report.updates += 1;
       // Both read-then-write paths: the interactive transaction with its outbox row, and the batch.
-      const { before, after } = i % 2 === 0 ? await heroes.updateRecorded(id, changes, affected) : await heroes.updateReturningPrevious(id, changes);
-      report.transitions.push({ id, before: before.description ?? '', after: after.description ?? '', beforeLanguage: before.language, afterLanguage: after.language });
+      const { before, after } =
+        i % 2 === 0
+          ? await heroes.updateRecorded(id, changes, affected)
+          : await heroes.updateReturningPrevious(id, changes);
+      report.transitions.push({
+        id,
+        before: before.description ?? '',
+        after: after.description ?? '',
+        beforeLanguage: before.language,
+        afterLanguage: after.language,
+      });
     } catch (error) {
       report.failed += 1;
       fail(error);

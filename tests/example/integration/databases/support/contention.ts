@@ -44,7 +44,10 @@ function runWorker(name: string, options: ContentionOptions, timeoutMs: number):
       ...(options.updates !== undefined && { CONTENTION_UPDATES: String(options.updates) }),
       ...(options.durationMs !== undefined && { CONTENTION_DURATION_MS: String(options.durationMs) }),
     };
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
@@ -54,7 +57,11 @@ function runWorker(name: string, options: ContentionOptions, timeoutMs: number):
       clearTimeout(timer);
       const line = stdout.trim().split('\n').pop();
       if (code === 0 && line) return resolve(JSON.parse(line) as ContentionReport);
-      reject(new Error(`contention worker ${name} exited (${signal ?? `code ${String(code)}`}) without a report:\n${stderr}`));
+      reject(
+        new Error(
+          `contention worker ${name} exited (${signal ?? `code ${String(code)}`}) without a report:\n${stderr}`,
+        ),
+      );
     });
   });
 }
@@ -65,18 +72,26 @@ function runWorker(name: string, options: ContentionOptions, timeoutMs: number):
  * updates claim to have replaced the same row and none read a row older than the one it
  * replaced. Returns the problems found (none when the history is whole).
  */
-export function historyProblems(initial: string, final: string, transitions: ContentionReport['transitions']): string[] {
+export function historyProblems(
+  initial: string,
+  final: string,
+  transitions: ContentionReport['transitions'],
+): string[] {
   const byBefore = new Map<string, string[]>();
   for (const { before, after } of transitions) byBefore.set(before, [...(byBefore.get(before) ?? []), after]);
   const problems: string[] = [];
-  for (const [before, afters] of byBefore) if (afters.length > 1) problems.push(`${afters.length} updates replaced ${JSON.stringify(before)}: ${afters.join(', ')}`);
+  for (const [before, afters] of byBefore)
+    if (afters.length > 1)
+      problems.push(`${afters.length} updates replaced ${JSON.stringify(before)}: ${afters.join(', ')}`);
   let state = initial;
   let steps = 0;
   while (byBefore.has(state) && steps <= transitions.length) {
     state = (byBefore.get(state) as string[])[0] as string;
     steps += 1;
   }
-  if (steps !== transitions.length) problems.push(`the chain from ${JSON.stringify(initial)} has ${steps} of ${transitions.length} updates`);
-  if (state !== final) problems.push(`the chain ends at ${JSON.stringify(state)}, the row holds ${JSON.stringify(final)}`);
+  if (steps !== transitions.length)
+    problems.push(`the chain from ${JSON.stringify(initial)} has ${steps} of ${transitions.length} updates`);
+  if (state !== final)
+    problems.push(`the chain ends at ${JSON.stringify(state)}, the row holds ${JSON.stringify(final)}`);
   return problems;
 }

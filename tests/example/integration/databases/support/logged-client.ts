@@ -1,7 +1,11 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as PostgresPrismaClient } from '../../../../../generated/postgresql/client/client';
 import { PrismaClient } from '../../../../../generated/prisma/client';
-import { databaseFilePath, postgresTarget, SqliteAdapterFactory } from '../../../../../example/infrastructure/prisma/database';
+import {
+  databaseFilePath,
+  postgresTarget,
+  SqliteAdapterFactory,
+} from '../../../../../example/infrastructure/prisma/database';
 import type { TestDatabase } from '../../../support/database';
 
 /** A Prisma client on a test database that logs every statement it sends. */

@@ -29,14 +29,18 @@ export function findPostgresBinDir(): string {
   const candidates: string[] = [];
   if (process.env.PG_BIN_DIR) candidates.push(process.env.PG_BIN_DIR);
   if (existsSync('/usr/lib/postgresql')) {
-    const versions = readdirSync('/usr/lib/postgresql').filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((version) => join('/usr/lib/postgresql', version, 'bin')));
   }
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
   const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
   if (!found) {
-    throw new Error('PostgreSQL is not installed: run `npm run setup` as root (it installs Debian\'s postgresql), or `apt-get install -y postgresql`, or set PG_BIN_DIR to the directory holding initdb and postgres.');
+    throw new Error(
+      "PostgreSQL is not installed: run `npm run setup` as root (it installs Debian's postgresql), or `apt-get install -y postgresql`, or set PG_BIN_DIR to the directory holding initdb and postgres.",
+    );
   }
   return found;
 }
@@ -49,7 +53,10 @@ function clusterOwner(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-  if (uid.status !== 0 || gid.status !== 0) throw new Error('Running as root and there is no postgres user to run PostgreSQL as (install the postgresql package).');
+  if (uid.status !== 0 || gid.status !== 0)
+    throw new Error(
+      'Running as root and there is no postgres user to run PostgreSQL as (install the postgresql package).',
+    );
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
@@ -67,7 +74,11 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
   const data = join(dir, 'data');
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const as = owner ?? {};
-  const init = spawnSync(join(binDir, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'], { ...as, encoding: 'utf8' });
+  const init = spawnSync(
+    join(binDir, 'initdb'),
+    ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
+    { ...as, encoding: 'utf8' },
+  );
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (exit ${String(init.status)}):\n${init.stderr || init.stdout}`);
@@ -78,8 +89,19 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
   if (owner) chownSync(logFile, owner.uid, owner.gid);
   let child: ChildProcess;
   try {
-    const settings = ['listen_addresses=127.0.0.1', `unix_socket_directories=${dir}`, 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=300'];
-    child = spawn(join(binDir, 'postgres'), ['-D', data, '-p', String(port), ...settings.flatMap((setting) => ['-c', setting])], { ...as, stdio: ['ignore', log, log] });
+    const settings = [
+      'listen_addresses=127.0.0.1',
+      `unix_socket_directories=${dir}`,
+      'fsync=off',
+      'synchronous_commit=off',
+      'full_page_writes=off',
+      'max_connections=300',
+    ];
+    child = spawn(
+      join(binDir, 'postgres'),
+      ['-D', data, '-p', String(port), ...settings.flatMap((setting) => ['-c', setting])],
+      { ...as, stdio: ['ignore', log, log] },
+    );
   } finally {
     closeSync(log);
   }
@@ -128,14 +150,18 @@ async function waitUntilAccepting(url: string, exited: Promise<void>, logFile: s
   });
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
-    if (gone) throw new Error(`postgres exited before accepting connections:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (gone)
+      throw new Error(`postgres exited before accepting connections:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     const client = new Client({ connectionString: url });
     try {
       await client.connect();
       await client.query('SELECT 1');
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within ${STARTUP_TIMEOUT_MS} ms (${String(error)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `postgres did not accept connections within ${STARTUP_TIMEOUT_MS} ms (${String(error)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       await client.end().catch(() => undefined);
