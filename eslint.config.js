@@ -44,6 +44,8 @@ module.exports = tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
+      // Prettier lays code out within 120 columns; this catches what it cannot (comments, long strings).
+      'max-len': ['error', { code: 120, tabWidth: 2 }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

@@ -1,6 +1,7 @@
 /**
  * Three passes over one set of tests (`npx jest --selectProjects sqlite`, `postgresql` or `redis-cluster` runs one):
- * - sqlite: every test but the Redis Cluster ones, on copies of a migrated SQLite template, against single redis-servers;
+ * - sqlite: every test but the Redis Cluster ones, on copies of a migrated SQLite template, against single
+ *   redis-servers;
  * - postgresql: the tests that use a database (app integration tests, tests/integration/prisma), on
  *   copies of a template database in a throwaway PostgreSQL cluster its globalSetup starts;
  * - redis-cluster: the tests that make sense on a Redis Cluster (3 masters, 1 replica each, on

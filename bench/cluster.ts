@@ -351,7 +351,8 @@ const SECTIONS: Record<string, [string, string[], () => Promise<(string | number
     readyTimes,
   ],
   failover: [
-    `Failover of one shard (ms, until every running node agrees on the new master and reports ok; ${FAILOVER_RUNS} runs each; cluster-node-timeout 1000 ms)`,
+    `Failover of one shard (ms, until every running node agrees on the new master and reports ` +
+      `ok; ${FAILOVER_RUNS} runs each; cluster-node-timeout 1000 ms)`,
     ['mode', 'median', 'min', 'max'],
     failoverTimes,
   ],
@@ -366,12 +367,14 @@ const SECTIONS: Record<string, [string, string[], () => Promise<(string | number
     readsThroughCrash,
   ],
   library: [
-    `The library, standalone vs cluster (CachedRepository over Prisma + SQLite, no near cache; microseconds; ${LIBRARY_ROUNDS} interleaved rounds)`,
+    `The library, standalone vs cluster (CachedRepository over Prisma + SQLite, no near cache; ` +
+      `microseconds; ${LIBRARY_ROUNDS} interleaved rounds)`,
     ['operation', 'median', 'p95'],
     libraryCosts,
   ],
   window: [
-    `Failover window after a master's SIGKILL (ms; ${WINDOW_RUNS} runs; cluster-node-timeout 1000 ms, command timeout 500 ms, probe every 100 ms)`,
+    `Failover window after a master's SIGKILL (ms; ${WINDOW_RUNS} runs; cluster-node-timeout ` +
+      `1000 ms, command timeout 500 ms, probe every 100 ms)`,
     ['until', 'median', 'min', 'max'],
     failoverWindow,
   ],

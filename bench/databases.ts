@@ -205,7 +205,8 @@ async function latency(label: string, url: string, redisUrl: string): Promise<vo
         const run = paths[name] as () => Promise<unknown>;
         for (let j = 0; j < PER_ROUND; j += 1) {
           const micros = await timeMicros(run);
-          if (round > 0) (samples.get(name) as number[]).push(micros); // round 0 warms up (and runs the write path's probes)
+          // round 0 warms up (and runs the write path's probes)
+          if (round > 0) (samples.get(name) as number[]).push(micros);
         }
       }
     }
@@ -303,7 +304,8 @@ async function main(): Promise<void> {
       await contention('PostgreSQL 15 (raw SELECT ... FOR UPDATE)', postgres.url('contention'), 'app'),
     ];
     printTable(
-      `four processes reading and updating the same 3 rows for ${CONTENTION_MS / 1000} s each (half updateRecorded, half updateReturningPrevious)`,
+      `four processes reading and updating the same 3 rows for ${CONTENTION_MS / 1000} s each ` +
+        `(half updateRecorded, half updateReturningPrevious)`,
       ['database', 'updates', 'failed', 'updates/s', 'errors'],
       rows,
     );

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const machine = describeMachine();
   console.log(
-    `cachedrepo benchmarks, ${machine.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Redis ${machine.redis}`,
+    `cachedrepo benchmarks, ${machine.date}: ${machine.cpu}, ${machine.cores} cores, Node ` +
+      `${machine.node}, Redis ${machine.redis}`,
   );
   const scratch = mkdtempSync(join(tmpdir(), 'bench-results-'));
   const results: SuiteResult[] = [];

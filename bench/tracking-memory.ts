@@ -53,13 +53,15 @@ async function main(): Promise<void> {
   for (const clients of counts.length > 0 ? counts : [1, 5, 20]) runs.push(await measure(keys, clients));
   for (const run of runs)
     console.log(
-      `${run.clients} clients: ${run.keys} keys tracked, ${run.items} (key, client) items, ${(run.bytes / 2 ** 20).toFixed(1)} MiB`,
+      `${run.clients} clients: ${run.keys} keys tracked, ${run.items} (key, client) items, ` +
+        `${(run.bytes / 2 ** 20).toFixed(1)} MiB`,
     );
   const [first, last] = [runs[0], runs[runs.length - 1]];
   if (first && last && last.items !== first.items) {
     const perItem = (last.bytes - first.bytes) / (last.items - first.items);
     console.log(
-      `per (key, client) item: ${perItem.toFixed(0)} bytes; per tracked key: ${((first.bytes - perItem * first.items) / first.keys).toFixed(0)} bytes`,
+      `per (key, client) item: ${perItem.toFixed(0)} bytes; per tracked key: ` +
+        `${((first.bytes - perItem * first.items) / first.keys).toFixed(0)} bytes`,
     );
   }
 }

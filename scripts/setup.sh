@@ -27,7 +27,8 @@ if [ -z "${PG_BIN_DIR:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   else
     echo "setup: PostgreSQL is required for the tests' PostgreSQL pass and could not be installed automatically." >&2
-    echo "       Install it (Debian/Ubuntu: sudo apt-get install postgresql) or set PG_BIN_DIR to the directory of initdb." >&2
+    echo "       Install it (Debian/Ubuntu: sudo apt-get install postgresql)" >&2
+    echo "       or set PG_BIN_DIR to the directory of initdb." >&2
     exit 1
   fi
 fi

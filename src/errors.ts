@@ -19,27 +19,41 @@ export class KeyPatternError extends CacheLibraryError {
   readonly code = 'E_CACHE_KEY_PATTERN';
 }
 
-/** A cache entry that cannot be decoded (not this serializer's, or a value object that fails validation). Read as a miss, never thrown to callers of a repository. */
+/**
+ * A cache entry that cannot be decoded (not this serializer's, or a value object that fails validation). Read as a
+ * miss, never thrown to callers of a repository.
+ */
 export class CorruptEntryError extends CacheLibraryError {
   readonly code = 'E_CACHE_CORRUPT_ENTRY';
 }
 
-/** A strategy that cannot work: a TTL that is not a whole number of seconds, or a cached query the repository does not have. */
+/**
+ * A strategy that cannot work: a TTL that is not a whole number of seconds, or a cached query the repository does not
+ * have.
+ */
 export class StrategyError extends CacheLibraryError {
   readonly code = 'E_CACHE_STRATEGY';
 }
 
-/** A base repository method named like the cached repository's own API (`invalidateCache`, `getCacheStats`), which it would shadow. */
+/**
+ * A base repository method named like the cached repository's own API (`invalidateCache`, `getCacheStats`), which it
+ * would shadow.
+ */
 export class ApiCollisionError extends CacheLibraryError {
   readonly code = 'E_CACHE_API_COLLISION';
 }
 
-/** Options of a cache service or of outbox delivery that cannot work (an empty key prefix, a deliverer lease not longer than the poll interval). */
+/**
+ * Options of a cache service or of outbox delivery that cannot work (an empty key prefix, a deliverer lease not longer
+ * than the poll interval).
+ */
 export class CacheOptionsError extends CacheLibraryError {
   readonly code = 'E_CACHE_OPTIONS';
 }
 
-/** The Redis client cannot be created: an unparseable URL or an unreadable CA file. The message never holds a password. */
+/**
+ * The Redis client cannot be created: an unparseable URL or an unreadable CA file. The message never holds a password.
+ */
 export class RedisClientError extends CacheLibraryError {
   readonly code = 'E_CACHE_REDIS_CLIENT';
 }
@@ -63,7 +77,10 @@ export class EntityNotFoundError extends CacheLibraryError {
   }
 }
 
-/** An argument a service method cannot accept (a review rating outside 0..5, an unknown achievement code, a limit out of range). The message names the argument and what it expects. */
+/**
+ * An argument a service method cannot accept (a review rating outside 0..5, an unknown achievement code, a limit out of
+ * range). The message names the argument and what it expects.
+ */
 export class InvalidArgumentError extends CacheLibraryError {
   readonly code = 'E_INVALID_ARGUMENT';
 }

@@ -71,7 +71,9 @@ export default async function breakerOpen(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`,
+          title:
+            `findById with Redis hung and the breaker open (microseconds; ${ROUNDS * PER_ROUND} reads ` +
+            `each; the breaker opened after ${openingMs.toFixed(0)} ms of timeouts)`,
           header: ['repository', 'median', 'p95', 'mean'],
           rows,
         },

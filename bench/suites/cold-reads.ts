@@ -54,7 +54,9 @@ export default async function coldReads(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `${CONCURRENT} concurrent reads of one cold key, median of ${TRIALS} trials (database queries, Redis commands sent, ms for the burst; last trial's commands by name)`,
+          title:
+            `${CONCURRENT} concurrent reads of one cold key, median of ${TRIALS} trials (database ` +
+            `queries, Redis commands sent, ms for the burst; last trial's commands by name)`,
           header: ['reader', 'DB queries', 'Redis commands', 'ms', 'commands'],
           rows,
         },
@@ -76,7 +78,8 @@ export default async function coldReads(): Promise<SuiteResult> {
         libraryCommands: figures[`commands:${NAMES.redisHit}`] as number,
       },
       notes: [
-        'Commands are counted as clients send them (a proxy parses the RESP stream): a Lua script (the lease, the conditional store) is one command, whatever it runs inside.',
+        'Commands are counted as clients send them (a proxy parses the RESP stream): a Lua script ' +
+          '(the lease, the conditional store) is one command, whatever it runs inside.',
       ],
     };
   } finally {

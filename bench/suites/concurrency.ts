@@ -41,7 +41,9 @@ export default async function concurrency(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `${IN_FLIGHT} callers in flight, ${TOTAL.toLocaleString('en-US')} reads per run, median of ${ROUNDS} interleaved runs (reads/s; ratios to raw GET + parse with auto-pipelining)`,
+          title:
+            `${IN_FLIGHT} callers in flight, ${TOTAL.toLocaleString('en-US')} reads per run, median of ` +
+            `${ROUNDS} interleaved runs (reads/s; ratios to raw GET + parse with auto-pipelining)`,
           header: ['reader', `${IN_FLIGHT} keys`, 'x raw', 'one hot key', 'x raw'],
           rows: names.map((name) => [
             name,
@@ -73,7 +75,9 @@ export default async function concurrency(): Promise<SuiteResult> {
         ...Object.fromEntries(names.map((name) => [`hot:${name}`, hot.get(name) as number])),
       },
       notes: [
-        "The library batches the reads asked for in one tick into one GET or MGET; reads of one key in a batch share one GET and one decode, each caller getting its own copy. cache-manager's wrap hands every concurrent caller of a key the same object.",
+        'The library batches the reads asked for in one tick into one GET or MGET; reads of one ' +
+          'key in a batch share one GET and one decode, each caller getting its own copy. ' +
+          "cache-manager's wrap hands every concurrent caller of a key the same object.",
       ],
     };
   } finally {

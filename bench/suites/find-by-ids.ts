@@ -61,7 +61,9 @@ export default async function findByIds(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `${COUNT} cached heroes, Redis hits (near cache off), ${ROUNDS} interleaved rounds of 20 (microseconds per call)`,
+          title:
+            `${COUNT} cached heroes, Redis hits (near cache off), ${ROUNDS} interleaved rounds of 20 ` +
+            `(microseconds per call)`,
           header: ['call', 'median us', 'p99 us', 'speed-up'],
           rows: [
             [many.name, many.median, many.p99, one.median / many.median],

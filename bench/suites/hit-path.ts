@@ -37,7 +37,10 @@ export default async function hitPath(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `Sequential hit, one hero, ${ROUNDS} interleaved rounds of ${PER_TURN} reads (Prisma ${PER_TURN_DATABASE}); ratios to a default ioredis client's GET + superjson.parse in the same rounds`,
+          title:
+            `Sequential hit, one hero, ${ROUNDS} interleaved rounds of ${PER_TURN} reads (Prisma ` +
+            `${PER_TURN_DATABASE}); ratios to a default ioredis client's GET + superjson.parse in the ` +
+            `same rounds`,
           header: ['reader', 'median us', 'p99 us', 'CPU us/read', 'x raw (median)', 'x raw (CPU)'],
           rows: measured.map((m) => [m.name, m.median, m.p99, m.cpu, m.median / raw.median, m.cpu / raw.cpu]),
         },
@@ -70,8 +73,11 @@ export default async function hitPath(): Promise<SuiteResult> {
         ...Object.fromEntries(measured.map((m) => [`cpuRatio:${m.name}`, m.cpu / raw.cpu])),
       },
       notes: [
-        `near-cache reads answered by the near cache: ${nearHits} of ${nearReads} (the rest went to Redis: tracking not confirmed by a heartbeat in the last 250 ms, e.g. after a long synchronous stretch)`,
-        'BentoCache and cache-manager serialize with JSON (Dates come back as strings); the library and the raw baseline with superjson (Dates as Dates).',
+        `near-cache reads answered by the near cache: ${nearHits} of ${nearReads} (the rest went ` +
+          `to Redis: tracking not confirmed by a heartbeat in the last 250 ms, e.g. after a long ` +
+          `synchronous stretch)`,
+        'BentoCache and cache-manager serialize with JSON (Dates come back as strings); the ' +
+          'library and the raw baseline with superjson (Dates as Dates).',
       ],
     };
   } finally {

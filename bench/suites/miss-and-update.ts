@@ -89,7 +89,9 @@ export default async function missAndUpdate(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `Miss and update (microseconds, ${ROUNDS} interleaved rounds of ${PER_TURN}; SQLite WAL without fsync; ratio to the plain Prisma call)`,
+          title:
+            `Miss and update (microseconds, ${ROUNDS} interleaved rounds of ${PER_TURN}; SQLite WAL ` +
+            `without fsync; ratio to the plain Prisma call)`,
           header: ['call', 'median us', 'p99 us', 'x plain'],
           rows: measured.map((m) => [m.name, m.median, m.p99, m.median / baseOf(m.name)]),
         },

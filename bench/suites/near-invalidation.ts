@@ -101,7 +101,10 @@ export default async function nearInvalidation(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `From update() returning in one process to the other process's near cache dropping the entry (microseconds; ${WRITES} writes per mode; negative: dropped before the writer saw its reply)`,
+          title:
+            `From update() returning in one process to the other process's near cache dropping the ` +
+            `entry (microseconds; ${WRITES} writes per mode; negative: dropped before the writer saw ` +
+            `its reply)`,
           header: ['tracking mode', 'p50 us', 'p99 us', 'max us', 'messages/write'],
           rows,
         },
@@ -119,8 +122,12 @@ export default async function nearInvalidation(): Promise<SuiteResult> {
       ],
       figures,
       notes: [
-        "messages/write counts what the reader received per update: in broadcast mode every change under the prefix is sent (the write's UNLINK of each key, and the leases and stores of the reader's own refills), in default mode only changes of keys the reader read.",
-        'Guaranteed bound when messages stop arriving without a connection closing (Redis hung, packets dropped): CACHE_NEAR_CACHE_MAX_STALENESS (250 ms); near caches serve only within that long after sending the last heartbeat PING Redis answered.',
+        'messages/write counts what the reader received per update: in broadcast mode every change ' +
+          "under the prefix is sent (the write's UNLINK of each key, and the leases and stores of " +
+          "the reader's own refills), in default mode only changes of keys the reader read.",
+        'Guaranteed bound when messages stop arriving without a connection closing (Redis hung, ' +
+          'packets dropped): CACHE_NEAR_CACHE_MAX_STALENESS (250 ms); near caches serve only within ' +
+          'that long after sending the last heartbeat PING Redis answered.',
       ],
     };
   } finally {

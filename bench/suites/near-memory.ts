@@ -94,7 +94,10 @@ export default async function nearMemory(): Promise<SuiteResult> {
       durationMs: Date.now() - started,
       tables: [
         {
-          title: `Near cache bounded to ${MAX_ENTRIES.toLocaleString('en-US')} entries; ${HEROES.toLocaleString('en-US')} heroes read at random, one write per ${WRITE_EVERY} operations (heap after a forced GC)`,
+          title:
+            `Near cache bounded to ${MAX_ENTRIES.toLocaleString('en-US')} entries; ` +
+            `${HEROES.toLocaleString('en-US')} heroes read at random, one write per ${WRITE_EVERY} ` +
+            `operations (heap after a forced GC)`,
           header: ['operations', 'heap MiB', 'entries', 'estimated MiB', 'near hits', 'evictions', 'invalidations'],
           rows: samples,
         },

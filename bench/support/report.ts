@@ -114,9 +114,14 @@ export function renderChart(panels: readonly ChartPanel[], machine: Machine): st
   let y = 56;
   const parts: string[] = [];
   parts.push(`<text x="16" y="24" font-size="18" font-weight="bold">cachedrepo: npm run bench</text>`);
-  parts.push(
-    `<text x="16" y="44" font-size="12" fill="#555">${escapeXml(`${machine.date.slice(0, 10)} · ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB · ${machine.os} · Node ${machine.node} · Redis ${machine.redis}`)}</text>`,
-  );
+  const subtitle = [
+    machine.date.slice(0, 10),
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB`,
+    machine.os,
+    `Node ${machine.node}`,
+    `Redis ${machine.redis}`,
+  ].join(' · ');
+  parts.push(`<text x="16" y="44" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`);
   for (const panel of panels) {
     y += 22;
     parts.push(
@@ -127,13 +132,16 @@ export function renderChart(panels: readonly ChartPanel[], machine: Machine): st
     for (const bar of panel.bars) {
       const length = Math.max(1, (bar.value / max) * barArea);
       parts.push(
-        `<text x="${labelWidth - 8}" y="${y + barHeight - 5}" font-size="12" text-anchor="end">${escapeXml(bar.label)}</text>`,
+        `<text x="${labelWidth - 8}" y="${y + barHeight - 5}" font-size="12" ` +
+          `text-anchor="end">${escapeXml(bar.label)}</text>`,
       );
       parts.push(
-        `<rect x="${labelWidth}" y="${y}" width="${length.toFixed(1)}" height="${barHeight}" fill="${COLOURS[bar.kind]}"/>`,
+        `<rect x="${labelWidth}" y="${y}" width="${length.toFixed(1)}" height="${barHeight}" ` +
+          `fill="${COLOURS[bar.kind]}"/>`,
       );
       parts.push(
-        `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + barHeight - 5}" font-size="12">${escapeXml(formatNumber(bar.value))}</text>`,
+        `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + barHeight - 5}" ` +
+          `font-size="12">${escapeXml(formatNumber(bar.value))}</text>`,
       );
       y += barHeight + gap;
     }
@@ -141,9 +149,15 @@ export function renderChart(panels: readonly ChartPanel[], machine: Machine): st
   y += 16;
   const legend = Object.entries(COLOURS).map(
     ([kind, colour], index) =>
-      `<rect x="${16 + index * 150}" y="${y}" width="12" height="12" fill="${colour}"/><text x="${34 + index * 150}" y="${y + 11}" font-size="12">${kind === 'library' ? 'cachedrepo' : kind}</text>`,
+      `<rect x="${16 + index * 150}" y="${y}" width="12" height="12" fill="${colour}"/><text ` +
+      `x="${34 + index * 150}" y="${y + 11}" ` +
+      `font-size="12">${kind === 'library' ? 'cachedrepo' : kind}</text>`,
   );
   parts.push(...legend);
   y += 28;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="Helvetica, Arial, sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ` +
+    `${width} ${y}" font-family="Helvetica, Arial, sans-serif">\n<rect width="100%" ` +
+    `height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`
+  );
 }

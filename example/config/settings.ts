@@ -25,7 +25,10 @@ const appEnvShape = {
   ...serviceEnvShape(),
 };
 
-/** Service caching, warming and the admin HTTP API (REDIS_CACHE.md, "Service caching"). TTLs are seconds, timeouts milliseconds. */
+/**
+ * Service caching, warming and the admin HTTP API (REDIS_CACHE.md, "Service caching"). TTLs are seconds, timeouts
+ * milliseconds.
+ */
 function serviceEnvShape() {
   return {
     CACHE_PROGRESS_TTL: envTypes.ttl(60),

@@ -63,19 +63,25 @@ async function main(): Promise<void> {
   server = await buildServer({ container, settings, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   if (layer.cacheService && !(await layer.cacheService.waitUntilReady(settings.redis.socketTimeoutMs))) {
     console.log(
-      `serve: Redis (REDIS_URL) not ready after ${settings.redis.socketTimeoutMs} ms; serving from the database until it is`,
+      `serve: Redis (REDIS_URL) not ready after ${settings.redis.socketTimeoutMs} ms; serving ` +
+        `from the database until it is`,
     );
   }
   if (settings.warming.enabled) {
     const report = await container.resolve(TOKENS.CacheWarmer).warm();
-    console.log(
-      `serve: warm-up ${report.skipped ?? `of ${report.warmed.length} queries in ${report.durationMs.toFixed(0)} ms`}${report.timedOut ? ` (stopped at CACHE_WARMING_TIMEOUT=${report.timeoutMs} ms; not done: ${[...report.unfinished, ...report.notStarted].join(', ')})` : ''}${report.failed.length > 0 ? `; failed: ${JSON.stringify(report.failed)}` : ''}`,
-    );
+    const done = report.skipped ?? `of ${report.warmed.length} queries in ${report.durationMs.toFixed(0)} ms`;
+    const unfinished = [...report.unfinished, ...report.notStarted].join(', ');
+    const timedOut = report.timedOut
+      ? ` (stopped at CACHE_WARMING_TIMEOUT=${report.timeoutMs} ms; not done: ${unfinished})`
+      : '';
+    const failed = report.failed.length > 0 ? `; failed: ${JSON.stringify(report.failed)}` : '';
+    console.log(`serve: warm-up ${done}${timedOut}${failed}`);
   }
   if (stopping) return;
   const address = await server.app.listen({ host: HOST, port: settings.http.port });
   console.log(
-    `serve: listening on ${address} (admin routes ${settings.http.adminToken === undefined ? 'off: CACHE_ADMIN_TOKEN is not set' : 'on'})`,
+    `serve: listening on ${address} (admin routes ` +
+      `${settings.http.adminToken === undefined ? 'off: CACHE_ADMIN_TOKEN is not set' : 'on'})`,
   );
 }
 

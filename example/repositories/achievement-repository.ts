@@ -4,7 +4,10 @@
  * (infrastructure/prisma/prisma-achievement-repository.ts).
  */
 
-/** An achievement awarded to a learner. `code` names a catalog entry; `points` are those of the entry when it was awarded. */
+/**
+ * An achievement awarded to a learner. `code` names a catalog entry; `points` are those of the entry when it was
+ * awarded.
+ */
 export interface AchievementAward {
   readonly id: string;
   userId: string;
@@ -39,7 +42,10 @@ export interface AchievementRepository {
     input: { userId: string; code: string; points: number; awardedAt: Date },
     invalidation: readonly string[],
   ): Promise<{ award: AchievementAward; created: boolean }>;
-  /** Removes the award (in one transaction with the outbox record). @returns the removed award, or null when the user did not have it */
+  /**
+   * Removes the award (in one transaction with the outbox record). @returns the removed award, or null when the user
+   * did not have it
+   */
   revoke(userId: string, code: string, invalidation: readonly string[]): Promise<AchievementAward | null>;
   /** Learners by total points (then by who got there first, then id), at most `limit`. */
   leaderboard(limit: number): Promise<LeaderboardRow[]>;

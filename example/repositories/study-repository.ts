@@ -29,7 +29,10 @@ export interface CardSchedule {
 /** The schedule fields an answer sets. */
 export type ScheduleUpdate = Omit<CardSchedule, 'cardId'>;
 
-/** One answer, kept in the history with the schedule it produced. `cardId` and `deckId` are what they were when the answer was given. */
+/**
+ * One answer, kept in the history with the schedule it produced. `cardId` and `deckId` are what they were when the
+ * answer was given.
+ */
 export interface ReviewRecord {
   readonly id: string;
   userId: string;

@@ -12,7 +12,10 @@ import { CacheWarmer } from '../warming/cache-warmer';
 import { AchievementService } from './achievements/achievement-service';
 import { DUE_CARDS_METHOD, ProgressService } from './progress/progress-service';
 
-/** The tokens {@link registerServices} fills and reads (the container's TOKENS; passed in, so this module never imports the container). */
+/**
+ * The tokens {@link registerServices} fills and reads (the container's TOKENS; passed in, so this module never imports
+ * the container).
+ */
 export interface ServiceTokens {
   MethodCache: InjectionToken<MethodCache>;
   StudyRepository: InjectionToken<StudyRepository>;

@@ -7,7 +7,10 @@ import { cardKeys, deckKeys } from './key-schemas';
 /** Default TTL of cards, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
 export const CARD_TTL_SECONDS = 300;
 
-/** Card caching (near cache on by default): `cards:{id}`, `cards:deck:{deckId}`, `cards:all`. A write clears the card, `cards:all`, and for the old and the new deck its card list, the deck, and the deck with cards. */
+/**
+ * Card caching (near cache on by default): `cards:{id}`, `cards:deck:{deckId}`, `cards:all`. A write clears the card,
+ * `cards:all`, and for the old and the new deck its card list, the deck, and the deck with cards.
+ */
 export function cardCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy<Card, CardRepository> {
   return defineCacheStrategy<Card, CardRepository>({
     entityType: 'card',

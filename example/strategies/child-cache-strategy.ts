@@ -7,7 +7,10 @@ import { childKeys } from './key-schemas';
 /** Default TTL of children, in seconds (the Hero/Child/Story implementation summary, REDIS_CACHE.md section 2). */
 export const CHILD_TTL_SECONDS = 1800;
 
-/** Child caching (near cache on by default): `child:{id}`, `child:name:{name}`, `child:exact:{name}:{age}:{gender}`, `child:all`. A rename or a birthday moves a child between name and exact-match keys: both states are cleared. */
+/**
+ * Child caching (near cache on by default): `child:{id}`, `child:name:{name}`, `child:exact:{name}:{age}:{gender}`,
+ * `child:all`. A rename or a birthday moves a child between name and exact-match keys: both states are cleared.
+ */
 export function childCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy<Child, ChildRepository> {
   return defineCacheStrategy<Child, ChildRepository>({
     entityType: 'child',

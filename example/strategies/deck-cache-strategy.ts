@@ -21,7 +21,10 @@ export interface DeckCacheOptions {
   nearCache?: NearCacheOptions | null;
 }
 
-/** Deck caching (near cache on by default): `decks:list`, `decks:list:level:{level}`, `decks:{id}`, `decks:{id}:full`. A write clears the active list, the level lists of both states, the deck with and without cards, and its card list. */
+/**
+ * Deck caching (near cache on by default): `decks:list`, `decks:list:level:{level}`, `decks:{id}`, `decks:{id}:full`. A
+ * write clears the active list, the level lists of both states, the deck with and without cards, and its card list.
+ */
 export function deckCacheStrategy(options: DeckCacheOptions = {}): CacheStrategy<Deck, DeckRepository> {
   const listTtlSeconds = options.listTtlSeconds ?? DECK_LIST_TTL_SECONDS;
   return defineCacheStrategy<Deck, DeckRepository>({

@@ -7,7 +7,10 @@ import { heroKeys } from './key-schemas';
 /** Default TTL of heroes, in seconds (the Hero/Child/Story implementation summary: heroes change rarely). */
 export const HERO_TTL_SECONDS = 3600;
 
-/** Hero caching (near cache on: heroes are read-mostly): `hero:{id}`, `hero:lang:{language}`, `hero:name:{name}`, `hero:all`. A write clears the hero, `hero:all`, and the language and name lists of both its old and its new state. */
+/**
+ * Hero caching (near cache on: heroes are read-mostly): `hero:{id}`, `hero:lang:{language}`, `hero:name:{name}`,
+ * `hero:all`. A write clears the hero, `hero:all`, and the language and name lists of both its old and its new state.
+ */
 export function heroCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy<Hero, HeroRepository> {
   return defineCacheStrategy<Hero, HeroRepository>({
     entityType: 'hero',

@@ -8,7 +8,10 @@ import { audioFileCodec, ratingCodec, storyLengthCodec } from './value-object-co
 /** Default TTL of stories, in seconds (the Hero/Child/Story implementation summary: stories change often). */
 export const STORY_TTL_SECONDS = 600;
 
-/** Story caching: `story:{id}`, `story:child:{childId}`, `story:lang:{language}`, `story:all`. Value objects (Rating, StoryLength, AudioFile) cross the cache through their codecs. */
+/**
+ * Story caching: `story:{id}`, `story:child:{childId}`, `story:lang:{language}`, `story:all`. Value objects (Rating,
+ * StoryLength, AudioFile) cross the cache through their codecs.
+ */
 export function storyCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy<Story, StoryRepository> {
   return defineCacheStrategy<Story, StoryRepository>({
     entityType: 'story',

@@ -28,7 +28,8 @@ export async function provideRedis(): Promise<ExampleRedis> {
   }
   const owned = await startRedisServer();
   line(
-    `Redis: REDIS_URL is not set, so the example started its own redis-server on ${owned.url} (it is stopped at the end).`,
+    `Redis: REDIS_URL is not set, so the example started its own redis-server on ${owned.url} ` +
+      `(it is stopped at the end).`,
   );
   return { url: owned.url, owned };
 }

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     const seed = await prepareDatabase(databaseUrl);
     const { counts } = seed;
     line(
-      `Database: ${databaseUrl} migrated and seeded in ${seed.durationMs.toFixed(0)} ms: ${counts.heroes} heroes, ${counts.children} children, ${counts.stories} stories, ${counts.decks} decks, ${counts.cards} cards, ${counts.users} learners with ${counts.reviews} reviews.`,
+      `Database: ${databaseUrl} migrated and seeded in ${seed.durationMs.toFixed(0)} ms: ` +
+        `${counts.heroes} heroes, ${counts.children} children, ${counts.stories} stories, ` +
+        `${counts.decks} decks, ${counts.cards} cards, ${counts.users} learners with ` +
+        `${counts.reviews} reviews.`,
     );
 
     const plain = dataLayer({ REDIS_ENABLED: 'false', DATABASE_URL: databaseUrl });
@@ -36,7 +39,10 @@ async function main(): Promise<void> {
         const server = redis.owned;
         await scenarioDegradation(cached.container, plain.container, seed, async () => {
           server.signal('SIGKILL');
-          return `The example's redis-server (${server.url}) was killed with SIGKILL; the same repositories keep serving.`;
+          return (
+            `The example's redis-server (${server.url}) was killed with SIGKILL; the same repositories ` +
+            `keep serving.`
+          );
         });
       } else {
         const unreachable = await cachedDataLayer({

@@ -89,7 +89,8 @@ export async function scenarioCaching(
   ]);
   const { tracking, mode, messages } = cache.health().nearCache;
   line(
-    `  Near caches (${[...near].join(', ')}; stories change often and have none): tracking ${tracking} (${mode} mode), ${messages} invalidation messages from Redis so far.`,
+    `  Near caches (${[...near].join(', ')}; stories change often and have none): tracking ` +
+      `${tracking} (${mode} mode), ${messages} invalidation messages from Redis so far.`,
   );
   line();
   table([
@@ -206,7 +207,8 @@ export async function scenarioDegradation(
   check(thrown === null, `nothing threw${thrown ? `: ${String(thrown)}` : ''}`);
   check(
     correct,
-    `${reads} reads returned exactly what the database holds (${ms(elapsedMs / Math.max(reads, 1) / 2)} per read, cached and plain alternating)`,
+    `${reads} reads returned exactly what the database holds ` +
+      `(${ms(elapsedMs / Math.max(reads, 1) / 2)} per read, cached and plain alternating)`,
   );
   const id = seed.ids.heroes[1] as string;
   const updated = await heroes.update(id, { description: 'Written while Redis was down.' });

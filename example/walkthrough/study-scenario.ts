@@ -22,7 +22,8 @@ async function learners(container: DependencyContainer, seed: SeedSummary): Prom
   };
   const seeded = await seedStudyData(study, decks, cards);
   line(
-    `  (seeded ${seeded.userIds.length} learners with ${seeded.reviews} reviews and ${seeded.achievements} achievements)`,
+    `  (seeded ${seeded.userIds.length} learners with ${seeded.reviews} reviews and ` +
+      `${seeded.achievements} achievements)`,
   );
   return seeded.userIds;
 }
@@ -71,14 +72,17 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
   );
   if (deck)
     line(
-      `  The learner starts the deck "${deck.name}": ${await progress.startDeck(userId, deck.id)} new cards come due (startDeck evicts the due-card key).`,
+      `  The learner starts the deck "${deck.name}": ` +
+        `${await progress.startDeck(userId, deck.id)} new cards come due (startDeck evicts the ` +
+        `due-card key).`,
     );
 
   const cold = await timed(() => progress.getDueCards(userId, 5));
   const warm = await timed(() => progress.getDueCards(userId, 5));
   await Promise.all([progress.getProgress(userId), progress.getStats(userId)]);
   line(
-    `  Learner ${userId}: ${cold.result.length} cards due now (first read ${ms(cold.elapsedMs)}, repeat ${ms(warm.elapsedMs)}):`,
+    `  Learner ${userId}: ${cold.result.length} cards due now (first read ` +
+      `${ms(cold.elapsedMs)}, repeat ${ms(warm.elapsedMs)}):`,
   );
   table([
     ['card', 'front', 'back', 'ease', 'due since'],
@@ -136,7 +140,8 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
   if (code === undefined) return check(false, 'the learner has an achievement left to earn');
   const { achievement } = await achievements.award(userId, code);
   line(
-    `\n  The learner earns "${achievement.title}" (+${achievement.points} points): award evicts the learner's and the global keys:`,
+    `\n  The learner earns "${achievement.title}" (+${achievement.points} points): award ` +
+      `evicts the learner's and the global keys:`,
   );
   check(
     (

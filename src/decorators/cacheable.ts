@@ -29,7 +29,10 @@ export interface CacheableOptions<K extends unknown[]> {
    * their types are checked against the method's.
    */
   key: (...args: K) => string;
-  /** Seconds a result stays cached; configuration (`MethodCacheOptions.ttlSeconds`) wins. @default the MethodCache's default (CACHE_DEFAULT_TTL) */
+  /**
+   * Seconds a result stays cached; configuration (`MethodCacheOptions.ttlSeconds`) wins. @default the MethodCache's
+   * default (CACHE_DEFAULT_TTL)
+   */
   ttl?: number;
   /** Seconds a `null` result stays cached; 0 stores none. @default the TTL */
   negativeTtl?: number;

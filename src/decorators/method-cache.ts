@@ -40,7 +40,10 @@ export interface MethodCallEvent {
 export interface MethodCacheOptions {
   /** TTL of a decorated method that sets none, in seconds (CACHE_DEFAULT_TTL). @default 3600 */
   defaultTtlSeconds?: number;
-  /** TTLs from configuration by method name (`ProgressService.getProgress`), in seconds; they win over the decorator's `ttl`. @default {} */
+  /**
+   * TTLs from configuration by method name (`ProgressService.getProgress`), in seconds; they win over the decorator's
+   * `ttl`. @default {}
+   */
   ttlSeconds?: Readonly<Record<string, number>>;
   /** How values are written to Redis. @default a superjson serializer (Dates, Maps, Sets, undefined kept) */
   serializer?: Serializer;
@@ -66,7 +69,8 @@ const KEY = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_.!~'()%-]*)*$/;
 export function checkMethodKey(method: string, key: unknown): string {
   if (typeof key !== 'string' || !KEY.test(key)) {
     throw new KeyPatternError(
-      `${method}: the cache key ${JSON.stringify(key)} is not a key of a key schema; build it with defineKeySchema so that data cannot form another key`,
+      `${method}: the cache key ${JSON.stringify(key)} is not a key of a key schema; build it ` +
+        `with defineKeySchema so that data cannot form another key`,
     );
   }
   return key;
@@ -118,7 +122,10 @@ export class MethodCache {
     return this.cacheService !== null && this.cacheService.enabled;
   }
 
-  /** True when a service's write should record the keys it evicts in the outbox, in its own transaction (as the Prisma repositories do). */
+  /**
+   * True when a service's write should record the keys it evicts in the outbox, in its own transaction (as the Prisma
+   * repositories do).
+   */
   get recordsWritesInOutbox(): boolean {
     return this.cacheService?.recordsWritesInOutbox ?? false;
   }
@@ -181,7 +188,10 @@ export class MethodCache {
     }
   }
 
-  /** Counters of every decorated method called since start (hits, misses, errors, invalidations, hit ratio). Empty without a cache. */
+  /**
+   * Counters of every decorated method called since start (hits, misses, errors, invalidations, hit ratio). Empty
+   * without a cache.
+   */
   methodStats(): CacheStatsSnapshot[] {
     return [...this.methods].sort().map((method) => this.statsOf(method).snapshot());
   }

@@ -5,7 +5,8 @@ import type { CacheLogger } from '../observability/cache-logger';
  * Redis server-assisted client-side caching ("client tracking", Redis 6+,
  * https://redis.io/docs/latest/develop/reference/client-side-caching/), over RESP2 as ioredis
  * speaks it: one extra connection runs `CLIENT ID` and `SUBSCRIBE __redis__:invalidate`, and
- * every data connection runs `CLIENT TRACKING ON REDIRECT <that id> OPTIN` (or `BCAST PREFIX`). From then on Redis sends
+ * every data connection runs `CLIENT TRACKING ON REDIRECT <that id> OPTIN` (or `BCAST PREFIX`). From then on Redis
+ * sends
  * on that channel the name of every key a data connection read and that then changed for any
  * reason: a write by any client, expiry, eviction, and an empty message for FLUSHALL/FLUSHDB.
  *
@@ -52,7 +53,10 @@ export interface ClientTrackingOptions {
   heartbeatIntervalMs?: number;
   /** Milliseconds a PING may take before the subscriber is considered lost and reconnected. @default 1000 */
   heartbeatTimeoutMs?: number;
-  /** Milliseconds after sending its last answered PING during which the subscriber counts as caught up (see {@link ClientTracking.confirmedUntil}). @default 250 */
+  /**
+   * Milliseconds after sending its last answered PING during which the subscriber counts as caught up (see {@link
+   * ClientTracking.confirmedUntil}). @default 250
+   */
   maxStalenessMs?: number;
   logger: CacheLogger;
 }
@@ -86,7 +90,10 @@ export class ClientTracking implements TrackingSource {
   private subscriberId: string | null = null;
   /** Incremented whenever the subscriber connection closes: set-ups begun before are void. */
   private subscriberEpoch = 0;
-  /** The subscriber epoch whose set-up has begun: one per connection (a second CLIENT ID sent after SUBSCRIBE is refused). */
+  /**
+   * The subscriber epoch whose set-up has begun: one per connection (a second CLIENT ID sent after SUBSCRIBE is
+   * refused).
+   */
   private establishedEpoch = -1;
   private isActive = false;
   private closed = false;
@@ -168,7 +175,8 @@ export class ClientTracking implements TrackingSource {
       emitter.on(event, listener);
       this.detach.push(() => emitter.off(event, listener));
     };
-    this.subscriber.on('error', () => undefined); // reported by the data connections' own errors; the heartbeat says when it matters
+    // reported by the data connections' own errors; the heartbeat says when it matters
+    this.subscriber.on('error', () => undefined);
     // A background connection: it alone must not keep the process alive (the data connections decide that).
     on(this.subscriber, 'connect', () => this.subscriber.stream.unref());
     on(this.subscriber, 'messageBuffer', (channel: Buffer, message: Buffer | Buffer[] | null) =>

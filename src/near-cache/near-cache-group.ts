@@ -12,7 +12,11 @@ import type { Serializer } from '../repository/serializer';
 
 /** Options of the near caches of one CacheService. Times are milliseconds. */
 export interface NearCacheServiceOptions {
-  /** When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). Off unless asked for: a near cache relaxes cross-process freshness to the tracking bound (REDIS_CACHE.md, section 11). @default false (true when `nearCache` is given as an object) */
+  /**
+   * When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). Off unless asked for: a near
+   * cache relaxes cross-process freshness to the tracking bound (REDIS_CACHE.md, section 11). @default false (true when
+   * `nearCache` is given as an object)
+   */
   enabled?: boolean;
   /** How Redis reports changes (see {@link TrackingMode}). @default 'default' */
   trackingMode?: TrackingMode;
@@ -32,7 +36,10 @@ export interface NearCacheServiceOptions {
 /** What {@link CacheService.health} reports about the near caches. */
 export interface NearCacheHealth {
   enabled: boolean;
-  /** `off`: no strategy asked for a near cache (or they are disabled); `active`: entries are served; `inactive`: bypassed until tracking is re-established and Redis validated. */
+  /**
+   * `off`: no strategy asked for a near cache (or they are disabled); `active`: entries are served; `inactive`:
+   * bypassed until tracking is re-established and Redis validated.
+   */
   tracking: 'off' | 'active' | 'inactive';
   mode: TrackingMode;
   /** Invalidation messages received from Redis. */

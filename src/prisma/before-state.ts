@@ -101,11 +101,16 @@ export class BeforeStateReader<Row> {
   }
 }
 
-/** The locking SELECT of a model's scalar fields, or null when a field is not of a plain type or the fields are not known. */
+/**
+ * The locking SELECT of a model's scalar fields, or null when a field is not of a plain type or the fields are not
+ * known.
+ */
 function selectSql(dialect: RawSqlDialect, fields: unknown): string | null {
   const refs = plainScalarFields(fields);
   if (!refs) return null;
   const columns = refs.map((field) => quoteIdentifier(field.name)).join(', ');
-  const sql = `SELECT ${columns} FROM ${quoteIdentifier((refs[0] as { modelName: string }).modelName)} WHERE "id" = ${parameter(dialect, 1)}`;
+  const sql =
+    `SELECT ${columns} FROM ${quoteIdentifier((refs[0] as { modelName: string }).modelName)} ` +
+    `WHERE "id" = ${parameter(dialect, 1)}`;
   return dialect === 'postgresql' ? `${sql}${FOR_UPDATE}` : sql;
 }

@@ -14,7 +14,9 @@ export type BatchClient = RawSqlClient &
     $transaction<P extends PromiseLike<unknown>[]>(queries: [...P]): Promise<{ [K in keyof P]: Awaited<P[K]> }>;
   };
 
-/** The outbox row an update records: the keys function, and the dialect in which a raw INSERT reaches the outbox table. */
+/**
+ * The outbox row an update records: the keys function, and the dialect in which a raw INSERT reaches the outbox table.
+ */
 export interface Recording<T extends Entity> {
   affected: AffectedKeysOf<T>;
   dialect: RawSqlDialect;

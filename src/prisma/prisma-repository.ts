@@ -116,7 +116,9 @@ export abstract class PrismaRepository<
     /** The model delegate of this entity on the client or a transaction, e.g. `(db) => db.hero`. */
     protected readonly modelOf: (db: Tx) => ModelDelegate<Row>,
     protected readonly mapper: RowMapper<T, Row>,
-    /** The order of `findAll` (and a sensible default for finders), e.g. `byCreation` when the model has `createdAt`. */
+    /**
+     * The order of `findAll` (and a sensible default for finders), e.g. `byCreation` when the model has `createdAt`.
+     */
     protected readonly listOrder: OrderBy,
   ) {
     this.model = modelOf(prisma);
@@ -139,7 +141,10 @@ export abstract class PrismaRepository<
     this.#fallbackIsolation = readThenWriteIsolation(dialect);
   }
 
-  /** One raw SELECT once {@link BeforeStateReader} has verified it for the model (about a third of `findUnique`'s cost), else `findUnique`. */
+  /**
+   * One raw SELECT once {@link BeforeStateReader} has verified it for the model (about a third of `findUnique`'s cost),
+   * else `findUnique`.
+   */
   async findById(id: string): Promise<T | null> {
     const select = await this.#before.readStatementFor(id);
     const row = select

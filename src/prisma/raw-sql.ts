@@ -20,7 +20,10 @@ export interface FieldRef {
   isList: boolean;
 }
 
-/** Types whose raw values Prisma returns exactly as its model queries do, on SQLite and PostgreSQL (checked in tests/integration/prisma). */
+/**
+ * Types whose raw values Prisma returns exactly as its model queries do, on SQLite and PostgreSQL (checked in
+ * tests/integration/prisma).
+ */
 const PLAIN_TYPES: ReadonlySet<string> = new Set(['String', 'Int', 'Float', 'Boolean', 'DateTime']);
 
 /**
@@ -56,7 +59,9 @@ export function rawSqlDialect(client: object): RawSqlDialect | null {
   return null;
 }
 
-/** The `index`-th (1-based) bind parameter: `?` for SQLite (better-sqlite3 binds them in order), `$n` for PostgreSQL. */
+/**
+ * The `index`-th (1-based) bind parameter: `?` for SQLite (better-sqlite3 binds them in order), `$n` for PostgreSQL.
+ */
 export function parameter(dialect: RawSqlDialect, index: number): string {
   return dialect === 'sqlite' ? '?' : `$${index}`;
 }

@@ -9,7 +9,10 @@ export interface Statement {
   values: unknown[];
 }
 
-/** Prefix of the before-state columns of {@link UpdateStatements.updateReturningBefore} (a colon never occurs in a Prisma field name). */
+/**
+ * Prefix of the before-state columns of {@link UpdateStatements.updateReturningBefore} (a colon never occurs in a
+ * Prisma field name).
+ */
 export const BEFORE_PREFIX = 'before:';
 
 /**
@@ -35,7 +38,9 @@ export class UpdateStatements {
   /** `UPDATE t SET a = ?, ... WHERE "id" = ? RETURNING <columns>`. */
   update(id: string, set: readonly Assignment[]): Statement {
     const values: unknown[] = set.map(([, value]) => value);
-    const sql = `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE "id" = ${this.#next(values, id)} RETURNING ${this.#returning}`;
+    const sql =
+      `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE "id" = ` +
+      `${this.#next(values, id)} RETURNING ${this.#returning}`;
     return { sql, values };
   }
 
@@ -50,7 +55,9 @@ export class UpdateStatements {
     const same = this.dialect === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS';
     for (const name of this.#names)
       if (name !== 'id') where.push(`${quoteIdentifier(name)} ${same} ${this.#next(values, expected[name] ?? null)}`);
-    const sql = `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE ${where.join(' AND ')} RETURNING ${this.#returning}`;
+    const sql =
+      `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE ${where.join(' AND ')} ` +
+      `RETURNING ${this.#returning}`;
     return { sql, values };
   }
 
@@ -67,7 +74,9 @@ export class UpdateStatements {
     at: Date,
   ): Statement {
     const { sql: update, values } = this.compareAndSet(id, set, expected);
-    const outbox = `INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST(${this.#next(values, keys)} AS TEXT), CAST(${this.#next(values, at)} AS TIMESTAMP(3)) FROM "after"`;
+    const outbox =
+      `INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST(${this.#next(values, keys)} ` +
+      `AS TEXT), CAST(${this.#next(values, at)} AS TIMESTAMP(3)) FROM "after"`;
     return { sql: `WITH "after" AS (${update}), "outbox" AS (${outbox}) SELECT * FROM "after"`, values };
   }
 
@@ -87,7 +96,9 @@ export class UpdateStatements {
       .map((name) => `"before".${quoteIdentifier(name)} AS "${BEFORE_PREFIX}${name}"`)
       .join(', ');
     const after = this.#names.map((name) => `${this.#table}.${quoteIdentifier(name)}`).join(', ');
-    const sql = `WITH "before" AS (${locked}) UPDATE ${this.#table} SET ${this.#assignments(set)} FROM "before" WHERE ${this.#table}."id" = "before"."id" RETURNING ${before}, ${after}`;
+    const sql =
+      `WITH "before" AS (${locked}) UPDATE ${this.#table} SET ${this.#assignments(set)} FROM ` +
+      `"before" WHERE ${this.#table}."id" = "before"."id" RETURNING ${before}, ${after}`;
     return { sql, values };
   }
 

@@ -24,7 +24,10 @@ type Verdict = { auto: string[] } | 'refused' | 'inconclusive';
 
 /** Probes that ended without an answer (the row vanished, the database failed) before the raw UPDATE is given up. */
 const MAX_PROBES = 5;
-/** A DateTime no clock shows today: the probe sets the DateTime fields to it to see which ones Prisma's update overwrites. */
+/**
+ * A DateTime no clock shows today: the probe sets the DateTime fields to it to see which ones Prisma's update
+ * overwrites.
+ */
 const SENTINEL = new Date(Date.UTC(2000, 0, 1));
 
 /**
@@ -88,7 +91,10 @@ export class RawUpdateWriter<Row> {
     return this.#withAutoFields(set);
   }
 
-  /** Whether a probe has shown the raw UPDATE right for values of these types and for the DateTime fields `set` leaves to Prisma. */
+  /**
+   * Whether a probe has shown the raw UPDATE right for values of these types and for the DateTime fields `set` leaves
+   * to Prisma.
+   */
   #proven(set: readonly Assignment[]): boolean {
     const named = new Set(set.map(([name]) => name));
     return (
@@ -125,7 +131,8 @@ export class RawUpdateWriter<Row> {
           (name) => !named.has(name) && !dateFields.includes(name) && !sameValue(compiled[name], original[name]),
         );
         if (implicit.length > 0) {
-          verdict = 'refused'; // Prisma or the database changed a field the data does not name: not something SET can copy
+          // Prisma or the database changed a field the data does not name: not something SET can copy
+          verdict = 'refused';
           return;
         }
         const now = new Date();
@@ -159,7 +166,10 @@ export class RawUpdateWriter<Row> {
   }
 }
 
-/** The assignments of Prisma update `data`, or null when a key or a value is not one the raw UPDATE writes (see {@link RawUpdateWriter}). */
+/**
+ * The assignments of Prisma update `data`, or null when a key or a value is not one the raw UPDATE writes (see {@link
+ * RawUpdateWriter}).
+ */
 export function translate(data: object, fields: ReadonlyMap<string, FieldRef>): Assignment[] | null {
   if (Object.getPrototypeOf(data) !== Object.prototype) return null;
   const set: Assignment[] = [];

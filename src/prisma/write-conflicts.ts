@@ -3,7 +3,10 @@ const MAX_ATTEMPTS = 20;
 /** Longest pause between two attempts, in ms. */
 const MAX_PAUSE_MS = 100;
 
-/** Prisma's "Transaction failed due to a write conflict or a deadlock" (PostgreSQL SQLSTATE 40001/40P01), from any generated client. */
+/**
+ * Prisma's "Transaction failed due to a write conflict or a deadlock" (PostgreSQL SQLSTATE 40001/40P01), from any
+ * generated client.
+ */
 export function isWriteConflict(error: unknown): boolean {
   return (
     error instanceof Error &&

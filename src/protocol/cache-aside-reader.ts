@@ -25,7 +25,10 @@ interface Loaded<V> {
   raw: string | null;
 }
 
-/** A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was empty (no value, no lease). */
+/**
+ * A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was
+ * empty (no value, no lease).
+ */
 interface Miss {
   key: string;
   rejected: string | undefined;

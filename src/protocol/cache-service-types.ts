@@ -7,7 +7,10 @@ import type { InvalidationOutbox, OutboxDeliveryOptions } from './outbox';
 
 /** Options of a `CacheService`. */
 export interface CacheServiceOptions {
-  /** Prefix of every key, joined with `:` (`cache` gives `cache:hero:1`). Keeps applications sharing one Redis apart; never empty, since validating a restored dataset clears everything under it. @default 'cache' */
+  /**
+   * Prefix of every key, joined with `:` (`cache` gives `cache:hero:1`). Keeps applications sharing one Redis apart;
+   * never empty, since validating a restored dataset clears everything under it. @default 'cache'
+   */
   keyPrefix?: string;
   /** When false no Redis command is sent: reads miss, writes are no-ops. @default true */
   enabled?: boolean;
@@ -15,17 +18,25 @@ export interface CacheServiceOptions {
   leaseTtlSeconds?: number;
   /** Keys asked per SCAN page, and so per UNLINK batch, when a namespace or the prefix is cleared. @default 500 */
   scanBatchSize?: number;
-  /** Largest entry stored, in bytes (UTF-8); larger values are served from the database and counted. @default 1048576 */
+  /**
+   * Largest entry stored, in bytes (UTF-8); larger values are served from the database and counted. @default 1048576
+   */
   maxEntryBytes?: number;
   /** When reads stop trying Redis after failures, and how often it is probed. */
   circuitBreaker?: CircuitBreakerOptions;
   /** Where failures are reported. @default pino at LOG_LEVEL, else warn */
   logger?: CacheLogger;
-  /** The invalidation outbox written by the base repositories (e.g. `PrismaOutbox`): its entries are delivered by one process at a time, and replayed by any process before it trusts Redis again. @default none */
+  /**
+   * The invalidation outbox written by the base repositories (e.g. `PrismaOutbox`): its entries are delivered by one
+   * process at a time, and replayed by any process before it trusts Redis again. @default none
+   */
   outbox?: InvalidationOutbox;
   /** How the outbox is delivered. */
   outboxDelivery?: OutboxDeliveryOptions;
-  /** Near caches of the strategies that ask for one (REDIS_CACHE.md, section 11): `true` or options turn them on. @default false (off: reads in other processes are then never older than a completed write) */
+  /**
+   * Near caches of the strategies that ask for one (REDIS_CACHE.md, section 11): `true` or options turn them on.
+   * @default false (off: reads in other processes are then never older than a completed write)
+   */
   nearCache?: NearCacheServiceOptions | boolean;
 }
 
@@ -58,5 +69,7 @@ export interface CacheHealth {
 export type CacheRead =
   { kind: 'value'; raw: string } | { kind: 'empty' } | { kind: 'wrong-type' } | { kind: 'unavailable' };
 
-/** Outcome of {@link CacheService.storeLeased}. `lost`: the lease was gone, so the value may be stale and was dropped. */
+/**
+ * Outcome of {@link CacheService.storeLeased}. `lost`: the lease was gone, so the value may be stale and was dropped.
+ */
 export type StoreOutcome = 'stored' | 'lost' | 'oversized' | 'error';

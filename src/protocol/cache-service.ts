@@ -121,7 +121,10 @@ export class CacheService {
     return classifyRead((await this.batcher.read(this.fullKey(key), stats)).reply);
   }
 
-  /** Reads many keys with one MGET, shared with the other reads of this tick (a key of another Redis type reads as empty there). */
+  /**
+   * Reads many keys with one MGET, shared with the other reads of this tick (a key of another Redis type reads as empty
+   * there).
+   */
   async readMany(keys: readonly string[], stats?: EntityCacheStats): Promise<CacheRead[]> {
     const reads = await Promise.all(keys.map((key) => this.readShared(key, stats)));
     return reads.map((read) => classifyRead(read.reply));

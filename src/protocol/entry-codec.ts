@@ -51,7 +51,10 @@ export function parseEntry(key: string, raw: string, serializer: Serializer): un
   return value === null ? REJECTED : value;
 }
 
-/** True when a decoded value has `shape` (structurally: no schema parse of fields); `null` (a negative entry) fits every shape but `list`. */
+/**
+ * True when a decoded value has `shape` (structurally: no schema parse of fields); `null` (a negative entry) fits every
+ * shape but `list`.
+ */
 export function hasShape(value: unknown, shape: EntryShape): boolean {
   if (value === null) return shape.kind !== 'list';
   switch (shape.kind) {

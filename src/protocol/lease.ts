@@ -61,8 +61,13 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 `;
 
-/** KEYS[1] the key; ARGV[1] the token. Removes the lease if the key still holds it (a load that failed or stores nothing). */
+/**
+ * KEYS[1] the key; ARGV[1] the token. Removes the lease if the key still holds it (a load that failed or stores
+ * nothing).
+ */
 export const RELEASE_LEASE_LUA = `
-if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
 return 0
 `;

@@ -18,7 +18,9 @@ export interface OutboxEntry {
   keys: readonly string[];
 }
 
-/** Where recorded invalidations wait until they reach Redis. Implemented by the database package (e.g. `PrismaOutbox`). */
+/**
+ * Where recorded invalidations wait until they reach Redis. Implemented by the database package (e.g. `PrismaOutbox`).
+ */
 export interface InvalidationOutbox {
   /** Up to `limit` entries, oldest first. */
   read(limit: number): Promise<OutboxEntry[]>;
@@ -30,7 +32,10 @@ export interface InvalidationOutbox {
 export interface OutboxDeliveryOptions {
   /** Milliseconds between two polls of the outbox by the deliverer. @default 100 */
   pollIntervalMs?: number;
-  /** Milliseconds the deliverer's lease lasts; another process takes over this long after the deliverer stops renewing it. @default 1000 */
+  /**
+   * Milliseconds the deliverer's lease lasts; another process takes over this long after the deliverer stops renewing
+   * it. @default 1000
+   */
   leaderLeaseMs?: number;
   /** Entries read and removed per batch. @default 500 */
   batchSize?: number;

@@ -2,7 +2,10 @@ import type { Redis } from 'ioredis';
 import { mgetAcrossSlots } from './cluster/slot-groups';
 import type { Failure, RedisGateway } from './redis-gateway';
 
-/** A failed `CLIENT CACHING YES` (tracking off on a reconnected connection) only means the key is not tracked: its reader's fill ticket is void then anyway. */
+/**
+ * A failed `CLIENT CACHING YES` (tracking off on a reconnected connection) only means the key is not tracked: its
+ * reader's fill ticket is void then anyway.
+ */
 const ignore = (): void => undefined;
 
 /** Marks a {@link SharedRead} whose reply nobody has decoded yet. */

@@ -66,7 +66,8 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
 
 /**
  * A new connection with the options of `redis` (address, credentials, TLS, timeouts), named
- * `connectionName`, without a per-command timeout, whose emitted errors are redacted as {@link createRedisClient}'s are. Used
+ * `connectionName`, without a per-command timeout, whose emitted errors are redacted as {@link createRedisClient}'s
+ * are. Used
  * for the connection that receives client-tracking invalidations (it subscribes, so it must
  * not share a connection with commands).
  */

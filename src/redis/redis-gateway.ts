@@ -73,7 +73,8 @@ export class RedisGateway {
 
   /**
    * @param redis standalone connections, used in turn, or one ioredis `Cluster`
-   * @param probe the recovery (validates the dataset, delivers pending invalidations); the breaker closes when it returns true
+   * @param probe the recovery (validates the dataset, delivers pending invalidations); the breaker closes when it
+   *   returns true
    * @throws {CacheOptionsError} when a `Cluster` is given with other clients
    */
   constructor(
@@ -269,7 +270,8 @@ export class RedisGateway {
         reason === 'connection'
           ? 'Redis connection lost: the cache is bypassed until the dataset is validated again'
           : reason === 'topology'
-            ? 'Redis Cluster topology changed (a node lost, a failover, a slot moved): the cache is bypassed until every master is validated again'
+            ? 'Redis Cluster topology changed (a node lost, a failover, a slot moved): the cache is ' +
+              'bypassed until every master is validated again'
             : 'Redis circuit breaker opened: reads go to the database until Redis answers';
       logger.warn({ reason, openings: this.breaker.openings }, message);
       return;

@@ -119,7 +119,8 @@ export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
  *   queries: { findByLanguage: { key: (language) => heroKeys.byLanguage({ language }) } },
  *   keysOf: (hero) => [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: hero.language })],
  * });
- * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0), or near-cache bounds that are not positive whole numbers
+ * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0), or
+ *   near-cache bounds that are not positive whole numbers
  */
 export function defineCacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>>(
   definition: CacheStrategyDefinition<T, R>,

@@ -15,7 +15,10 @@ export interface CacheControl {
    * namespaces; its cost grows with the keyspace, keep it for administration).
    */
   invalidateCache(id?: string): Promise<void>;
-  /** Hits, misses, errors and hit ratio of this entity type (shared by every repository of the type on one CacheService). */
+  /**
+   * Hits, misses, errors and hit ratio of this entity type (shared by every repository of the type on one
+   * CacheService).
+   */
   getCacheStats(): CacheStatsSnapshot;
 }
 
@@ -24,7 +27,10 @@ export type Cached<R> = R & CacheControl;
 
 /** Names a base repository or a strategy's queries must not use: the decorator's own API. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
-/** Methods the decorator implements itself: never forwarded, since a write forwarded past the cache would skip invalidation. */
+/**
+ * Methods the decorator implements itself: never forwarded, since a write forwarded past the cache would skip
+ * invalidation.
+ */
 const OWN_METHODS: ReadonlySet<string> = new Set([
   'findById',
   'findByIds',
@@ -86,7 +92,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
     if (shadowing.length > 0)
       throw new ApiCollisionError(
-        `The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the cached repository's own API: rename it`,
+        `The ${strategy.entityType} repository has ${shadowing.join(', ')}, which would shadow the ` +
+          `cached repository's own API: rename it`,
       );
     const policies = strategy.queries as Readonly<Record<string, QueryCachePolicy<unknown[]> | undefined>>;
     const self = this as unknown as Record<string, AsyncFunction>;

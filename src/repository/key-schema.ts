@@ -67,7 +67,8 @@ function parsePattern(pattern: string): Segment[] {
     if (placeholder) return { param: placeholder[1] as string };
     if (LITERAL.test(part)) return { literal: part };
     throw new KeyPatternError(
-      `Key pattern ${JSON.stringify(pattern)}: segment ${JSON.stringify(part)} must be a literal of [A-Za-z0-9_-] or a {placeholder}`,
+      `Key pattern ${JSON.stringify(pattern)}: segment ${JSON.stringify(part)} must be a literal ` +
+        `of [A-Za-z0-9_-] or a {placeholder}`,
     );
   });
 }

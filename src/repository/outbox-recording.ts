@@ -1,6 +1,9 @@
 import type { Entity, EntityChanges, NewEntity } from './entity';
 
-/** The keys (unprefixed) a change from `before` to `after` makes stale; `before` is null for a create, `after` for a delete. */
+/**
+ * The keys (unprefixed) a change from `before` to `after` makes stale; `before` is null for a create, `after` for a
+ * delete.
+ */
 export type AffectedKeysOf<T extends Entity> = (before: T | null, after: T | null) => readonly string[];
 
 /**

@@ -8,7 +8,9 @@ import type { CacheSettings } from './settings';
 
 /** What {@link createCacheService} may be given besides the settings. */
 export interface CreateCacheServiceOptions {
-  /** The outbox the base repositories write (e.g. `new PrismaOutbox(prisma)`); used when `settings.cache.outboxEnabled`. */
+  /**
+   * The outbox the base repositories write (e.g. `new PrismaOutbox(prisma)`); used when `settings.cache.outboxEnabled`.
+   */
   outbox?: InvalidationOutbox;
   logger?: CacheLogger;
 }

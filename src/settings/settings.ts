@@ -60,7 +60,10 @@ const nameList = z
 /** The cache's variables, their types and defaults (REDIS_CACHE.md, section 7). */
 export const cacheEnvShape = {
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-  /** Comma-separated seeds of a Redis Cluster (`host:port` or `redis[s]://[user:password@]host:port`); set, it replaces REDIS_URL. */
+  /**
+   * Comma-separated seeds of a Redis Cluster (`host:port` or `redis[s]://[user:password@]host:port`); set, it replaces
+   * REDIS_URL.
+   */
   REDIS_CLUSTER_NODES: clusterNodesEnv.optional(),
   REDIS_PASSWORD: z.string().optional(),
   REDIS_USERNAME: z.string().optional(),
@@ -109,7 +112,10 @@ export function parseEnv<S extends z.ZodRawShape>(
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${SECRET_VARIABLES.has(name) ? '(value hidden)' : JSON.stringify(present[name])}: ${issue.message}`;
+      return (
+        `${name}=${SECRET_VARIABLES.has(name) ? '(value hidden)' : JSON.stringify(present[name])}: ` +
+        `${issue.message}`
+      );
     }),
   );
 }
@@ -119,7 +125,9 @@ export interface CacheSettings {
   redis: {
     /** `redis://` or `rediss://` (TLS). */
     url: string;
-    /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); when set, the cache connects to the cluster and `url` is unused. */
+    /**
+     * Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); when set, the cache connects to the cluster and `url` is unused.
+     */
     clusterNodes: ClusterNodesSetting | undefined;
     password: string | undefined;
     username: string | undefined;
@@ -156,9 +164,14 @@ export interface CacheSettings {
     disabledEntities: ReadonlySet<string>;
     /** Near caches (in-process L1) of the strategies that declare one; false turns them all off. */
     nearCacheEnabled: boolean;
-    /** How Redis reports changed keys to near caches: per key read (`default`) or every key under the prefix (`broadcast`). */
+    /**
+     * How Redis reports changed keys to near caches: per key read (`default`) or every key under the prefix
+     * (`broadcast`).
+     */
     nearCacheTracking: 'default' | 'broadcast';
-    /** Milliseconds a near cache may lag Redis at most when invalidations stop arriving without a connection closing. */
+    /**
+     * Milliseconds a near cache may lag Redis at most when invalidations stop arriving without a connection closing.
+     */
     nearCacheMaxStalenessMs: number;
   };
 }

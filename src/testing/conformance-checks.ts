@@ -49,7 +49,9 @@ const GLOB_CHARACTERS = /[*?[\]\\]/;
 const show = (value: unknown): string =>
   inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity });
 
-/** The cached queries (from `strategy.queries`, never from the user's table) with the user's holding function of each. */
+/**
+ * The cached queries (from `strategy.queries`, never from the user's table) with the user's holding function of each.
+ */
 function cachedQueries(subject: ErasedCase): {
   name: string;
   key: (...args: readonly unknown[]) => string;
@@ -60,7 +62,8 @@ function cachedQueries(subject: ErasedCase): {
     const holding = subject.holding[name];
     assert.ok(
       typeof holding === 'function',
-      `${subject.label}: the strategy caches ${name}, so holding.${name} must give the arguments of the ${name} call whose result holds an entity (or null), got ${describeValue(holding)}`,
+      `${subject.label}: the strategy caches ${name}, so holding.${name} must give the arguments ` +
+        `of the ${name} call whose result holds an entity (or null), got ${describeValue(holding)}`,
     );
     return [{ name, key: (...args: readonly unknown[]) => policy.key(...args), holding }];
   });
@@ -127,7 +130,10 @@ export function fieldChanges(subject: ErasedCase): Change[] {
   return changes;
 }
 
-/** Round trip of every sample, every changed entity and lists of them: equal, with the same prototypes (Dates, value objects). */
+/**
+ * Round trip of every sample, every changed entity and lists of them: equal, with the same prototypes (Dates, value
+ * objects).
+ */
 export function checkRoundTrip(subject: ErasedCase): void {
   const { serializer } = subject.strategy;
   const values: unknown[] = [
@@ -146,7 +152,10 @@ export function checkRoundTrip(subject: ErasedCase): void {
   }
 }
 
-/** Entries the serializer did not write (not JSON, a truncated entry) are CorruptEntryError, which the cache reads as a miss. */
+/**
+ * Entries the serializer did not write (not JSON, a truncated entry) are CorruptEntryError, which the cache reads as a
+ * miss.
+ */
 export function checkRejectsForeignEntries(subject: ErasedCase): void {
   const written = subject.strategy.serializer.serialize(subject.samples[0]);
   for (const raw of ['not json', written.slice(0, Math.floor(written.length / 2))]) {
@@ -160,7 +169,8 @@ export function checkRejectsForeignEntries(subject: ErasedCase): void {
     }
     assert.ok(
       thrown instanceof CorruptEntryError,
-      `${subject.label}: deserializing ${describeValue(raw)} must throw CorruptEntryError, got ${thrown === undefined ? 'a value' : String(thrown)}`,
+      `${subject.label}: deserializing ${describeValue(raw)} must throw CorruptEntryError, got ` +
+        `${thrown === undefined ? 'a value' : String(thrown)}`,
     );
   }
 }
@@ -181,7 +191,10 @@ export function checkCreateAndDelete(subject: ErasedCase): void {
   }
 }
 
-/** An update names the keys of every query holding the old state and every query holding the new one, each once, whatever single field moved. */
+/**
+ * An update names the keys of every query holding the old state and every query holding the new one, each once,
+ * whatever single field moved.
+ */
 export function checkUpdates(subject: ErasedCase): void {
   for (const { before, after, what } of fieldChanges(subject)) {
     assertCovers(subject, before, after, what);
@@ -215,12 +228,16 @@ function assertOnlyOrigin(subject: ErasedCase, origins: Map<string, Origin>, key
   const previous = origins.get(key);
   assert.ok(
     previous === undefined || previous.identity === origin.identity,
-    `${subject.label}: ${origin.label} and ${previous?.label} both give the key ${describeValue(key)} (seed ${subject.seed})`,
+    `${subject.label}: ${origin.label} and ${previous?.label} both give the key ` +
+      `${describeValue(key)} (seed ${subject.seed})`,
   );
   origins.set(key, origin);
 }
 
-/** No raw glob character, the expected number of `:`-segments, inside the strategy's namespaces (which `invalidateCache()` clears). */
+/**
+ * No raw glob character, the expected number of `:`-segments, inside the strategy's namespaces (which
+ * `invalidateCache()` clears).
+ */
 function assertSafeKey(subject: ErasedCase, key: string, segments: number, origin: string): void {
   const context = `${subject.label}: ${origin} gives ${describeValue(key)} (seed ${subject.seed})`;
   assert.ok(!GLOB_CHARACTERS.test(key), `${context}, with a raw glob character (* ? [ ] \\)`);

@@ -53,7 +53,10 @@ export type QueriesHolding<T extends Entity, R extends Repository<T>> = {
  */
 type TupleContext = readonly [never];
 
-/** Other values of chosen fields. A field listed here is enum-like: it varies only through these values and never gets hostile strings. */
+/**
+ * Other values of chosen fields. A field listed here is enum-like: it varies only through these values and never gets
+ * hostile strings.
+ */
 export type FieldAlternatives<T> = { readonly [K in keyof T]?: readonly T[K][] };
 
 /** What the suite needs to know about one strategy. */
@@ -68,7 +71,10 @@ export interface StrategyConformanceCase<T extends Entity, R extends Repository<
   samples: readonly [T, ...T[]];
   /** The query calls holding an entity, one entry per cacheable query (see {@link QueriesHolding}). */
   holding: QueriesHolding<T, R>;
-  /** Valid other values of enum-like fields (and any field whose values the built-in variants cannot make, such as value objects). */
+  /**
+   * Valid other values of enum-like fields (and any field whose values the built-in variants cannot make, such as value
+   * objects).
+   */
   alternatives?: FieldAlternatives<T>;
   /** Seed of the generated hostile strings; a failure message names it, to replay it. @default 1 */
   seed?: number;

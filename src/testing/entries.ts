@@ -1,7 +1,10 @@
 import { isLease, NEGATIVE_ENTRY } from '../protocol/lease';
 import type { Serializer } from '../repository/serializer';
 
-/** What a raw Redis value at a cache key is, for audits in tests: a lease, a negative entry, an entry of this key, or something else. */
+/**
+ * What a raw Redis value at a cache key is, for audits in tests: a lease, a negative entry, an entry of this key, or
+ * something else.
+ */
 export type InspectedEntry = { kind: 'lease' } | { kind: 'entry'; value: unknown } | { kind: 'foreign' };
 
 /**

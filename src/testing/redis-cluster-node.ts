@@ -70,7 +70,8 @@ export class ClusterNode {
       child.once('exit', (code, signal) =>
         reject(
           new Error(
-            `cluster node on port ${this.port} exited (${signal ?? `code ${code}`}) before answering:\n${logTail(logFile)}`,
+            `cluster node on port ${this.port} exited (${signal ?? `code ${code}`}) before ` +
+              `answering:\n${logTail(logFile)}`,
           ),
         ),
       );

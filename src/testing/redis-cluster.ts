@@ -7,7 +7,8 @@ import { freePort, type RedisServerTlsFiles } from './redis-server';
 /**
  * A throwaway Redis Cluster on loopback ports for tests: masters and replicas started as
  * separate redis-server processes, joined without redis-cli (CLUSTER ADDSLOTSRANGE, MEET,
- * REPLICATE: the steps `redis-cli --cluster create` takes, https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/),
+ * REPLICATE: the steps `redis-cli --cluster create` takes,
+ * https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/),
  * and failed over on demand, by a crash or by CLUSTER FAILOVER. Every process is stopped by
  * PID and every directory removed by {@link RedisClusterHandle.stop}.
  */
@@ -33,7 +34,10 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
 }
 
-/** `crash`: SIGKILL the master and wait for its replica's election; the others are `CLUSTER FAILOVER [FORCE|TAKEOVER]` run on the replica. */
+/**
+ * `crash`: SIGKILL the master and wait for its replica's election; the others are `CLUSTER FAILOVER [FORCE|TAKEOVER]`
+ * run on the replica.
+ */
 export type FailoverMode = 'crash' | 'manual' | 'force' | 'takeover';
 
 /** What {@link RedisClusterHandle.failover} did. */
@@ -42,9 +46,15 @@ export interface FailoverResult {
   from: RedisClusterNodeHandle;
   /** The promoted replica. */
   to: RedisClusterNodeHandle;
-  /** `Date.now()` once the killed master had exited (crash), or when FAILOVER was sent: no reply from the old master can come later. */
+  /**
+   * `Date.now()` once the killed master had exited (crash), or when FAILOVER was sent: no reply from the old master can
+   * come later.
+   */
   startedAt: number;
-  /** Milliseconds from the kill (or the FAILOVER command) until every running node reported the new master and `cluster_state:ok`. */
+  /**
+   * Milliseconds from the kill (or the FAILOVER command) until every running node reported the new master and
+   * `cluster_state:ok`.
+   */
   ms: number;
 }
 
@@ -60,11 +70,17 @@ export interface RedisClusterNodeHandle {
   signal(signal: NodeJS.Signals): void;
   /** SIGKILL, resolved once the process has exited. */
   kill(): Promise<void>;
-  /** Starts the process again on the same ports with its nodes.conf: it rejoins (an ousted master as a replica), with an empty dataset. */
+  /**
+   * Starts the process again on the same ports with its nodes.conf: it rejoins (an ousted master as a replica), with an
+   * empty dataset.
+   */
   restart(): Promise<void>;
   /** The last lines of this node's log (for a failure message). */
   logTail(): string;
-  /** Sends one command to this node alone (authenticated, over TLS when the cluster uses it). @throws {Error} on an error reply or no answer within 2 s */
+  /**
+   * Sends one command to this node alone (authenticated, over TLS when the cluster uses it). @throws {Error} on an
+   * error reply or no answer within 2 s
+   */
   command(...args: string[]): Promise<string | number | null>;
 }
 
@@ -87,7 +103,8 @@ export interface RedisClusterHandle {
   /**
    * Fails shard `shard` over to its first running replica and waits until the cluster is
    * healthy ({@link waitUntilHealthy}, apart from the killed node).
-   * @throws {Error} when the shard has no running replica, or the cluster is not healthy within `timeoutMs` (default 30 s)
+   * @throws {Error} when the shard has no running replica, or the cluster is not healthy within `timeoutMs` (default 30
+   *   s)
    */
   failover(shard: number, mode?: FailoverMode, timeoutMs?: number): Promise<FailoverResult>;
   /**
@@ -279,7 +296,8 @@ class ClusterHandle implements RedisClusterHandle {
       const answer = await from.command('CLUSTER', 'MYID').catch(() => undefined);
       if (answer !== undefined)
         throw new Error(
-          `port ${from.port} still answers after its master (${from.id.slice(0, 8)}, running ${from.running}) was killed: ${String(answer).slice(0, 8)}\n${await this.describe()}`,
+          `port ${from.port} still answers after its master (${from.id.slice(0, 8)}, running ` +
+            `${from.running}) was killed: ${String(answer).slice(0, 8)}\n${await this.describe()}`,
         );
     }
     const request = (): Promise<unknown> =>
@@ -306,7 +324,9 @@ class ClusterHandle implements RedisClusterHandle {
       });
     } catch {
       throw new Error(
-        `shard ${shard} did not fail over from port ${from.port} to port ${to.port} within ${timeoutMs} ms (${seen})\n${await this.describe()}\nthe replica's log ends:\n${to.logTail()}`,
+        `shard ${shard} did not fail over from port ${from.port} to port ${to.port} within ` +
+          `${timeoutMs} ms (${seen})\n${await this.describe()}\nthe replica's log ` +
+          `ends:\n${to.logTail()}`,
       );
     }
     await this.waitUntilHealthy(timeoutMs);
@@ -348,10 +368,10 @@ class ClusterHandle implements RedisClusterHandle {
       const view = await node.view().then(
         (entries) =>
           entries
-            .map(
-              (entry) =>
-                `${entry.id.slice(0, 8)}[${entry.flags.join(',')}]${entry.masterId === '-' ? '' : `->${entry.masterId.slice(0, 8)}`}`,
-            )
+            .map((entry) => {
+              const master = entry.masterId === '-' ? '' : `->${entry.masterId.slice(0, 8)}`;
+              return `${entry.id.slice(0, 8)}[${entry.flags.join(',')}]${master}`;
+            })
             .join(' '),
         (error: Error) => error.message,
       );
@@ -403,7 +423,10 @@ class ClusterHandle implements RedisClusterHandle {
     return undefined;
   }
 
-  /** The ID of the node owning shard `shard`'s first slot, when every node of `among` agrees. @throws {Error} when they disagree */
+  /**
+   * The ID of the node owning shard `shard`'s first slot, when every node of `among` agrees. @throws {Error} when they
+   * disagree
+   */
   private async ownerId(shard: number, among: ClusterNode[]): Promise<string> {
     const slot = this.shardStarts[shard];
     if (slot === undefined) throw new Error(`no shard ${shard}: the cluster has ${this.shards}`);
@@ -421,7 +444,8 @@ class ClusterHandle implements RedisClusterHandle {
     const distinct = new Set(owners.values());
     if (distinct.size !== 1)
       throw new Error(
-        `nodes disagree on shard ${shard}'s master: ${[...owners].map(([port, id]) => `${port} says ${id.slice(0, 8)}`).join(', ')}`,
+        `nodes disagree on shard ${shard}'s master: ` +
+          `${[...owners].map(([port, id]) => `${port} says ${id.slice(0, 8)}`).join(', ')}`,
       );
     return [...distinct][0] as string;
   }

@@ -142,7 +142,8 @@ export async function startRedisServer(options: string[] | RedisServerOptions = 
   let child: ChildProcess | null = null;
 
   const launch = async (): Promise<void> => {
-    // The server logs to a file in its directory (not a pipe, which would keep Jest waiting), read when it fails to start.
+    // The server logs to a file in its directory (not a pipe, which would keep Jest waiting), read when it fails to
+    // start.
     const log = openSync(logFile, 'a');
     let started: ChildProcess;
     try {

@@ -18,7 +18,10 @@ export interface RepositoryRegistration<T extends Entity, R extends Repository<T
 /** A registration of any entity type, as {@link registerRepositories} takes a list of them. */
 export type AnyRepositoryRegistration = RepositoryRegistration<Entity, Repository<Entity>>;
 
-/** Declares a registration with its types checked (a strategy for another repository fails to compile), for a list of registrations of several entity types. */
+/**
+ * Declares a registration with its types checked (a strategy for another repository fails to compile), for a list of
+ * registrations of several entity types.
+ */
 export function repositoryRegistration<T extends Entity, R extends Repository<T>>(
   registration: RepositoryRegistration<T, R>,
 ): AnyRepositoryRegistration {
@@ -45,7 +48,8 @@ export function registerRepositories(
   const unknown = [...disabledEntities].filter((name) => !known.includes(name));
   if (unknown.length > 0)
     throw new ConfigError([
-      `CACHE_DISABLED_ENTITIES=${JSON.stringify([...disabledEntities].join(','))}: expected a comma-separated list of ${known.join(', ')}`,
+      `CACHE_DISABLED_ENTITIES=${JSON.stringify([...disabledEntities].join(','))}: expected a ` +
+        `comma-separated list of ${known.join(', ')}`,
     ]);
   const cached: string[] = [];
   for (const row of rows) {
@@ -58,7 +62,10 @@ export function registerRepositories(
   return cached;
 }
 
-/** True when `repository` is a cached repository, typed with the cache control it adds (`getCacheStats`, `invalidateCache`). */
+/**
+ * True when `repository` is a cached repository, typed with the cache control it adds (`getCacheStats`,
+ * `invalidateCache`).
+ */
 export function isCached<R extends object>(repository: R): repository is Cached<R> {
   return repository instanceof CachedRepository;
 }

@@ -31,7 +31,10 @@ export interface BookRepository extends Repository<Book> {
   findByTitle(title: string): Promise<Book | null>;
 }
 
-/** A plain repository kept in memory (the point of these tests is the cache, which is a real Redis), counting calls per method. */
+/**
+ * A plain repository kept in memory (the point of these tests is the cache, which is a real Redis), counting calls per
+ * method.
+ */
 export class InMemoryBookRepository implements BookRepository {
   protected readonly rows = new Map<string, Book>();
   readonly calls: Record<string, number> = {};

@@ -63,7 +63,10 @@ export function useRedisCache(
   return fixture;
 }
 
-/** Stores `raw` at `key` the only way the library allows: under a lease. @returns false when Redis refused or was unavailable */
+/**
+ * Stores `raw` at `key` the only way the library allows: under a lease. @returns false when Redis refused or was
+ * unavailable
+ */
 export async function put(cache: CacheService, key: string, raw: string, ttlSeconds: number): Promise<boolean> {
   const token = await cache.acquireLease(key, undefined);
   return token !== null && (await cache.storeLeased(key, token, raw, ttlSeconds)) === 'stored';

@@ -1,7 +1,9 @@
 import type { CacheService } from 'cachedrepo';
 import type { FastifyInstance } from 'fastify';
 
-/** Key read by the latency probe: `!` is outside every key schema's namespace characters, so no entry can live there. */
+/**
+ * Key read by the latency probe: `!` is outside every key schema's namespace characters, so no entry can live there.
+ */
 const PROBE_KEY = '!health-probe';
 
 /** `GET /health/cache` body. Latency is milliseconds. */

@@ -21,7 +21,8 @@ export function databaseProvider(url: string): DatabaseProvider {
   if (isPostgresUrl(url)) return 'postgresql';
   if (/^file:/.test(url.trim())) return 'sqlite';
   throw new Error(
-    `DATABASE_URL must be a SQLite file: URL or a postgresql:// URL, got a URL starting with ${JSON.stringify(url.trim().slice(0, 12))}`,
+    `DATABASE_URL must be a SQLite file: URL or a postgresql:// URL, got a URL starting with ` +
+      `${JSON.stringify(url.trim().slice(0, 12))}`,
   );
 }
 

@@ -71,7 +71,8 @@ export async function migratePostgres(url: string, options: PostgresMigrateOptio
   const client = new Client({ connectionString });
   await client.connect().catch((error: unknown) => {
     throw new Error(
-      `Cannot connect to the PostgreSQL database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
+      `Cannot connect to the PostgreSQL database of DATABASE_URL: ` +
+        `${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   });
@@ -83,7 +84,9 @@ export async function migratePostgres(url: string, options: PostgresMigrateOptio
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(`SET LOCAL search_path TO ${quoted}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS "${RECORD_TABLE}" (id SERIAL PRIMARY KEY, schema_sha256 TEXT NOT NULL, datamodel TEXT NOT NULL, applied_sql TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS "${RECORD_TABLE}" (id SERIAL PRIMARY KEY, schema_sha256 TEXT ` +
+        `NOT NULL, datamodel TEXT NOT NULL, applied_sql TEXT NOT NULL, applied_at TIMESTAMPTZ NOT ` +
+        `NULL DEFAULT now())`,
     );
     const last = await client.query<{ schema_sha256: string; datamodel: string }>(
       `SELECT schema_sha256, datamodel FROM "${RECORD_TABLE}" ORDER BY id DESC LIMIT 1`,
@@ -98,7 +101,8 @@ export async function migratePostgres(url: string, options: PostgresMigrateOptio
       : (initialSql(root) ?? (await diffFrom(null, root)));
     if (!options.acceptDataLoss && DATA_LOSS.test(sql)) {
       throw new Error(
-        `The PostgreSQL migration would lose data (schema ${schema}); write it by hand or pass acceptDataLoss. SQL:\n${sql}`,
+        `The PostgreSQL migration would lose data (schema ${schema}); write it by hand or pass ` +
+          `acceptDataLoss. SQL:\n${sql}`,
       );
     }
     await client.query(sql);
@@ -117,7 +121,10 @@ export async function migratePostgres(url: string, options: PostgresMigrateOptio
   }
 }
 
-/** The precomputed `--from-empty` script, when derive.cjs wrote it from the current schema.prisma (its first line holds that file's hash). */
+/**
+ * The precomputed `--from-empty` script, when derive.cjs wrote it from the current schema.prisma (its first line holds
+ * that file's hash).
+ */
 function initialSql(root: string): string | null {
   const file = path.join(root, INIT_SQL);
   if (!existsSync(file)) return null;

@@ -15,7 +15,10 @@ const toAward = (row: AchievementAward): AchievementAward => ({
   awardedAt: row.awardedAt,
 });
 
-/** Achievements over Prisma (model UserAchievement). Writes record their cache invalidation in the outbox in the same transaction. */
+/**
+ * Achievements over Prisma (model UserAchievement). Writes record their cache invalidation in the outbox in the same
+ * transaction.
+ */
 export class PrismaAchievementRepository implements AchievementRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

@@ -38,7 +38,10 @@ const toReview = (row: ReviewRecord): ReviewRecord => ({
   reviewedAt: row.reviewedAt,
 });
 
-/** Study progress over Prisma (models User, CardStudyState, Review). Writes record their cache invalidation in the outbox in the same transaction. */
+/**
+ * Study progress over Prisma (models User, CardStudyState, Review). Writes record their cache invalidation in the
+ * outbox in the same transaction.
+ */
 export class PrismaStudyRepository implements StudyRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -101,7 +104,8 @@ export class PrismaStudyRepository implements StudyRepository {
       });
       const known = new Set(existing.map((row) => row.cardId));
       const fresh = [...new Set(cardIds)].filter((cardId) => !known.has(cardId));
-      // One INSERT per card: SQLite's createMany has no skipDuplicates, and the unique (userId, cardId) index guards races.
+      // One INSERT per card: SQLite's createMany has no skipDuplicates, and the unique (userId, cardId) index guards
+      // races.
       // A millisecond apart and none after `dueAt`, so that new cards come due in the order given (the deck's order).
       for (const [index, cardId] of fresh.entries())
         await tx.cardStudyState.create({

@@ -77,7 +77,9 @@ export async function seedDatabase(repos: SeedRepositories, options: SeedOptions
     const epithet =
       round === 0 ? '' : ` ${at(data.EPITHETS, round - 1)}${round > data.EPITHETS.length ? ` ${round}` : ''}`;
     const role = rng.pick(data.HERO_ROLES);
-    const description = `${/^[aeiou]/.test(role) ? 'An' : 'A'} ${role} from ${rng.pick(data.HERO_PLACES[language])} who ${rng.pick(data.HERO_DEEDS)}.`;
+    const description =
+      `${/^[aeiou]/.test(role) ? 'An' : 'A'} ${role} from ` +
+      `${rng.pick(data.HERO_PLACES[language])} who ${rng.pick(data.HERO_DEEDS)}.`;
     return repos.heroes.save({
       name: baseName + epithet,
       language,

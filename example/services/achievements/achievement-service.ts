@@ -180,7 +180,8 @@ export class AchievementService {
     const entry = ACHIEVEMENTS.get(code);
     if (!entry)
       throw new InvalidArgumentError(
-        `code must be an achievement of the catalog (${[...ACHIEVEMENTS.keys()].join(', ')}), got ${JSON.stringify(code)}`,
+        `code must be an achievement of the catalog (${[...ACHIEVEMENTS.keys()].join(', ')}), got ` +
+          `${JSON.stringify(code)}`,
       );
     return entry;
   }

@@ -59,7 +59,9 @@ export class ProgressService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** The learner's progress per deck, from the review history (empty for a learner without reviews or an unknown id). */
+  /**
+   * The learner's progress per deck, from the review history (empty for a learner without reviews or an unknown id).
+   */
   @Cacheable({ key: (userId: string) => userKeys.progress({ userId }), ttl: PROGRESS_TTL_SECONDS.progress })
   async getProgress(userId: string): Promise<UserProgress> {
     return progressOf(userId, await this.study.reviewsOf(userId));
@@ -153,7 +155,10 @@ export class ProgressService {
     );
   }
 
-  /** The keys to record in the outbox with a write: all of them when the cache delivers an outbox, else none (nobody would deliver them). */
+  /**
+   * The keys to record in the outbox with a write: all of them when the cache delivers an outbox, else none (nobody
+   * would deliver them).
+   */
   private outboxKeys(keys: string[]): string[] {
     return this.methodCache?.recordsWritesInOutbox ? keys : [];
   }

@@ -33,7 +33,10 @@ export interface RedisClusterConnectionOptions {
   tlsCaFile?: string | undefined;
   /** Milliseconds to establish a connection to one node. @default 2000 */
   connectTimeoutMs?: number;
-  /** Milliseconds a command may take, redirections and retries included, before it fails (and the read becomes a miss). @default 500 */
+  /**
+   * Milliseconds a command may take, redirections and retries included, before it fails (and the read becomes a miss).
+   * @default 500
+   */
   commandTimeoutMs?: number;
   /** Milliseconds between two slot-map refreshes (CLUSTER SLOTS), besides those MOVED triggers. @default 5000 */
   slotsRefreshIntervalMs?: number;

@@ -48,7 +48,10 @@ export class ClusterTracking implements TrackingSource {
   /** Owner of every slot when the masters were last reconciled ('' for a slot without one). */
   private owners: string[] = [];
   private retiredMessages = 0;
-  /** `performance.now()` when each master's connections last ended: not retried within {@link RETRY_MS} (a dead node until its failover). */
+  /**
+   * `performance.now()` when each master's connections last ended: not retried within {@link RETRY_MS} (a dead node
+   * until its failover).
+   */
   private readonly endedAt = new Map<string, number>();
   private isActive = false;
   private closed = false;

@@ -20,7 +20,9 @@ export interface ClusterMaster {
   slots: number[];
 }
 
-/** Asks the cluster for its slot map now (CLUSTER SLOTS on some node) instead of waiting for ioredis's periodic refresh. */
+/**
+ * Asks the cluster for its slot map now (CLUSTER SLOTS on some node) instead of waiting for ioredis's periodic refresh.
+ */
 export function refreshSlotMap(cluster: Cluster): Promise<void> {
   return new Promise((resolve, reject) => cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())));
 }

@@ -12,8 +12,10 @@
  * - NEAR_CACHE=on|off: the hero strategy's near cache, as the library ships it (default on);
  *   `health` reports it (`nearCache`).
  * Protocol, one JSON object per line:
- * stdin  `{"id": 1, "op": "findById" | "findByLanguage" | "findAll" | "update" | "stats" | "health" | "config", "args": [...]}`
- * stdout `{"ready": true}` once, then `{"id": 1, "ok": true, "result": ...}` or `{"id": 1, "ok": false, "error": "..."}`.
+ * stdin `{"id": 1, "op": "findById" | "findByLanguage" | "findAll" | "update" | "stats" | "health" | "config", "args":
+ * [...]}`
+ * stdout `{"ready": true}` once, then `{"id": 1, "ok": true, "result": ...}` or `{"id": 1, "ok": false, "error":
+ * "..."}`.
  * The worker exits when stdin closes (so it never outlives the test that spawned it).
  */
 import { createInterface } from 'node:readline';

@@ -52,7 +52,8 @@ function createPostgresTestDatabase(): TestDatabase {
   const { TEST_POSTGRES_PSQL: psql, TEST_POSTGRES_PORT: port, TEST_POSTGRES_TEMPLATE: template } = process.env;
   if (!psql || !port || !template)
     throw new Error(
-      "TEST_POSTGRES_* are not set: run the tests through jest (the postgresql project's globalSetup starts the server)",
+      "TEST_POSTGRES_* are not set: run the tests through jest (the postgresql project's " +
+        'globalSetup starts the server)',
     );
   created += 1;
   const name = `test_${process.pid}_${created}_${Math.random().toString(36).slice(2, 8)}`;

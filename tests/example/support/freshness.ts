@@ -25,7 +25,8 @@ const byCreation = (a: Hero, b: Hero): number =>
   a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Checks one read against the consistency guarantee (REDIS_CACHE.md, section 4), per hero: every hero in the answer must be
+ * Checks one read against the consistency guarantee (REDIS_CACHE.md, section 4), per hero: every hero in the answer
+ * must be
  * exactly the state some write left it in (no mixture, same types), of a version at least the
  * last one completed when the read started (never older than a write that returned before the
  * read began) and at most the last one issued when it ended. A hero missing from a list must
@@ -50,7 +51,8 @@ export function freshnessViolations(log: WriteLog, observation: ReadObservation)
       violations.push(`${label}: hero ${hero.id} is v${version}, never written by the time the read ended`);
     else if (!sameValue(hero, log.state(hero.id, version))) {
       violations.push(
-        `${label}: hero ${hero.id} v${version} differs from what write ${version} stored: ${JSON.stringify(hero)} vs ${JSON.stringify(log.state(hero.id, version))}`,
+        `${label}: hero ${hero.id} v${version} differs from what write ${version} stored: ` +
+          `${JSON.stringify(hero)} vs ${JSON.stringify(log.state(hero.id, version))}`,
       );
     }
   };
@@ -75,7 +77,8 @@ export function freshnessViolations(log: WriteLog, observation: ReadObservation)
       const versions = Array.from({ length: high - low + 1 }, (_, offset) => log.state(id, low + offset));
       if (versions.every((state) => state && holds(state))) {
         violations.push(
-          `${label}: hero ${id} is missing, but every version from v${low} (completed before the start) to v${high} belongs in the list (stale)`,
+          `${label}: hero ${id} is missing, but every version from v${low} (completed before the ` +
+            `start) to v${high} belongs in the list (stale)`,
         );
       }
     }

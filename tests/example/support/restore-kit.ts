@@ -89,10 +89,15 @@ export async function capMemory(
 
 let junkSequence = 0;
 const JUNK_VALUE = 'x'.repeat(1024);
-/** Never write more junk than this: a condition that does not come true fails the test instead of filling the machine. */
+/**
+ * Never write more junk than this: a condition that does not come true fails the test instead of filling the machine.
+ */
 const MAX_JUNK_KEYS = 200_000;
 
-/** Writes `count` junk keys of 1 KiB outside the cache prefix, with a TTL (so volatile policies may evict them too). @returns the error of the first SET that failed, or null. */
+/**
+ * Writes `count` junk keys of 1 KiB outside the cache prefix, with a TTL (so volatile policies may evict them too).
+ * @returns the error of the first SET that failed, or null.
+ */
 async function writeJunk(raw: Redis, count: number): Promise<Error | null> {
   const pipeline = raw.pipeline();
   for (let i = 0; i < count; i += 1) {
@@ -177,14 +182,18 @@ export async function drainConnection(redis: Redis, rounds = 5): Promise<void> {
   }
 }
 
-/** Waits until `instance` has no undelivered invalidation and its breaker is closed: every write it made reached Redis. */
+/**
+ * Waits until `instance` has no undelivered invalidation and its breaker is closed: every write it made reached Redis.
+ */
 export function untilDelivered(instance: CacheInstance): Promise<void> {
   const delivered = (): boolean =>
     instance.cache.health().pendingInvalidations === 0 && instance.cache.health().breaker === 'closed';
   return until(delivered, 10_000, 'the invalidations of the write to reach Redis');
 }
 
-/** Records reads against the version the last completed write left, for one failure message listing every stale read. */
+/**
+ * Records reads against the version the last completed write left, for one failure message listing every stale read.
+ */
 export class StaleReads {
   readonly stale: string[] = [];
   reads = 0;

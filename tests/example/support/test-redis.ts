@@ -28,7 +28,9 @@ export interface TestRedis {
    * @param commandTimeoutMs milliseconds per command
    */
   connect(commandTimeoutMs?: number): Promise<Redis | Cluster>;
-  /** FLUSHALL on the server, or on every master of the cluster (a cluster client sends keyless commands to one node). */
+  /**
+   * FLUSHALL on the server, or on every master of the cluster (a cluster client sends keyless commands to one node).
+   */
   flushAll(client: Redis | Cluster): Promise<void>;
   stop(): Promise<void>;
 }
@@ -38,7 +40,8 @@ export interface TestRedis {
  * replica each on loopback ports (`startRedisCluster`: 2 to 4 s here), so that tests written
  * against this helper run on both topologies.
  * @param topology overrides the pass's topology
- * @param clusterOptions `nodeTimeoutMs`: the cluster's `cluster-node-timeout` (default 1000 ms; longer keeps a paused cluster from failing over)
+ * @param clusterOptions `nodeTimeoutMs`: the cluster's `cluster-node-timeout` (default 1000 ms; longer keeps a paused
+ *   cluster from failing over)
  */
 export async function startTestRedis(
   topology: TestRedisTopology = testRedisTopology(),

@@ -10,13 +10,19 @@ type ArgsOf<O extends Op> = Extract<WorkerRequest, { op: O }>['args'];
 export interface CacheWorker {
   readonly name: string;
   readonly pid: number;
-  /** Sends one request and waits for its answer. @throws {Error} when the worker fails it, exits, or does not answer in time */
+  /**
+   * Sends one request and waits for its answer. @throws {Error} when the worker fails it, exits, or does not answer in
+   * time
+   */
   request<O extends Op>(op: O, ...args: ArgsOf<O>): Promise<unknown>;
   /** Kills the process (SIGKILL) if it is still running, and waits for it to exit. */
   kill(): Promise<void>;
 }
 
-/** Settings a worker reads from its environment (see tests/support/cache-worker.ts); unset, the worker behaves as it did before they existed. */
+/**
+ * Settings a worker reads from its environment (see tests/support/cache-worker.ts); unset, the worker behaves as it did
+ * before they existed.
+ */
 export interface CacheWorkerEnv {
   CACHE_OUTBOX?: 'on' | 'off';
   CACHE_OUTBOX_POLL_MS?: string;

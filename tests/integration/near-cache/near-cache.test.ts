@@ -45,46 +45,50 @@ describe('near cache', () => {
     expect(app.notes.getCacheStats().errors).toBe(0);
   });
 
-  it('hands every caller its own copy: mutating fields, arrays, nested objects, Dates or value objects changes no later read', async () => {
-    const note = await base.save(newNote('pristine'));
-    await untilNearHit(app, note.id);
-    const mutate = (got: Note | null): void => {
-      const n = got as Note;
-      n.title = 'mutated';
-      n.tags.push('z');
-      n.meta.owner.name = 'Mallory';
-      n.meta.views = 99;
-      n.createdAt.setFullYear(1999);
-      (n.price as { amount: number }).amount = 0;
-    };
-    // A near-cache hit.
-    mutate(await app.notes.findById(note.id));
-    expect(await app.notes.findById(note.id)).toStrictEqual(note);
-    // Readers sharing one GET (a batch), with and without the near cache.
-    app.cache.clearNearCaches();
-    const shared = await Promise.all([
-      app.notes.findById(note.id),
-      app.notes.findById(note.id),
-      app.notes.findById(note.id),
-    ]);
-    shared.forEach(mutate);
-    expect(await app.notes.findById(note.id)).toStrictEqual(note);
-    // Waiters of one load (a cold key read by three callers at once).
-    await app.notes.invalidateCache(note.id);
-    const loaded = await Promise.all([
-      app.notes.findById(note.id),
-      app.notes.findById(note.id),
-      app.notes.findById(note.id),
-    ]);
-    expect(new Set(loaded).size).toBe(3);
-    loaded.forEach(mutate);
-    expect(await untilNearHit(app, note.id)).toStrictEqual(note);
-    // A list (query) and findByIds.
-    mutate((await app.notes.findByTag('a'))[0] as Note);
-    mutate((await app.notes.findByIds([note.id]))[0] as Note);
-    expect(await app.notes.findByTag('a')).toStrictEqual([note]);
-    expect(await app.notes.findByIds([note.id])).toStrictEqual([note]);
-  });
+  it(
+    'hands every caller its own copy: mutating fields, arrays, nested objects, Dates or value ' +
+      'objects changes no later read',
+    async () => {
+      const note = await base.save(newNote('pristine'));
+      await untilNearHit(app, note.id);
+      const mutate = (got: Note | null): void => {
+        const n = got as Note;
+        n.title = 'mutated';
+        n.tags.push('z');
+        n.meta.owner.name = 'Mallory';
+        n.meta.views = 99;
+        n.createdAt.setFullYear(1999);
+        (n.price as { amount: number }).amount = 0;
+      };
+      // A near-cache hit.
+      mutate(await app.notes.findById(note.id));
+      expect(await app.notes.findById(note.id)).toStrictEqual(note);
+      // Readers sharing one GET (a batch), with and without the near cache.
+      app.cache.clearNearCaches();
+      const shared = await Promise.all([
+        app.notes.findById(note.id),
+        app.notes.findById(note.id),
+        app.notes.findById(note.id),
+      ]);
+      shared.forEach(mutate);
+      expect(await app.notes.findById(note.id)).toStrictEqual(note);
+      // Waiters of one load (a cold key read by three callers at once).
+      await app.notes.invalidateCache(note.id);
+      const loaded = await Promise.all([
+        app.notes.findById(note.id),
+        app.notes.findById(note.id),
+        app.notes.findById(note.id),
+      ]);
+      expect(new Set(loaded).size).toBe(3);
+      loaded.forEach(mutate);
+      expect(await untilNearHit(app, note.id)).toStrictEqual(note);
+      // A list (query) and findByIds.
+      mutate((await app.notes.findByTag('a'))[0] as Note);
+      mutate((await app.notes.findByIds([note.id]))[0] as Note);
+      expect(await app.notes.findByTag('a')).toStrictEqual([note]);
+      expect(await app.notes.findByIds([note.id])).toStrictEqual([note]);
+    },
+  );
 
   it('rebuilds value objects on every hit through their codec (a new instance each time)', async () => {
     const note = await base.save(newNote('priced'));
@@ -139,21 +143,24 @@ describe('near cache', () => {
     await changedBehindTheCache('FLUSHALL', () => raw.flushall());
   });
 
-  it('expiry of the key in Redis reaches the near cache, whose entry would otherwise live for the full TTL', async () => {
-    const note = await base.save(newNote('old'));
-    await untilNearHit(app, note.id);
-    // PEXPIRE changes the key (dropping the entry); the next Redis hit fills it again for up to 60 s.
-    await raw.pexpire(`cache:note:${note.id}`, 1000);
-    await untilNearHit(app, note.id);
-    base.change(note.id, { title: 'new' });
-    const invalidations = app.near().invalidations;
-    await until(
-      async () => (await app.notes.findById(note.id))?.title === 'new',
-      5000,
-      'expiry to reach the near cache',
-    );
-    expect(app.near().invalidations).toBeGreaterThan(invalidations);
-  });
+  it(
+    'expiry of the key in Redis reaches the near cache, whose entry would otherwise live for ' + 'the full TTL',
+    async () => {
+      const note = await base.save(newNote('old'));
+      await untilNearHit(app, note.id);
+      // PEXPIRE changes the key (dropping the entry); the next Redis hit fills it again for up to 60 s.
+      await raw.pexpire(`cache:note:${note.id}`, 1000);
+      await untilNearHit(app, note.id);
+      base.change(note.id, { title: 'new' });
+      const invalidations = app.near().invalidations;
+      await until(
+        async () => (await app.notes.findById(note.id))?.title === 'new',
+        5000,
+        'expiry to reach the near cache',
+      );
+      expect(app.near().invalidations).toBeGreaterThan(invalidations);
+    },
+  );
 
   it('a restart of Redis empties the near cache, which serves again once Redis is validated', async () => {
     const note = await base.save(newNote('old'));

@@ -62,24 +62,27 @@ describe('coalesced Redis reads', () => {
     expect(await commandCalls(raw, 'get')).toBe(gets);
   });
 
-  it('a read that starts after a write in this process returned is never answered by a read sent before it', async () => {
-    const note = await base.save(newNote('old'));
-    await app.notes.findById(note.id); // cached as 'old'
-    const gets = await commandCalls(raw, 'get');
-    // Redis busy for 300 ms: the first read's GET waits in Redis, and the write's UNLINK behind it.
-    const busy = raw.call('DEBUG', 'SLEEP', '0.3');
-    await new Promise((resolve) => setImmediate(resolve));
-    const before = app.notes.findById(note.id);
-    // Its GET is sent at the end of this tick (the batch): only then does the write start.
-    await new Promise((resolve) => setImmediate(resolve));
-    const written = await app.notes.update(note.id, { title: 'new' });
-    expect(written.title).toBe('new');
-    const after = await app.notes.findById(note.id);
-    await busy;
-    // Not vacuous: the earlier read was answered from Redis before the write reached it...
-    expect((await before)?.title).toBe('old');
-    // ...and the later one did not share its GET: it read after the write.
-    expect(after?.title).toBe('new');
-    expect(await commandCalls(raw, 'get')).toBeGreaterThanOrEqual(gets + 2);
-  });
+  it(
+    'a read that starts after a write in this process returned is never answered by a read ' + 'sent before it',
+    async () => {
+      const note = await base.save(newNote('old'));
+      await app.notes.findById(note.id); // cached as 'old'
+      const gets = await commandCalls(raw, 'get');
+      // Redis busy for 300 ms: the first read's GET waits in Redis, and the write's UNLINK behind it.
+      const busy = raw.call('DEBUG', 'SLEEP', '0.3');
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = app.notes.findById(note.id);
+      // Its GET is sent at the end of this tick (the batch): only then does the write start.
+      await new Promise((resolve) => setImmediate(resolve));
+      const written = await app.notes.update(note.id, { title: 'new' });
+      expect(written.title).toBe('new');
+      const after = await app.notes.findById(note.id);
+      await busy;
+      // Not vacuous: the earlier read was answered from Redis before the write reached it...
+      expect((await before)?.title).toBe('old');
+      // ...and the later one did not share its GET: it read after the write.
+      expect(after?.title).toBe('new');
+      expect(await commandCalls(raw, 'get')).toBeGreaterThanOrEqual(gets + 2);
+    },
+  );
 });

@@ -47,7 +47,10 @@ const clone = (note: Note): Note => ({
   createdAt: new Date(note.createdAt),
 });
 
-/** Notes in memory: every call returns fresh copies, and counts loads. `change` edits a note behind the cache's back (as a migration would). */
+/**
+ * Notes in memory: every call returns fresh copies, and counts loads. `change` edits a note behind the cache's back (as
+ * a migration would).
+ */
 export class MemoryNotes implements NoteRepository {
   readonly notes = new Map<string, Note>();
   loads = 0;
@@ -114,7 +117,10 @@ export function noteStrategy(options: { nearCache?: NearCacheOptions | undefined
   });
 }
 
-/** One application instance: its own connection, CacheService (near caches on, fast heartbeat) and cached note repository. */
+/**
+ * One application instance: its own connection, CacheService (near caches on, fast heartbeat) and cached note
+ * repository.
+ */
 export interface NoteInstance {
   redis: Redis;
   cache: CacheService;
@@ -170,7 +176,9 @@ export async function until(
   }
 }
 
-/** Reads `id` until a read is answered by the near cache (a miss stores in the background, then a Redis hit fills it). */
+/**
+ * Reads `id` until a read is answered by the near cache (a miss stores in the background, then a Redis hit fills it).
+ */
 export async function untilNearHit(instance: NoteInstance, id: string): Promise<Note> {
   let note: Note | null = null;
   await until(
@@ -196,13 +204,18 @@ export async function commandCalls(redis: Redis, command: string): Promise<numbe
   return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
 }
 
-/** A redis-server for a test file and a plain connection to it (`raw`), emptied before each test; filled in `beforeAll`. */
+/**
+ * A redis-server for a test file and a plain connection to it (`raw`), emptied before each test; filled in `beforeAll`.
+ */
 export interface NoteRedis {
   server: RedisServerHandle;
   raw: Redis;
 }
 
-/** Registers the lifecycle of a {@link NoteRedis}: started before the file's tests, FLUSHALLed before each, stopped after. */
+/**
+ * Registers the lifecycle of a {@link NoteRedis}: started before the file's tests, FLUSHALLed before each, stopped
+ * after.
+ */
 export function useNoteRedis(serverArgs: string[] = []): NoteRedis {
   const fixture = {} as NoteRedis;
   beforeAll(async () => {

@@ -86,30 +86,34 @@ describe('near cache when tracking breaks', () => {
     await expectRecovered(note.id);
   });
 
-  it('Redis hung (SIGSTOP): the near cache stops serving within maxStalenessMs, so a change it cannot hear of is not served', async () => {
-    const note = await base.save(newNote('old'));
-    await untilNearHit(app, note.id);
-    server.signal('SIGSTOP');
-    try {
-      // The database changes; Redis, hung, cannot tell anyone. Reads must reach the database
-      // (the near cache stops, the GET times out) instead of serving 'old' for the entry's TTL.
-      base.change(note.id, { title: 'new' });
-      // Well within the heartbeat's 30 s: only the 250 ms bound can end it this early.
-      await until(
-        async () => (await app.notes.findById(note.id))?.title === 'new',
-        5000,
-        'the near cache to stop serving',
-      );
-      expect(app.cache.health().nearCache.tracking).toBe('inactive');
-    } finally {
-      server.signal('SIGCONT');
-    }
-    // Redis still holds 'old' (the change went behind the cache's back). The near cache kept its
-    // entry through the hang (tracking never broke) and may serve again as soon as a PONG comes
-    // back, so another client's DEL reaches it only within the cross-process bound: wait for the
-    // observable event, the entry leaving the near cache (its invalidation, or a flush), before reading.
-    await raw.del(`cache:note:${note.id}`);
-    await until(() => app.near().entries === 0, 5000, "the DEL's invalidation to reach the near cache");
-    await expectRecovered(note.id);
-  });
+  it(
+    'Redis hung (SIGSTOP): the near cache stops serving within maxStalenessMs, so a change it ' +
+      'cannot hear of is not served',
+    async () => {
+      const note = await base.save(newNote('old'));
+      await untilNearHit(app, note.id);
+      server.signal('SIGSTOP');
+      try {
+        // The database changes; Redis, hung, cannot tell anyone. Reads must reach the database
+        // (the near cache stops, the GET times out) instead of serving 'old' for the entry's TTL.
+        base.change(note.id, { title: 'new' });
+        // Well within the heartbeat's 30 s: only the 250 ms bound can end it this early.
+        await until(
+          async () => (await app.notes.findById(note.id))?.title === 'new',
+          5000,
+          'the near cache to stop serving',
+        );
+        expect(app.cache.health().nearCache.tracking).toBe('inactive');
+      } finally {
+        server.signal('SIGCONT');
+      }
+      // Redis still holds 'old' (the change went behind the cache's back). The near cache kept its
+      // entry through the hang (tracking never broke) and may serve again as soon as a PONG comes
+      // back, so another client's DEL reaches it only within the cross-process bound: wait for the
+      // observable event, the entry leaving the near cache (its invalidation, or a flush), before reading.
+      await raw.del(`cache:note:${note.id}`);
+      await until(() => app.near().entries === 0, 5000, "the DEL's invalidation to reach the near cache");
+      await expectRecovered(note.id);
+    },
+  );
 });

@@ -47,14 +47,17 @@ const row = (overrides: Partial<Row> = {}): Row => ({
 });
 
 describe('BeforeStateReader', () => {
-  it('uses the raw SELECT once the probe found the same row both ways: FOR UPDATE on PostgreSQL, $n parameters', async () => {
-    const { client, model } = fakes('postgresql', [row()], [row()]);
-    const reader = new BeforeStateReader<Row>(client, model);
-    expect(await reader.statementFor('a')).toBe(
-      'SELECT "id", "name", "at", "score" FROM "Thing" WHERE "id" = $1 FOR UPDATE',
-    );
-    expect(reader.verified).toBe(true);
-  });
+  it(
+    'uses the raw SELECT once the probe found the same row both ways: FOR UPDATE on ' + 'PostgreSQL, $n parameters',
+    async () => {
+      const { client, model } = fakes('postgresql', [row()], [row()]);
+      const reader = new BeforeStateReader<Row>(client, model);
+      expect(await reader.statementFor('a')).toBe(
+        'SELECT "id", "name", "at", "score" FROM "Thing" WHERE "id" = $1 FOR UPDATE',
+      );
+      expect(reader.verified).toBe(true);
+    },
+  );
 
   it('writes ? parameters and no FOR UPDATE on SQLite', async () => {
     const { client, model } = fakes('sqlite', [row()], [row()]);

@@ -52,12 +52,16 @@ describe('UpdateStatements', () => {
   it('binds every value, in placeholder order, on SQLite', () => {
     const sqlite = new UpdateStatements('sqlite', REFS);
     expect(sqlite.update('x', set)).toEqual({
-      sql: 'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? RETURNING "id", "name", "count", "ratio", "on", "at"',
+      sql:
+        'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? RETURNING "id", "name", "count", ' +
+        '"ratio", "on", "at"',
       values: ['b', new Date(9), 'x'],
     });
     const cas = sqlite.compareAndSet('x', set, expected);
     expect(cas.sql).toBe(
-      'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? AND "name" IS ? AND "count" IS ? AND "ratio" IS ? AND "on" IS ? AND "at" IS ? RETURNING "id", "name", "count", "ratio", "on", "at"',
+      'UPDATE "Thing" SET "name" = ?, "at" = ? WHERE "id" = ? AND "name" IS ? AND "count" IS ? ' +
+        'AND "ratio" IS ? AND "on" IS ? AND "at" IS ? RETURNING "id", "name", "count", "ratio", ' +
+        '"on", "at"',
     );
     expect(cas.values).toEqual(['b', new Date(9), 'x', 'a', null, 1, true, new Date(1)]);
     expect(SQLITE_OUTBOX_IF_CHANGED).toBe(
@@ -65,22 +69,33 @@ describe('UpdateStatements', () => {
     );
   });
 
-  it('numbers placeholders on PostgreSQL, matches NULLs with IS NOT DISTINCT FROM, and writes the outbox row in the same statement', () => {
-    const pg = new UpdateStatements('postgresql', REFS);
-    const recorded = pg.compareAndSetRecorded('x', set, expected, '["k"]', new Date(7));
-    expect(recorded.sql).toBe(
-      'WITH "after" AS (UPDATE "Thing" SET "name" = $1, "at" = $2 WHERE "id" = $3 AND "name" IS NOT DISTINCT FROM $4 AND "count" IS NOT DISTINCT FROM $5 AND "ratio" IS NOT DISTINCT FROM $6 AND "on" IS NOT DISTINCT FROM $7 AND "at" IS NOT DISTINCT FROM $8 RETURNING "id", "name", "count", "ratio", "on", "at"), ' +
-        '"outbox" AS (INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST($9 AS TEXT), CAST($10 AS TIMESTAMP(3)) FROM "after") SELECT * FROM "after"',
-    );
-    expect(recorded.values).toEqual(['b', new Date(9), 'x', 'a', null, 1, true, new Date(1), '["k"]', new Date(7)]);
-  });
+  it(
+    'numbers placeholders on PostgreSQL, matches NULLs with IS NOT DISTINCT FROM, and writes ' +
+      'the outbox row in the same statement',
+    () => {
+      const pg = new UpdateStatements('postgresql', REFS);
+      const recorded = pg.compareAndSetRecorded('x', set, expected, '["k"]', new Date(7));
+      expect(recorded.sql).toBe(
+        'WITH "after" AS (UPDATE "Thing" SET "name" = $1, "at" = $2 WHERE "id" = $3 AND "name" IS ' +
+          'NOT DISTINCT FROM $4 AND "count" IS NOT DISTINCT FROM $5 AND "ratio" IS NOT DISTINCT FROM ' +
+          '$6 AND "on" IS NOT DISTINCT FROM $7 AND "at" IS NOT DISTINCT FROM $8 RETURNING "id", ' +
+          '"name", "count", "ratio", "on", "at"), ' +
+          ('"outbox" AS (INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST($9 AS TEXT), ' +
+            'CAST($10 AS TIMESTAMP(3)) FROM "after") SELECT * FROM "after"'),
+      );
+      expect(recorded.values).toEqual(['b', new Date(9), 'x', 'a', null, 1, true, new Date(1), '["k"]', new Date(7)]);
+    },
+  );
 
   it('returns the locked old row beside the new one on PostgreSQL', () => {
     const { sql, values } = new UpdateStatements('postgresql', REFS.slice(0, 2)).updateReturningBefore('x', [
       ['name', 'b'],
     ]);
     expect(sql).toBe(
-      'WITH "before" AS (SELECT "id", "name" FROM "Thing" WHERE "id" = $2 FOR UPDATE) UPDATE "Thing" SET "name" = $1 FROM "before" WHERE "Thing"."id" = "before"."id" RETURNING "before"."id" AS "before:id", "before"."name" AS "before:name", "Thing"."id", "Thing"."name"',
+      'WITH "before" AS (SELECT "id", "name" FROM "Thing" WHERE "id" = $2 FOR UPDATE) UPDATE ' +
+        '"Thing" SET "name" = $1 FROM "before" WHERE "Thing"."id" = "before"."id" RETURNING ' +
+        '"before"."id" AS "before:id", "before"."name" AS "before:name", "Thing"."id", ' +
+        '"Thing"."name"',
     );
     expect(values).toEqual(['b', 'x']);
   });

@@ -85,18 +85,22 @@ describe('CacheService with Redis unreachable', () => {
   });
   afterAll(() => cache.close());
 
-  it('turns every operation into a miss or a no-op, counts, logs (throttled), keeps invalidations pending, never throws', async () => {
-    const started = Date.now();
-    expect(await cache.read('k')).toEqual({ kind: 'unavailable' });
-    expect(await cache.readMany(['a', 'b'])).toEqual([{ kind: 'unavailable' }, { kind: 'unavailable' }]);
-    expect(await cache.acquireLease('k', undefined)).toBeNull();
-    expect(await cache.storeLeased('k', 'token', 'v', 10)).toBe('error');
-    expect(await cache.clearNamespace('x')).toBe(0);
-    expect(await cache.invalidate(['k'])).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
-    // The connection closed, so the breaker is open: commands are not even sent.
-    expect(cache.health()).toMatchObject({ breaker: 'open', pendingInvalidations: 1 });
-    expect(cache.health().bypassed).toBeGreaterThanOrEqual(5);
-    expect(logger.lines.filter((line) => line.level === 'warn').length).toBeLessThanOrEqual(9);
-  });
+  it(
+    'turns every operation into a miss or a no-op, counts, logs (throttled), keeps ' +
+      'invalidations pending, never throws',
+    async () => {
+      const started = Date.now();
+      expect(await cache.read('k')).toEqual({ kind: 'unavailable' });
+      expect(await cache.readMany(['a', 'b'])).toEqual([{ kind: 'unavailable' }, { kind: 'unavailable' }]);
+      expect(await cache.acquireLease('k', undefined)).toBeNull();
+      expect(await cache.storeLeased('k', 'token', 'v', 10)).toBe('error');
+      expect(await cache.clearNamespace('x')).toBe(0);
+      expect(await cache.invalidate(['k'])).toBe(false);
+      expect(Date.now() - started).toBeLessThan(1000);
+      // The connection closed, so the breaker is open: commands are not even sent.
+      expect(cache.health()).toMatchObject({ breaker: 'open', pendingInvalidations: 1 });
+      expect(cache.health().bypassed).toBeGreaterThanOrEqual(5);
+      expect(logger.lines.filter((line) => line.level === 'warn').length).toBeLessThanOrEqual(9);
+    },
+  );
 });

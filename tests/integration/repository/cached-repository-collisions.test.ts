@@ -53,56 +53,62 @@ describe('CachedRepository and names it must not shadow', () => {
   const fixture = useRedisCache();
   beforeAll(() => ({ redis, cache } = fixture));
 
-  it('forwards a base repository’s own invalidate and stats, and still invalidates on save, update and delete', async () => {
-    const base = new MaintainedBookRepository();
-    // wrap infers R from the strategy (BookRepository); naming the base's class keeps its own methods in the type.
-    const books = CachedRepository.wrap<Book, MaintainedBookRepository>(base, bookCacheStrategy(), cache);
-    const author = (name: string): string => `cache:${bookKeys.byAuthor({ author: name })}`;
+  it(
+    'forwards a base repository’s own invalidate and stats, and still invalidates on save, ' + 'update and delete',
+    async () => {
+      const base = new MaintainedBookRepository();
+      // wrap infers R from the strategy (BookRepository); naming the base's class keeps its own methods in the type.
+      const books = CachedRepository.wrap<Book, MaintainedBookRepository>(base, bookCacheStrategy(), cache);
+      const author = (name: string): string => `cache:${bookKeys.byAuthor({ author: name })}`;
 
-    await books.save(sampleBook());
-    expect(await books.findByAuthor('Frank Herbert')).toHaveLength(1);
-    expect(await books.findById('b1')).not.toBeNull();
-    expect(await redis.exists(author('Frank Herbert'), 'cache:book:b1')).toBe(2);
+      await books.save(sampleBook());
+      expect(await books.findByAuthor('Frank Herbert')).toHaveLength(1);
+      expect(await books.findById('b1')).not.toBeNull();
+      expect(await redis.exists(author('Frank Herbert'), 'cache:book:b1')).toBe(2);
 
-    expect(await books.invalidate()).toBe('base invalidate');
-    expect(base.invalidations).toBe(1);
-    expect(books.stats()).toEqual({ rows: 1 });
-    // The base's invalidate is the base's: the cache was not touched.
-    expect(await redis.exists(author('Frank Herbert'), 'cache:book:b1')).toBe(2);
+      expect(await books.invalidate()).toBe('base invalidate');
+      expect(base.invalidations).toBe(1);
+      expect(books.stats()).toEqual({ rows: 1 });
+      // The base's invalidate is the base's: the cache was not touched.
+      expect(await redis.exists(author('Frank Herbert'), 'cache:book:b1')).toBe(2);
 
-    await books.update('b1', { author: 'Brian Herbert' });
-    expect(await redis.exists(author('Frank Herbert'), 'cache:book:b1')).toBe(0);
-    expect(await books.findByAuthor('Frank Herbert')).toEqual([]);
-    expect(await books.findByAuthor('Brian Herbert')).toHaveLength(1);
+      await books.update('b1', { author: 'Brian Herbert' });
+      expect(await redis.exists(author('Frank Herbert'), 'cache:book:b1')).toBe(0);
+      expect(await books.findByAuthor('Frank Herbert')).toEqual([]);
+      expect(await books.findByAuthor('Brian Herbert')).toHaveLength(1);
 
-    await books.save(sampleBook({ id: 'b2', author: 'Brian Herbert', title: 'Dune Messiah' }));
-    expect(await redis.exists(author('Brian Herbert'))).toBe(0);
-    expect(await books.findByAuthor('Brian Herbert')).toHaveLength(2);
+      await books.save(sampleBook({ id: 'b2', author: 'Brian Herbert', title: 'Dune Messiah' }));
+      expect(await redis.exists(author('Brian Herbert'))).toBe(0);
+      expect(await books.findByAuthor('Brian Herbert')).toHaveLength(2);
 
-    await books.delete('b1');
-    expect(await redis.exists(author('Brian Herbert'))).toBe(0);
-    expect((await books.findByAuthor('Brian Herbert')).map((book) => book.id)).toEqual(['b2']);
-    expect(books.stats()).toEqual({ rows: 1 });
+      await books.delete('b1');
+      expect(await redis.exists(author('Brian Herbert'))).toBe(0);
+      expect((await books.findByAuthor('Brian Herbert')).map((book) => book.id)).toEqual(['b2']);
+      expect(books.stats()).toEqual({ rows: 1 });
 
-    // Six reads, each after a write that cleared its key: six misses, no hit.
-    const stats = books.getCacheStats();
-    expect(stats).toMatchObject({ entityType: 'book', hits: 0, misses: 6 });
-    expect(stats.invalidations).toBeGreaterThan(0);
-    expect(base.calls.findByAuthor).toBe(5);
-  });
+      // Six reads, each after a write that cleared its key: six misses, no hit.
+      const stats = books.getCacheStats();
+      expect(stats).toMatchObject({ entityType: 'book', hits: 0, misses: 6 });
+      expect(stats.invalidations).toBeGreaterThan(0);
+      expect(base.calls.findByAuthor).toBe(5);
+    },
+  );
 
-  it('serves a second read from Redis and clears it with its own invalidateCache, next to the base’s invalidate', async () => {
-    const base = new MaintainedBookRepository();
-    const books = CachedRepository.wrap<Book, MaintainedBookRepository>(base, bookCacheStrategy(), cache);
-    await books.save(sampleBook());
-    await books.findByAuthor('Frank Herbert');
-    await books.findByAuthor('Frank Herbert');
-    expect(base.calls.findByAuthor).toBe(1);
-    expect(books.getCacheStats().hits).toBe(1);
-    await books.invalidateCache('b1');
-    expect(await redis.exists('cache:book:author:Frank%20Herbert')).toBe(0);
-    expect(base.invalidations).toBe(0);
-  });
+  it(
+    'serves a second read from Redis and clears it with its own invalidateCache, next to the ' + 'base’s invalidate',
+    async () => {
+      const base = new MaintainedBookRepository();
+      const books = CachedRepository.wrap<Book, MaintainedBookRepository>(base, bookCacheStrategy(), cache);
+      await books.save(sampleBook());
+      await books.findByAuthor('Frank Herbert');
+      await books.findByAuthor('Frank Herbert');
+      expect(base.calls.findByAuthor).toBe(1);
+      expect(books.getCacheStats().hits).toBe(1);
+      await books.invalidateCache('b1');
+      expect(await redis.exists('cache:book:author:Frank%20Herbert')).toBe(0);
+      expect(base.invalidations).toBe(0);
+    },
+  );
 
   it('refuses at construction a base repository with invalidateCache or getCacheStats', () => {
     expect(() => CachedRepository.wrap(new WithInvalidateCache(), bookCacheStrategy(), cache)).toThrow(

@@ -34,7 +34,9 @@ const dates = fc.date({
   max: new Date('2200-01-01T00:00:00Z'),
   noInvalidDate: true,
 });
-/** Keys an entity or a computed result may have, including dots, backslashes and empty keys (which superjson escapes). */
+/**
+ * Keys an entity or a computed result may have, including dots, backslashes and empty keys (which superjson escapes).
+ */
 const keys = fc.oneof(
   fc.constantFrom('id', 'createdAt', 'a.b', 'a\\b', 'a\\', 'b', '', '0', 'items', 'x.'),
   fc.string({ maxLength: 6 }),

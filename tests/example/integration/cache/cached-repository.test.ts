@@ -182,18 +182,21 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
   });
 
   // REDIS_CACHE.md, section 2 (entries): the Prisma repositories return a repeated id once, at its first position.
-  it('findByIds of repeated ids returns each hero once, at its first position, as the base does, cold and warm', async () => {
-    const plain = plainHeroes;
-    const a = await plain.save({ name: 'Castor', language: Language.Greek, gender: Gender.Male, description: null });
-    const b = await plain.save({ name: 'Pollux', language: Language.Greek, gender: Gender.Male, description: null });
-    const { heroes } = cachedHeroes();
-    const ids = [b.id, a.id, b.id, 'missing', a.id, 'missing'];
+  it(
+    'findByIds of repeated ids returns each hero once, at its first position, as the base ' + 'does, cold and warm',
+    async () => {
+      const plain = plainHeroes;
+      const a = await plain.save({ name: 'Castor', language: Language.Greek, gender: Gender.Male, description: null });
+      const b = await plain.save({ name: 'Pollux', language: Language.Greek, gender: Gender.Male, description: null });
+      const { heroes } = cachedHeroes();
+      const ids = [b.id, a.id, b.id, 'missing', a.id, 'missing'];
 
-    const expected = (await plain.findByIds(ids)).map((hero) => hero.id);
-    expect(expected).toEqual([b.id, a.id]);
-    expect((await heroes.findByIds(ids)).map((hero) => hero.id)).toEqual(expected);
-    expect((await heroes.findByIds(ids)).map((hero) => hero.id)).toEqual(expected);
-  });
+      const expected = (await plain.findByIds(ids)).map((hero) => hero.id);
+      expect(expected).toEqual([b.id, a.id]);
+      expect((await heroes.findByIds(ids)).map((hero) => hero.id)).toEqual(expected);
+      expect((await heroes.findByIds(ids)).map((hero) => hero.id)).toEqual(expected);
+    },
+  );
 
   it('1000 concurrent reads of a cold key make exactly one database query (single-flight)', async () => {
     const hero = await newHero('Zeus');
@@ -254,7 +257,8 @@ describe('CachedRepository over Prisma and a real redis-server', () => {
       gender: Gender.Male,
       description: 'x'.repeat(5000),
     });
-    // A cache service of its own, on its own connection (a cluster client in the redis-cluster pass), closed at the end (it also holds the near cache's subscriber).
+    // A cache service of its own, on its own connection (a cluster client in the redis-cluster pass), closed at the end
+    // (it also holds the near cache's subscriber).
     const { cache: small } = await connectCache(server.url, { maxEntryBytes: 1024 });
     try {
       expect(await small.waitUntilReady()).toBe(true);

@@ -67,97 +67,107 @@ describe('four processes on a Redis Cluster through a master crash', () => {
     await redis?.stop();
   });
 
-  it('no read after a completed write returns older data, and afterwards every cached key equals the database', async () => {
-    const plain = new PrismaHeroRepository(db.prisma);
-    const heroes: Hero[] = [];
-    for (let index = 0; index < HEROES; index += 1)
-      heroes.push(
-        await plain.save({
-          name: `H${index}`,
-          language: index % 2 ? Language.English : Language.French,
-          gender: Gender.Male,
-          description: versionDescription(0),
-        }),
-      );
-    const log = new WriteLog(heroes);
-    const mutex = new KeyedMutex();
-    const random = mulberry32(seedFromEnv('CLUSTER_FAILOVER_SEED'));
-    const stale: string[] = [];
-    let reads = 0;
-    let writes = 0;
-    let running = true;
+  it(
+    'no read after a completed write returns older data, and afterwards every cached key ' + 'equals the database',
+    async () => {
+      const plain = new PrismaHeroRepository(db.prisma);
+      const heroes: Hero[] = [];
+      for (let index = 0; index < HEROES; index += 1)
+        heroes.push(
+          await plain.save({
+            name: `H${index}`,
+            language: index % 2 ? Language.English : Language.French,
+            gender: Gender.Male,
+            description: versionDescription(0),
+          }),
+        );
+      const log = new WriteLog(heroes);
+      const mutex = new KeyedMutex();
+      const random = mulberry32(seedFromEnv('CLUSTER_FAILOVER_SEED'));
+      const stale: string[] = [];
+      let reads = 0;
+      let writes = 0;
+      let running = true;
 
-    // Each loop: one operation at a time through a random process, 1 write in 4.
-    const loop = async (): Promise<void> => {
-      while (running) {
-        const id = random.pick(heroes).id;
-        const worker = random.pick(workers);
-        if (random.chance(0.25)) {
-          await mutex.run(id, async () => {
-            const version = log.begin(id);
-            const after = (await worker.request('update', id, { description: versionDescription(version) })) as Hero;
-            log.complete(id, version, after);
-            writes += 1;
-          });
-        } else {
-          const completedBefore = log.snapshot().completed.get(id) ?? 0;
-          const startedAt = Date.now();
-          const hero = (await worker.request('findById', id)) as WireHero | null;
-          reads += 1;
-          if (!(versionIn(hero) >= completedBefore))
-            stale.push(
-              `${worker.name} read ${id} as ${hero?.description ?? 'null'} after v${completedBefore} completed (read began at ${startedAt}, slot owner ${client.slots[keySlot(`cache:hero:${id}`)]?.[0] ?? '?'})`,
+      // Each loop: one operation at a time through a random process, 1 write in 4.
+      const loop = async (): Promise<void> => {
+        while (running) {
+          const id = random.pick(heroes).id;
+          const worker = random.pick(workers);
+          if (random.chance(0.25)) {
+            await mutex.run(id, async () => {
+              const version = log.begin(id);
+              const after = (await worker.request('update', id, { description: versionDescription(version) })) as Hero;
+              log.complete(id, version, after);
+              writes += 1;
+            });
+          } else {
+            const completedBefore = log.snapshot().completed.get(id) ?? 0;
+            const startedAt = Date.now();
+            const hero = (await worker.request('findById', id)) as WireHero | null;
+            reads += 1;
+            if (!(versionIn(hero) >= completedBefore))
+              stale.push(
+                `${worker.name} read ${id} as ${hero?.description ?? 'null'} after v${completedBefore} ` +
+                  `completed (read began at ${startedAt}, slot owner ` +
+                  `${client.slots[keySlot(`cache:hero:${id}`)]?.[0] ?? '?'})`,
+              );
+          }
+        }
+      };
+      const loops = Array.from({ length: 8 }, () => loop());
+      await sleep(LOAD_MS);
+      const cluster = redis.cluster as NonNullable<TestRedis['cluster']>;
+      const failover = await cluster.failover(1, 'crash');
+      await sleep(LOAD_MS);
+      running = false;
+      await Promise.all(loops);
+
+      // Every process trusts the cluster again (every master validated, the outbox delivered).
+      const deadline = Date.now() + 30_000;
+      for (const worker of workers) {
+        while (((await worker.request('health')) as { breaker: string }).breaker !== 'closed') {
+          if (Date.now() > deadline)
+            throw new Error(
+              `${worker.name} does not trust the cluster 30 s after the failover: ` +
+                `${JSON.stringify(await worker.request('health'))}`,
             );
+          await sleep(50);
         }
       }
-    };
-    const loops = Array.from({ length: 8 }, () => loop());
-    await sleep(LOAD_MS);
-    const cluster = redis.cluster as NonNullable<TestRedis['cluster']>;
-    const failover = await cluster.failover(1, 'crash');
-    await sleep(LOAD_MS);
-    running = false;
-    await Promise.all(loops);
-
-    // Every process trusts the cluster again (every master validated, the outbox delivered).
-    const deadline = Date.now() + 30_000;
-    for (const worker of workers) {
-      while (((await worker.request('health')) as { breaker: string }).breaker !== 'closed') {
-        if (Date.now() > deadline)
-          throw new Error(
-            `${worker.name} does not trust the cluster 30 s after the failover: ${JSON.stringify(await worker.request('health'))}`,
-          );
+      // The outbox delivered (its late UNLINKs would otherwise remove entries the reads below fill).
+      while ((await db.prisma.cacheOutbox.count()) > 0) {
+        if (Date.now() > deadline) throw new Error('the outbox was not delivered 30 s after the failover');
         await sleep(50);
       }
-    }
-    // The outbox delivered (its late UNLINKs would otherwise remove entries the reads below fill).
-    while ((await db.prisma.cacheOutbox.count()) > 0) {
-      if (Date.now() > deadline) throw new Error('the outbox was not delivered 30 s after the failover');
-      await sleep(50);
-    }
-    // Read every hero through every process, so entries exist on every master (the promoted one included).
-    for (const worker of workers) for (const hero of heroes) await worker.request('findById', hero.id);
+      // Read every hero through every process, so entries exist on every master (the promoted one included).
+      for (const worker of workers) for (const hero of heroes) await worker.request('findById', hero.id);
 
-    const stats = (await Promise.all(workers.map((worker) => worker.request('stats')))) as {
-      hits: number;
-      misses: number;
-    }[];
-    const hits = stats.reduce((sum, stat) => sum + stat.hits, 0);
-    if (process.env.CLUSTER_FAILOVER_REPORT)
-      process.stderr.write(
-        `${JSON.stringify({ reads, writes, hits, failoverMs: failover.ms, killedAt: failover.startedAt, from: failover.from.port, to: failover.to.port, stale })}\n`,
-      );
-    expect(stale).toEqual([]);
-    // The cache was in use (a load served by the database alone would pass the check trivially).
-    expect(hits).toBeGreaterThan(reads / 4);
-    expect(reads).toBeGreaterThan(50);
-    expect(writes).toBeGreaterThan(10);
-    expect(failover.to.port).not.toBe(failover.from.port);
-    await refreshSlotMap(client);
-    const audit = await auditHeroCache(standaloneView(client), 'cache', heroCacheStrategy().serializer, plain);
-    expect(audit.mismatches).toEqual([]);
-    expect(audit.checked).toBeGreaterThanOrEqual(HEROES);
-    for (const hero of heroes)
-      expect(versionIn((await plain.findById(hero.id)) as WireHero)).toBe(log.snapshot().completed.get(hero.id));
-  }, 120_000);
+      const stats = (await Promise.all(workers.map((worker) => worker.request('stats')))) as {
+        hits: number;
+        misses: number;
+      }[];
+      const hits = stats.reduce((sum, stat) => sum + stat.hits, 0);
+      if (process.env.CLUSTER_FAILOVER_REPORT)
+        process.stderr.write(
+          `${JSON.stringify({
+            ...{ reads, writes, hits, failoverMs: failover.ms, killedAt: failover.startedAt },
+            ...{ from: failover.from.port, to: failover.to.port, stale },
+          })}\n`,
+        );
+      expect(stale).toEqual([]);
+      // The cache was in use (a load served by the database alone would pass the check trivially).
+      expect(hits).toBeGreaterThan(reads / 4);
+      expect(reads).toBeGreaterThan(50);
+      expect(writes).toBeGreaterThan(10);
+      expect(failover.to.port).not.toBe(failover.from.port);
+      await refreshSlotMap(client);
+      const audit = await auditHeroCache(standaloneView(client), 'cache', heroCacheStrategy().serializer, plain);
+      expect(audit.mismatches).toEqual([]);
+      expect(audit.checked).toBeGreaterThanOrEqual(HEROES);
+      for (const hero of heroes)
+        expect(versionIn((await plain.findById(hero.id)) as WireHero)).toBe(log.snapshot().completed.get(hero.id));
+    },
+    120_000,
+  );
 });

@@ -210,10 +210,14 @@ describe.each([
       (sum, { cache }) => sum + (cache.health().nearCache.caches.find((near) => near.entityType === 'hero')?.hits ?? 0),
       0,
     );
-    const summary = `${nearCache ? 'near cache on' : 'Redis only'}, seed ${SEED}: ${operations} operations in ${Date.now() - started} ms, ${hits} hits (${nearHits} near-cache) / ${misses} misses, stores ${JSON.stringify(outcomes)}, ${auditedEntries} live entries audited`;
+    const summary =
+      `${nearCache ? 'near cache on' : 'Redis only'}, seed ${SEED}: ${operations} operations in ` +
+      `${Date.now() - started} ms, ${hits} hits (${nearHits} near-cache) / ${misses} misses, ` +
+      `stores ${JSON.stringify(outcomes)}, ${auditedEntries} live entries audited`;
     if (problems.length > 0) {
       throw new Error(
-        `Replay with CONSISTENCY_SEED=${SEED}\n${summary}\n${problems.length} problem(s), first 20:\n${problems.slice(0, 20).join('\n')}`,
+        `Replay with CONSISTENCY_SEED=${SEED}\n${summary}\n${problems.length} problem(s), first ` +
+          `20:\n${problems.slice(0, 20).join('\n')}`,
       );
     }
     console.log(summary);

@@ -90,7 +90,10 @@ describe.each([
     ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
   const nearHits = async (worker: CacheWorker): Promise<number> =>
     (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
-  /** With near caches: reads `read` through `worker` until its near cache answered (so the old value is held there), at most 10 s. */
+  /**
+   * With near caches: reads `read` through `worker` until its near cache answered (so the old value is held there), at
+   * most 10 s.
+   */
   async function heldInNearCache<V>(worker: CacheWorker, read: () => Promise<V>): Promise<V> {
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -101,32 +104,40 @@ describe.each([
         throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
     }
   }
-  /** After a write returned in another process: wait for the stated bound (0 without near caches), the read under test starts after it. */
+  /**
+   * After a write returned in another process: wait for the stated bound (0 without near caches), the read under test
+   * starts after it.
+   */
   const afterBound = (): Promise<void> => (boundMs > 0 ? sleep(boundMs) : Promise.resolve());
 
-  it(`a write acknowledged by one process is seen by the other's next read${boundMs > 0 ? ` once ${boundMs} ms have passed` : ''}, and by its own at once, both directions`, async () => {
-    for (let round = 0; round < 6; round += 1) {
-      const [writer, reader] = round % 2 === 0 ? [a, b] : [b, a];
-      const before = await findById(writer);
-      await findById(reader);
-      // The reader now serves the old value from Redis: the write must make it stale.
-      const hitsBefore = await hits(reader);
-      expect(await findById(reader)).toEqual(before);
-      expect(await hits(reader)).toBe(hitsBefore + 1);
-      expect(await heldInNearCache(reader, () => findById(reader))).toEqual(before);
+  it(
+    `a write acknowledged by one process is seen by the other's next ` +
+      `read${boundMs > 0 ? ` once ${boundMs} ms have passed` : ''}, and by its own at once, both ` +
+      `directions`,
+    async () => {
+      for (let round = 0; round < 6; round += 1) {
+        const [writer, reader] = round % 2 === 0 ? [a, b] : [b, a];
+        const before = await findById(writer);
+        await findById(reader);
+        // The reader now serves the old value from Redis: the write must make it stale.
+        const hitsBefore = await hits(reader);
+        expect(await findById(reader)).toEqual(before);
+        expect(await hits(reader)).toBe(hitsBefore + 1);
+        expect(await heldInNearCache(reader, () => findById(reader))).toEqual(before);
 
-      const name = `Perseus ${round}`;
-      const written = (await writer.request('update', heroId, {
-        name,
-        description: `round ${round} by ${writer.name}`,
-      })) as WireHero;
-      expect(written.name).toBe(name);
+        const name = `Perseus ${round}`;
+        const written = (await writer.request('update', heroId, {
+          name,
+          description: `round ${round} by ${writer.name}`,
+        })) as WireHero;
+        expect(written.name).toBe(name);
 
-      expect(await findById(writer)).toMatchObject({ name });
-      await afterBound();
-      expect(await findById(reader)).toMatchObject({ name, description: `round ${round} by ${writer.name}` });
-    }
-  });
+        expect(await findById(writer)).toMatchObject({ name });
+        await afterBound();
+        expect(await findById(reader)).toMatchObject({ name, description: `round ${round} by ${writer.name}` });
+      }
+    },
+  );
 
   it("a language change moves the hero between the other process's cached language lists", async () => {
     const languages = [Language.English, Language.French];

@@ -63,24 +63,27 @@ describe(`migrateDatabase (${testDatabaseProvider()})`, () => {
     const records = (schema: string): Promise<Array<{ datamodel: string; applied_sql: string }>> =>
       query(`SELECT datamodel, applied_sql FROM "${schema}"."_cachedrepo_schema" ORDER BY id`);
 
-    it('creates the schema and its tables once, records what it applied, and does nothing the second time', async () => {
-      await migrateDatabase(withSchema('fresh'));
-      await migrateDatabase(withSchema('fresh'));
-      expect(await tablesOf('fresh')).toEqual(
-        expect.arrayContaining(['CacheOutbox', 'Card', 'Child', 'Deck', 'Hero', 'Story', '_cachedrepo_schema']),
-      );
-      const applied = await records('fresh');
-      expect(applied).toHaveLength(1);
-      expect(applied[0]?.applied_sql).toContain('CREATE TABLE "Hero"');
-      const prisma = createPrismaClient(withSchema('fresh'));
-      try {
-        await prisma.hero.create({ data: { name: 'In fresh', language: 'en', gender: 'other' } });
-        expect(await prisma.hero.count()).toBe(1);
-      } finally {
-        await prisma.$disconnect();
-      }
-      expect(await query('SELECT 1 FROM public."Hero" WHERE name = $1', ['In fresh'])).toEqual([]);
-    });
+    it(
+      'creates the schema and its tables once, records what it applied, and does nothing the ' + 'second time',
+      async () => {
+        await migrateDatabase(withSchema('fresh'));
+        await migrateDatabase(withSchema('fresh'));
+        expect(await tablesOf('fresh')).toEqual(
+          expect.arrayContaining(['CacheOutbox', 'Card', 'Child', 'Deck', 'Hero', 'Story', '_cachedrepo_schema']),
+        );
+        const applied = await records('fresh');
+        expect(applied).toHaveLength(1);
+        expect(applied[0]?.applied_sql).toContain('CREATE TABLE "Hero"');
+        const prisma = createPrismaClient(withSchema('fresh'));
+        try {
+          await prisma.hero.create({ data: { name: 'In fresh', language: 'en', gender: 'other' } });
+          expect(await prisma.hero.count()).toBe(1);
+        } finally {
+          await prisma.$disconnect();
+        }
+        expect(await query('SELECT 1 FROM public."Hero" WHERE name = $1', ['In fresh'])).toEqual([]);
+      },
+    );
 
     it('applies only the difference from the schema it applied last (a model added since)', async () => {
       await migrateDatabase(withSchema('grown'));

@@ -133,41 +133,45 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     expect((await other.findById(hero.id))?.description).toBe('h4');
   });
 
-  it('sets @updatedAt as Prisma does, leaves other dates alone, and writes Int, Boolean and null values that read back as given', async () => {
-    const heroes = new PrismaHeroRepository(logged.prisma);
-    const children = new PrismaChildRepository(logged.prisma);
-    const decks = new PrismaDeckRepository(logged.prisma);
-    const hero = await heroes.save(newHero('d0'));
-    const child = await children.save({ name: 'Io', age: 6, gender: Gender.Female, interests: ['owls'] });
-    const deck = await decks.save({ name: 'Verbs', description: 'some', level: CefrLevel.A1, isActive: true });
-    await heroes.updateReturningPrevious(hero.id, { description: 'd1' });
-    await children.updateReturningPrevious(child.id, { age: 7 });
-    await decks.updateReturningPrevious(deck.id, { isActive: false });
+  it(
+    'sets @updatedAt as Prisma does, leaves other dates alone, and writes Int, Boolean and ' +
+      'null values that read back as given',
+    async () => {
+      const heroes = new PrismaHeroRepository(logged.prisma);
+      const children = new PrismaChildRepository(logged.prisma);
+      const decks = new PrismaDeckRepository(logged.prisma);
+      const hero = await heroes.save(newHero('d0'));
+      const child = await children.save({ name: 'Io', age: 6, gender: Gender.Female, interests: ['owls'] });
+      const deck = await decks.save({ name: 'Verbs', description: 'some', level: CefrLevel.A1, isActive: true });
+      await heroes.updateReturningPrevious(hero.id, { description: 'd1' });
+      await children.updateReturningPrevious(child.id, { age: 7 });
+      await decks.updateReturningPrevious(deck.id, { isActive: false });
 
-    const started = Date.now();
-    const h = await heroes.updateReturningPrevious(hero.id, { description: null });
-    const c = await children.updateReturningPrevious(child.id, { age: 8, interests: ['owls', 'ships'] });
-    const d = await decks.updateReturningPrevious(deck.id, { isActive: true, description: null });
+      const started = Date.now();
+      const h = await heroes.updateReturningPrevious(hero.id, { description: null });
+      const c = await children.updateReturningPrevious(child.id, { age: 8, interests: ['owls', 'ships'] });
+      const d = await decks.updateReturningPrevious(deck.id, { isActive: true, description: null });
 
-    expect(h.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
-    expect(h.after.createdAt).toEqual(hero.createdAt);
-    expect([h.before.description, h.after.description]).toEqual(['d1', null]);
-    expect([c.before.age, c.after.age, c.after.interests, c.after.createdAt]).toEqual([
-      7,
-      8,
-      ['owls', 'ships'],
-      child.createdAt,
-    ]);
-    expect([d.before.isActive, d.after.isActive, d.after.description]).toEqual([false, true, null]);
-    expect(d.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
-    // What Prisma reads back is what the writes returned.
-    expect(await heroes.findById(hero.id)).toEqual(h.after);
-    expect(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow)).toEqual(
-      h.after,
-    );
-    expect(await children.findById(child.id)).toEqual(c.after);
-    expect(await decks.findById(deck.id)).toEqual(d.after);
-  });
+      expect(h.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
+      expect(h.after.createdAt).toEqual(hero.createdAt);
+      expect([h.before.description, h.after.description]).toEqual(['d1', null]);
+      expect([c.before.age, c.after.age, c.after.interests, c.after.createdAt]).toEqual([
+        7,
+        8,
+        ['owls', 'ships'],
+        child.createdAt,
+      ]);
+      expect([d.before.isActive, d.after.isActive, d.after.description]).toEqual([false, true, null]);
+      expect(d.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
+      // What Prisma reads back is what the writes returned.
+      expect(await heroes.findById(hero.id)).toEqual(h.after);
+      expect(heroMapper.toDomain((await logged.prisma.hero.findUnique({ where: { id: hero.id } })) as HeroRow)).toEqual(
+        h.after,
+      );
+      expect(await children.findById(child.id)).toEqual(c.after);
+      expect(await decks.findById(deck.id)).toEqual(d.after);
+    },
+  );
 
   it('the probe of the first write leaves no trace: one outbox row, the row as the write left it', async () => {
     const heroes = new PrismaHeroRepository(logged.prisma);
@@ -209,25 +213,30 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
 
   // A SQLite column holds whatever text it is given; PostgreSQL stores a timestamp in one form.
   if (testDatabaseProvider() === 'sqlite') {
-    it('a row holding a date in a form the bound value does not match takes the general path, with the right states', async () => {
-      const heroes = new PrismaHeroRepository(logged.prisma);
-      const warm = await heroes.save(newHero('w0'));
-      await heroes.updateRecorded(warm.id, { description: 'w1' }, affected);
-      const hero = await heroes.save(newHero('s0'));
-      await logged.prisma.$executeRawUnsafe(
-        `UPDATE "Hero" SET "createdAt" = '2026-01-02 03:04:05' WHERE "id" = ?`,
-        hero.id,
-      );
-      await logged.prisma.cacheOutbox.deleteMany({});
-      logged.statements.length = 0;
+    it(
+      'a row holding a date in a form the bound value does not match takes the general path, ' +
+        'with the right states',
+      async () => {
+        const heroes = new PrismaHeroRepository(logged.prisma);
+        const warm = await heroes.save(newHero('w0'));
+        await heroes.updateRecorded(warm.id, { description: 'w1' }, affected);
+        const hero = await heroes.save(newHero('s0'));
+        await logged.prisma.$executeRawUnsafe(
+          `UPDATE "Hero" SET "createdAt" = '2026-01-02 03:04:05' WHERE "id" = ?`,
+          hero.id,
+        );
+        await logged.prisma.cacheOutbox.deleteMany({});
+        logged.statements.length = 0;
 
-      const { before, after } = await heroes.updateRecorded(hero.id, { description: 's1' }, affected);
+        const { before, after } = await heroes.updateRecorded(hero.id, { description: 's1' }, affected);
 
-      expect([before.description, after.description]).toEqual(['s0', 's1']);
-      expect(after.createdAt).toEqual(before.createdAt);
-      expect(logged.statements.filter((sql) => /^UPDATE "Hero" SET .* AND "name" IS \?/.test(sql))).toHaveLength(1); // tried once, then the general path
-      expect(logged.statements).toContain('COMMIT');
-      expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:el']]);
-    });
+        expect([before.description, after.description]).toEqual(['s0', 's1']);
+        expect(after.createdAt).toEqual(before.createdAt);
+        // tried once, then the general path
+        expect(logged.statements.filter((sql) => /^UPDATE "Hero" SET .* AND "name" IS \?/.test(sql))).toHaveLength(1);
+        expect(logged.statements).toContain('COMMIT');
+        expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:el']]);
+      },
+    );
   }
 });

@@ -70,70 +70,91 @@ describe('PrismaRepository write path', () => {
     await logged.prisma.cacheOutbox.deleteMany({});
   });
 
-  it('updateRecorded reads the row with one raw SELECT, then writes it and the outbox row only if the row is unchanged, in raw SQL', async () => {
-    const heroes = new HeroRows(logged.prisma);
-    const hero = await heroes.save(newHero('v0'));
-    await heroes.updateRecorded(hero.id, { description: 'v1' }, affected); // the first write probes
-    logged.statements.length = 0;
+  it(
+    'updateRecorded reads the row with one raw SELECT, then writes it and the outbox row only ' +
+      'if the row is unchanged, in raw SQL',
+    async () => {
+      const heroes = new HeroRows(logged.prisma);
+      const hero = await heroes.save(newHero('v0'));
+      await heroes.updateRecorded(hero.id, { description: 'v1' }, affected); // the first write probes
+      logged.statements.length = 0;
 
-    const { before, after } = await heroes.updateRecorded(
-      hero.id,
-      { description: 'v2', language: Language.French },
-      affected,
-    );
+      const { before, after } = await heroes.updateRecorded(
+        hero.id,
+        { description: 'v2', language: Language.French },
+        affected,
+      );
 
-    expect([before.description, before.language, after.description, after.language]).toEqual([
-      'v1',
-      Language.Greek,
-      'v2',
-      Language.French,
-    ]);
-    expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime()); // @updatedAt set by the raw UPDATE too
-    expect((await heroes.findById(hero.id))?.updatedAt).toEqual(after.updatedAt);
-    const pg = fixture.db.provider === 'postgresql';
-    const select = pg
-      ? /^SELECT "id", .* FROM "Hero" WHERE "id" = \$1$/
-      : /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/;
-    const write = pg
-      ? [
-          /^WITH "after" AS \(UPDATE "Hero" SET "language" = \$1, "description" = \$2, "updatedAt" = \$3 WHERE "id" = \$4 AND "name" IS NOT DISTINCT FROM \$5 .*INSERT INTO "CacheOutbox" .* FROM "after"\) SELECT \* FROM "after"$/,
-        ]
-      : [
-          /^UPDATE "Hero" SET "language" = \?, "description" = \?, "updatedAt" = \? WHERE "id" = \? AND "name" IS \? AND .* RETURNING /,
-          /^INSERT INTO "CacheOutbox" \("keys", "createdAt"\) SELECT \?, \? WHERE changes\(\) = 1$/,
-          /^COMMIT$/,
-        ];
-    const sent = logged.statements.slice(0, 1 + write.length);
-    expect(sent).toHaveLength(1 + write.length);
-    [select, ...write].forEach((pattern, index) => expect(sent[index]).toMatch(pattern));
-    expect(logged.statements.some((sql) => sql.includes('FOR UPDATE') || sql.includes('`'))).toBe(false); // no compiled Prisma query, no lock
-    expect((await outboxKeys()).pop()).toEqual([`hero:${hero.id}`, 'hero:language:el', 'hero:language:fr']);
-  });
-
-  it('updateReturningPrevious is one locking statement on PostgreSQL, a raw SELECT and a compare-and-set UPDATE on SQLite', async () => {
-    const heroes = new HeroRows(logged.prisma);
-    const hero = await heroes.save(newHero('b0'));
-    await heroes.updateReturningPrevious(hero.id, { description: 'b1' });
-    logged.statements.length = 0;
-
-    const { before, after } = await heroes.updateReturningPrevious(hero.id, { description: 'b2' });
-
-    expect([before.description, after.description]).toEqual(['b1', 'b2']);
-    expect([before.id, after.id, before.name, after.name]).toEqual([hero.id, hero.id, 'Theseus', 'Theseus']);
-    expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
-    if (fixture.db.provider === 'postgresql') {
-      expect(logged.statements).toEqual([
-        expect.stringMatching(
-          /^WITH "before" AS \(SELECT .* FROM "Hero" WHERE "id" = \$3 FOR UPDATE\) UPDATE "Hero" SET "description" = \$1, "updatedAt" = \$2 FROM "before" WHERE "Hero"."id" = "before"."id" RETURNING /,
-        ),
+      expect([before.description, before.language, after.description, after.language]).toEqual([
+        'v1',
+        Language.Greek,
+        'v2',
+        Language.French,
       ]);
-    } else {
-      expect(logged.statements).toEqual([
-        expect.stringMatching(/^SELECT .* FROM "Hero" WHERE "id" = \?$/),
-        expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? AND /),
-      ]);
-    }
-  });
+      // @updatedAt set by the raw UPDATE too
+      expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
+      expect((await heroes.findById(hero.id))?.updatedAt).toEqual(after.updatedAt);
+      const pg = fixture.db.provider === 'postgresql';
+      const select = pg
+        ? /^SELECT "id", .* FROM "Hero" WHERE "id" = \$1$/
+        : /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/;
+      const write = pg
+        ? [
+            new RegExp(
+              String.raw`^WITH "after" AS \(UPDATE "Hero" SET "language" = \$1, "description" = \$2, ` +
+                String.raw`"updatedAt" = \$3 WHERE "id" = \$4 AND "name" IS NOT DISTINCT FROM \$5 ` +
+                String.raw`.*INSERT INTO "CacheOutbox" .* FROM "after"\) SELECT \* FROM "after"$`,
+            ),
+          ]
+        : [
+            new RegExp(
+              String.raw`^UPDATE "Hero" SET "language" = \?, "description" = \?, "updatedAt" = \? ` +
+                String.raw`WHERE "id" = \? AND "name" IS \? AND .* RETURNING `,
+            ),
+            /^INSERT INTO "CacheOutbox" \("keys", "createdAt"\) SELECT \?, \? WHERE changes\(\) = 1$/,
+            /^COMMIT$/,
+          ];
+      const sent = logged.statements.slice(0, 1 + write.length);
+      expect(sent).toHaveLength(1 + write.length);
+      [select, ...write].forEach((pattern, index) => expect(sent[index]).toMatch(pattern));
+      // no compiled Prisma query, no lock
+      expect(logged.statements.some((sql) => sql.includes('FOR UPDATE') || sql.includes('`'))).toBe(false);
+      expect((await outboxKeys()).pop()).toEqual([`hero:${hero.id}`, 'hero:language:el', 'hero:language:fr']);
+    },
+  );
+
+  it(
+    'updateReturningPrevious is one locking statement on PostgreSQL, a raw SELECT and a ' +
+      'compare-and-set UPDATE on SQLite',
+    async () => {
+      const heroes = new HeroRows(logged.prisma);
+      const hero = await heroes.save(newHero('b0'));
+      await heroes.updateReturningPrevious(hero.id, { description: 'b1' });
+      logged.statements.length = 0;
+
+      const { before, after } = await heroes.updateReturningPrevious(hero.id, { description: 'b2' });
+
+      expect([before.description, after.description]).toEqual(['b1', 'b2']);
+      expect([before.id, after.id, before.name, after.name]).toEqual([hero.id, hero.id, 'Theseus', 'Theseus']);
+      expect(after.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
+      if (fixture.db.provider === 'postgresql') {
+        expect(logged.statements).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              String.raw`^WITH "before" AS \(SELECT .* FROM "Hero" WHERE "id" = \$3 FOR UPDATE\) ` +
+                String.raw`UPDATE "Hero" SET "description" = \$1, "updatedAt" = \$2 FROM "before" ` +
+                String.raw`WHERE "Hero"."id" = "before"."id" RETURNING `,
+            ),
+          ),
+        ]);
+      } else {
+        expect(logged.statements).toEqual([
+          expect.stringMatching(/^SELECT .* FROM "Hero" WHERE "id" = \?$/),
+          expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? AND /),
+        ]);
+      }
+    },
+  );
 
   it('findById reads with the raw SELECT once it is verified, and returns what findUnique does', async () => {
     const heroes = new HeroRows(logged.prisma);
@@ -224,62 +245,73 @@ describe('PrismaRepository write path', () => {
     }
   }, 60_000);
 
-  it('commits the outbox row with the write or neither: a failing key computation leaves the row as it was', async () => {
-    const heroes = new HeroRows(logged.prisma);
-    const hero = await heroes.save(newHero('kept'));
-    const failing: AffectedKeysOf<Hero> = () => {
-      throw new Error('strategy failed');
-    };
+  it(
+    'commits the outbox row with the write or neither: a failing key computation leaves the ' + 'row as it was',
+    async () => {
+      const heroes = new HeroRows(logged.prisma);
+      const hero = await heroes.save(newHero('kept'));
+      const failing: AffectedKeysOf<Hero> = () => {
+        throw new Error('strategy failed');
+      };
 
-    await expect(heroes.updateRecorded(hero.id, { description: 'lost' }, failing)).rejects.toThrow('strategy failed');
-    await expect(heroes.saveRecorded(newHero('never'), failing)).rejects.toThrow('strategy failed');
-    await expect(heroes.deleteRecorded(hero.id, failing)).rejects.toThrow('strategy failed');
+      await expect(heroes.updateRecorded(hero.id, { description: 'lost' }, failing)).rejects.toThrow('strategy failed');
+      await expect(heroes.saveRecorded(newHero('never'), failing)).rejects.toThrow('strategy failed');
+      await expect(heroes.deleteRecorded(hero.id, failing)).rejects.toThrow('strategy failed');
 
-    expect((await heroes.findById(hero.id))?.description).toBe('kept');
-    expect(await heroes.findByIds([hero.id])).toHaveLength(1);
-    expect(await logged.prisma.hero.count({ where: { description: 'never' } })).toBe(0);
-    expect(await outboxKeys()).toEqual([]);
-  });
+      expect((await heroes.findById(hero.id))?.description).toBe('kept');
+      expect(await heroes.findByIds([hero.id])).toHaveLength(1);
+      expect(await logged.prisma.hero.count({ where: { description: 'never' } })).toBe(0);
+      expect(await outboxKeys()).toEqual([]);
+    },
+  );
 
-  it('an update of a missing id throws EntityNotFoundError, a delete of one returns null, and neither records anything', async () => {
-    const heroes = new HeroRows(logged.prisma);
-    await expect(heroes.updateRecorded('no-such-hero', { description: 'x' }, affected)).rejects.toBeInstanceOf(
-      EntityNotFoundError,
-    );
-    await expect(heroes.updateReturningPrevious('no-such-hero', { description: 'x' })).rejects.toBeInstanceOf(
-      EntityNotFoundError,
-    );
-    expect(await heroes.deleteRecorded('no-such-hero', affected)).toBeNull();
-    expect(await outboxKeys()).toEqual([]);
+  it(
+    'an update of a missing id throws EntityNotFoundError, a delete of one returns null, and ' +
+      'neither records anything',
+    async () => {
+      const heroes = new HeroRows(logged.prisma);
+      await expect(heroes.updateRecorded('no-such-hero', { description: 'x' }, affected)).rejects.toBeInstanceOf(
+        EntityNotFoundError,
+      );
+      await expect(heroes.updateReturningPrevious('no-such-hero', { description: 'x' })).rejects.toBeInstanceOf(
+        EntityNotFoundError,
+      );
+      expect(await heroes.deleteRecorded('no-such-hero', affected)).toBeNull();
+      expect(await outboxKeys()).toEqual([]);
 
-    const hero = await heroes.save(newHero('doomed'));
-    const deleted = await heroes.deleteRecorded(hero.id, affected);
-    expect(deleted?.description).toBe('doomed');
-    expect(await heroes.findById(hero.id)).toBeNull();
-    expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:undefined']]);
-  });
+      const hero = await heroes.save(newHero('doomed'));
+      const deleted = await heroes.deleteRecorded(hero.id, affected);
+      expect(deleted?.description).toBe('doomed');
+      expect(await heroes.findById(hero.id)).toBeNull();
+      expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:undefined']]);
+    },
+  );
 
   // SQLite has one schema per file: nothing for raw SQL to mistake there.
   if (testDatabaseProvider() === 'postgresql') {
-    it('notices a PostgreSQL client whose raw SQL sees another schema than its queries, and writes through Prisma only', async () => {
-      await migrateDatabase(`${fixture.db.url}?schema=elsewhere`);
-      const misconfigured = loggedClient(fixture.db, { pgSchema: 'elsewhere' });
-      try {
-        const heroes = new HeroRows(misconfigured.prisma);
-        const hero = await heroes.save(newHero('e0'));
-        await heroes.updateRecorded(hero.id, { description: 'e1' }, affected);
-        const { before } = await heroes.updateRecorded(hero.id, { description: 'e2' }, affected);
+    it(
+      'notices a PostgreSQL client whose raw SQL sees another schema than its queries, and ' +
+        'writes through Prisma only',
+      async () => {
+        await migrateDatabase(`${fixture.db.url}?schema=elsewhere`);
+        const misconfigured = loggedClient(fixture.db, { pgSchema: 'elsewhere' });
+        try {
+          const heroes = new HeroRows(misconfigured.prisma);
+          const hero = await heroes.save(newHero('e0'));
+          await heroes.updateRecorded(hero.id, { description: 'e1' }, affected);
+          const { before } = await heroes.updateRecorded(hero.id, { description: 'e2' }, affected);
 
-        expect(before.description).toBe('e1');
-        expect(
-          misconfigured.statements.some(
-            (sql) => sql.startsWith('INSERT INTO "CacheOutbox"') || sql.includes('FOR UPDATE'),
-          ),
-        ).toBe(false);
-        expect(await misconfigured.prisma.cacheOutbox.count()).toBe(2);
-      } finally {
-        await misconfigured.prisma.$disconnect();
-      }
-    });
+          expect(before.description).toBe('e1');
+          expect(
+            misconfigured.statements.some(
+              (sql) => sql.startsWith('INSERT INTO "CacheOutbox"') || sql.includes('FOR UPDATE'),
+            ),
+          ).toBe(false);
+          expect(await misconfigured.prisma.cacheOutbox.count()).toBe(2);
+        } finally {
+          await misconfigured.prisma.$disconnect();
+        }
+      },
+    );
   }
 });

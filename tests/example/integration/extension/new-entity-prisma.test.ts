@@ -43,7 +43,10 @@ import { until } from '../../support/restore-kit';
 const SETUP_TIMEOUT_MS = 600_000;
 const CLI_TEST_TIMEOUT_MS = 240_000;
 
-/** The walkthrough's registration row: in an application, `entities: (prisma, settings) => [...]` in the call to registerDataLayer. */
+/**
+ * The walkthrough's registration row: in an application, `entities: (prisma, settings) => [...]` in the call to
+ * registerDataLayer.
+ */
 function bookEntities(prisma: PrismaClient, settings: Settings): AnyRepositoryRegistration[] {
   if (!hasBookModel(prisma))
     throw new Error('The Prisma client has no Book model: run prisma generate after adding it');
@@ -226,28 +229,31 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
     expect({ misses: after.misses - before.misses, hits: after.hits - before.hits }).toEqual({ misses: 1, hits: 1 });
   });
 
-  it('an update that changes the author clears both authors’ lists and the book; the next reads are fresh', async () => {
-    const books = cachedBooks();
-    const frankenstein = await books.save({ title: 'Frankenstein', author: 'Mary Shelley', publishedAt: published });
-    const dracula = await books.save({ title: 'Dracula', author: 'Bram Stoker', publishedAt: published });
-    await outboxDelivered();
-    expect(await books.findByAuthor('Mary Shelley')).toEqual([frankenstein]);
-    expect(await books.findByAuthor('Bram Stoker')).toEqual([dracula]);
-    expect(await books.findById(frankenstein.id)).toEqual(frankenstein);
-    const keys = [
-      bookKeys.byAuthor({ author: 'Mary Shelley' }),
-      bookKeys.byAuthor({ author: 'Bram Stoker' }),
-      bookKeys.byId({ id: frankenstein.id }),
-    ];
-    await stored(...keys);
+  it(
+    'an update that changes the author clears both authors’ lists and the book; the next reads ' + 'are fresh',
+    async () => {
+      const books = cachedBooks();
+      const frankenstein = await books.save({ title: 'Frankenstein', author: 'Mary Shelley', publishedAt: published });
+      const dracula = await books.save({ title: 'Dracula', author: 'Bram Stoker', publishedAt: published });
+      await outboxDelivered();
+      expect(await books.findByAuthor('Mary Shelley')).toEqual([frankenstein]);
+      expect(await books.findByAuthor('Bram Stoker')).toEqual([dracula]);
+      expect(await books.findById(frankenstein.id)).toEqual(frankenstein);
+      const keys = [
+        bookKeys.byAuthor({ author: 'Mary Shelley' }),
+        bookKeys.byAuthor({ author: 'Bram Stoker' }),
+        bookKeys.byId({ id: frankenstein.id }),
+      ];
+      await stored(...keys);
 
-    const moved = await books.update(frankenstein.id, { author: 'Bram Stoker' });
+      const moved = await books.update(frankenstein.id, { author: 'Bram Stoker' });
 
-    expect(await redis.exists(...keys.map(prefixed))).toBe(0);
-    expect(await books.findByAuthor('Mary Shelley')).toEqual([]);
-    expect(await books.findByAuthor('Bram Stoker')).toEqual([moved, dracula]);
-    expect((await books.findById(frankenstein.id))?.author).toBe('Bram Stoker');
-  });
+      expect(await redis.exists(...keys.map(prefixed))).toBe(0);
+      expect(await books.findByAuthor('Mary Shelley')).toEqual([]);
+      expect(await books.findByAuthor('Bram Stoker')).toEqual([moved, dracula]);
+      expect((await books.findById(frankenstein.id))?.author).toBe('Bram Stoker');
+    },
+  );
 
   describe('the outbox', () => {
     afterEach(async () => {
@@ -261,7 +267,8 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
       // Delivered rows are deleted: a trigger keeps a copy of each row inserted.
       await client.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS book_test_outbox_audit (keys TEXT NOT NULL)');
       await client.$executeRawUnsafe(
-        'CREATE TRIGGER book_test_outbox_audit AFTER INSERT ON "CacheOutbox" BEGIN INSERT INTO book_test_outbox_audit (keys) VALUES (NEW.keys); END',
+        'CREATE TRIGGER book_test_outbox_audit AFTER INSERT ON "CacheOutbox" BEGIN INSERT INTO ' +
+          'book_test_outbox_audit (keys) VALUES (NEW.keys); END',
       );
       await books.update(book.id, { title: 'Kindred (2nd ed.)' });
       const audit = await client.$queryRawUnsafe<{ keys: string }[]>('SELECT keys FROM book_test_outbox_audit');
@@ -274,27 +281,41 @@ describe('adding an entity through Prisma, a migration and the container (REDIS_
       await outboxDelivered();
     });
 
-    it('writes its row in the write’s own transaction: when the outbox INSERT fails, the Book UPDATE is rolled back', async () => {
-      const books = cachedBooks();
-      const book = await books.save({ title: 'The Dispossessed', author: 'Ursula K. Le Guin', publishedAt: published });
-      await client.$executeRawUnsafe(
-        `CREATE TRIGGER book_test_outbox_refused BEFORE INSERT ON "CacheOutbox" BEGIN SELECT RAISE(ABORT, 'outbox refused by the test'); END`,
-      );
-      // The trigger's abort (SQLITE_CONSTRAINT_TRIGGER) fails the outbox INSERT, whichever statement the write path uses for it.
-      await expect(books.update(book.id, { title: 'Never stored' })).rejects.toThrow(/outbox refused by the test/);
-      expect(await storedTitle(book.id)).toBe('The Dispossessed');
-    });
+    it(
+      'writes its row in the write’s own transaction: when the outbox INSERT fails, the Book ' +
+        'UPDATE is rolled back',
+      async () => {
+        const books = cachedBooks();
+        const book = await books.save({
+          title: 'The Dispossessed',
+          author: 'Ursula K. Le Guin',
+          publishedAt: published,
+        });
+        await client.$executeRawUnsafe(
+          `CREATE TRIGGER book_test_outbox_refused BEFORE INSERT ON "CacheOutbox" BEGIN SELECT ` +
+            `RAISE(ABORT, 'outbox refused by the test'); END`,
+        );
+        // The trigger's abort (SQLITE_CONSTRAINT_TRIGGER) fails the outbox INSERT, whichever statement the write path
+        // uses for it.
+        await expect(books.update(book.id, { title: 'Never stored' })).rejects.toThrow(/outbox refused by the test/);
+        expect(await storedTitle(book.id)).toBe('The Dispossessed');
+      },
+    );
   });
 
-  it('CACHE_DISABLED_ENTITIES=book serves the Book token from the Prisma repository; the other entities stay cached', async () => {
-    const uncached = dataLayer({ CACHE_DISABLED_ENTITIES: 'book', CACHE_KEY_PREFIX: 'nobook' });
-    const books = uncached.resolve(BOOK_REPOSITORY);
-    expect(books).toBeInstanceOf(PrismaBookRepository);
-    expect(isCached(books)).toBe(false);
-    expect(uncached.resolve(TOKENS.HeroRepository)).toBeInstanceOf(CachedRepository);
-    const book: Book = await books.save({ title: 'Solaris', author: 'Stanisław Lem', publishedAt: published });
-    expect(await books.findByAuthor('Stanisław Lem')).toEqual([book]);
-    expect(await books.findById(book.id)).toEqual(book);
-    expect(await redis.keys('nobook:book*')).toEqual([]);
-  });
+  it(
+    'CACHE_DISABLED_ENTITIES=book serves the Book token from the Prisma repository; the other ' +
+      'entities stay cached',
+    async () => {
+      const uncached = dataLayer({ CACHE_DISABLED_ENTITIES: 'book', CACHE_KEY_PREFIX: 'nobook' });
+      const books = uncached.resolve(BOOK_REPOSITORY);
+      expect(books).toBeInstanceOf(PrismaBookRepository);
+      expect(isCached(books)).toBe(false);
+      expect(uncached.resolve(TOKENS.HeroRepository)).toBeInstanceOf(CachedRepository);
+      const book: Book = await books.save({ title: 'Solaris', author: 'Stanisław Lem', publishedAt: published });
+      expect(await books.findByAuthor('Stanisław Lem')).toEqual([book]);
+      expect(await books.findById(book.id)).toEqual(book);
+      expect(await redis.keys('nobook:book*')).toEqual([]);
+    },
+  );
 });

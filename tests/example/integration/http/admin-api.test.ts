@@ -120,30 +120,39 @@ describe('admin HTTP API (Fastify)', () => {
     }
   });
 
-  it('GET /admin/cache/stats: hits, misses, errors and hit ratio per entity type and per decorated method', async () => {
-    const progress = app.container.resolve(TOKENS.ProgressService);
-    await progress.getProgress(data.user.id);
-    await progress.getProgress(data.user.id);
-    await app.container.resolve(TOKENS.CardRepository).findById(data.cards[0]!.id);
-    const body = (await call('GET', '/admin/cache/stats')).json() as {
-      enabled: boolean;
-      entities: { entityType: string }[];
-      methods: { method: string; hits: number; misses: number; errors: number; hitRatio: number }[];
-    };
-    expect(body.enabled).toBe(true);
-    expect(body.entities.map((entity) => entity.entityType).sort()).toEqual(['card', 'child', 'deck', 'hero', 'story']);
-    expect(body.entities.find((entity) => entity.entityType === 'card')).toMatchObject({
-      misses: expect.any(Number),
-      hits: expect.any(Number),
-      errors: 0,
-    });
-    expect(body.methods.find((method) => method.method === 'ProgressService.getProgress')).toMatchObject({
-      hits: 1,
-      misses: 1,
-      errors: 0,
-      hitRatio: 0.5,
-    });
-  });
+  it(
+    'GET /admin/cache/stats: hits, misses, errors and hit ratio per entity type and per ' + 'decorated method',
+    async () => {
+      const progress = app.container.resolve(TOKENS.ProgressService);
+      await progress.getProgress(data.user.id);
+      await progress.getProgress(data.user.id);
+      await app.container.resolve(TOKENS.CardRepository).findById(data.cards[0]!.id);
+      const body = (await call('GET', '/admin/cache/stats')).json() as {
+        enabled: boolean;
+        entities: { entityType: string }[];
+        methods: { method: string; hits: number; misses: number; errors: number; hitRatio: number }[];
+      };
+      expect(body.enabled).toBe(true);
+      expect(body.entities.map((entity) => entity.entityType).sort()).toEqual([
+        'card',
+        'child',
+        'deck',
+        'hero',
+        'story',
+      ]);
+      expect(body.entities.find((entity) => entity.entityType === 'card')).toMatchObject({
+        misses: expect.any(Number),
+        hits: expect.any(Number),
+        errors: 0,
+      });
+      expect(body.methods.find((method) => method.method === 'ProgressService.getProgress')).toMatchObject({
+        hits: 1,
+        misses: 1,
+        errors: 0,
+        hitRatio: 0.5,
+      });
+    },
+  );
 
   it('POST /admin/cache/invalidate rejects bad input with 400 and a message naming the problem', async () => {
     const cases: [{ body?: unknown; raw?: string }, RegExp][] = [

@@ -6,7 +6,10 @@ import { createTestDatabase, type TestDatabase } from '../../support/database';
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const TOKEN = 'serve-test-token-0123456789';
 
-/** Resolves with the first match of `pattern` in the child's output, or rejects when it exits first or after `timeoutMs`. */
+/**
+ * Resolves with the first match of `pattern` in the child's output, or rejects when it exits first or after
+ * `timeoutMs`.
+ */
 function waitForOutput(
   child: ChildProcess,
   output: () => string,

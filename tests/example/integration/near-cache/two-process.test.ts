@@ -76,27 +76,30 @@ describe('near caches of two processes sharing one Redis', () => {
     }
   }
 
-  it("a write in one process is seen by the other's near cache once the stated bound has passed, both directions", async () => {
-    const [a, b] = workers as [CacheWorker, CacheWorker];
-    for (const worker of workers) {
-      const deadline = Date.now() + 10_000;
-      while ((await near(worker)).tracking !== 'active') {
-        if (Date.now() > deadline)
-          throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
-        await sleep(20);
+  it(
+    "a write in one process is seen by the other's near cache once the stated bound has " + 'passed, both directions',
+    async () => {
+      const [a, b] = workers as [CacheWorker, CacheWorker];
+      for (const worker of workers) {
+        const deadline = Date.now() + 10_000;
+        while ((await near(worker)).tracking !== 'active') {
+          if (Date.now() > deadline)
+            throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
+          await sleep(20);
+        }
       }
-    }
-    for (let round = 1; round <= 8; round += 1) {
-      const [writer, reader] = round % 2 === 0 ? [a, b] : [b, a];
-      // The reader serves the current version from its near cache...
-      expect((await nearHit(reader)).description).toBe(`v${round - 1}`);
-      await writer.request('update', heroId, { description: `v${round}` });
-      // ...and, once the bound has passed, never again.
-      await sleep(STATED_BOUND_MS);
-      expect((await findById(reader)).description).toBe(`v${round}`);
-      expect((await findById(writer)).description).toBe(`v${round}`);
-    }
-  });
+      for (let round = 1; round <= 8; round += 1) {
+        const [writer, reader] = round % 2 === 0 ? [a, b] : [b, a];
+        // The reader serves the current version from its near cache...
+        expect((await nearHit(reader)).description).toBe(`v${round - 1}`);
+        await writer.request('update', heroId, { description: `v${round}` });
+        // ...and, once the bound has passed, never again.
+        await sleep(STATED_BOUND_MS);
+        expect((await findById(reader)).description).toBe(`v${round}`);
+        expect((await findById(writer)).description).toBe(`v${round}`);
+      }
+    },
+  );
 
   it('no Redis errors in either process', async () => {
     for (const worker of workers) expect(((await worker.request('stats')) as { errors: number }).errors).toBe(0);

@@ -115,7 +115,10 @@ export function startReader(
   })();
   return {
     reads,
-    /** How long every read has returned `fresh`: from the start of the current run of such reads to now (0 when the last read did not). */
+    /**
+     * How long every read has returned `fresh`: from the start of the current run of such reads to now (0 when the last
+     * read did not).
+     */
     freshForMs: (fresh) => {
       let first: TimedRead | undefined;
       for (let index = reads.length - 1; index >= 0 && (reads[index] as TimedRead).description === fresh; index -= 1)
@@ -176,6 +179,8 @@ export function report(scenario: string, summary: StaleSummary, boundMs: number,
       ? 'never stale'
       : `stale until +${summary.staleForMs} ms${summary.staleAtEnd ? ' (still stale when observation ended)' : ''}`;
   console.log(
-    `[outbox ${outbox ? 'on' : 'missing'}] ${scenario}: ${summary.stale}/${summary.reads} reads stale, ${window}, ${summary.staleAfterBound} past the ${boundMs} ms bound, observed ${summary.observedMs} ms`,
+    `[outbox ${outbox ? 'on' : 'missing'}] ${scenario}: ${summary.stale}/${summary.reads} ` +
+      `reads stale, ${window}, ${summary.staleAfterBound} past the ${boundMs} ms bound, observed ` +
+      `${summary.observedMs} ms`,
   );
 }

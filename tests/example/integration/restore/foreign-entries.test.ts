@@ -68,36 +68,39 @@ describe('keys the cache cannot use as they are', () => {
     );
   }
 
-  it('a key of the wrong Redis type: the row from the database, counted and repaired, and the breaker stays closed', async () => {
-    const hero = await newHero(Language.Greek, 'typed');
-    const other = await newHero(Language.Greek, 'other');
-    const key = `cache:hero:${hero.id}`;
-    await expectCacheUses(key, () => instance.heroes.findById(hero.id));
-    await raw.del(key);
-    await raw.hset(key, 'f', 'v');
+  it(
+    'a key of the wrong Redis type: the row from the database, counted and repaired, and the ' + 'breaker stays closed',
+    async () => {
+      const hero = await newHero(Language.Greek, 'typed');
+      const other = await newHero(Language.Greek, 'other');
+      const key = `cache:hero:${hero.id}`;
+      await expectCacheUses(key, () => instance.heroes.findById(hero.id));
+      await raw.del(key);
+      await raw.hset(key, 'f', 'v');
 
-    for (let i = 0; i < 10; i += 1) {
-      expect(await instance.heroes.findById(hero.id)).toEqual(hero);
-      expect(instance.cache.health().breaker).toBe('closed');
-    }
-    expect(instance.cache.health().breakerOpenings).toBe(0);
-    expect(stats().corruptEntries).toBeGreaterThan(0);
-
-    // Repaired: a later store replaced the hash with an entry, which is then served.
-    await until(
-      async () => {
+      for (let i = 0; i < 10; i += 1) {
         expect(await instance.heroes.findById(hero.id)).toEqual(hero);
-        return (await raw.type(key)) === 'string';
-      },
-      10_000,
-      `a read to replace the hash at ${key}`,
-    );
-    await untilHit(() => instance.heroes.findById(hero.id), hero);
+        expect(instance.cache.health().breaker).toBe('closed');
+      }
+      expect(instance.cache.health().breakerOpenings).toBe(0);
+      expect(stats().corruptEntries).toBeGreaterThan(0);
 
-    // Other keys are still served from Redis.
-    await untilHit(() => instance.heroes.findById(other.id), other);
-    expect(instance.cache.health().breakerOpenings).toBe(0);
-  });
+      // Repaired: a later store replaced the hash with an entry, which is then served.
+      await until(
+        async () => {
+          expect(await instance.heroes.findById(hero.id)).toEqual(hero);
+          return (await raw.type(key)) === 'string';
+        },
+        10_000,
+        `a read to replace the hash at ${key}`,
+      );
+      await untilHit(() => instance.heroes.findById(hero.id), hero);
+
+      // Other keys are still served from Redis.
+      await untilHit(() => instance.heroes.findById(other.id), other);
+      expect(instance.cache.health().breakerOpenings).toBe(0);
+    },
+  );
 
   it('hero:all holding a number: findAll returns the heroes from the database', async () => {
     await newHero(Language.English, 'listed');
@@ -121,19 +124,22 @@ describe('keys the cache cannot use as they are', () => {
     expect(await instance.heroes.findById(hero.id)).toEqual(hero);
   });
 
-  it("a language list key holding another language's list: findByLanguage returns only heroes of its language", async () => {
-    await newHero(Language.German, 'deutsch');
-    await newHero(Language.French, 'français');
-    await newHero(Language.French, 'français 2');
-    const key = `cache:hero:lang:${Language.German}`;
-    await expectCacheUses(key, () => instance.heroes.findByLanguage(Language.German));
-    await raw.set(key, SuperJSON.stringify(await plain.findByLanguage(Language.French)), 'EX', 600);
+  it(
+    "a language list key holding another language's list: findByLanguage returns only heroes " + 'of its language',
+    async () => {
+      await newHero(Language.German, 'deutsch');
+      await newHero(Language.French, 'français');
+      await newHero(Language.French, 'français 2');
+      const key = `cache:hero:lang:${Language.German}`;
+      await expectCacheUses(key, () => instance.heroes.findByLanguage(Language.German));
+      await raw.set(key, SuperJSON.stringify(await plain.findByLanguage(Language.French)), 'EX', 600);
 
-    const expected = await plain.findByLanguage(Language.German);
-    for (let i = 0; i < 2; i += 1) {
-      const found = await instance.heroes.findByLanguage(Language.German);
-      expect(found.map((hero) => hero.language)).toEqual(expected.map(() => Language.German));
-      expect(found).toEqual(expected);
-    }
-  });
+      const expected = await plain.findByLanguage(Language.German);
+      for (let i = 0; i < 2; i += 1) {
+        const found = await instance.heroes.findByLanguage(Language.German);
+        expect(found.map((hero) => hero.language)).toEqual(expected.map(() => Language.German));
+        expect(found).toEqual(expected);
+      }
+    },
+  );
 });

@@ -53,46 +53,50 @@ describe('noeviction with memory full', () => {
     await server.stop();
   });
 
-  it("a write through one instance reaches the other's cached entry and list: its next reads are fresh, and the write does not fail", async () => {
-    // Instance 1 caches the hero and its language list: reads until both are hits.
-    await until(
-      async () => {
-        const before = reader.heroes.getCacheStats().hits;
-        await reader.heroes.findById(hero.id);
-        await reader.heroes.findByLanguage(Language.French);
-        return reader.heroes.getCacheStats().hits === before + 2;
-      },
-      10_000,
-      'the hero and its list to be served from the cache',
-    );
-
-    await fillUntilOom(raw);
-    await expect(raw.set('probe:oom', 'x')).rejects.toThrow(/OOM/);
-    // GET still answers: the old entry is readable.
-    expect(await raw.get(`cache:hero:${hero.id}`)).not.toBeNull();
-
-    await expect(writer.heroes.update(hero.id, { description: 'v1' })).resolves.toMatchObject({
-      id: hero.id,
-      description: 'v1',
-    });
-
-    const reads = new StaleReads();
-    for (let i = 0; i < 3; i += 1) {
-      reads.check(`read ${i + 1}: findById on the other instance`, 'v1', await reader.heroes.findById(hero.id));
-      reads.checkList(
-        `read ${i + 1}: findByLanguage on the other instance`,
-        'v1',
-        await reader.heroes.findByLanguage(Language.French),
-        hero.id,
+  it(
+    "a write through one instance reaches the other's cached entry and list: its next reads " +
+      'are fresh, and the write does not fail',
+    async () => {
+      // Instance 1 caches the hero and its language list: reads until both are hits.
+      await until(
+        async () => {
+          const before = reader.heroes.getCacheStats().hits;
+          await reader.heroes.findById(hero.id);
+          await reader.heroes.findByLanguage(Language.French);
+          return reader.heroes.getCacheStats().hits === before + 2;
+        },
+        10_000,
+        'the hero and its list to be served from the cache',
       );
-      reads.check(`read ${i + 1}: findById on the writer's instance`, 'v1', await writer.heroes.findById(hero.id));
-      reads.checkList(
-        `read ${i + 1}: findByLanguage on the writer's instance`,
-        'v1',
-        await writer.heroes.findByLanguage(Language.French),
-        hero.id,
-      );
-    }
-    expect({ stale: reads.stale.length, examples: reads.stale.slice(0, 6) }).toEqual({ stale: 0, examples: [] });
-  });
+
+      await fillUntilOom(raw);
+      await expect(raw.set('probe:oom', 'x')).rejects.toThrow(/OOM/);
+      // GET still answers: the old entry is readable.
+      expect(await raw.get(`cache:hero:${hero.id}`)).not.toBeNull();
+
+      await expect(writer.heroes.update(hero.id, { description: 'v1' })).resolves.toMatchObject({
+        id: hero.id,
+        description: 'v1',
+      });
+
+      const reads = new StaleReads();
+      for (let i = 0; i < 3; i += 1) {
+        reads.check(`read ${i + 1}: findById on the other instance`, 'v1', await reader.heroes.findById(hero.id));
+        reads.checkList(
+          `read ${i + 1}: findByLanguage on the other instance`,
+          'v1',
+          await reader.heroes.findByLanguage(Language.French),
+          hero.id,
+        );
+        reads.check(`read ${i + 1}: findById on the writer's instance`, 'v1', await writer.heroes.findById(hero.id));
+        reads.checkList(
+          `read ${i + 1}: findByLanguage on the writer's instance`,
+          'v1',
+          await writer.heroes.findByLanguage(Language.French),
+          hero.id,
+        );
+      }
+      expect({ stale: reads.stale.length, examples: reads.stale.slice(0, 6) }).toEqual({ stale: 0, examples: [] });
+    },
+  );
 });

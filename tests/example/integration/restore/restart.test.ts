@@ -80,7 +80,10 @@ describe.each<RedisPersistence>(['rdb', 'aof'])('Redis restarted from its %s fil
   const settled = (): boolean =>
     instances.every((instance) => instance.redis.status === 'ready' && instance.cache.health().breaker === 'closed');
 
-  /** Reads until every instance served a read from Redis: the cache works (and holds the current version, if it is correct). */
+  /**
+   * Reads until every instance served a read from Redis: the cache works (and holds the current version, if it is
+   * correct).
+   */
   async function untilEveryInstanceHits(reads: StaleReads, phase: string): Promise<void> {
     const before = instances.map(totalHits);
     await until(
@@ -93,47 +96,52 @@ describe.each<RedisPersistence>(['rdb', 'aof'])('Redis restarted from its %s fil
     );
   }
 
-  it(`every read after the write sees it, through both instances, over ${CYCLES} kill and restart cycles; the cache hits again after each`, async () => {
-    const reads = new StaleReads();
-    for (let cycle = 1; cycle <= CYCLES; cycle += 1) {
-      // The current version is in Redis, then on disk.
-      await untilEveryInstanceHits(reads, `cycle ${cycle} before the write`);
-      await raw.save();
+  it(
+    `every read after the write sees it, through both instances, over ${CYCLES} kill and ` +
+      `restart cycles; the cache hits again after each`,
+    async () => {
+      const reads = new StaleReads();
+      for (let cycle = 1; cycle <= CYCLES; cycle += 1) {
+        // The current version is in Redis, then on disk.
+        await untilEveryInstanceHits(reads, `cycle ${cycle} before the write`);
+        await raw.save();
 
-      // The write, alternately through each instance; its invalidation reached Redis.
-      const writer = instances[cycle % 2] as CacheInstance;
-      await writer.heroes.update(hero.id, { description: `v${version + 1}` });
-      version += 1;
-      await untilDelivered(writer);
+        // The write, alternately through each instance; its invalidation reached Redis.
+        const writer = instances[cycle % 2] as CacheInstance;
+        await writer.heroes.update(hero.id, { description: `v${version + 1}` });
+        version += 1;
+        await untilDelivered(writer);
 
-      server.signal('SIGKILL');
-      let restarted = false;
-      const restarting = server.restart().then(() => {
-        restarted = true;
-      });
-      // Reads while Redis is down and while it loads its files.
-      while (!restarted) {
-        await readEverywhere(reads, `cycle ${cycle} while Redis restarts`);
-        await nextMacrotask();
-      }
-      await restarting;
-
-      // Reads while the clients reconnect, until every connection is ready and in use again.
-      await until(
-        async () => {
-          await readEverywhere(reads, `cycle ${cycle} while reconnecting`);
+        server.signal('SIGKILL');
+        let restarted = false;
+        const restarting = server.restart().then(() => {
+          restarted = true;
+        });
+        // Reads while Redis is down and while it loads its files.
+        while (!restarted) {
+          await readEverywhere(reads, `cycle ${cycle} while Redis restarts`);
           await nextMacrotask();
-          return settled();
-        },
-        10_000,
-        'every cache connection to be ready with its breaker closed',
-      );
-      for (let i = 0; i < 10; i += 1) await readEverywhere(reads, `cycle ${cycle} after reconnecting`);
+        }
+        await restarting;
 
-      // Things settled: the cache is used again.
-      await untilEveryInstanceHits(reads, `cycle ${cycle} after the restart`);
-    }
-    expect(reads.reads).toBeGreaterThan(CYCLES * 4 * 10);
-    expect({ stale: reads.stale.length, examples: reads.stale.slice(0, 6) }).toEqual({ stale: 0, examples: [] });
-  }, 90_000);
+        // Reads while the clients reconnect, until every connection is ready and in use again.
+        await until(
+          async () => {
+            await readEverywhere(reads, `cycle ${cycle} while reconnecting`);
+            await nextMacrotask();
+            return settled();
+          },
+          10_000,
+          'every cache connection to be ready with its breaker closed',
+        );
+        for (let i = 0; i < 10; i += 1) await readEverywhere(reads, `cycle ${cycle} after reconnecting`);
+
+        // Things settled: the cache is used again.
+        await untilEveryInstanceHits(reads, `cycle ${cycle} after the restart`);
+      }
+      expect(reads.reads).toBeGreaterThan(CYCLES * 4 * 10);
+      expect({ stale: reads.stale.length, examples: reads.stale.slice(0, 6) }).toEqual({ stale: 0, examples: [] });
+    },
+    90_000,
+  );
 });

@@ -75,58 +75,66 @@ describe('AchievementService cached by @Cacheable / @CacheEvict', () => {
     }
   });
 
-  it('takes the TTLs from configuration (CACHE_ACHIEVEMENTS_TTL, CACHE_LEADERBOARD_TTL, CACHE_RECENT_ACHIEVEMENTS_TTL)', async () => {
-    const { achievements } = app({
-      CACHE_ACHIEVEMENTS_TTL: '100',
-      CACHE_LEADERBOARD_TTL: '200',
-      CACHE_RECENT_ACHIEVEMENTS_TTL: '50',
-    });
-    const { user } = await createStudyData(db.prisma, 0);
-    await Promise.all([
-      achievements.getSummary(user.id),
-      achievements.getLeaderboard(),
-      achievements.getRecentAchievements(),
-    ]);
-    expect(await ttl(`achievements:${user.id}:summary`)).toBeLessThanOrEqual(100);
-    expect(await ttl(`achievements:${user.id}:summary`)).toBeGreaterThan(95);
-    expect(await ttl('achievements:global:leaderboard')).toBeGreaterThan(195);
-    expect(await ttl('achievements:global:leaderboard')).toBeLessThanOrEqual(200);
-    expect(await ttl('achievements:global:recent_achievements')).toBeLessThanOrEqual(50);
-  });
+  it(
+    'takes the TTLs from configuration (CACHE_ACHIEVEMENTS_TTL, CACHE_LEADERBOARD_TTL, ' +
+      'CACHE_RECENT_ACHIEVEMENTS_TTL)',
+    async () => {
+      const { achievements } = app({
+        CACHE_ACHIEVEMENTS_TTL: '100',
+        CACHE_LEADERBOARD_TTL: '200',
+        CACHE_RECENT_ACHIEVEMENTS_TTL: '50',
+      });
+      const { user } = await createStudyData(db.prisma, 0);
+      await Promise.all([
+        achievements.getSummary(user.id),
+        achievements.getLeaderboard(),
+        achievements.getRecentAchievements(),
+      ]);
+      expect(await ttl(`achievements:${user.id}:summary`)).toBeLessThanOrEqual(100);
+      expect(await ttl(`achievements:${user.id}:summary`)).toBeGreaterThan(95);
+      expect(await ttl('achievements:global:leaderboard')).toBeGreaterThan(195);
+      expect(await ttl('achievements:global:leaderboard')).toBeLessThanOrEqual(200);
+      expect(await ttl('achievements:global:recent_achievements')).toBeLessThanOrEqual(50);
+    },
+  );
 
-  it("an award evicts the learner's three keys and the global ones; the next reads are fresh, other learners keep theirs", async () => {
-    const { achievements } = app();
-    const { user } = await createStudyData(db.prisma, 0);
-    const other = await createStudyData(db.prisma, 0);
-    await achievements.award(other.user.id, 'ten_reviews');
-    await Promise.all([
-      achievements.getUserAchievements(user.id),
-      achievements.getSummary(user.id),
-      achievements.getStats(user.id),
-      achievements.getSummary(other.user.id),
-    ]);
-    expect((await achievements.getLeaderboard()).map((row) => row.userId)).toEqual([other.user.id]);
-    await achievements.getRecentAchievements();
+  it(
+    "an award evicts the learner's three keys and the global ones; the next reads are fresh, " +
+      'other learners keep theirs',
+    async () => {
+      const { achievements } = app();
+      const { user } = await createStudyData(db.prisma, 0);
+      const other = await createStudyData(db.prisma, 0);
+      await achievements.award(other.user.id, 'ten_reviews');
+      await Promise.all([
+        achievements.getUserAchievements(user.id),
+        achievements.getSummary(user.id),
+        achievements.getStats(user.id),
+        achievements.getSummary(other.user.id),
+      ]);
+      expect((await achievements.getLeaderboard()).map((row) => row.userId)).toEqual([other.user.id]);
+      await achievements.getRecentAchievements();
 
-    const { created } = await achievements.award(user.id, 'streak_7');
-    expect(created).toBe(true);
-    expect(await redis.exists(...userKeys(user.id), ...globalKeys)).toBe(0);
-    expect(await redis.exists(`cache:achievements:${other.user.id}:summary`)).toBe(1);
+      const { created } = await achievements.award(user.id, 'streak_7');
+      expect(created).toBe(true);
+      expect(await redis.exists(...userKeys(user.id), ...globalKeys)).toBe(0);
+      expect(await redis.exists(`cache:achievements:${other.user.id}:summary`)).toBe(1);
 
-    expect((await achievements.getUserAchievements(user.id)).map((entry) => entry.code)).toEqual(['streak_7']);
-    expect(await achievements.getSummary(user.id)).toMatchObject({ earned: 1, points: 70 });
-    expect((await achievements.getStats(user.id)).byCategory).toContainEqual({
-      category: 'streak',
-      earned: 1,
-      available: 2,
-    });
-    expect((await achievements.getLeaderboard()).map((row) => [row.userId, row.points])).toEqual([
-      [user.id, 70],
-      [other.user.id, 20],
-    ]);
-    expect((await achievements.getRecentAchievements())[0]).toMatchObject({ userId: user.id, code: 'streak_7' });
-    expect((await achievements.award(user.id, 'streak_7')).created).toBe(false);
-  });
+      expect((await achievements.getUserAchievements(user.id)).map((entry) => entry.code)).toEqual(['streak_7']);
+      expect(await achievements.getSummary(user.id)).toMatchObject({ earned: 1, points: 70 });
+      expect((await achievements.getStats(user.id)).byCategory).toContainEqual({
+        category: 'streak',
+        earned: 1,
+        available: 2,
+      });
+      expect((await achievements.getLeaderboard()).map((row) => [row.userId, row.points])).toEqual([
+        [user.id, 70],
+        [other.user.id, 20],
+      ]);
+      expect((await achievements.getRecentAchievements())[0]).toMatchObject({ userId: user.id, code: 'streak_7' });
+      expect((await achievements.award(user.id, 'streak_7')).created).toBe(false);
+    },
+  );
 
   it('a revoke evicts the same keys', async () => {
     const { achievements } = app();

@@ -121,24 +121,27 @@ describe('ProgressService cached by @Cacheable / @CacheEvict', () => {
     expect((await progress.getStats(user.id)).totalReviews).toBe(1);
   });
 
-  it('editing or deleting a card is seen by the next getDueCards of every learner, without touching their keys', async () => {
-    const { progress, app: built } = app();
-    const { user, cards, deck } = await createStudyData(db.prisma, 3);
-    const second = await createStudyData(db.prisma, 0);
-    for (const learner of [user, second.user]) await progress.startDeck(learner.id, deck.id);
-    for (const learner of [user, second.user]) expect(await progress.getDueCards(learner.id)).toHaveLength(3);
+  it(
+    'editing or deleting a card is seen by the next getDueCards of every learner, without ' + 'touching their keys',
+    async () => {
+      const { progress, app: built } = app();
+      const { user, cards, deck } = await createStudyData(db.prisma, 3);
+      const second = await createStudyData(db.prisma, 0);
+      for (const learner of [user, second.user]) await progress.startDeck(learner.id, deck.id);
+      for (const learner of [user, second.user]) expect(await progress.getDueCards(learner.id)).toHaveLength(3);
 
-    const cardRepository = built.container.resolve(TOKENS.CardRepository);
-    await cardRepository.update(cards[0]!.id, { front: 'καλησπέρα' });
-    await cardRepository.delete(cards[2]!.id);
-    // The schedules stay cached: the card write cost no user key.
-    expect(await redis.exists(`cache:user:${user.id}:due_cards`, `cache:user:${second.user.id}:due_cards`)).toBe(2);
-    for (const learner of [user, second.user]) {
-      const due = await progress.getDueCards(learner.id);
-      expect(due.map((entry) => entry.card.id)).toEqual([cards[0]!.id, cards[1]!.id]);
-      expect(due[0]?.card.front).toBe('καλησπέρα');
-    }
-  });
+      const cardRepository = built.container.resolve(TOKENS.CardRepository);
+      await cardRepository.update(cards[0]!.id, { front: 'καλησπέρα' });
+      await cardRepository.delete(cards[2]!.id);
+      // The schedules stay cached: the card write cost no user key.
+      expect(await redis.exists(`cache:user:${user.id}:due_cards`, `cache:user:${second.user.id}:due_cards`)).toBe(2);
+      for (const learner of [user, second.user]) {
+        const due = await progress.getDueCards(learner.id);
+        expect(due.map((entry) => entry.card.id)).toEqual([cards[0]!.id, cards[1]!.id]);
+        expect(due[0]?.card.front).toBe('καλησπέρα');
+      }
+    },
+  );
 
   it('startDeck evicts the due cards', async () => {
     const { progress } = app();

@@ -76,42 +76,45 @@ describe('CacheWarmer', () => {
     expect(cache.stats.for('ProgressService.getProgress').hits).toBe(hits + 1);
   });
 
-  it('runs batches of CACHE_WARMING_BATCH_SIZE: never more in flight, the next batch after the previous one', async () => {
-    const users = await Promise.all([1, 2, 3, 4, 5].map(() => createStudyData(db.prisma, 0)));
-    const { warmer } = app({ CACHE_WARMING_BATCH_SIZE: '3' });
-    let inFlight = 0;
-    let most = 0;
-    const events: string[] = [];
-    const tasks: WarmTask[] = warmer.tasks(users.map(({ user }) => user.id)).map((task) => ({
-      name: task.name,
-      run: async () => {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        events.push(`start ${task.name}`);
-        try {
-          return await task.run();
-        } finally {
-          inFlight -= 1;
-          events.push(`end ${task.name}`);
-        }
-      },
-    }));
-    expect(tasks).toHaveLength(13);
-    const report = await warmInBatches(tasks, { batchSize: 3, timeoutMs: 20_000 });
-    expect(report.batches).toBe(5);
-    expect(report.warmed).toHaveLength(13);
-    expect(most).toBe(3);
-    // Every task of a batch ends before any task of the next batch starts.
-    for (let batch = 1; batch < 5; batch += 1) {
-      const lastEnd = Math.max(
-        ...tasks.slice((batch - 1) * 3, batch * 3).map((task) => events.indexOf(`end ${task.name}`)),
-      );
-      const firstStart = Math.min(
-        ...tasks.slice(batch * 3, batch * 3 + 3).map((task) => events.indexOf(`start ${task.name}`)),
-      );
-      expect(lastEnd).toBeLessThan(firstStart);
-    }
-  });
+  it(
+    'runs batches of CACHE_WARMING_BATCH_SIZE: never more in flight, the next batch after the ' + 'previous one',
+    async () => {
+      const users = await Promise.all([1, 2, 3, 4, 5].map(() => createStudyData(db.prisma, 0)));
+      const { warmer } = app({ CACHE_WARMING_BATCH_SIZE: '3' });
+      let inFlight = 0;
+      let most = 0;
+      const events: string[] = [];
+      const tasks: WarmTask[] = warmer.tasks(users.map(({ user }) => user.id)).map((task) => ({
+        name: task.name,
+        run: async () => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          events.push(`start ${task.name}`);
+          try {
+            return await task.run();
+          } finally {
+            inFlight -= 1;
+            events.push(`end ${task.name}`);
+          }
+        },
+      }));
+      expect(tasks).toHaveLength(13);
+      const report = await warmInBatches(tasks, { batchSize: 3, timeoutMs: 20_000 });
+      expect(report.batches).toBe(5);
+      expect(report.warmed).toHaveLength(13);
+      expect(most).toBe(3);
+      // Every task of a batch ends before any task of the next batch starts.
+      for (let batch = 1; batch < 5; batch += 1) {
+        const lastEnd = Math.max(
+          ...tasks.slice((batch - 1) * 3, batch * 3).map((task) => events.indexOf(`end ${task.name}`)),
+        );
+        const firstStart = Math.min(
+          ...tasks.slice(batch * 3, batch * 3 + 3).map((task) => events.indexOf(`start ${task.name}`)),
+        );
+        expect(lastEnd).toBeLessThan(firstStart);
+      }
+    },
+  );
 
   it('never waits past the timeout: a query still running is reported unfinished, later ones not started', async () => {
     const { user } = await createStudyData(db.prisma, 0);
@@ -139,19 +142,22 @@ describe('CacheWarmer', () => {
     expect(report.warmed).toHaveLength(8);
   });
 
-  it('cannot store stale data: a warm-up load held across a review stores nothing, and the next read is fresh', async () => {
-    const { user, cards } = await createStudyData(db.prisma, 1);
-    const { warmer, held, container } = app();
-    const progress = container.resolve(TOKENS.ProgressService);
-    const hold = held.holdNext('reviewsOf');
-    const warming = warmer.warm([user.id]);
-    await hold.loaded; // the warm-up has read the empty history and holds it
-    await progress.recordReview(user.id, cards[0]!.id, 5);
-    hold.release();
-    expect((await warming).warmed).toContain(`user:${user.id}:progress`);
-    expect(await redis.exists(`cache:user:${user.id}:progress`)).toBe(0);
-    expect((await progress.getProgress(user.id)).reviews).toBe(1);
-  });
+  it(
+    'cannot store stale data: a warm-up load held across a review stores nothing, and the next ' + 'read is fresh',
+    async () => {
+      const { user, cards } = await createStudyData(db.prisma, 1);
+      const { warmer, held, container } = app();
+      const progress = container.resolve(TOKENS.ProgressService);
+      const hold = held.holdNext('reviewsOf');
+      const warming = warmer.warm([user.id]);
+      await hold.loaded; // the warm-up has read the empty history and holds it
+      await progress.recordReview(user.id, cards[0]!.id, 5);
+      hold.release();
+      expect((await warming).warmed).toContain(`user:${user.id}:progress`);
+      expect(await redis.exists(`cache:user:${user.id}:progress`)).toBe(0);
+      expect((await progress.getProgress(user.id)).reviews).toBe(1);
+    },
+  );
 
   it('warms nothing when the cache is disabled, and says so', async () => {
     const { warmer } = app({}, null);

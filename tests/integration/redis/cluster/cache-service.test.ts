@@ -57,72 +57,78 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
     expect((await cache.readMany(spreadKeys('deck', 10))).every((read) => read.kind === 'value')).toBe(true);
   });
 
-  it('treats a promoted replica as a restored dataset: its keys are cleared before the cache is trusted again', async () => {
-    const keys = spreadKeys('card', 90);
-    for (const key of keys) await put(cache, key, 'before', 60);
-    const promotedShard = await fixture.handle.masterOf(1);
-    const onShard = keys.filter(
-      (key) =>
-        fixture.cluster.slots[keySlot(cache.fullKey(key))]?.[0] === `${promotedShard.host}:${promotedShard.port}`,
-    );
-    expect(onShard.length).toBeGreaterThan(10);
-    const clears = cache.health().datasetClears;
+  it(
+    'treats a promoted replica as a restored dataset: its keys are cleared before the cache is ' + 'trusted again',
+    async () => {
+      const keys = spreadKeys('card', 90);
+      for (const key of keys) await put(cache, key, 'before', 60);
+      const promotedShard = await fixture.handle.masterOf(1);
+      const onShard = keys.filter(
+        (key) =>
+          fixture.cluster.slots[keySlot(cache.fullKey(key))]?.[0] === `${promotedShard.host}:${promotedShard.port}`,
+      );
+      expect(onShard.length).toBeGreaterThan(10);
+      const clears = cache.health().datasetClears;
 
-    await fixture.handle.failover(1, 'manual');
-    // Any read after the failover either is refused (answered by the unvalidated new master) or
-    // comes after the probe cleared that master: a key of that shard never reads 'before' again.
-    await waitFor('the cache to validate the promoted master', async () => {
-      const reads = await cache.readMany(onShard);
-      return cache.health().breaker === 'closed' && reads.every((read) => read.kind === 'empty');
-    });
-    expect(cache.health().datasetClears).toBeGreaterThan(clears);
-    expect(logger.lines.some((line) => /topology changed/.test(line.message))).toBe(true);
-    const others = keys.filter((key) => !onShard.includes(key));
-    expect((await cache.readMany(others)).filter((read) => read.kind === 'value').length).toBe(others.length);
-  });
+      await fixture.handle.failover(1, 'manual');
+      // Any read after the failover either is refused (answered by the unvalidated new master) or
+      // comes after the probe cleared that master: a key of that shard never reads 'before' again.
+      await waitFor('the cache to validate the promoted master', async () => {
+        const reads = await cache.readMany(onShard);
+        return cache.health().breaker === 'closed' && reads.every((read) => read.kind === 'empty');
+      });
+      expect(cache.health().datasetClears).toBeGreaterThan(clears);
+      expect(logger.lines.some((line) => /topology changed/.test(line.message))).toBe(true);
+      const others = keys.filter((key) => !onShard.includes(key));
+      expect((await cache.readMany(others)).filter((read) => read.kind === 'value').length).toBe(others.length);
+    },
+  );
 
   // Found by repeating crash failovers (CI failed once on it): a probe cleared the promoted
   // master, failed on another master, and the retry found that master's marker already set, so
   // the clearing was neither counted nor logged. What must hold is that every clearing is.
-  it('counts and logs a clearing when it is done, even when the probe that did it fails on another master', async () => {
-    const cluster = await connectCluster(fixture.handle, { connectionName: 'clears-test', commandTimeoutMs: 1000 });
-    const ownLogger = new MemoryLogger();
-    const own = new CacheService(cluster, {
-      logger: ownLogger,
-      keyPrefix: 'clears',
-      circuitBreaker: { probeIntervalMs: 100 },
-    });
-    try {
-      expect(await own.waitUntilReady(10_000)).toBe(true);
-      const [a, b] = [await fixture.handle.masterOf(0), await fixture.handle.masterOf(2)];
-      const slotsOfA = clusterMasters(cluster).find((master) => master.key === `${a.host}:${a.port}`)?.slots ?? [];
-      const markerOfA = markerKeyForSlots(own.fullKey(''), slotsOfA);
-      expect(await a.command('GET', markerOfA)).not.toBeNull();
-      const clears = own.health().datasetClears;
-      // A's marker is gone (evicted, say), and B refuses INFO (per node: ACLs are not shared by a
-      // cluster): the next probe clears A, then fails on B, and fails again until B answers.
-      await a.command('DEL', markerOfA);
-      await b.command('ACL', 'SETUSER', 'default', '-info');
+  it(
+    'counts and logs a clearing when it is done, even when the probe that did it fails on ' + 'another master',
+    async () => {
+      const cluster = await connectCluster(fixture.handle, { connectionName: 'clears-test', commandTimeoutMs: 1000 });
+      const ownLogger = new MemoryLogger();
+      const own = new CacheService(cluster, {
+        logger: ownLogger,
+        keyPrefix: 'clears',
+        circuitBreaker: { probeIntervalMs: 100 },
+      });
       try {
-        // The cache's connection to A ends: trust is withdrawn and the probe runs.
-        const ours = String(await a.command('CLIENT', 'LIST'))
-          .split('\n')
-          .filter((line) => line.includes(' name=clears-test '));
-        expect(ours.length).toBeGreaterThan(0);
-        for (const line of ours) await a.command('CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)?.[1] ?? '');
-        await waitFor('A to be cleared and marked again', async () => (await a.command('GET', markerOfA)) !== null);
-        expect(own.health().breaker).toBe('open');
+        expect(await own.waitUntilReady(10_000)).toBe(true);
+        const [a, b] = [await fixture.handle.masterOf(0), await fixture.handle.masterOf(2)];
+        const slotsOfA = clusterMasters(cluster).find((master) => master.key === `${a.host}:${a.port}`)?.slots ?? [];
+        const markerOfA = markerKeyForSlots(own.fullKey(''), slotsOfA);
+        expect(await a.command('GET', markerOfA)).not.toBeNull();
+        const clears = own.health().datasetClears;
+        // A's marker is gone (evicted, say), and B refuses INFO (per node: ACLs are not shared by a
+        // cluster): the next probe clears A, then fails on B, and fails again until B answers.
+        await a.command('DEL', markerOfA);
+        await b.command('ACL', 'SETUSER', 'default', '-info');
+        try {
+          // The cache's connection to A ends: trust is withdrawn and the probe runs.
+          const ours = String(await a.command('CLIENT', 'LIST'))
+            .split('\n')
+            .filter((line) => line.includes(' name=clears-test '));
+          expect(ours.length).toBeGreaterThan(0);
+          for (const line of ours) await a.command('CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)?.[1] ?? '');
+          await waitFor('A to be cleared and marked again', async () => (await a.command('GET', markerOfA)) !== null);
+          expect(own.health().breaker).toBe('open');
+        } finally {
+          await b.command('ACL', 'SETUSER', 'default', '+info');
+        }
+        await waitFor('the cache to be trusted again', () => own.health().breaker === 'closed');
+        expect(own.health().datasetClears).toBe(clears + 1);
+        const cleared = ownLogger.lines.filter((line) => line.message.includes('prefix cleared'));
+        expect(cleared.at(-1)?.details).toMatchObject({ node: `${a.host}:${a.port}` });
       } finally {
-        await b.command('ACL', 'SETUSER', 'default', '+info');
+        await own.close();
       }
-      await waitFor('the cache to be trusted again', () => own.health().breaker === 'closed');
-      expect(own.health().datasetClears).toBe(clears + 1);
-      const cleared = ownLogger.lines.filter((line) => line.message.includes('prefix cleared'));
-      expect(cleared.at(-1)?.details).toMatchObject({ node: `${a.host}:${a.port}` });
-    } finally {
-      await own.close();
-    }
-  });
+    },
+  );
 
   it('is built by createCacheService from REDIS_CLUSTER_NODES, near caches included', async () => {
     const settings = loadCacheSettings({ REDIS_CLUSTER_NODES: fixture.handle.nodesList, CACHE_KEY_PREFIX: 'built' });

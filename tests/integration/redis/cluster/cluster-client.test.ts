@@ -121,7 +121,8 @@ describe('createRedisCluster over TLS (a cluster with TLS on clients, replicatio
   }, 60_000);
   afterAll(async () => {
     cluster?.disconnect();
-    // ioredis arms a 2 s timer when it closes a TLS client whose socket is already gone: let it run out so jest exits at once.
+    // ioredis arms a 2 s timer when it closes a TLS client whose socket is already gone: let it run out so jest exits
+    // at once.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await handle?.stop();
     tls?.remove();

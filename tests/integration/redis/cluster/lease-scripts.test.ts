@@ -53,23 +53,26 @@ describe('the lease scripts on a real 3-master cluster', () => {
     }
   });
 
-  it('a lease removed by an invalidation makes the store fail on any master; a released lease frees the key', async () => {
-    const keys = Array.from({ length: 30 }, (_, index) => `cache:deck:${index}:full`);
-    const tokens = keys.map(() => newLeaseToken());
-    await Promise.all(keys.map((key, index) => cluster.acquireLease(key, tokens[index] as string, 10)));
-    for (const key of keys.filter((_, index) => index % 2 === 0)) expect(await cluster.unlink(key)).toBe(1);
-    const stored = await Promise.all(
-      keys.map((key, index) => cluster.storeIfLeased(key, tokens[index] as string, 'stale?', 60)),
-    );
-    expect(stored).toEqual(keys.map((_, index) => (index % 2 === 0 ? 0 : 1)));
-    for (const [index, key] of keys.entries())
-      expect(await ownerOf(key).get(key)).toBe(index % 2 === 0 ? null : 'stale?');
-    const token = newLeaseToken();
-    const key = 'cache:card:released';
-    expect(await cluster.acquireLease(key, token, 10)).toBe(1);
-    await cluster.releaseLease(key, token);
-    expect(await ownerOf(key).exists(key)).toBe(0);
-  });
+  it(
+    'a lease removed by an invalidation makes the store fail on any master; a released lease ' + 'frees the key',
+    async () => {
+      const keys = Array.from({ length: 30 }, (_, index) => `cache:deck:${index}:full`);
+      const tokens = keys.map(() => newLeaseToken());
+      await Promise.all(keys.map((key, index) => cluster.acquireLease(key, tokens[index] as string, 10)));
+      for (const key of keys.filter((_, index) => index % 2 === 0)) expect(await cluster.unlink(key)).toBe(1);
+      const stored = await Promise.all(
+        keys.map((key, index) => cluster.storeIfLeased(key, tokens[index] as string, 'stale?', 60)),
+      );
+      expect(stored).toEqual(keys.map((_, index) => (index % 2 === 0 ? 0 : 1)));
+      for (const [index, key] of keys.entries())
+        expect(await ownerOf(key).get(key)).toBe(index % 2 === 0 ? null : 'stale?');
+      const token = newLeaseToken();
+      const key = 'cache:card:released';
+      expect(await cluster.acquireLease(key, token, 10)).toBe(1);
+      await cluster.releaseLease(key, token);
+      expect(await ownerOf(key).exists(key)).toBe(0);
+    },
+  );
 
   it('a script loaded on no node yet still runs (EVALSHA falls back to EVAL on each master)', async () => {
     await Promise.all(clusterMasters(cluster).map((master) => master.redis.script('FLUSH')));

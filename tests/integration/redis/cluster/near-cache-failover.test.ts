@@ -51,7 +51,8 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
     for (const id of ids) await untilClusterNearHit(reader, id, 30_000);
     const flushesBefore = reader.cache.health().nearCache.flushes;
     const old = await fixture.handle.masterOf(shard);
-    // Joins the reader's tracking (same cluster client and prefix) to record its state changes, with the masters tracked at each.
+    // Joins the reader's tracking (same cluster client and prefix) to record its state changes, with the masters
+    // tracked at each.
     const changes: { active: boolean; masters: string[] }[] = [];
     let tracking: ClusterTracking | null = null;
     const recorder = {
@@ -114,7 +115,8 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
       running = false;
       await loop;
 
-      // Tracking stopped, was confirmed again only with one tracking per master, and is now on the promoted master, not the old one.
+      // Tracking stopped, was confirmed again only with one tracking per master, and is now on the promoted master, not
+      // the old one.
       await until(() => tracking?.active === true, 30_000, 'tracking to be active');
       const since = changes.slice(before);
       expect(since.some((change) => !change.active)).toBe(true);

@@ -6,7 +6,9 @@ import { MemoryLogger } from '../../../support/cache';
 import { noteStrategy, until, type MemoryNotes, type Note, type NoteRepository } from '../../near-cache/support';
 import { connectCluster } from './support';
 
-/** One application instance on a cluster: its own cluster client, CacheService with near caches, cached note repository. */
+/**
+ * One application instance on a cluster: its own cluster client, CacheService with near caches, cached note repository.
+ */
 export interface ClusterNoteInstance {
   cluster: Cluster;
   cache: CacheService;
@@ -66,7 +68,9 @@ export async function untilNearActive(instance: ClusterNoteInstance, timeoutMs =
   } catch (error) {
     // What the service saw, for the failure message: its health and its log.
     throw new Error(
-      `${error instanceof Error ? error.message : String(error)}; health: ${JSON.stringify(instance.cache.health().nearCache)}; log: ${JSON.stringify(instance.logger.lines)}`,
+      `${error instanceof Error ? error.message : String(error)}; health: ` +
+        `${JSON.stringify(instance.cache.health().nearCache)}; log: ` +
+        `${JSON.stringify(instance.logger.lines)}`,
     );
   }
 }

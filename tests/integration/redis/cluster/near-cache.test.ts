@@ -130,99 +130,107 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
       expect((await reader.notes.findById(id))?.title).toBe(`raced ${id}`);
     }
   });
-  it("a master's invalidation or tracking connection killed: flushed and bypassed, then tracked again and fresh", async () => {
-    for (const name of ['near-cache-invalidations', 'near-cache-tracking']) {
-      for (const id of ids) await untilClusterNearHit(reader, id);
-      const flushes = reader.cache.health().nearCache.flushes;
-      const owner = ownerOfNote(fixture.cluster, ids[0] as string);
-      // Every connection of that name on the master (the writer's too): CLIENT KILL by name is not a filter, so by id.
-      const node = nodeConnection(fixture.cluster, owner);
-      const list = String(await node.client('LIST'));
-      const victims = list
-        .split('\n')
-        .filter((line) => line.includes(` name=${name} `))
-        .map((line) => /\bid=(\d+)/.exec(line)?.[1] as string);
-      expect(victims.length).toBeGreaterThan(0);
-      for (const id of victims) await node.client('KILL', 'ID', id);
-      await until(
-        () => reader.cache.health().nearCache.flushes > flushes,
-        20_000,
-        `the loss of ${name} to flush the near cache`,
-      );
-      await untilNearActive(reader);
-      // Filled again, so that only invalidations through the new tracking can make the next reads fresh.
-      for (const id of ids) await untilClusterNearHit(reader, id);
-      for (const id of ids) await writeElsewhere(fixture.cluster, base, id, `after ${name}`);
-      for (const id of ids)
+  it(
+    "a master's invalidation or tracking connection killed: flushed and bypassed, then tracked " + 'again and fresh',
+    async () => {
+      for (const name of ['near-cache-invalidations', 'near-cache-tracking']) {
+        for (const id of ids) await untilClusterNearHit(reader, id);
+        const flushes = reader.cache.health().nearCache.flushes;
+        const owner = ownerOfNote(fixture.cluster, ids[0] as string);
+        // Every connection of that name on the master (the writer's too): CLIENT KILL by name is not a filter, so
+        // by id.
+        const node = nodeConnection(fixture.cluster, owner);
+        const list = String(await node.client('LIST'));
+        const victims = list
+          .split('\n')
+          .filter((line) => line.includes(` name=${name} `))
+          .map((line) => /\bid=(\d+)/.exec(line)?.[1] as string);
+        expect(victims.length).toBeGreaterThan(0);
+        for (const id of victims) await node.client('KILL', 'ID', id);
         await until(
-          async () => (await reader.notes.findById(id))?.title === `after ${name}`,
+          () => reader.cache.health().nearCache.flushes > flushes,
           20_000,
-          `note ${id} to be fresh after ${name} was killed`,
+          `the loss of ${name} to flush the near cache`,
         );
-      for (const id of ids) await untilClusterNearHit(reader, id);
-    }
-  });
-  it('concurrent writes and reads in both services: no read that starts more than the bound after a completed write returns an older version', async () => {
-    /** CACHE_NEAR_CACHE_MAX_STALENESS default. */
-    const boundMs = 250;
-    const versions = new Map<string, number>(ids.map((id) => [id, 0]));
-    const completed: { id: string; version: number; at: number }[] = [];
-    const reads: { id: string; started: number; version: number }[] = [];
-    const pick = (): string => ids[Math.floor(Math.random() * ids.length)] as string;
-    const deadline = performance.now() + 3000;
-    // Writes of other processes (through the raw cluster client), and of each service itself.
-    // One write at a time per note: two concurrent updates of one id may reach the database in
-    // either order, and a correct read of the one that landed last would look stale.
-    const writingIds = new Set<string>();
-    const writing = async (instance: ClusterNoteInstance | null): Promise<void> => {
-      while (performance.now() < deadline) {
-        const id = pick();
-        if (!writingIds.has(id)) {
-          writingIds.add(id);
-          try {
-            const version = (versions.get(id) as number) + 1;
-            versions.set(id, version);
-            if (instance) await instance.notes.update(id, { title: `v${version}` });
-            else await writeElsewhere(fixture.cluster, base, id, `v${version}`);
-            completed.push({ id, version, at: performance.now() });
-          } finally {
-            writingIds.delete(id);
+        await untilNearActive(reader);
+        // Filled again, so that only invalidations through the new tracking can make the next reads fresh.
+        for (const id of ids) await untilClusterNearHit(reader, id);
+        for (const id of ids) await writeElsewhere(fixture.cluster, base, id, `after ${name}`);
+        for (const id of ids)
+          await until(
+            async () => (await reader.notes.findById(id))?.title === `after ${name}`,
+            20_000,
+            `note ${id} to be fresh after ${name} was killed`,
+          );
+        for (const id of ids) await untilClusterNearHit(reader, id);
+      }
+    },
+  );
+  it(
+    'concurrent writes and reads in both services: no read that starts more than the bound ' +
+      'after a completed write returns an older version',
+    async () => {
+      /** CACHE_NEAR_CACHE_MAX_STALENESS default. */
+      const boundMs = 250;
+      const versions = new Map<string, number>(ids.map((id) => [id, 0]));
+      const completed: { id: string; version: number; at: number }[] = [];
+      const reads: { id: string; started: number; version: number }[] = [];
+      const pick = (): string => ids[Math.floor(Math.random() * ids.length)] as string;
+      const deadline = performance.now() + 3000;
+      // Writes of other processes (through the raw cluster client), and of each service itself.
+      // One write at a time per note: two concurrent updates of one id may reach the database in
+      // either order, and a correct read of the one that landed last would look stale.
+      const writingIds = new Set<string>();
+      const writing = async (instance: ClusterNoteInstance | null): Promise<void> => {
+        while (performance.now() < deadline) {
+          const id = pick();
+          if (!writingIds.has(id)) {
+            writingIds.add(id);
+            try {
+              const version = (versions.get(id) as number) + 1;
+              versions.set(id, version);
+              if (instance) await instance.notes.update(id, { title: `v${version}` });
+              else await writeElsewhere(fixture.cluster, base, id, `v${version}`);
+              completed.push({ id, version, at: performance.now() });
+            } finally {
+              writingIds.delete(id);
+            }
           }
+          await new Promise((resolve) => setTimeout(resolve, 5));
         }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
-    const reading = async (instance: ClusterNoteInstance): Promise<void> => {
-      while (performance.now() < deadline) {
-        const id = pick();
-        const started = performance.now();
-        const note = await instance.notes.findById(id);
-        reads.push({ id, started, version: Number(note?.title.slice(1)) });
-      }
-    };
-    await Promise.all([
-      writing(null),
-      writing(null),
-      writing(writer),
-      reading(reader),
-      reading(writer),
-      reading(reader),
-    ]);
-    expect(completed.length).toBeGreaterThan(10);
-    expect(reader.near().hits).toBeGreaterThan(0);
-    const stale = reads.filter((read) =>
-      completed.some(
-        (write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version,
-      ),
-    );
-    expect(stale).toEqual([]);
-    // And once the writes are over, both services converge on the last versions.
-    for (const id of ids)
-      for (const instance of [writer, reader])
-        await until(
-          async () => (await instance.notes.findById(id))?.title === `v${versions.get(id) as number}`,
-          20_000,
-          `note ${id} to converge`,
-        );
-  });
+      };
+      const reading = async (instance: ClusterNoteInstance): Promise<void> => {
+        while (performance.now() < deadline) {
+          const id = pick();
+          const started = performance.now();
+          const note = await instance.notes.findById(id);
+          reads.push({ id, started, version: Number(note?.title.slice(1)) });
+        }
+      };
+      await Promise.all([
+        writing(null),
+        writing(null),
+        writing(writer),
+        reading(reader),
+        reading(writer),
+        reading(reader),
+      ]);
+      expect(completed.length).toBeGreaterThan(10);
+      expect(reader.near().hits).toBeGreaterThan(0);
+      const stale = reads.filter((read) =>
+        completed.some(
+          (write) => write.id === read.id && write.at + boundMs < read.started && write.version > read.version,
+        ),
+      );
+      expect(stale).toEqual([]);
+      // And once the writes are over, both services converge on the last versions.
+      for (const id of ids)
+        for (const instance of [writer, reader])
+          await until(
+            async () => (await instance.notes.findById(id))?.title === `v${versions.get(id) as number}`,
+            20_000,
+            `note ${id} to converge`,
+          );
+    },
+  );
 });

@@ -21,7 +21,10 @@ async function commandCalls(node: RedisClusterNodeHandle, command: string): Prom
 
 const nodeKey = (node: RedisClusterNodeHandle): string => `${node.host}:${node.port}`;
 
-/** `count` note ids whose keys all hash to one slot, away from the first slot of any shard (the test handle names shards by it). */
+/**
+ * `count` note ids whose keys all hash to one slot, away from the first slot of any shard (the test handle names shards
+ * by it).
+ */
 function idsInOneSlot(count: number, tag: string): { slot: number; ids: string[] } {
   const bySlot = new Map<number, string[]>();
   for (let index = 0; ; index += 1) {
@@ -162,7 +165,10 @@ describe('resharding: a slot with cached keys moves between live masters under l
     return { from, to };
   }
 
-  /** Waits until `instance`'s client maps `slot` to `to`, its cache is trusted, and `id` is served from Redis (no database load). */
+  /**
+   * Waits until `instance`'s client maps `slot` to `to`, its cache is trusted, and `id` is served from Redis (no
+   * database load).
+   */
   async function untilServedFromRedisAfterMove(
     instance: ClusterNoteInstance,
     slot: number,
@@ -190,51 +196,55 @@ describe('resharding: a slot with cached keys moves between live masters under l
     );
   }
 
-  it('cache services: no read after a completed write returns older data, and the cache is trusted and used after the move', async () => {
-    // Twelve notes of one slot: six under load, six only cached (their entries must travel with the slot).
-    const { slot, ids: all } = idsInOneSlot(12, 'moving');
-    const ids = all.slice(0, 6);
-    const cold = all.slice(6);
-    const others = ['other-a', 'other-b', 'other-c'];
-    const { from, to } = await prepare(slot, all, others);
-    const one = await open(false);
-    const two = await open(false);
-    for (const id of all) await one.notes.findById(id);
-    expect(Number(await from.command('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBeGreaterThanOrEqual(all.length);
+  it(
+    'cache services: no read after a completed write returns older data, and the cache is ' +
+      'trusted and used after the move',
+    async () => {
+      // Twelve notes of one slot: six under load, six only cached (their entries must travel with the slot).
+      const { slot, ids: all } = idsInOneSlot(12, 'moving');
+      const ids = all.slice(0, 6);
+      const cold = all.slice(6);
+      const others = ['other-a', 'other-b', 'other-c'];
+      const { from, to } = await prepare(slot, all, others);
+      const one = await open(false);
+      const two = await open(false);
+      for (const id of all) await one.notes.findById(id);
+      expect(Number(await from.command('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBeGreaterThanOrEqual(all.length);
 
-    const load = runLoad(base, [...ids, ...others], [one, two, null], [one, two, one, two], one);
-    let stopped = false;
-    try {
-      const { moved } = await migrateSlot(fixture.handle, slot, from, to, {
-        batchSize: 2,
-        whileMigrating: () => untilProgress(load, ids, 30),
-      });
-      expect(moved).toBeGreaterThanOrEqual(cold.length);
-      // The split window was exercised: clients followed -ASK to the destination.
-      expect(await commandCalls(to, 'asking')).toBeGreaterThan(0);
-      await untilProgress(load, ids, 60);
-      await load.stop();
-      stopped = true;
-    } finally {
-      if (!stopped) await load.stop();
-    }
+      const load = runLoad(base, [...ids, ...others], [one, two, null], [one, two, one, two], one);
+      let stopped = false;
+      try {
+        const { moved } = await migrateSlot(fixture.handle, slot, from, to, {
+          batchSize: 2,
+          whileMigrating: () => untilProgress(load, ids, 30),
+        });
+        expect(moved).toBeGreaterThanOrEqual(cold.length);
+        // The split window was exercised: clients followed -ASK to the destination.
+        expect(await commandCalls(to, 'asking')).toBeGreaterThan(0);
+        await untilProgress(load, ids, 60);
+        await load.stop();
+        stopped = true;
+      } finally {
+        if (!stopped) await load.stop();
+      }
 
-    expect(load.completed.filter((write) => ids.includes(write.id)).length).toBeGreaterThan(20);
-    expect(staleReads(load, 0)).toEqual([]);
-    expect(Number(await to.command('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBeGreaterThan(0);
-    expect(Number(await from.command('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBe(0);
-    // Trusted again and used: the redirections did not leave the breaker open.
-    for (const instance of [one, two]) await untilServedFromRedisAfterMove(instance, slot, to, ids[0] as string);
-    // The migrated entries are used: no cold note is loaded from the database again.
-    const loads = base.loads;
-    for (const id of cold)
-      for (const instance of [one, two]) expect((await instance.notes.findById(id))?.title).toBe('v0');
-    expect(base.loads).toBe(loads);
-    // And every value read now is the last one written.
-    for (const id of ids)
-      for (const instance of [one, two])
-        expect((await instance.notes.findById(id))?.title).toBe((base.notes.get(id) as { title: string }).title);
-  });
+      expect(load.completed.filter((write) => ids.includes(write.id)).length).toBeGreaterThan(20);
+      expect(staleReads(load, 0)).toEqual([]);
+      expect(Number(await to.command('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBeGreaterThan(0);
+      expect(Number(await from.command('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))).toBe(0);
+      // Trusted again and used: the redirections did not leave the breaker open.
+      for (const instance of [one, two]) await untilServedFromRedisAfterMove(instance, slot, to, ids[0] as string);
+      // The migrated entries are used: no cold note is loaded from the database again.
+      const loads = base.loads;
+      for (const id of cold)
+        for (const instance of [one, two]) expect((await instance.notes.findById(id))?.title).toBe('v0');
+      expect(base.loads).toBe(loads);
+      // And every value read now is the last one written.
+      for (const id of ids)
+        for (const instance of [one, two])
+          expect((await instance.notes.findById(id))?.title).toBe((base.notes.get(id) as { title: string }).title);
+    },
+  );
 
   it('near caches: flushed when the slot map changes, fresh during and after the move', async () => {
     const { slot, ids } = idsInOneSlot(6, 'near');

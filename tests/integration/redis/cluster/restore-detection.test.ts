@@ -106,46 +106,49 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
     await handle.waitUntilHealthy();
   });
 
-  it('a promoted replica that missed an invalidation serves the stale entry until validated; validation removes it', async () => {
-    await populateAndValidate();
-    const shard = 1;
-    const master = await handle.masterOf(shard);
-    const [replica] = (await handle.replicasOf(shard)) as [RedisClusterHandle['nodes'][number]];
-    const key = ENTRIES.find(
-      (candidate) => (cluster.slots[keySlot(candidate)]?.[0] ?? '') === `${master.host}:${master.port}`,
-    ) as string;
-    const ticket = guard.ticket();
-    // The replica stops, its link is cut, and the master acknowledges the invalidation alone before it dies.
-    replica.signal('SIGSTOP');
-    try {
-      await master.command('CLIENT', 'KILL', 'TYPE', 'replica');
-      expect(await master.command('UNLINK', key)).toBe(1);
-      await master.kill();
-    } finally {
-      replica.signal('SIGCONT');
-    }
-    await waitFor(
-      'the replica to be promoted',
-      async () => (await handle.masterOf(shard).catch(() => null)) === replica,
-      30_000,
-    );
-    await handle.waitUntilHealthy(30_000);
-    await refreshSlotMap(cluster);
-    const promoted = clusterMasters(cluster).find(
-      (candidate) => candidate.key === `${replica.host}:${replica.port}`,
-    ) as { redis: Redis };
-    expect(await promoted.redis.get(key)).toBe(`old ${key}`);
-    expect(guard.confirm(ticket, [key])).toBe(false);
+  it(
+    'a promoted replica that missed an invalidation serves the stale entry until validated; ' + 'validation removes it',
+    async () => {
+      await populateAndValidate();
+      const shard = 1;
+      const master = await handle.masterOf(shard);
+      const [replica] = (await handle.replicasOf(shard)) as [RedisClusterHandle['nodes'][number]];
+      const key = ENTRIES.find(
+        (candidate) => (cluster.slots[keySlot(candidate)]?.[0] ?? '') === `${master.host}:${master.port}`,
+      ) as string;
+      const ticket = guard.ticket();
+      // The replica stops, its link is cut, and the master acknowledges the invalidation alone before it dies.
+      replica.signal('SIGSTOP');
+      try {
+        await master.command('CLIENT', 'KILL', 'TYPE', 'replica');
+        expect(await master.command('UNLINK', key)).toBe(1);
+        await master.kill();
+      } finally {
+        replica.signal('SIGCONT');
+      }
+      await waitFor(
+        'the replica to be promoted',
+        async () => (await handle.masterOf(shard).catch(() => null)) === replica,
+        30_000,
+      );
+      await handle.waitUntilHealthy(30_000);
+      await refreshSlotMap(cluster);
+      const promoted = clusterMasters(cluster).find(
+        (candidate) => candidate.key === `${replica.host}:${replica.port}`,
+      ) as { redis: Redis };
+      expect(await promoted.redis.get(key)).toBe(`old ${key}`);
+      expect(guard.confirm(ticket, [key])).toBe(false);
 
-    const after = await validateClusterDataset(cluster, PREFIX, 100);
-    expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([
-      `${replica.host}:${replica.port}`,
-    ]);
-    expect(await cluster.get(key)).toBeNull();
-    expect(await promoted.redis.get(key)).toBeNull();
-    await master.restart();
-    await handle.waitUntilHealthy();
-  });
+      const after = await validateClusterDataset(cluster, PREFIX, 100);
+      expect(after.filter((validation) => validation.cleared).map((validation) => validation.node)).toEqual([
+        `${replica.host}:${replica.port}`,
+      ]);
+      expect(await cluster.get(key)).toBeNull();
+      expect(await promoted.redis.get(key)).toBeNull();
+      await master.restart();
+      await handle.waitUntilHealthy();
+    },
+  );
 
   it('a manual failover (FORCE) also changes the run_id: only that master is cleared', async () => {
     await populateAndValidate();

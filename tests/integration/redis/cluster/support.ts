@@ -11,7 +11,10 @@ import {
 } from '../../../../src/redis/cluster';
 import { startRedisCluster, type RedisClusterHandle, type RedisClusterOptions } from 'cachedrepo/testing';
 
-/** A cluster client from `createRedisCluster` on `handle`, ready, with its error events swallowed (tests assert on replies). */
+/**
+ * A cluster client from `createRedisCluster` on `handle`, ready, with its error events swallowed (tests assert on
+ * replies).
+ */
 export async function connectCluster(
   handle: RedisClusterHandle,
   options: Partial<RedisClusterConnectionOptions> = {},
@@ -67,7 +70,10 @@ export async function waitFor(
   }
 }
 
-/** `host:port` of the master owning `key`'s slot, asked of the cluster itself (CLUSTER KEYSLOT, then CLUSTER SLOTS through the client's map). */
+/**
+ * `host:port` of the master owning `key`'s slot, asked of the cluster itself (CLUSTER KEYSLOT, then CLUSTER SLOTS
+ * through the client's map).
+ */
 export function ownerInMap(cluster: Cluster, slot: number): string {
   const owner = cluster.slots[slot]?.[0];
   if (owner === undefined) throw new Error(`slot ${slot} not in the map`);

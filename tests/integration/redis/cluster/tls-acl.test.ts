@@ -85,7 +85,10 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     tls?.remove();
   });
 
-  /** Every note is served by the near cache, changed by another process (database + UNLINK through `observer`), then read fresh. */
+  /**
+   * Every note is served by the near cache, changed by another process (database + UNLINK through `observer`), then
+   * read fresh.
+   */
   async function nearFreshAfterAnotherWrite(title: string): Promise<void> {
     for (const id of noteIds) await untilNear(id);
     for (const id of noteIds) await writeElsewhere(observer, base, id, title);
@@ -108,22 +111,26 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
   const keys = Array.from({ length: 60 }, (_, index) => `hero:${index}`);
   const ownerOf = (key: string): string | undefined => observer.slots[keySlot(cache.fullKey(key))]?.[0];
 
-  it('connects as the ACL user over TLS on every master, near-cache connections included, and replicas sync as that user', async () => {
-    await waitFor('near-cache tracking on every master', () => cache.health().nearCache.tracking === 'active');
-    for (const shard of [0, 1, 2]) {
-      const master = await handle.masterOf(shard);
-      const clients = String(await master.command('CLIENT', 'LIST'));
-      const ours = clients.split('\n').filter((line) => / name=(cachedrepo|near-cache-\S+) /.test(line));
-      expect(ours.filter((line) => line.includes(' name=near-cache-invalidations ')).length).toBeGreaterThan(0);
-      expect(ours.filter((line) => line.includes(' name=near-cache-tracking ')).length).toBeGreaterThan(0);
-      expect(ours.every((line) => line.includes(` user=${USER} `))).toBe(true);
-      // The replica's link is that user's too (a replica connection has the `S` flag).
-      const replicaLinks = clients.split('\n').filter((line) => / flags=S /.test(line));
-      expect(replicaLinks.length).toBe(1);
-      expect(replicaLinks[0]).toContain(` user=${USER} `);
-    }
-    await nearFreshAfterAnotherWrite('v1');
-  });
+  it(
+    'connects as the ACL user over TLS on every master, near-cache connections included, and ' +
+      'replicas sync as that user',
+    async () => {
+      await waitFor('near-cache tracking on every master', () => cache.health().nearCache.tracking === 'active');
+      for (const shard of [0, 1, 2]) {
+        const master = await handle.masterOf(shard);
+        const clients = String(await master.command('CLIENT', 'LIST'));
+        const ours = clients.split('\n').filter((line) => / name=(cachedrepo|near-cache-\S+) /.test(line));
+        expect(ours.filter((line) => line.includes(' name=near-cache-invalidations ')).length).toBeGreaterThan(0);
+        expect(ours.filter((line) => line.includes(' name=near-cache-tracking ')).length).toBeGreaterThan(0);
+        expect(ours.every((line) => line.includes(` user=${USER} `))).toBe(true);
+        // The replica's link is that user's too (a replica connection has the `S` flag).
+        const replicaLinks = clients.split('\n').filter((line) => / flags=S /.test(line));
+        expect(replicaLinks.length).toBe(1);
+        expect(replicaLinks[0]).toContain(` user=${USER} `);
+      }
+      await nearFreshAfterAnotherWrite('v1');
+    },
+  );
 
   it('caches and invalidates on every master', async () => {
     expect(new Set(keys.map((key) => ownerOf(key))).size).toBe(3);
@@ -133,44 +140,50 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     expect((await cache.readMany(keys)).every((read) => read.kind === 'empty')).toBe(true);
   });
 
-  it('recovers from a master crash: the promoted replica is validated over TLS as the user, its keys cleared, and the cache used again', async () => {
-    for (const key of keys) expect(await put(cache, key, 'before', 60)).toBe(true);
-    const master = await handle.masterOf(2);
-    const onShard = keys.filter((key) => ownerOf(key) === `${master.host}:${master.port}`);
-    expect(onShard.length).toBeGreaterThan(5);
-    const clears = cache.health().datasetClears;
+  it(
+    'recovers from a master crash: the promoted replica is validated over TLS as the user, its ' +
+      'keys cleared, and the cache used again',
+    async () => {
+      for (const key of keys) expect(await put(cache, key, 'before', 60)).toBe(true);
+      const master = await handle.masterOf(2);
+      const onShard = keys.filter((key) => ownerOf(key) === `${master.host}:${master.port}`);
+      expect(onShard.length).toBeGreaterThan(5);
+      const clears = cache.health().datasetClears;
 
-    await handle.failover(2, 'crash');
-    // The promoted replica holds 'before' (replicated): only its validation clears it. Reads
-    // that fail while the client finds the new master also come back empty, and the breaker
-    // opens only after a few failures, so the clear itself is waited for.
-    let state = '';
-    await waitFor(
-      'the cache to validate and clear the promoted master',
-      async () => {
-        const reads = await cache.readMany(onShard);
-        const health = cache.health();
-        state = `breaker ${health.breaker}, clears ${health.datasetClears} (before ${clears}), reads ${[...new Set(reads.map((read) => read.kind))].join('/')}`;
-        return (
-          health.breaker === 'closed' && health.datasetClears > clears && reads.every((read) => read.kind === 'empty')
-        );
-      },
-      20_000,
-      () =>
-        `${state}; the cache logged:\n${logger.lines
-          .slice(-30)
-          .map((line) => `${line.level} ${line.message} ${JSON.stringify(line.details)}`)
-          .join('\n')}`,
-    );
-    const others = keys.filter((key) => !onShard.includes(key));
-    expect((await cache.readMany(others)).every((read) => read.kind === 'value' && read.raw === 'before')).toBe(true);
-    // Writes and reads go on through the new master.
-    for (const key of onShard) expect(await put(cache, key, 'after', 60)).toBe(true);
-    for (const key of onShard) expect(await get(cache, key)).toBe('after');
-    await waitFor(
-      'near-cache tracking on every master after the failover',
-      () => cache.health().nearCache.tracking === 'active',
-    );
-    await nearFreshAfterAnotherWrite('after the failover');
-  });
+      await handle.failover(2, 'crash');
+      // The promoted replica holds 'before' (replicated): only its validation clears it. Reads
+      // that fail while the client finds the new master also come back empty, and the breaker
+      // opens only after a few failures, so the clear itself is waited for.
+      let state = '';
+      await waitFor(
+        'the cache to validate and clear the promoted master',
+        async () => {
+          const reads = await cache.readMany(onShard);
+          const health = cache.health();
+          state =
+            `breaker ${health.breaker}, clears ${health.datasetClears} (before ${clears}), reads ` +
+            `${[...new Set(reads.map((read) => read.kind))].join('/')}`;
+          return (
+            health.breaker === 'closed' && health.datasetClears > clears && reads.every((read) => read.kind === 'empty')
+          );
+        },
+        20_000,
+        () =>
+          `${state}; the cache logged:\n${logger.lines
+            .slice(-30)
+            .map((line) => `${line.level} ${line.message} ${JSON.stringify(line.details)}`)
+            .join('\n')}`,
+      );
+      const others = keys.filter((key) => !onShard.includes(key));
+      expect((await cache.readMany(others)).every((read) => read.kind === 'value' && read.raw === 'before')).toBe(true);
+      // Writes and reads go on through the new master.
+      for (const key of onShard) expect(await put(cache, key, 'after', 60)).toBe(true);
+      for (const key of onShard) expect(await get(cache, key)).toBe('after');
+      await waitFor(
+        'near-cache tracking on every master after the failover',
+        () => cache.health().nearCache.tracking === 'active',
+      );
+      await nearFreshAfterAnotherWrite('after the failover');
+    },
+  );
 });

@@ -67,7 +67,8 @@ describe('Redis ACL user and password', () => {
   afterAll(async () => {
     await Promise.all(services.map((service) => service.close()));
     for (const client of clients) client.disconnect();
-    // ioredis arms a 2 s timer when it closes a client whose socket is already gone (AbstractConnector#disconnect): let it run out so jest exits at once.
+    // ioredis arms a 2 s timer when it closes a client whose socket is already gone (AbstractConnector#disconnect): let
+    // it run out so jest exits at once.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await server?.stop();
   });
@@ -140,29 +141,33 @@ describe('Redis ACL user and password', () => {
     },
   );
 
-  it('redacts the AUTH command on an emitted error without breaking the real one: the client authenticates again once allowed', async () => {
-    const { cache, emitted } = open({ username: 'alice', password: PASSWORD });
-    expect(await cache.waitUntilReady(3000)).toBe(true);
-    const admin = createRedisClient({ url: server.url, username: 'admin', password: ADMIN_PASSWORD });
-    clients.push(admin);
-    expect(await waitUntilReady(admin, 3000)).toBe(true);
-    try {
-      await admin.acl('SETUSER', 'alice', 'off');
-      await admin.client('KILL', 'USER', 'alice');
-      await until(() => emitted.some((error) => String(error).includes('WRONGPASS')));
-      const refused = emitted.find((error) => String(error).includes('WRONGPASS')) as {
-        command?: { name?: string; args?: unknown[] };
-      };
-      expect(refused.command).toEqual({ name: 'auth', args: ['alice', '***'] });
-      expectNoSecret(emitted);
-      await admin.acl('SETUSER', 'alice', 'on');
-      expect(await cache.waitUntilReady(4000)).toBe(true);
-      expect(await put(cache, 'again', 'v', 60)).toBe(true);
-      expect(await get(cache, 'again')).toBe('v');
-    } finally {
-      await admin.acl('SETUSER', 'alice', 'on');
-    }
-  });
+  it(
+    'redacts the AUTH command on an emitted error without breaking the real one: the client ' +
+      'authenticates again once allowed',
+    async () => {
+      const { cache, emitted } = open({ username: 'alice', password: PASSWORD });
+      expect(await cache.waitUntilReady(3000)).toBe(true);
+      const admin = createRedisClient({ url: server.url, username: 'admin', password: ADMIN_PASSWORD });
+      clients.push(admin);
+      expect(await waitUntilReady(admin, 3000)).toBe(true);
+      try {
+        await admin.acl('SETUSER', 'alice', 'off');
+        await admin.client('KILL', 'USER', 'alice');
+        await until(() => emitted.some((error) => String(error).includes('WRONGPASS')));
+        const refused = emitted.find((error) => String(error).includes('WRONGPASS')) as {
+          command?: { name?: string; args?: unknown[] };
+        };
+        expect(refused.command).toEqual({ name: 'auth', args: ['alice', '***'] });
+        expectNoSecret(emitted);
+        await admin.acl('SETUSER', 'alice', 'on');
+        expect(await cache.waitUntilReady(4000)).toBe(true);
+        expect(await put(cache, 'again', 'v', 60)).toBe(true);
+        expect(await get(cache, 'again')).toBe('v');
+      } finally {
+        await admin.acl('SETUSER', 'alice', 'on');
+      }
+    },
+  );
 
   it('registers the configured passwords, so any cache log redacts them wherever they appear', () => {
     createRedisClient({

@@ -26,7 +26,8 @@ describe('rediss:// against a redis-server with a TLS port and a throwaway CA', 
   });
   afterAll(async () => {
     await Promise.all(services.map((service) => service.close()));
-    // ioredis arms a 2 s timer when it closes a client whose socket is already gone (AbstractConnector#disconnect): let it run out so jest exits at once.
+    // ioredis arms a 2 s timer when it closes a client whose socket is already gone (AbstractConnector#disconnect): let
+    // it run out so jest exits at once.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await server?.stop();
     certificates?.remove();

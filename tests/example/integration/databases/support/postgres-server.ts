@@ -39,7 +39,9 @@ export function findPostgresBinDir(): string {
   const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
   if (!found) {
     throw new Error(
-      "PostgreSQL is not installed: run `npm run setup` as root (it installs Debian's postgresql), or `apt-get install -y postgresql`, or set PG_BIN_DIR to the directory holding initdb and postgres.",
+      "PostgreSQL is not installed: run `npm run setup` as root (it installs Debian's " +
+        'postgresql), or `apt-get install -y postgresql`, or set PG_BIN_DIR to the directory ' +
+        'holding initdb and postgres.',
     );
   }
   return found;
@@ -160,7 +162,8 @@ async function waitUntilAccepting(url: string, exited: Promise<void>, logFile: s
     } catch (error) {
       if (Date.now() > deadline)
         throw new Error(
-          `postgres did not accept connections within ${STARTUP_TIMEOUT_MS} ms (${String(error)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`,
+          `postgres did not accept connections within ${STARTUP_TIMEOUT_MS} ms ` +
+            `(${String(error)}):\n${readFileSync(logFile, 'utf8').slice(-2000)}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
