@@ -78,7 +78,7 @@ runStrategyConformance(
     holding: { findAll: () => [], findByTopic: (note) => [note.topic] },
   },
 );
-it('serves a cached repository from the container', async () => {
+void it('serves a cached repository from the container', async () => {
   const server = await startRedisServer();
   const cache = new CacheService(createRedisClient({ url: server.url }));
   try {
