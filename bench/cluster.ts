@@ -10,14 +10,10 @@ import type { HeroRepository } from '../example/repositories';
 import { heroCacheStrategy } from '../example/strategies';
 import { benchHero } from './support/contenders';
 import { benchLogger } from './support/environment';
-import {
-  createRedisCluster,
-  groupBySlot,
-  keySlot,
-  mgetAcrossSlots,
-  validateClusterDataset,
-  waitUntilClusterReady,
-} from '../src/redis/cluster';
+import { createRedisCluster, waitUntilClusterReady } from '../src/redis/cluster';
+import { groupBySlot, mgetAcrossSlots } from '../src/redis/cluster/slot-groups';
+import { keySlot } from '../src/redis/cluster/key-slot';
+import { validateClusterDataset } from '../src/redis/cluster/cluster-dataset-validation';
 import { validateDataset } from '../src/redis/dataset-validation';
 import { startRedisCluster, startRedisServer, type FailoverMode, type RedisClusterHandle } from 'cachedrepo/testing';
 import { printTable, summarize, timeMicros } from './support/stats';

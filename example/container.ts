@@ -1,12 +1,7 @@
 import 'reflect-metadata';
-import {
-  createCacheService,
-  registerRepositories,
-  repositoryRegistration,
-  type AnyRepositoryRegistration,
-  type CacheLogger,
-  type CacheService,
-} from 'cachedrepo';
+import { createCacheService } from 'cachedrepo/settings';
+import { registerRepositories, repositoryRegistration, type AnyRepositoryRegistration } from 'cachedrepo/tsyringe';
+import { type CacheLogger, type CacheService } from 'cachedrepo';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -27,7 +22,7 @@ import {
   heroCacheStrategy,
   storyCacheStrategy,
 } from './strategies';
-import type { MethodCache } from 'cachedrepo';
+import type { MethodCache } from 'cachedrepo/decorators';
 import type { AchievementRepository } from './repositories/achievement-repository';
 import type { StudyRepository } from './repositories/study-repository';
 import { registerServices, type AchievementService, type ProgressService } from './services';

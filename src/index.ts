@@ -33,18 +33,6 @@ export {
   type KeyParamNames,
 } from './repository/key-schema';
 export {
-  Cacheable,
-  CacheEvict,
-  MethodCache,
-  DEFAULT_METHOD_TTL_SECONDS,
-  type CacheableOptions,
-  type CacheEvictOptions,
-  type MethodDecoratorFor,
-  type HasMethodCache,
-  type MethodCacheOptions,
-  type MethodCallEvent,
-} from './decorators';
-export {
   CacheService,
   type CacheServiceOptions,
   type CacheHealth,
@@ -59,16 +47,8 @@ export {
 } from './near-cache/near-cache';
 export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache/near-cache-group';
 export type { TrackingMode } from './near-cache/client-tracking';
-export { createCacheService, type CreateCacheServiceOptions } from './settings/create-cache-service';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis/redis-client';
-export {
-  createRedisCluster,
-  waitUntilClusterReady,
-  parseClusterNodes,
-  type ClusterNodeAddress,
-  type ClusterNodesSetting,
-  type RedisClusterConnectionOptions,
-} from './redis/cluster/cluster-client';
+export { isCached } from './tsyringe/container';
 export { registerSecret } from './observability/redact';
 export type { CircuitBreakerOptions, BreakerState } from './trust/circuit-breaker';
 export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './protocol/outbox';
@@ -84,21 +64,6 @@ export type { EntryShape } from './protocol/entry-codec';
 export type { Entity, NewEntity, EntityChanges } from './repository/entity';
 export { isChangeTracking, type Repository, type ChangeTrackingRepository } from './repository/repository';
 export { isOutboxRecording, type OutboxRecordingRepository, type AffectedKeysOf } from './repository/outbox-recording';
-export {
-  registerRepositories,
-  repositoryRegistration,
-  isCached,
-  type RepositoryRegistration,
-  type AnyRepositoryRegistration,
-} from './tsyringe/container';
-export {
-  loadCacheSettings,
-  cacheSettingsFrom,
-  cacheEnvShape,
-  parseEnv,
-  envTypes,
-  type CacheSettings,
-} from './settings/settings';
 export {
   errors,
   CacheLibraryError,

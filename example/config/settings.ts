@@ -1,12 +1,5 @@
-import {
-  cacheEnvShape,
-  cacheSettingsFrom,
-  ConfigError,
-  envTypes,
-  parseEnv,
-  registerSecret,
-  type CacheSettings,
-} from 'cachedrepo';
+import { cacheEnvShape, cacheSettingsFrom, envTypes, parseEnv, type CacheSettings } from 'cachedrepo/settings';
+import { ConfigError, registerSecret } from 'cachedrepo';
 import { z } from 'zod';
 
 /** The application's variables, added to the cache's own (`cacheEnvShape`). TTLs are seconds. */

@@ -1,4 +1,5 @@
-import type { CacheService, CacheStatsSnapshot, MethodCache } from 'cachedrepo';
+import type { CacheService, CacheStatsSnapshot } from 'cachedrepo';
+import type { MethodCache } from 'cachedrepo/decorators';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**

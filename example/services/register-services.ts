@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { MethodCache, type CacheService } from 'cachedrepo';
+import { MethodCache } from 'cachedrepo/decorators';
+import { type CacheService } from 'cachedrepo';
 import { instanceCachingFactory, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Settings } from '../config/settings';

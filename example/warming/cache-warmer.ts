@@ -1,4 +1,5 @@
-import { isCached, type MethodCache } from 'cachedrepo';
+import { isCached } from 'cachedrepo';
+import { type MethodCache } from 'cachedrepo/decorators';
 import { CefrLevel } from '../domain';
 import type { DeckRepository } from '../repositories';
 import type { AchievementService } from '../services/achievements/achievement-service';

@@ -1,3 +1,7 @@
+/**
+ * cachedrepo/decorators: method decorators for services (`@Cacheable`, `@CacheEvict`) that cache
+ * computed results on the same read path as the repositories (REDIS_CACHE.md, "Service-level caching").
+ */
 export {
   Cacheable,
   CacheEvict,

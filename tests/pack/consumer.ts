@@ -8,12 +8,11 @@ import {
   defineCacheStrategy,
   defineKeySchema,
   isCached,
-  registerRepositories,
-  repositoryRegistration,
   type EntityChanges,
   type NewEntity,
   type Repository,
 } from 'cachedrepo';
+import { registerRepositories, repositoryRegistration } from 'cachedrepo/tsyringe';
 import { runStrategyConformance, startRedisServer } from 'cachedrepo/testing';
 
 interface Note {

@@ -1,12 +1,7 @@
 /** Type tests of the container helpers, compiled by `tsc --noEmit -p .` (see strategy-types.ts). */
 import type { InjectionToken } from 'tsyringe';
-import {
-  isCached,
-  repositoryRegistration,
-  type AnyRepositoryRegistration,
-  type CacheStrategy,
-  type Repository,
-} from 'cachedrepo';
+import { isCached, type CacheStrategy, type Repository } from 'cachedrepo';
+import { repositoryRegistration, type AnyRepositoryRegistration } from 'cachedrepo/tsyringe';
 import type { Book, BookRepository } from '../support/books';
 
 interface Author {

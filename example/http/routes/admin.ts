@@ -1,4 +1,5 @@
-import { isCached, type CacheService, type MethodCache } from 'cachedrepo';
+import { isCached, type CacheService } from 'cachedrepo';
+import { type MethodCache } from 'cachedrepo/decorators';
 import type { FastifyInstance } from 'fastify';
 import type { CacheWarmer } from '../../warming/cache-warmer';
 import { achievementKeys, achievementKeysOf, studyKeysOf, userKeys } from '../../services/service-keys';

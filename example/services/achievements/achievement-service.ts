@@ -1,4 +1,5 @@
-import { Cacheable, CacheEvict, EntityNotFoundError, InvalidArgumentError, type MethodCache } from 'cachedrepo';
+import { Cacheable, CacheEvict, type MethodCache } from 'cachedrepo/decorators';
+import { EntityNotFoundError, InvalidArgumentError } from 'cachedrepo';
 import type { AchievementAward, AchievementRepository } from '../../repositories/achievement-repository';
 import type { StudyRepository } from '../../repositories/study-repository';
 import { achievementKeys, achievementKeysOf } from '../service-keys';

@@ -1,4 +1,5 @@
-import { Cacheable, CacheEvict, EntityNotFoundError, InvalidArgumentError, type MethodCache } from 'cachedrepo';
+import { Cacheable, CacheEvict, type MethodCache } from 'cachedrepo/decorators';
+import { EntityNotFoundError, InvalidArgumentError } from 'cachedrepo';
 import type { Card } from '../../domain';
 import type { CardRepository } from '../../repositories';
 import type { CardSchedule, ReviewRecord, StudyRepository } from '../../repositories/study-repository';

@@ -1,7 +1,7 @@
 /**
- * Redis Cluster support, as modules the gateway and the cache service call: a fail-fast
- * cluster client, multi-key commands split per slot, operations on every master, per-master
- * restore detection and the topology guard. See the guide's "Redis Cluster" section.
+ * cachedrepo/cluster: a fail-fast ioredis Cluster client for the cache, and the REDIS_CLUSTER_NODES
+ * parser (REDIS_CACHE.md, "Running against Redis Cluster"). Hand the client to `new CacheService(...)`:
+ * everything else (slot grouping, per-master restore detection, topology guard) is internal.
  */
 export {
   createRedisCluster,
@@ -12,31 +12,3 @@ export {
   type ClusterNodesSetting,
   type RedisClusterConnectionOptions,
 } from './cluster-client';
-export { keySlot, hashTagFor, CLUSTER_SLOTS } from './key-slot';
-export {
-  groupBySlot,
-  groupByMaster,
-  mgetAcrossSlots,
-  unlinkAcrossSlots,
-  isCluster,
-  type SlotGroup,
-  type RedisClient,
-} from './slot-groups';
-export {
-  clusterMasters,
-  forEachMaster,
-  refreshSlotMap,
-  scanAndUnlinkOnNode,
-  scanAndUnlinkEverywhere,
-  type ClusterMaster,
-} from './masters';
-export {
-  validateClusterDataset,
-  validateMaster,
-  clusterMarkerKey,
-  markerKeyForSlots,
-  runIdOf,
-  type MasterValidation,
-} from './cluster-dataset-validation';
-export { ClusterTopologyGuard, type TopologyDistrustReason, type TopologyListener } from './topology';
-export { ClusterTracking } from './cluster-tracking';

@@ -25,12 +25,11 @@ import {
   CachedRepository,
   CacheService,
   createRedisClient,
-  createRedisCluster,
-  waitUntilClusterReady,
   waitUntilReady,
   type CacheLogger,
   type CacheServiceOptions,
 } from 'cachedrepo';
+import { createRedisCluster, waitUntilClusterReady } from 'cachedrepo/cluster';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import type { Hero, Language } from '../../../example/domain';
 import { createPrismaClient, PrismaHeroRepository } from '../../../example/infrastructure/prisma';

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { createRedisClient, createRedisCluster, waitUntilClusterReady, waitUntilReady } from 'cachedrepo';
+import { createRedisClient, waitUntilReady } from 'cachedrepo';
+import { createRedisCluster, waitUntilClusterReady } from 'cachedrepo/cluster';
 import { startRedisCluster, startRedisServer, type RedisClusterHandle } from 'cachedrepo/testing';
 
 /**

@@ -1,13 +1,6 @@
 import type { Redis } from 'ioredis';
-import {
-  Cacheable,
-  CacheEvict,
-  CacheService,
-  defineKeySchema,
-  KeyPatternError,
-  MethodCache,
-  CacheOptionsError,
-} from '../../../src';
+import { CacheService, defineKeySchema, KeyPatternError, CacheOptionsError } from '../../../src';
+import { Cacheable, CacheEvict, MethodCache } from '../../../src/decorators';
 import { connectCache, useRedisCache } from '../../support/cache';
 
 // @Cacheable / @CacheEvict on a real redis-server. The "database" is a Map owned by the service

@@ -4,13 +4,8 @@ import { join } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Redis } from 'ioredis';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import {
-  CachedRepository,
-  isCached,
-  repositoryRegistration,
-  type AnyRepositoryRegistration,
-  type CacheControl,
-} from 'cachedrepo';
+import { CachedRepository, isCached, type CacheControl } from 'cachedrepo';
+import { repositoryRegistration, type AnyRepositoryRegistration } from 'cachedrepo/tsyringe';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import type { PrismaClient } from '../../../../generated/prisma/client';
 import { loadSettings, type Settings } from '../../../../example/config/settings';

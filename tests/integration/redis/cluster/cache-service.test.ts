@@ -1,5 +1,7 @@
 import { CacheService } from '../../../../src/protocol/cache-service';
-import { clusterMasters, keySlot, markerKeyForSlots } from '../../../../src/redis/cluster';
+import { clusterMasters } from '../../../../src/redis/cluster/masters';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
+import { markerKeyForSlots } from '../../../../src/redis/cluster/cluster-dataset-validation';
 import { createCacheService } from '../../../../src/settings/create-cache-service';
 import { loadCacheSettings } from '../../../../src/settings/settings';
 import { MemoryLogger, get, put } from '../../../support/cache';

@@ -1,13 +1,12 @@
 import type { Redis } from 'ioredis';
+import { CLUSTER_SLOTS, keySlot } from '../../../../src/redis/cluster/key-slot';
 import {
-  CLUSTER_SLOTS,
   clusterMasters,
   forEachMaster,
-  keySlot,
-  runIdOf,
   scanAndUnlinkEverywhere,
   type ClusterMaster,
-} from '../../../../src/redis/cluster';
+} from '../../../../src/redis/cluster/masters';
+import { runIdOf } from '../../../../src/redis/cluster/cluster-dataset-validation';
 import { escapeGlob } from '../../../../src/repository/key-schema';
 import { useRedisCluster } from './support';
 

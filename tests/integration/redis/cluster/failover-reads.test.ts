@@ -1,10 +1,7 @@
-import {
-  ClusterTopologyGuard,
-  keySlot,
-  refreshSlotMap,
-  validateClusterDataset,
-  type TopologyDistrustReason,
-} from '../../../../src/redis/cluster';
+import { ClusterTopologyGuard, type TopologyDistrustReason } from '../../../../src/redis/cluster/topology';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
+import { refreshSlotMap } from '../../../../src/redis/cluster/masters';
+import { validateClusterDataset } from '../../../../src/redis/cluster/cluster-dataset-validation';
 import { useRedisCluster, waitFor } from './support';
 
 const COMMAND_TIMEOUT_MS = 300;

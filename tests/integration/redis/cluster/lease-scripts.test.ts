@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { clusterMasters, keySlot } from '../../../../src/redis/cluster';
+import { clusterMasters } from '../../../../src/redis/cluster/masters';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import {
   ACQUIRE_LEASE_LUA,
   RELEASE_LEASE_LUA,

@@ -1,5 +1,5 @@
 import type { FailoverMode } from 'cachedrepo/testing';
-import { ClusterTracking } from '../../../../src/redis/cluster';
+import { ClusterTracking } from '../../../../src/redis/cluster/cluster-tracking';
 import { createDefaultLogger } from '../../../../src/observability/cache-logger';
 import { MemoryNotes, newNote, until } from '../../near-cache/support';
 import {

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CachedRepository, CacheService, type Cached } from 'cachedrepo';
 import type { RedisClusterHandle } from 'cachedrepo/testing';
-import { keySlot } from '../../../../src/redis/cluster';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { MemoryLogger } from '../../../support/cache';
 import { noteStrategy, until, type MemoryNotes, type Note, type NoteRepository } from '../../near-cache/support';
 import { connectCluster } from './support';

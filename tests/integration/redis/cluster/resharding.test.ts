@@ -1,5 +1,5 @@
 import { migrateSlot, type RedisClusterNodeHandle } from 'cachedrepo/testing';
-import { keySlot } from '../../../../src/redis/cluster';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { CachedRepository, CacheService } from 'cachedrepo';
 import { MemoryLogger } from '../../../support/cache';
 import { MemoryNotes, newNote, noteStrategy, until, type Note, type NoteRepository } from '../../near-cache/support';

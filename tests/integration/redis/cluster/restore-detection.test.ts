@@ -1,15 +1,13 @@
 import type { Cluster, Redis } from 'ioredis';
+import { ClusterTopologyGuard, type TopologyDistrustReason } from '../../../../src/redis/cluster/topology';
+import { clusterMasters, refreshSlotMap } from '../../../../src/redis/cluster/masters';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
+import { mgetAcrossSlots } from '../../../../src/redis/cluster/slot-groups';
 import {
-  ClusterTopologyGuard,
-  clusterMasters,
-  keySlot,
-  mgetAcrossSlots,
-  refreshSlotMap,
   runIdOf,
   validateClusterDataset,
   type MasterValidation,
-  type TopologyDistrustReason,
-} from '../../../../src/redis/cluster';
+} from '../../../../src/redis/cluster/cluster-dataset-validation';
 import type { RedisClusterHandle } from 'cachedrepo/testing';
 import { useRedisCluster, waitFor } from './support';
 

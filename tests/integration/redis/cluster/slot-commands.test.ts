@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { groupByMaster, groupBySlot, keySlot, mgetAcrossSlots, unlinkAcrossSlots } from '../../../../src/redis/cluster';
+import {
+  groupByMaster,
+  groupBySlot,
+  mgetAcrossSlots,
+  unlinkAcrossSlots,
+} from '../../../../src/redis/cluster/slot-groups';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { createRedisClient, waitUntilReady } from '../../../../src/redis/redis-client';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { useRedisCluster } from './support';

@@ -2,7 +2,7 @@ import type { Cluster } from 'ioredis';
 import { startRedisCluster, type RedisClusterHandle } from 'cachedrepo/testing';
 import { CachedRepository, type Cached } from 'cachedrepo';
 import { CacheService } from '../../../../src/protocol/cache-service';
-import { keySlot } from '../../../../src/redis/cluster';
+import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { createCacheService } from '../../../../src/settings/create-cache-service';
 import { loadCacheSettings } from '../../../../src/settings/settings';
 import { MemoryLogger, get, put } from '../../../support/cache';
