@@ -2,24 +2,27 @@ import type { Cluster, Redis } from 'ioredis';
 import { createDefaultLogger, type CacheLogger } from '../observability/cache-logger';
 import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
 import { CacheStatsRegistry, type EntityCacheStats } from '../observability/cache-stats';
-import type { ClientTrackingOptions, TrackingListener } from '../near-cache/client-tracking';
-import { ClusterTracking } from '../redis/cluster/cluster-tracking';
-import { scanAndUnlinkEverywhere } from '../redis/cluster/masters';
-import { isCluster, unlinkAcrossSlots } from '../redis/cluster/slot-groups';
 import { CacheOptionsError } from '../errors';
 import { escapeGlob } from '../repository/key-schema';
-import { isLease, newLeaseToken } from './lease';
+import { ACQUIRE_LEASE_LUA, isLease, newLeaseToken, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from './lease';
 import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
 import { NearCacheGroup } from '../near-cache/near-cache-group';
 import { OutboxDeliverer } from './outbox';
 import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
+import { createStore } from '../redis/create-store';
 import { duplicateRedisClient } from '../redis/redis-client';
+import { luaScript } from '../redis/scripts';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
+
+const ACQUIRE_LEASE = luaScript(ACQUIRE_LEASE_LUA);
+const STORE_IF_LEASED = luaScript(STORE_IF_LEASED_LUA);
+const RELEASE_LEASE = luaScript(RELEASE_LEASE_LUA);
+const LEASE_SCRIPTS = [ACQUIRE_LEASE, STORE_IF_LEASED, RELEASE_LEASE] as const;
 
 /**
  * The invalidation protocol on Redis: reads, leases, conditional stores and invalidations
@@ -66,7 +69,8 @@ export class CacheService {
     this.scanBatchSize = options.scanBatchSize ?? 500;
     this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
     this.logger = options.logger ?? createDefaultLogger();
-    this.gateway = new RedisGateway(clients, options.enabled ?? true, () => this.recover(), {
+    const store = createStore(clients);
+    this.gateway = new RedisGateway(store, options.enabled ?? true, () => this.recover(), {
       logger: this.logger,
       circuitBreaker: options.circuitBreaker,
     });
@@ -74,24 +78,20 @@ export class CacheService {
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
     const nearOptions =
       typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
-    // On a cluster, tracking is per master and in broadcast mode (cluster/cluster-tracking.ts).
-    const cluster = clients.find(isCluster) as Cluster | undefined;
+    // The store says how near caches track on its topology (per master, broadcast, on a cluster).
+    const tracking = store.tracking;
     const nearSettings = {
       ...nearOptions,
       enabled: (nearOptions.enabled ?? true) && this.enabled,
-      ...(cluster && { trackingMode: 'broadcast' as const }),
+      ...(tracking.forcedMode && { trackingMode: tracking.forcedMode }),
     };
-    const acquireClusterTracking =
-      cluster &&
-      ((trackingOptions: ClientTrackingOptions, listener: TrackingListener) =>
-        ClusterTracking.acquire(cluster, trackingOptions, listener));
     this.near = new NearCacheGroup(
       this.prefix,
-      clients,
-      () => duplicateRedisClient(clients[0] as Redis, 'near-cache-invalidations'),
+      tracking.clients,
+      () => duplicateRedisClient(tracking.clients[0] as Redis, 'near-cache-invalidations'),
       this.logger,
       nearSettings,
-      acquireClusterTracking,
+      tracking.acquireClusterTracking,
     );
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
     this.deliverer = options.outbox
@@ -168,18 +168,15 @@ export class CacheService {
     const token = newLeaseToken();
     if (foundEmpty && rejected === undefined) {
       const set = await this.gateway.run('lease', stats, (redis) =>
-        redis.set(this.fullKey(key), token, 'EX', this.leaseTtl, 'NX'),
+        redis.setIfAbsent(this.fullKey(key), token, this.leaseTtl),
       );
-      if (set === 'OK') return token;
+      if (set === true) return token;
       if (typeof set === 'symbol') return null;
     }
-    const args: [string, string, number, ...string[]] = [
-      this.fullKey(key),
-      token,
-      this.leaseTtl,
-      ...(rejected === undefined ? [] : [rejected]),
-    ];
-    const placed = await this.gateway.run('lease', stats, (redis) => redis.acquireLease(...args));
+    const args = [token, this.leaseTtl, ...(rejected === undefined ? [] : [rejected])];
+    const placed = await this.gateway.run('lease', stats, (redis) =>
+      redis.script(ACQUIRE_LEASE, [this.fullKey(key)], args),
+    );
     return placed === 1 ? token : null;
   }
 
@@ -201,7 +198,7 @@ export class CacheService {
     const stored = await this.gateway.run(
       'store',
       stats,
-      (redis) => redis.storeIfLeased(this.fullKey(key), token, raw, ttlSeconds),
+      (redis) => redis.script(STORE_IF_LEASED, [this.fullKey(key)], [token, raw, ttlSeconds]),
       false,
       [this.fullKey(key)],
     );
@@ -217,7 +214,7 @@ export class CacheService {
 
   /** Gives a lease back when its load failed or stores nothing, so other readers may fill the key at once. */
   async releaseLease(key: string, token: string, stats?: EntityCacheStats): Promise<void> {
-    await this.gateway.run('release', stats, (redis) => redis.releaseLease(this.fullKey(key), token));
+    await this.gateway.run('release', stats, (redis) => redis.script(RELEASE_LEASE, [this.fullKey(key)], [token]));
   }
 
   /**
@@ -242,11 +239,7 @@ export class CacheService {
     const result = await this.gateway.run(
       'invalidate',
       stats,
-      (redis) =>
-        unlinkAcrossSlots(
-          redis,
-          unique.map((key) => this.fullKey(key)),
-        ),
+      (redis) => redis.unlink(unique.map((key) => this.fullKey(key))),
       this.gateway.sendsWhileRevalidating,
     );
     this.near.writeApplied(unique);
@@ -264,7 +257,7 @@ export class CacheService {
   async clearNamespace(namespace: string): Promise<number> {
     this.near.clear();
     const removed = await this.gateway.run('clear', undefined, (redis) =>
-      scanAndUnlinkEverywhere(redis, `${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize),
+      redis.scanAndUnlink(`${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize),
     );
     this.near.clear();
     return typeof removed === 'symbol' ? 0 : removed;
@@ -321,7 +314,8 @@ export class CacheService {
       'probe',
       undefined,
       async (redis) => {
-        await this.gateway.validateDataset(redis, this.prefix, this.scanBatchSize, (cleared) => {
+        await redis.loadScripts(LEASE_SCRIPTS);
+        await redis.validateDataset(this.prefix, this.scanBatchSize, (cleared) => {
           this.datasetClears += 1;
           (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(
             this.logger,
@@ -330,15 +324,11 @@ export class CacheService {
           );
         });
         if (this.pending.overflowed) {
-          await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
+          await redis.scanAndUnlink(`${escapeGlob(this.prefix)}*`, this.scanBatchSize);
           this.pending.clearOverflow();
         }
         const keys = this.pending.snapshot();
-        if (keys.length > 0)
-          await unlinkAcrossSlots(
-            redis,
-            keys.map((key) => this.fullKey(key)),
-          );
+        if (keys.length > 0) await redis.unlink(keys.map((key) => this.fullKey(key)));
         this.pending.delivered(keys);
         return this.pending.empty;
       },

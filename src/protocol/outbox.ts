@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from '../observability/cache-logger';
-import { unlinkAcrossSlots } from '../redis/cluster/slot-groups';
 import { CacheOptionsError } from '../errors';
 import { UNAVAILABLE, type RedisGateway } from '../redis/redis-gateway';
+import { luaScript } from '../redis/scripts';
 
 /**
  * The invalidation outbox (the transactional outbox pattern, applied to cache invalidation).
@@ -41,11 +41,12 @@ export interface OutboxDeliveryOptions {
   batchSize?: number;
 }
 
-const RENEW_LEADER_LUA = `
+/** Renews the deliverer lease when this process holds it, else takes it when it is free. */
+const RENEW_LEADER = luaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
-`;
+`);
 
 /**
  * Delivers outbox entries to Redis (UNLINK of their keys) and removes them. One process at a
@@ -116,7 +117,7 @@ export class OutboxDeliverer {
       }
       if (entries.length === 0) return true;
       const keys = [...new Set(entries.flatMap((entry) => entry.keys))].map(this.fullKey);
-      const sent = await this.gateway.run('outbox', undefined, (redis) => unlinkAcrossSlots(redis, keys), whileOpen);
+      const sent = await this.gateway.run('outbox', undefined, (redis) => redis.unlink(keys), whileOpen);
       if (sent === UNAVAILABLE) return false;
       try {
         await this.outbox.remove(entries.map((entry) => entry.id));
@@ -145,7 +146,7 @@ export class OutboxDeliverer {
     this.polling = true;
     try {
       const renewed = await this.gateway.run('outbox-lease', undefined, (redis) =>
-        redis.eval(RENEW_LEADER_LUA, 1, this.leaderKey, this.token, this.leaderLeaseMs),
+        redis.script(RENEW_LEADER, [this.leaderKey], [this.token, this.leaderLeaseMs]),
       );
       this.leader = renewed === 1;
       if (this.leader) await this.drain();

@@ -1,12 +1,5 @@
-import type { Redis } from 'ioredis';
-import { mgetAcrossSlots } from './cluster/slot-groups';
 import type { Failure, RedisGateway } from './redis-gateway';
-
-/**
- * A failed `CLIENT CACHING YES` (tracking off on a reconnected connection) only means the key is not tracked: its
- * reader's fill ticket is void then anyway.
- */
-const ignore = (): void => undefined;
+import type { StoreConnection } from './store';
 
 /** Marks a {@link SharedRead} whose reply nobody has decoded yet. */
 export const NOT_DECODED: unique symbol = Symbol('not-decoded');
@@ -110,9 +103,9 @@ export class ReadBatcher {
   };
 
   /** Sends `CLIENT CACHING YES` right before the next command on `redis` when a reader will fill a near cache. */
-  private optInFor(redis: Redis, track: boolean): void {
+  private optInFor(redis: StoreConnection, track: boolean): void {
     // Both are written to the socket in this synchronous block, so nothing comes in between.
-    if (track && this.optIn()) redis.call('CLIENT', 'CACHING', 'YES').catch(ignore);
+    if (track && this.optIn()) redis.optInNextRead();
   }
 
   private async sendOne(key: string, pending: Pending): Promise<void> {
@@ -141,7 +134,7 @@ export class ReadBatcher {
       (redis) => {
         this.optInFor(redis, track);
         // One MGET standalone; on a cluster one per hash slot, pipelined per master (CROSSSLOT otherwise).
-        return mgetAcrossSlots(redis, keys);
+        return redis.mget(keys);
       },
       false,
       keys,

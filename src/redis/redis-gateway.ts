@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from 'ioredis';
 import { ThrottledErrorLog, type CacheLogger } from '../observability/cache-logger';
 import {
   CircuitBreaker,
@@ -6,11 +5,7 @@ import {
   type BreakerState,
   type CircuitBreakerOptions,
 } from '../trust/circuit-breaker';
-import { ClusterGatewaySupport } from './cluster/cluster-gateway';
-import { isCluster } from './cluster/slot-groups';
-import { validateDataset, type ClearedDataset, type DatasetValidation } from './dataset-validation';
-import { CacheOptionsError } from '../errors';
-import { ACQUIRE_LEASE_LUA, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from '../protocol/lease';
+import type { RedisStore, StoreConnection } from './store';
 
 /** The command was not sent (cache off, breaker open) or failed: Redis is unavailable. */
 export const UNAVAILABLE: unique symbol = Symbol('unavailable');
@@ -19,18 +14,6 @@ export const WRONG_TYPE: unique symbol = Symbol('wrong-type');
 /** Redis refused a write because `maxmemory` is reached under `noeviction` (an answer, not an outage). */
 export const OUT_OF_MEMORY: unique symbol = Symbol('out-of-memory');
 export type Failure = typeof UNAVAILABLE | typeof WRONG_TYPE | typeof OUT_OF_MEMORY;
-
-/**
- * An ioredis client with the cache's Lua scripts defined on it. On a cluster it is the ioredis
- * `Cluster` (typed as `Redis`: it has the same single-key commands, each routed by its key's
- * slot); multi-key commands must go through `cluster/slot-groups.ts` and `cluster/masters.ts`,
- * which split them per slot or send them to every master.
- */
-export type ScriptedRedis = Redis & {
-  acquireLease(key: string, token: string, ttlSeconds: number, rejected?: string): Promise<number>;
-  storeIfLeased(key: string, token: string, raw: string, ttlSeconds: number): Promise<number>;
-  releaseLease(key: string, token: string): Promise<number>;
-};
 
 /** Options of a {@link RedisGateway}. */
 export interface RedisGatewayOptions {
@@ -51,10 +34,9 @@ export interface RedisGatewayOptions {
  * failover), so nothing is trusted until `probe` (the invalidation protocol's recovery) has
  * validated it. Probing starts as soon as a connection is ready.
  *
- * Given an ioredis `Cluster` (one client, alone in the list), trust follows the cluster's
- * topology instead of one connection's events (`cluster/cluster-gateway.ts`): the recovery
- * validates every master, a read is confirmed against the masters validated, and a node lost
- * or a slot map naming an unvalidated master opens the breaker.
+ * What makes the cache untrusted and which replies may be used depends on the topology, and
+ * the store's {@link StoreTopology} says it (one server: connection events; a cluster: the slot
+ * map and the masters validated, `cluster/cluster-store.ts`); the gateway never asks which.
  */
 export class RedisGateway {
   readonly enabled: boolean;
@@ -63,27 +45,24 @@ export class RedisGateway {
   /** Commands not sent because the breaker was open. */
   bypassCount = 0;
   readonly breaker: CircuitBreaker;
-  private readonly clients: readonly ScriptedRedis[];
-  private nextClient = 0;
+  private readonly connections: readonly StoreConnection[];
+  private nextConnection = 0;
   private readonly errorLog: ThrottledErrorLog;
   private readonly waiters = new Set<() => void>();
   private readonly trustListeners = new Set<(trusted: boolean) => void>();
-  /** Set when the client is a Redis Cluster. */
-  private readonly cluster: ClusterGatewaySupport | null = null;
 
   /**
-   * @param redis standalone connections, used in turn, or one ioredis `Cluster`
+   * @param store the connections, used in turn, and the topology's trust rules (`create-store.ts`)
    * @param probe the recovery (validates the dataset, delivers pending invalidations); the breaker closes when it
    *   returns true
-   * @throws {CacheOptionsError} when a `Cluster` is given with other clients
    */
   constructor(
-    redis: readonly (Redis | Cluster)[],
+    private readonly store: RedisStore,
     enabled: boolean,
     probe: () => Promise<boolean>,
     private readonly options: RedisGatewayOptions,
   ) {
-    this.enabled = enabled && redis.length > 0;
+    this.enabled = enabled && store.connections.length > 0;
     this.errorLog = new ThrottledErrorLog(options.logger);
     this.breaker = new CircuitBreaker(
       probe,
@@ -91,61 +70,31 @@ export class RedisGateway {
       options.circuitBreaker,
     );
     this.breaker.startOpen();
-    const cluster = redis.find(isCluster);
-    if (cluster && redis.length > 1)
-      throw new CacheOptionsError(
-        'a Redis Cluster client must be the only client of a cache service (it opens its own connection to every node)',
-      );
-    if (cluster && this.enabled) {
-      this.cluster = new ClusterGatewaySupport(
-        cluster,
-        () => this.breaker.open('topology'),
-        () => this.breaker.probeNow(),
-      );
-      cluster.on('node error', (error: unknown) => this.errorLog.report('cluster node', error));
-      if (cluster.status === 'ready') this.breaker.probeNow();
-    }
-    for (const client of redis) {
+    for (const client of store.clients) {
       // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
       client.on('error', (error: unknown) => this.errorLog.report('connection', error));
-      if (!('acquireLease' in client)) {
-        client.defineCommand('acquireLease', { numberOfKeys: 1, lua: ACQUIRE_LEASE_LUA });
-        client.defineCommand('storeIfLeased', { numberOfKeys: 1, lua: STORE_IF_LEASED_LUA });
-        client.defineCommand('releaseLease', { numberOfKeys: 1, lua: RELEASE_LEASE_LUA });
-      }
-      // A cluster's connection events are the topology guard's (ClusterGatewaySupport).
-      if (!this.enabled || isCluster(client)) continue;
-      client.on('close', () => this.breaker.open('connection'));
-      client.on('ready', () => this.breaker.probeNow());
-      if (client.status === 'ready') this.breaker.probeNow();
     }
-    this.clients = redis as readonly ScriptedRedis[];
-  }
-
-  /** True when the client is a Redis Cluster. */
-  get isCluster(): boolean {
-    return this.cluster !== null;
+    if (this.enabled)
+      store.topology.watch({
+        distrust: (reason) => this.breaker.open(reason),
+        probe: () => this.breaker.probeNow(),
+        reportError: (operation, error) => this.errorLog.report(operation, error),
+      });
+    this.connections = store.connections;
   }
 
   /**
-   * True on a cluster while the breaker is open (a failover, a node lost, failed commands): the
-   * other masters still answer, so an invalidation is sent at once (bounded by the command
-   * timeout) rather than left pending until this process validated every master again, which
-   * would let processes that already did serve the entry meanwhile (seen in the multi-process
-   * failover test). On one server the breaker's bypass stands: nothing else could answer.
+   * True when an invalidation must be sent although the breaker is open: on a cluster the other
+   * masters still answer (see `StoreTopology.sendsWhileDistrusted`); on one server the breaker's
+   * bypass stands, since nothing else could answer.
    */
   get sendsWhileRevalidating(): boolean {
-    return this.cluster !== null && !this.breaker.closed;
+    return this.store.topology.sendsWhileDistrusted && !this.breaker.closed;
   }
 
   /** True when the cache may be used: Redis answers and its dataset is validated. */
   get trusted(): boolean {
     return this.enabled && this.breaker.closed;
-  }
-
-  /** The data connections, in the order commands go to them (one `Cluster`, typed as `Redis`, on a cluster). */
-  get connections(): readonly Redis[] {
-    return this.clients;
   }
 
   /** Calls `listener` whenever the cache becomes trusted (breaker closed) or stops being trusted (breaker open). */
@@ -157,15 +106,15 @@ export class RedisGateway {
    * Runs one command on the next connection. Never throws.
    * @param stats error counter of the entity type (e.g. its `EntityCacheStats`), incremented when the command fails
    * @param whileOpen send even though the breaker is open (the recovery probe's own commands)
-   * @param reads the keys (as stored) whose values the reply carries: on a cluster, the reply is
-   *   used only if they were answered by validated masters under unchanged trust, else it is
-   *   {@link UNAVAILABLE} (see `cluster/cluster-gateway.ts`); ignored standalone
+   * @param reads the keys (as stored) whose values the reply carries: the reply is used only when
+   *   the topology confirms it (on a cluster: validated masters answered under unchanged trust),
+   *   else it is {@link UNAVAILABLE}
    * @returns the reply, or why there is none
    */
   async run<R>(
     operation: string,
     stats: { errors: number } | undefined,
-    command: (redis: ScriptedRedis) => Promise<R>,
+    command: (connection: StoreConnection) => Promise<R>,
     whileOpen = false,
     reads?: readonly string[],
   ): Promise<R | Failure> {
@@ -174,11 +123,12 @@ export class RedisGateway {
       this.bypassCount += 1;
       return UNAVAILABLE;
     }
-    const ticket = reads && this.cluster ? this.cluster.ticket() : 0;
+    const topology = this.store.topology;
+    const ticket = reads ? topology.ticket() : 0;
     try {
-      const result = await command(this.client());
+      const result = await command(this.connection());
       this.breaker.recordSuccess();
-      if (reads && this.cluster && !this.cluster.confirm(ticket, reads)) {
+      if (reads && !topology.confirm(ticket, reads)) {
         this.bypassCount += 1;
         return UNAVAILABLE;
       }
@@ -193,26 +143,6 @@ export class RedisGateway {
       if (!whileOpen) this.breaker.recordFailure();
       return UNAVAILABLE;
     }
-  }
-
-  /**
-   * Restore detection on whatever `redis` is (run by the recovery probe): `validateDataset` on
-   * a standalone server; on a cluster, every master validated and then trusted by the topology guard.
-   * @param prefix the key prefix with its trailing `:`
-   * @param onCleared called for each clearing as soon as it is done (on a cluster, per master,
-   *   even when the validation of another master then fails and the probe retries)
-   * @throws the Redis error, or an Error when a cluster's topology changed meanwhile (the probe retries)
-   */
-  async validateDataset(
-    redis: ScriptedRedis,
-    prefix: string,
-    batchSize: number,
-    onCleared: (cleared: ClearedDataset) => void,
-  ): Promise<DatasetValidation> {
-    if (this.cluster) return this.cluster.validate(prefix, batchSize, onCleared);
-    const validation = await validateDataset(redis, prefix, batchSize);
-    if (validation.cleared) onCleared({ runId: validation.runId, removed: validation.removed });
-    return validation;
   }
 
   /** Opens the breaker (an invalidation could not be delivered). */
@@ -242,9 +172,9 @@ export class RedisGateway {
   /** Stops probing and closes every connection (QUIT, or disconnect when it does not answer). */
   async close(): Promise<void> {
     this.breaker.dispose();
-    this.cluster?.dispose();
+    this.store.topology.dispose();
     await Promise.all(
-      this.clients.map(async (client) => {
+      this.store.clients.map(async (client) => {
         try {
           await client.quit();
         } catch {
@@ -255,11 +185,12 @@ export class RedisGateway {
   }
 
   /** The next connection, in turn. Ordering needs nothing more: each caller awaits its replies. */
-  private client(): ScriptedRedis {
-    if (this.clients.length === 1) return this.clients[0] as ScriptedRedis;
-    const client = this.clients[this.nextClient] as ScriptedRedis;
-    this.nextClient = (this.nextClient + 1) % this.clients.length;
-    return client;
+  private connection(): StoreConnection {
+    const connections = this.connections;
+    if (connections.length === 1) return connections[0] as StoreConnection;
+    const connection = connections[this.nextConnection] as StoreConnection;
+    this.nextConnection = (this.nextConnection + 1) % connections.length;
+    return connection;
   }
 
   private onBreakerChange(state: BreakerState, reason?: BreakerOpenReason): void {

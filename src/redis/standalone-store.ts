@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+import { scanAndUnlink, validateDataset, type ClearedDataset, type DatasetValidation } from './dataset-validation';
+import { runScript } from './scripts';
+import type { LuaScript, RedisStore, StoreConnection, StoreTopology, TrustHooks } from './store';
+
+/** A failed `CLIENT CACHING YES` only means the key is not tracked: its reader's fill ticket is void then anyway. */
+const ignore = (): void => undefined;
+
+/** One connection to one redis-server. */
+export class StandaloneConnection implements StoreConnection {
+  constructor(readonly redis: Redis) {}
+
+  get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+
+  mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.length === 0 ? Promise.resolve([]) : this.redis.mget(...keys);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  script(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return runScript(this.redis, lua, keys, args);
+  }
+
+  async loadScripts(scripts: readonly LuaScript[]): Promise<void> {
+    await Promise.all(scripts.map((script) => this.redis.script('LOAD', script.lua)));
+  }
+
+  unlink(keys: readonly string[]): Promise<number> {
+    return keys.length === 0 ? Promise.resolve(0) : this.redis.unlink(...keys);
+  }
+
+  scanAndUnlink(match: string, batchSize: number): Promise<number> {
+    return scanAndUnlink(this.redis, match, batchSize);
+  }
+
+  optInNextRead(): void {
+    // Written to the socket in this synchronous block, before the caller's next command.
+    this.redis.call('CLIENT', 'CACHING', 'YES').catch(ignore);
+  }
+
+  async validateDataset(
+    prefix: string,
+    batchSize: number,
+    onCleared: (cleared: ClearedDataset) => void,
+  ): Promise<DatasetValidation> {
+    const validation = await validateDataset(this.redis, prefix, batchSize);
+    if (validation.cleared) onCleared({ runId: validation.runId, removed: validation.removed });
+    return validation;
+  }
+}
+
+/**
+ * Trust on one redis-server: every (re)connection may reach a server restarted from a snapshot
+ * or a promoted replica, so a closed connection distrusts the cache and a ready one probes it;
+ * restore detection validates that server (`dataset-validation.ts`).
+ */
+export class StandaloneTopology implements StoreTopology {
+  readonly sendsWhileDistrusted = false;
+  private readonly unwatch: (() => void)[] = [];
+
+  constructor(private readonly clients: readonly Redis[]) {}
+
+  watch(hooks: TrustHooks): void {
+    for (const client of this.clients) {
+      const onClose = (): void => hooks.distrust('connection');
+      const onReady = (): void => hooks.probe();
+      client.on('close', onClose);
+      client.on('ready', onReady);
+      this.unwatch.push(() => {
+        client.off('close', onClose);
+        client.off('ready', onReady);
+      });
+      if (client.status === 'ready') hooks.probe();
+    }
+  }
+
+  ticket(): number {
+    return 0;
+  }
+
+  confirm(): boolean {
+    return true;
+  }
+
+  dispose(): void {
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
+  }
+}
+
+/** Standalone connections, used in turn (REDIS_MAX_CONNECTIONS). */
+export function standaloneStore(clients: readonly Redis[]): RedisStore {
+  return {
+    clients,
+    connections: clients.map((client) => new StandaloneConnection(client)),
+    topology: new StandaloneTopology(clients),
+    tracking: { clients, forcedMode: undefined, acquireClusterTracking: undefined },
+  };
+}
