@@ -7,6 +7,7 @@ import { NOT_DECODED, type SharedRead } from '../redis/read-batcher';
 import { WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
+import { BatchLoader } from './batch-loader';
 
 type Outcome = StoreOutcome | 'no-lease' | 'not-stored';
 
@@ -35,6 +36,17 @@ interface Miss {
   empty: boolean;
 }
 
+/** A miss found by a lookup: what to load, and whether Redis could be asked at all. */
+interface Missed {
+  hit: false;
+  miss: Miss;
+  shape: EntryShape;
+  unavailable: boolean;
+}
+
+/** What a lookup found: a hit's value, or the miss. */
+type Lookup<V> = { hit: true; value: V } | Missed;
+
 /**
  * Cache-aside reads for one entity type, with the consistency rules of REDIS_CACHE.md:
  * - with a near cache: a hit there is a copy of an entry Redis has not reported changed;
@@ -62,13 +74,55 @@ export class CacheAsideReader {
    * caller that mutates it changes no other read's result.
    */
   async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
+    const found = await this.lookup(key, shape, ttlFor);
+    return found.hit ? found.value : this.loadMiss(found, ttlFor, load);
+  }
+
+  /**
+   * Entities for `ids` in order (absent and repeated ids left out), by the same path as
+   * {@link read} for each id: near-cache hits, then Redis (the GETs of one tick are one MGET),
+   * then a lease and a shared load per miss; the loads this call starts are one `loadMany` call
+   * (`batch-loader.ts`), and a miss that joins another caller's load of the same key waits for it.
+   */
+  async readMany<E extends { id: string }>(
+    ids: readonly string[],
+    keyOf: (id: string) => string,
+    ttlFor: (value: E | null) => number,
+    loadMany: (ids: string[]) => Promise<E[]>,
+  ): Promise<E[]> {
+    const unique = [...new Set(ids)];
+    const found = await Promise.all(unique.map((id) => this.lookup(keyOf(id), { kind: 'entity', id }, ttlFor)));
+    const batch = new BatchLoader<E>(loadMany);
+    // Synchronous up to each miss's single-flight decision, so the batch knows every load it will carry.
+    const values: Promise<E | null>[] = found.map((entry, index) =>
+      entry.hit
+        ? Promise.resolve(entry.value)
+        : this.loadMiss(entry, ttlFor, () => batch.load(unique[index] as string), batch),
+    );
+    batch.seal();
+    // Each id once, at its first position, as the base repositories answer.
+    // All settled (or the first failure thrown) before they are read one by one below.
+    await Promise.all(values);
+    const entities: E[] = [];
+    for (const value of values) {
+      const entity = await value;
+      if (entity !== null) entities.push(entity);
+    }
+    return entities;
+  }
+
+  /**
+   * The near cache, then Redis, for one key: a hit's value for this reader, or the miss to load
+   * (with the corrupt value found there, if any, which the lease may replace).
+   */
+  private async lookup<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number): Promise<Lookup<V>> {
     const near = this.nearCache;
     let ticket: FillTicket | null = null;
     if (near !== null) {
       const hit = near.get(key, shape);
       if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
         this.stats.hits += 1;
-        return hit as V;
+        return { hit: true, value: hit as V };
       }
       if (hit !== NEAR_OFF) ticket = near.beginFill(key);
     }
@@ -79,7 +133,7 @@ export class CacheAsideReader {
       const value = this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number);
       if (value !== REJECTED) {
         this.stats.hits += 1;
-        return value as V;
+        return { hit: true, value: value as V };
       }
       this.stats.corruptEntries += 1;
       rejected = reply;
@@ -89,98 +143,36 @@ export class CacheAsideReader {
     }
     this.stats.misses += 1;
     // Without Redis nothing can be stored, so nothing proves a shared load fresh: load alone.
-    if (typeof reply === 'symbol' && reply !== WRONG_TYPE) return load();
-    const flight = await this.cache.flights.run(key, (close) =>
-      this.loadAndStore({ key, rejected, empty: reply === null }, ttlFor, load, close),
-    );
-    if (!flight.joined) return flight.value.value;
+    const unavailable = typeof reply === 'symbol' && reply !== WRONG_TYPE;
+    return { hit: false, miss: { key, rejected, empty: reply === null }, shape, unavailable };
+  }
+
+  /**
+   * Loads a miss through single-flight: a new load places a lease, loads and stores; a read that
+   * joins a load under way accepts its value only once that load's store succeeded.
+   * @param batch the multi-key read's batch, told synchronously when this read starts a load
+   */
+  private async loadMiss<V>(
+    found: Missed,
+    ttlFor: (value: V) => number,
+    load: () => Promise<V>,
+    batch?: { expect(): void },
+  ): Promise<V> {
+    if (found.unavailable) return load();
+    const { miss, shape } = found;
+    const flight = await this.cache.flights.run(miss.key, (close) => {
+      batch?.expect();
+      return this.loadAndStore(miss, ttlFor, load, close);
+    });
+    if (!flight.joined) return flight.value.value as V;
     // A joined load began before this read, and this read joined it before its store was sent,
     // so the store ran in Redis after this read began. Only that store's success under its lease
     // proves that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
     const loaded = flight.value;
     if ((await loaded.stored) !== 'stored') return load();
     if (loaded.copyable) return copyValue(loaded.template) as V;
-    const value = decodeEntry(key, loaded.raw as string, this.serializer, shape);
+    const value = decodeEntry(miss.key, loaded.raw as string, this.serializer, shape);
     return value === REJECTED ? load() : (value as V);
-  }
-
-  /**
-   * Entities for `ids` in order (absent and repeated ids left out): near-cache hits, then one
-   * MGET (shared with the reads of this tick) for the rest, leases for the misses, one
-   * `loadMany` call for them, and stores under the leases.
-   */
-  async readMany<E extends { id: string }>(
-    ids: readonly string[],
-    keyOf: (id: string) => string,
-    ttlFor: (value: E | null) => number,
-    loadMany: (ids: string[]) => Promise<E[]>,
-  ): Promise<E[]> {
-    const unique = [...new Set(ids)];
-    const found = new Map<string, E | null>();
-    const near = this.nearCache;
-    const wanted: { id: string; key: string; shape: EntryShape; ticket: FillTicket | null }[] = [];
-    for (const id of unique) {
-      const key = keyOf(id);
-      const shape: EntryShape = { kind: 'entity', id };
-      const hit = near === null ? NEAR_OFF : near.get(key, shape);
-      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
-        this.stats.hits += 1;
-        found.set(id, hit as E | null);
-      } else wanted.push({ id, key, shape, ticket: hit === NEAR_OFF ? null : (near as NearCache).beginFill(key) });
-    }
-    const reads = await Promise.all(
-      wanted.map(({ key, ticket }) => this.cache.readShared(key, this.stats, ticket !== null)),
-    );
-    const misses: (Miss & { id: string })[] = [];
-    let unavailable = false;
-    reads.forEach((read, index) => {
-      const { id, key, shape, ticket } = wanted[index] as (typeof wanted)[number];
-      const reply = read.reply;
-      const value =
-        typeof reply === 'string' && !isLease(reply)
-          ? this.accept(read, key, reply, shape, ticket, ttlFor as (value: unknown) => number)
-          : REJECTED;
-      if (value !== REJECTED) {
-        this.stats.hits += 1;
-        found.set(id, value as E | null);
-        return;
-      }
-      if (ticket !== null) near?.release(ticket);
-      if (typeof reply === 'string' && !isLease(reply)) this.stats.corruptEntries += 1;
-      if (typeof reply === 'symbol' && reply !== WRONG_TYPE) unavailable = true;
-      this.stats.misses += 1;
-      misses.push({
-        id,
-        key,
-        rejected: typeof reply === 'string' && !isLease(reply) ? reply : undefined,
-        empty: reply === null,
-      });
-    });
-    if (misses.length > 0) {
-      const tokens = unavailable
-        ? misses.map(() => null)
-        : await Promise.all(
-            misses.map((miss) => this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty)),
-          );
-      const loaded = new Map(
-        (await this.loadReleasing(misses, tokens, () => loadMany(misses.map((miss) => miss.id)))).map((entity) => [
-          entity.id,
-          entity,
-        ]),
-      );
-      await Promise.all(
-        misses.map((miss, index) => {
-          const value = loaded.get(miss.id) ?? null;
-          found.set(miss.id, value);
-          return this.store(miss.key, tokens[index] ?? null, value, ttlFor(value), false).stored;
-        }),
-      );
-    }
-    // Each id once, at its first position, as the base repositories answer.
-    return unique.flatMap((id) => {
-      const value = found.get(id);
-      return value ? [value] : [];
-    });
   }
 
   /**
@@ -259,13 +251,7 @@ export class CacheAsideReader {
    * on the connection) and returns without waiting for it, with what readers joining the load
    * need: a copy of the value taken now, or the encoded entry.
    */
-  private store(
-    key: string,
-    token: string | null,
-    value: unknown,
-    ttlSeconds: number,
-    joinable = true,
-  ): Omit<Loaded<unknown>, 'value'> {
+  private store(key: string, token: string | null, value: unknown, ttlSeconds: number): Omit<Loaded<unknown>, 'value'> {
     const none = { template: null, copyable: false, raw: null };
     if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
     if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };
@@ -275,7 +261,7 @@ export class CacheAsideReader {
       return { ...none, stored: this.release(key, token).then(() => 'oversized') };
     }
     const stored = this.cache.storeLeased(key, token, raw, ttlSeconds, this.stats);
-    const copyable = joinable && isCopyable(value);
+    const copyable = isCopyable(value);
     return { stored, copyable, template: copyable ? copyValue(value) : null, raw };
   }
 
