@@ -38,7 +38,7 @@ import { printTable, summarize, timeMicros } from './support/stats';
  * 1. Latency (interleaved rounds, so drift hits every path alike) of what a user would otherwise
  *    run (Prisma's own `findUnique` and `update`), of the repository's findById, of a cached miss
  *    (GET, lease, load, store) and of the writes that keep the before-state
- *    (updateReturningPrevious, updateRecorded with an outbox row) in three versions: v0.2 (one
+ *    (updateReturningBeforeImage, updateRecorded with an outbox row) in three versions: v0.2 (one
  *    interactive transaction, findUnique + update [+ create]), 0.3 (raw SELECT + compiled
  *    update, as a batch or with a raw outbox INSERT in an interactive transaction) and now (raw
  *    statements only: src/prisma/fast-update.ts), and of a cached update with and
@@ -62,7 +62,10 @@ class V02HeroRepository extends PrismaHeroRepository {
     super(client);
   }
 
-  override updateReturningPrevious(id: string, changes: EntityChanges<Hero>): Promise<{ before: Hero; after: Hero }> {
+  override updateReturningBeforeImage(
+    id: string,
+    changes: EntityChanges<Hero>,
+  ): Promise<{ before: Hero; after: Hero }> {
     return this.client.$transaction(async (tx) => {
       const before = await tx.hero.findUnique({ where: { id } });
       if (!before) throw new EntityNotFoundError('Hero', id);
@@ -107,7 +110,7 @@ class V03HeroRepository extends PrismaHeroRepository {
     this.#insert = `INSERT INTO "CacheOutbox" ("keys", "createdAt") VALUES (${postgres ? '$1, $2' : '?, ?'})`;
   }
 
-  override async updateReturningPrevious(
+  override async updateReturningBeforeImage(
     id: string,
     changes: EntityChanges<Hero>,
   ): Promise<{ before: Hero; after: Hero }> {
@@ -188,9 +191,10 @@ async function latency(label: string, url: string, redisUrl: string): Promise<vo
       'findById (repository)': () => now.findById(coldId()),
       'cached miss': () => cached.findById(cold[miss++] as string),
       'prisma.hero.update': () => prisma.hero.update({ where: { id: hero.id }, data: { description: `p${(n += 1)}` } }),
-      'updateReturningPrevious, v0.2': () => v02.updateReturningPrevious(hero.id, { description: `a${(n += 1)}` }),
-      'updateReturningPrevious, 0.3': () => v03.updateReturningPrevious(hero.id, { description: `a${(n += 1)}` }),
-      'updateReturningPrevious, now': () => now.updateReturningPrevious(hero.id, { description: `b${(n += 1)}` }),
+      'updateReturningBeforeImage, v0.2': () =>
+        v02.updateReturningBeforeImage(hero.id, { description: `a${(n += 1)}` }),
+      'updateReturningBeforeImage, 0.3': () => v03.updateReturningBeforeImage(hero.id, { description: `a${(n += 1)}` }),
+      'updateReturningBeforeImage, now': () => now.updateReturningBeforeImage(hero.id, { description: `b${(n += 1)}` }),
       'updateRecorded (outbox row), v0.2': () => v02.updateRecorded(hero.id, { description: `c${(n += 1)}` }, affected),
       'updateRecorded (outbox row), 0.3': () => v03.updateRecorded(hero.id, { description: `c${(n += 1)}` }, affected),
       'updateRecorded (outbox row), now': () => now.updateRecorded(hero.id, { description: `d${(n += 1)}` }, affected),
@@ -305,7 +309,7 @@ async function main(): Promise<void> {
     ];
     printTable(
       `four processes reading and updating the same 3 rows for ${CONTENTION_MS / 1000} s each ` +
-        `(half updateRecorded, half updateReturningPrevious)`,
+        `(half updateRecorded, half updateReturningBeforeImage)`,
       ['database', 'updates', 'failed', 'updates/s', 'errors'],
       rows,
     );

@@ -44,6 +44,16 @@ export class ApiCollisionError extends CacheLibraryError {
 }
 
 /**
+ * A base repository that cannot give the cached repository what its writes need: an update that returns the state it
+ * replaced (`BeforeImageRepository`), or, when the cache service has an invalidation outbox, writes that record in it
+ * (`OutboxRecordingRepository`). Thrown when the cached repository is constructed; the message names the entity type
+ * and what to do.
+ */
+export class WriteCapabilityError extends CacheLibraryError {
+  readonly code = 'E_CACHE_WRITE_CAPABILITY';
+}
+
+/**
  * Options of a cache service or of outbox delivery that cannot work (an empty key prefix, a deliverer lease not longer
  * than the poll interval).
  */
@@ -91,6 +101,7 @@ export const errors = {
   CorruptEntryError,
   StrategyError,
   ApiCollisionError,
+  WriteCapabilityError,
   CacheOptionsError,
   RedisClientError,
   ConfigError,

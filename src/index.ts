@@ -3,7 +3,8 @@
  * older than a completed write. See REDIS_CACHE.md for the guide.
  *
  * The public API, by job:
- * - decorate a repository: `CachedRepository`, `defineCacheStrategy`, `defineKeySchema`;
+ * - decorate a repository: `CachedRepository`, `defineCacheStrategy`, `defineKeySchema`, and
+ *   `readBeforeWrite` for a base that cannot return its before-image transactionally;
  * - cache service methods: `@Cacheable`, `@CacheEvict`, `MethodCache`;
  * - talk to Redis: `createRedisClient`, `createRedisCluster` (Redis Cluster), `CacheService`, `createCacheService`;
  * - configure: `loadCacheSettings`, `parseEnv`, `cacheEnvShape`, `envTypes`;
@@ -13,7 +14,12 @@
  * Testing helpers (the strategy conformance suite, a redis-server launcher) are in
  * `cachedrepo/testing`.
  */
-export { CachedRepository, type Cached, type CacheControl } from './repository/cached-repository';
+export {
+  CachedRepository,
+  type Cached,
+  type CacheControl,
+  type OutboxWriteMember,
+} from './repository/cached-repository';
 export {
   defineCacheStrategy,
   DEFAULT_NEGATIVE_TTL_SECONDS,
@@ -62,8 +68,9 @@ export {
 } from './repository/serializer';
 export type { EntryShape } from './protocol/entry-codec';
 export type { Entity, NewEntity, EntityChanges } from './repository/entity';
-export { isChangeTracking, type Repository, type ChangeTrackingRepository } from './repository/repository';
-export { isOutboxRecording, type OutboxRecordingRepository, type AffectedKeysOf } from './repository/outbox-recording';
+export type { Repository, BeforeImageRepository, EntityChange } from './repository/repository';
+export { readBeforeWrite, type EntityOf } from './repository/read-before-write';
+export type { OutboxRecordingRepository, AffectedKeysOf } from './repository/outbox-recording';
 export {
   errors,
   CacheLibraryError,
@@ -71,6 +78,7 @@ export {
   CorruptEntryError,
   StrategyError,
   ApiCollisionError,
+  WriteCapabilityError,
   CacheOptionsError,
   RedisClientError,
   ConfigError,

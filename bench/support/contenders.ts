@@ -108,7 +108,7 @@ export async function buildReaders(
   };
   const redisOnly = await makeService(false);
   const withNear = await makeService(true);
-  const countingBase = (name: string): HeroRepository =>
+  const countingBase = (name: string): PrismaHeroRepository =>
     new Proxy(plain, {
       get(target, property, receiver) {
         if (property === 'findById') return (id: string) => counted(name, id)();

@@ -1,12 +1,11 @@
 import {
   EntityNotFoundError,
   type AffectedKeysOf,
-  type ChangeTrackingRepository,
   type Entity,
+  type EntityChange,
   type EntityChanges,
   type NewEntity,
   type OutboxRecordingRepository,
-  type Repository,
 } from '../index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
@@ -75,8 +74,10 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
 
 /**
  * The generic part of every Prisma repository: CRUD, `findByIds` ordering, P2025 mapping, the
- * transactional `updateReturningPrevious`, and writes that record their invalidation in the
- * outbox table in the same transaction. Subclasses add their entity finders.
+ * transactional `updateReturningBeforeImage` (a `BeforeImageRepository`, as a cached repository
+ * requires), and writes that record their invalidation in the outbox table in the same
+ * transaction (an `OutboxRecordingRepository`: the schema needs the `CacheOutbox` model).
+ * Subclasses add their entity finders.
  *
  * The writes that return the state they replaced get exactly the row the write replaced, on
  * SQLite and on PostgreSQL, under concurrent writers. Once the probes of {@link BeforeStateReader}
@@ -100,9 +101,9 @@ export abstract class PrismaRepository<
   T extends Entity,
   Row extends { id: string },
   Tx extends OutboxModel & RawSqlClient = OutboxModel & RawSqlClient,
->
-  implements Repository<T>, ChangeTrackingRepository<T>, OutboxRecordingRepository<T>
-{
+> implements OutboxRecordingRepository<T> {
+  /** `saveRecorded`, `updateRecorded` and `deleteRecorded` write the `CacheOutbox` row in the write's transaction. */
+  readonly recordsWritesInOutbox = true;
   protected readonly model: ModelDelegate<Row>;
   readonly #before: BeforeStateReader<Row>;
   readonly #fast: FastUpdate<T, Row>;
@@ -173,7 +174,7 @@ export abstract class PrismaRepository<
     return this.mapper.toDomain(row);
   }
 
-  async updateReturningPrevious(id: string, changes: EntityChanges<T>): Promise<{ before: T; after: T }> {
+  async updateReturningBeforeImage(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>> {
     const data = this.mapper.toUpdateData(changes);
     const fast = await this.#fast.update(id, data, null);
     if (fast) return fast;
@@ -208,17 +209,13 @@ export abstract class PrismaRepository<
     });
   }
 
-  async updateRecorded(
-    id: string,
-    changes: EntityChanges<T>,
-    affected: AffectedKeysOf<T>,
-  ): Promise<{ before: T; after: T }> {
+  async updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>> {
     const data = this.mapper.toUpdateData(changes);
     const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
     const fast = dialect ? await this.#fast.update(id, data, { affected, dialect }) : null;
     if (fast) return fast;
     const select = await this.#before.statementFor(id);
-    const run = (): Promise<{ before: T; after: T }> =>
+    const run = (): Promise<EntityChange<T>> =>
       this.prisma.$transaction(
         async (tx) => {
           const model = this.modelOf(tx);

@@ -1,6 +1,7 @@
 import type { Entity, EntityChanges, NewEntity } from './entity';
-import { isOutboxRecording } from './outbox-recording';
-import { isChangeTracking, type Repository } from './repository';
+import type { OutboxRecordingRepository } from './outbox-recording';
+import type { BeforeImageRepository, EntityChange, Repository } from './repository';
+import { writePathOf, type WritePath } from './write-path';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
 import { ApiCollisionError, StrategyError } from '../errors';
 import type { CacheService } from '../protocol/cache-service';
@@ -25,6 +26,12 @@ export interface CacheControl {
 /** A repository of type `R` with caching: the same interface plus {@link CacheControl}. */
 export type Cached<R> = R & CacheControl;
 
+/**
+ * Members of an outbox-recording base a cached repository does not offer: it records its own writes, and a write
+ * passed through would skip its invalidation.
+ */
+export type OutboxWriteMember = Exclude<keyof OutboxRecordingRepository<Entity>, keyof BeforeImageRepository<Entity>>;
+
 /** Names a base repository or a strategy's queries must not use: the decorator's own API. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
 /**
@@ -38,7 +45,7 @@ const OWN_METHODS: ReadonlySet<string> = new Set([
   'save',
   'update',
   'delete',
-  'updateReturningPrevious',
+  'updateReturningBeforeImage',
   'saveRecorded',
   'updateRecorded',
   'deleteRecorded',
@@ -56,18 +63,22 @@ const KEY_MEMO_SIZE = 4096;
  *
  * - reads: `findById`, `findByIds` and every query the strategy declares a policy for are
  *   served from Redis when cached, else loaded from the base repository and stored;
- * - writes go to the base repository first (recording their invalidation in the outbox, in
- *   the same transaction, when the base and the cache service support one); only after they
- *   succeed are the keys the strategy names invalidated. A failing cache never fails a read or
- *   a write;
+ * - writes go to the base repository first; only after they succeed are the keys the strategy
+ *   names for the state before and after the write invalidated. The base is a
+ *   {@link BeforeImageRepository}, so the state an update replaced is read in the update's own
+ *   transaction (or it is explicitly `readBeforeWrite(base)`, with that adapter's bound). When
+ *   the cache service has an outbox, writes also record their invalidation in it, in the same
+ *   transaction (the base must be an `OutboxRecordingRepository`). How it writes is decided once,
+ *   at construction. A failing cache never fails a read or a write;
  * - every other method of the base repository is passed through unchanged.
  *
  * Its state is in `#private` fields, which no base method can shadow.
  */
 export class CachedRepository<T extends Entity, R extends Repository<T> = Repository<T>>
-  implements Repository<T>, CacheControl
+  implements BeforeImageRepository<T>, CacheControl
 {
   readonly #base: R;
+  readonly #writes: WritePath<T>;
   readonly #strategy: CacheStrategy<T, R>;
   readonly #cache: CacheService;
   readonly #reader: CacheAsideReader;
@@ -78,11 +89,15 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
    * @throws {ApiCollisionError} when the base repository has a method named like the
    *   decorator's own API (`invalidateCache`, `getCacheStats`)
    * @throws {StrategyError} when the strategy caches a query the base repository lacks
+   * @throws {WriteCapabilityError} when the base has no `updateReturningBeforeImage` (a cast
+   *   or plain JavaScript got past the compiler), or when `cache` records writes in an outbox
+   *   and the base does not declare `recordsWritesInOutbox` (see `OutboxRecordingRepository`)
    */
-  constructor(base: R, strategy: CacheStrategy<T, R>, cache: CacheService) {
+  constructor(base: R & BeforeImageRepository<T>, strategy: CacheStrategy<T, R>, cache: CacheService) {
     this.#base = base;
     this.#strategy = strategy;
     this.#cache = cache;
+    this.#writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
     this.#stats = cache.stats.for(strategy.entityType);
     const near = strategy.nearCache
       ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer)
@@ -125,16 +140,18 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   /**
    * Wraps `base` and types the result as `base`'s own type plus {@link CacheControl}: a base
    * that is a subclass of the strategy's repository type `R` keeps its extra methods in the
-   * result (they are forwarded uncached at run time).
+   * result (they are forwarded uncached at run time), less the outbox writes it records itself.
+   * `base` must be `R` and a {@link BeforeImageRepository} (or `readBeforeWrite(base)`).
    * @throws {ApiCollisionError} as the constructor does
    * @throws {StrategyError} as the constructor does
+   * @throws {WriteCapabilityError} as the constructor does
    */
-  static wrap<T extends Entity, R extends Repository<T>, B extends R = R>(
-    base: B,
-    strategy: CacheStrategy<T, R>,
-    cache: CacheService,
-  ): Cached<B> {
-    return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<B>;
+  static wrap<
+    T extends Entity,
+    R extends Repository<T>,
+    B extends R & BeforeImageRepository<T> = R & BeforeImageRepository<T>,
+  >(base: B, strategy: CacheStrategy<T, R>, cache: CacheService): Cached<Omit<B, OutboxWriteMember>> {
+    return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<Omit<B, OutboxWriteMember>>;
   }
 
   findById(id: string): Promise<T | null> {
@@ -151,26 +168,24 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   async save(input: NewEntity<T>): Promise<T> {
-    const base = this.#recording();
-    const created = base ? await base.saveRecorded(input, this.#affected) : await this.#base.save(input);
+    const created = await this.#writes.save(input);
     await this.#invalidate(this.#strategy.affectedKeys(null, created));
     return created;
   }
 
   async update(id: string, changes: EntityChanges<T>): Promise<T> {
-    const base = this.#recording();
-    const { before, after } = base
-      ? await base.updateRecorded(id, changes, this.#affected)
-      : isChangeTracking<T>(this.#base)
-        ? await this.#base.updateReturningPrevious(id, changes)
-        : { before: await this.#base.findById(id), after: await this.#base.update(id, changes) };
-    await this.#invalidate(this.#strategy.affectedKeys(before, after));
-    return after;
+    return (await this.updateReturningBeforeImage(id, changes)).after;
+  }
+
+  /** Like {@link update}, returning the base's before-image too (a cached repository is a base for another). */
+  async updateReturningBeforeImage(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>> {
+    const change = await this.#writes.update(id, changes);
+    await this.#invalidate(this.#strategy.affectedKeys(change.before, change.after));
+    return change;
   }
 
   async delete(id: string): Promise<T | null> {
-    const base = this.#recording();
-    const deleted = base ? await base.deleteRecorded(id, this.#affected) : await this.#base.delete(id);
+    const deleted = await this.#writes.delete(id);
     await this.#invalidate(deleted ? this.#strategy.affectedKeys(deleted, null) : [this.#strategy.entityKey(id)]);
     return deleted;
   }
@@ -207,11 +222,6 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   /** Seconds an entity (or its absence) stays cached: created once, not per read. */
   readonly #entityTtl = (entity: T | null): number =>
     entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds;
-
-  /** The base as an outbox-recording repository, when both it and the cache service use an outbox. */
-  #recording() {
-    return this.#cache.recordsWritesInOutbox && isOutboxRecording<T>(this.#base) ? this.#base : null;
-  }
 
   #invalidate(keys: string[]): Promise<boolean> {
     return this.#cache.invalidate(keys, this.#stats);

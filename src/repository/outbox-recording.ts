@@ -1,4 +1,5 @@
 import type { Entity, EntityChanges, NewEntity } from './entity';
+import type { BeforeImageRepository, EntityChange } from './repository';
 
 /**
  * The keys (unprefixed) a change from `before` to `after` makes stale; `before` is null for a create, `after` for a
@@ -7,24 +8,24 @@ import type { Entity, EntityChanges, NewEntity } from './entity';
 export type AffectedKeysOf<T extends Entity> = (before: T | null, after: T | null) => readonly string[];
 
 /**
- * Optional capability of a base repository: writes that also record the keys they make stale
- * in an invalidation outbox, in the same database transaction as the write (see
- * `InvalidationOutbox`). A cached repository uses it when its cache service has an outbox, so
- * the invalidation survives the writer losing Redis or dying before it delivers it.
+ * A base repository whose writes also record the keys they make stale in an invalidation outbox,
+ * in the same database transaction as the write (see `InvalidationOutbox`), so the invalidation
+ * survives the writer losing Redis or dying before it delivers it. `PrismaRepository` is one.
+ *
+ * A cached repository whose cache service has an outbox (`CacheServiceOptions.outbox`) writes
+ * only through these methods, and refuses at construction (`WriteCapabilityError`) a base that
+ * does not declare {@link recordsWritesInOutbox}: a write that skipped the outbox would lose the
+ * guarantee the outbox is configured for. Without an outbox it uses the plain writes.
  */
-export interface OutboxRecordingRepository<T extends Entity> {
+export interface OutboxRecordingRepository<T extends Entity> extends BeforeImageRepository<T> {
+  /** The declaration the cached repository reads, once, when it is constructed: `true`. */
+  readonly recordsWritesInOutbox: true;
   saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T>;
-  /** @throws {EntityNotFoundError} when `id` does not exist (nothing is recorded). */
-  updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<{ before: T; after: T }>;
+  /**
+   * Like `updateReturningBeforeImage`, and records `affected(before, after)` in the same transaction.
+   * @throws {EntityNotFoundError} when `id` does not exist (nothing is recorded)
+   */
+  updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>>;
   /** @returns the entity as it was, or null when `id` did not exist (nothing is recorded). */
   deleteRecorded(id: string, affected: AffectedKeysOf<T>): Promise<T | null>;
-}
-
-export function isOutboxRecording<T extends Entity>(repository: object): repository is OutboxRecordingRepository<T> {
-  const candidate = repository as Partial<OutboxRecordingRepository<T>>;
-  return (
-    typeof candidate.saveRecorded === 'function' &&
-    typeof candidate.updateRecorded === 'function' &&
-    typeof candidate.deleteRecorded === 'function'
-  );
 }

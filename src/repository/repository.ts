@@ -21,14 +21,34 @@ export interface Repository<T extends Entity> {
 }
 
 /**
- * Optional capability: an update that also returns the entity as it was, read in the same
- * transaction. The cached repository uses it to know which keys the old state occupied
- * (for example a hero's old language list) without a race against a concurrent writer.
+ * One update's before-image and after-image (the terms of database logging and change data
+ * capture): the entity as the update found it and as the update left it.
  */
-export interface ChangeTrackingRepository<T extends Entity> {
-  updateReturningPrevious(id: string, changes: EntityChanges<T>): Promise<{ before: T; after: T }>;
+export interface EntityChange<T extends Entity> {
+  readonly before: T;
+  readonly after: T;
 }
 
-export function isChangeTracking<T extends Entity>(repository: object): repository is ChangeTrackingRepository<T> {
-  return typeof (repository as Partial<ChangeTrackingRepository<T>>).updateReturningPrevious === 'function';
+/**
+ * What a base repository must give a cached repository: the state each write replaced, so the
+ * keys that state occupied (a hero's old language list) are invalidated with the new state's.
+ * `CachedRepository`, `CachedRepository.wrap`, `repositoryRegistration` and
+ * `registerRepositories` accept only such a base; the compiler checks it.
+ *
+ * - `updateReturningBeforeImage` reads the before-image in the update's own transaction (or
+ *   under the lock the update takes), so no other write can come between the read and the
+ *   write. `PrismaRepository` does (REDIS_CACHE.md, section 9).
+ * - `delete` (from {@link Repository}) returns the entity as the delete removed it, in the same
+ *   way (`DELETE ... RETURNING`, or the row read in the delete's transaction).
+ *
+ * A base that cannot read in the write's transaction is wrapped in `readBeforeWrite(base)`,
+ * whose bound is stated there.
+ */
+export interface BeforeImageRepository<T extends Entity> extends Repository<T> {
+  /**
+   * Changes an entity and returns its before-image, read in this update's own transaction, and its after-image (what
+   * `update` returns).
+   * @throws {EntityNotFoundError} when `id` does not exist
+   */
+  updateReturningBeforeImage(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>>;
 }

@@ -4,14 +4,18 @@ import type { CacheService } from '../protocol/cache-service';
 import type { CacheStrategy } from '../repository/cache-strategy';
 import type { Entity } from '../repository/entity';
 import { ConfigError } from '../errors';
-import type { Repository } from '../repository/repository';
+import type { BeforeImageRepository, Repository } from '../repository/repository';
 
 /** How one repository token is served: its plain repository and the strategy that caches it. */
 export interface RepositoryRegistration<T extends Entity, R extends Repository<T>> {
   /** The entity type, as named in CACHE_DISABLED_ENTITIES and in the strategy. */
   entityType: string;
   token: InjectionToken<R>;
-  plain: R;
+  /**
+   * The plain repository: the port `R` and a `BeforeImageRepository` (its updates return the state they replaced, read
+   * in their own transaction), since configuration may cache it. Wrap one that cannot in `readBeforeWrite(plain)`.
+   */
+  plain: R & BeforeImageRepository<T>;
   strategy: CacheStrategy<T, R>;
 }
 
@@ -36,6 +40,9 @@ export function repositoryRegistration<T extends Entity, R extends Repository<T>
  * way; {@link isCached} tells them apart where it matters.
  * @returns the entity types served through the cache
  * @throws {ConfigError} when `disabledEntities` names an entity type that is not registered
+ * @throws {WriteCapabilityError} when `cache` records writes in an outbox and a cached entity's
+ *   plain repository cannot (see `CachedRepository`)
+ * @throws {ApiCollisionError} or {StrategyError} as `CachedRepository` does
  */
 export function registerRepositories(
   container: DependencyContainer,
@@ -51,15 +58,13 @@ export function registerRepositories(
       `CACHE_DISABLED_ENTITIES=${JSON.stringify([...disabledEntities].join(','))}: expected a ` +
         `comma-separated list of ${known.join(', ')}`,
     ]);
-  const cached: string[] = [];
-  for (const row of rows) {
+  // Every repository is built before any is registered: a refused one leaves the container as it was.
+  const served = rows.map((row) => {
     const useCache = cache !== null && !disabledEntities.has(row.entityType);
-    if (useCache) cached.push(row.entityType);
-    container.register(row.token, {
-      useValue: useCache ? CachedRepository.wrap(row.plain, row.strategy, cache) : row.plain,
-    });
-  }
-  return cached;
+    return { row, useCache, value: useCache ? CachedRepository.wrap(row.plain, row.strategy, cache) : row.plain };
+  });
+  for (const { row, value } of served) container.register(row.token, { useValue: value });
+  return served.filter(({ useCache }) => useCache).map(({ row }) => row.entityType);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   defineCacheStrategy,
   defineKeySchema,
   isCached,
+  type BeforeImageRepository,
   type EntityChanges,
   type NewEntity,
   type Repository,
@@ -25,7 +26,8 @@ interface Note {
 interface NoteRepository extends Repository<Note> {
   findByTopic(topic: string): Promise<Note[]>;
 }
-class MemoryNotes implements NoteRepository {
+// An update reads and writes with no await in between: in memory, that is its transaction.
+class MemoryNotes implements NoteRepository, BeforeImageRepository<Note> {
   readonly rows = new Map<string, Note>();
   topicReads = 0;
   async findById(id: string) {
@@ -47,11 +49,14 @@ class MemoryNotes implements NoteRepository {
     return note;
   }
   async update(id: string, changes: EntityChanges<Note>) {
-    const old = this.rows.get(id);
-    if (!old) throw new Error(`no note ${id}`);
-    const note = { ...old, ...changes };
-    this.rows.set(id, note);
-    return note;
+    return (await this.updateReturningBeforeImage(id, changes)).after;
+  }
+  async updateReturningBeforeImage(id: string, changes: EntityChanges<Note>) {
+    const before = this.rows.get(id);
+    if (!before) throw new Error(`no note ${id}`);
+    const after = { ...before, ...changes };
+    this.rows.set(id, after);
+    return { before, after };
   }
   async delete(id: string) {
     const old = this.rows.get(id) ?? null;

@@ -3,7 +3,9 @@ import {
   defineCacheStrategy,
   defineKeySchema,
   EntityNotFoundError,
+  type BeforeImageRepository,
   type CacheStrategy,
+  type EntityChange,
   type EntityChanges,
   type NewEntity,
   type Repository,
@@ -33,9 +35,10 @@ export interface BookRepository extends Repository<Book> {
 
 /**
  * A plain repository kept in memory (the point of these tests is the cache, which is a real Redis), counting calls per
- * method.
+ * method. A write reads and changes a row with no `await` in between: in memory, that is its transaction, so the
+ * before-image it returns is the state it replaced.
  */
-export class InMemoryBookRepository implements BookRepository {
+export class InMemoryBookRepository implements BookRepository, BeforeImageRepository<Book> {
   protected readonly rows = new Map<string, Book>();
   readonly calls: Record<string, number> = {};
 
@@ -81,11 +84,19 @@ export class InMemoryBookRepository implements BookRepository {
   }
 
   async update(id: string, changes: EntityChanges<Book>): Promise<Book> {
-    const current = this.rows.get(id);
-    if (!current) throw new EntityNotFoundError('book', id);
-    const book = { ...current, ...changes };
-    this.rows.set(id, book);
-    return book;
+    return this.write(id, changes).after;
+  }
+
+  async updateReturningBeforeImage(id: string, changes: EntityChanges<Book>): Promise<EntityChange<Book>> {
+    return this.write(id, changes);
+  }
+
+  protected write(id: string, changes: EntityChanges<Book>): EntityChange<Book> {
+    const before = this.rows.get(id);
+    if (!before) throw new EntityNotFoundError('book', id);
+    const after = { ...before, ...changes };
+    this.rows.set(id, after);
+    return { before, after };
   }
 
   async delete(id: string): Promise<Book | null> {

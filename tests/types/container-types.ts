@@ -1,6 +1,6 @@
 /** Type tests of the container helpers, compiled by `tsc --noEmit -p .` (see strategy-types.ts). */
 import type { InjectionToken } from 'tsyringe';
-import { isCached, type CacheStrategy, type Repository } from 'cachedrepo';
+import { isCached, type BeforeImageRepository, type CacheStrategy, type Repository } from 'cachedrepo';
 import { repositoryRegistration, type AnyRepositoryRegistration } from 'cachedrepo/tsyringe';
 import type { Book, BookRepository } from '../support/books';
 
@@ -13,17 +13,18 @@ interface AuthorRepository extends Repository<Author> {
 }
 
 declare const books: BookRepository;
+declare const plainBooks: BookRepository & BeforeImageRepository<Book>;
 declare const bookStrategy: CacheStrategy<Book, BookRepository>;
 declare const authorStrategy: CacheStrategy<Author, AuthorRepository>;
 const BOOKS: InjectionToken<BookRepository> = Symbol('BookRepository');
 
 // Positive: a registration of matching token, repository and strategy.
 export const registrations: AnyRepositoryRegistration[] = [
-  repositoryRegistration({ entityType: 'book', token: BOOKS, plain: books, strategy: bookStrategy }),
+  repositoryRegistration({ entityType: 'book', token: BOOKS, plain: plainBooks, strategy: bookStrategy }),
 ];
 
 // @ts-expect-error a strategy for another repository
-repositoryRegistration({ entityType: 'book', token: BOOKS, plain: books, strategy: authorStrategy });
+repositoryRegistration({ entityType: 'book', token: BOOKS, plain: plainBooks, strategy: authorStrategy });
 
 // Not caught: a token for another repository. tsyringe's InjectionToken<T> admits any string
 // or symbol, so a symbol token carries no type to check against.

@@ -10,12 +10,14 @@ import {
   type CacheService,
   type CacheStrategy,
   CachedRepository,
+  type BeforeImageRepository,
   type Repository,
 } from 'cachedrepo';
 import type { Book, BookRepository } from '../support/books';
 
 declare const cache: CacheService;
-declare const books: BookRepository;
+/** A base a cached repository accepts (write-capability-types.ts tests one it does not). */
+declare const books: BookRepository & BeforeImageRepository<Book>;
 const keys = defineKeySchema({
   byId: 'book:{id}',
   byAuthor: 'book:author:{author}',
@@ -51,7 +53,8 @@ export const control: Promise<void> = cached.invalidateCache('b1');
 export const hits: number = cached.getCacheStats().hits;
 
 // Positive: a base that extends the strategy's repository type keeps its extra methods.
-declare const extended: BookRepository & { countByAuthor(author: string): Promise<number> };
+declare const extended: BookRepository &
+  BeforeImageRepository<Book> & { countByAuthor(author: string): Promise<number> };
 export const counted: Promise<number> = CachedRepository.wrap(extended, strategy, cache).countByAuthor('Ann');
 
 defineCacheStrategy<Book, BookRepository>({

@@ -29,7 +29,7 @@ type FindById = (id: string) => Promise<unknown>;
 /**
  * Wraps `base` (e.g. a `PrismaHeroRepository`). Every method other than `findById` is passed
  * through unchanged, so the wrapper keeps the base's interface, including
- * `updateReturningPrevious`, which the cached repository looks for.
+ * `updateReturningBeforeImage`, which a cached repository requires of its base.
  */
 export function withHeldLoads<R extends { findById: FindById }>(base: R): HoldingRepository<R> {
   const armed = new Map<string, { gate: Promise<void>; loaded: () => void }>();

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { CacheService } from 'cachedrepo';
-import { CachedRepository, type Cached } from 'cachedrepo';
+import { CachedRepository, type BeforeImageRepository, type Cached } from 'cachedrepo';
 import { createRedisClient } from 'cachedrepo';
 import type { Hero } from '../../../example/domain';
 import type { HeroRepository } from '../../../example/repositories';
@@ -47,7 +47,7 @@ export async function until(
  */
 export async function openCacheInstance(
   url: string,
-  base: HeroRepository,
+  base: HeroRepository & BeforeImageRepository<Hero>,
   options: { commandTimeoutMs?: number } = {},
 ): Promise<CacheInstance> {
   const redis = createRedisClient({ url, commandTimeoutMs: options.commandTimeoutMs ?? 200, connectTimeoutMs: 300 });

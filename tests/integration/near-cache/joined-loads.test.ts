@@ -6,9 +6,10 @@ import {
   createRedisClient,
   defineCacheStrategy,
   waitUntilReady,
+  type BeforeImageRepository,
+  type EntityChange,
   type EntityChanges,
   type NewEntity,
-  type Repository,
   type StoreOutcome,
 } from 'cachedrepo';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
@@ -28,7 +29,7 @@ interface Note {
   title: string;
 }
 
-class MemoryNotes implements Repository<Note> {
+class MemoryNotes implements BeforeImageRepository<Note> {
   readonly notes = new Map<string, Note>();
   async findById(id: string): Promise<Note | null> {
     const note = this.notes.get(id);
@@ -46,9 +47,14 @@ class MemoryNotes implements Repository<Note> {
     return { ...note };
   }
   async update(id: string, changes: EntityChanges<Note>): Promise<Note> {
-    const note = { ...(this.notes.get(id) as Note), ...changes };
+    return (await this.updateReturningBeforeImage(id, changes)).after;
+  }
+  // Reads and writes with no await in between: in memory, that is the update's transaction.
+  async updateReturningBeforeImage(id: string, changes: EntityChanges<Note>): Promise<EntityChange<Note>> {
+    const before = this.notes.get(id) as Note;
+    const note = { ...before, ...changes };
     this.notes.set(id, note);
-    return { ...note };
+    return { before: { ...before }, after: { ...note } };
   }
   async delete(id: string): Promise<Note | null> {
     const note = this.notes.get(id) ?? null;

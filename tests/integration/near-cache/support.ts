@@ -7,13 +7,14 @@ import {
   createRedisClient,
   createSuperjsonSerializer,
   defineCacheStrategy,
+  EntityNotFoundError,
   valueObjectCodec,
   waitUntilReady,
   type Cached,
   type CacheServiceOptions,
   type NearCacheOptions,
 } from 'cachedrepo';
-import type { EntityChanges, NewEntity, Repository } from 'cachedrepo';
+import type { BeforeImageRepository, EntityChange, EntityChanges, NewEntity, Repository } from 'cachedrepo';
 import { MemoryLogger } from '../../support/cache';
 
 /** A value object: only its codec rebuilds it (so a near-cache hit decodes it again). */
@@ -39,6 +40,9 @@ export interface NoteRepository extends Repository<Note> {
   findByTag(tag: string): Promise<Note[]>;
 }
 
+/** A note repository a cached repository accepts: its updates return the state they replaced. */
+export type NoteBase = NoteRepository & BeforeImageRepository<Note>;
+
 const clone = (note: Note): Note => ({
   ...note,
   tags: [...note.tags],
@@ -49,9 +53,9 @@ const clone = (note: Note): Note => ({
 
 /**
  * Notes in memory: every call returns fresh copies, and counts loads. `change` edits a note behind the cache's back (as
- * a migration would).
+ * a migration would). An update reads and writes with no `await` in between (its transaction, in memory).
  */
-export class MemoryNotes implements NoteRepository {
+export class MemoryNotes implements NoteRepository, BeforeImageRepository<Note> {
   readonly notes = new Map<string, Note>();
   loads = 0;
 
@@ -82,6 +86,11 @@ export class MemoryNotes implements NoteRepository {
   }
   async update(id: string, changes: EntityChanges<Note>): Promise<Note> {
     return clone(this.change(id, changes));
+  }
+  async updateReturningBeforeImage(id: string, changes: EntityChanges<Note>): Promise<EntityChange<Note>> {
+    const before = this.notes.get(id);
+    if (!before) throw new EntityNotFoundError('note', id);
+    return { before: clone(before), after: clone(this.change(id, changes)) };
   }
   async delete(id: string): Promise<Note | null> {
     const note = this.notes.get(id) ?? null;
@@ -133,7 +142,7 @@ export interface NoteInstance {
 
 export async function openNoteInstance(
   url: string,
-  base: NoteRepository,
+  base: NoteBase,
   options: { strategy?: ReturnType<typeof noteStrategy>; cache?: CacheServiceOptions; commandTimeoutMs?: number } = {},
 ): Promise<NoteInstance> {
   const redis = createRedisClient({ url, commandTimeoutMs: options.commandTimeoutMs ?? 1000, connectTimeoutMs: 500 });

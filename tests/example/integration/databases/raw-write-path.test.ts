@@ -95,13 +95,13 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     const other = new PrismaHeroRepository(logged.prisma);
     const hero = await heroes.save(newHero('h0'));
     await heroes.updateRecorded(hero.id, { description: 'h1' }, affected); // the first writes probe
-    await heroes.updateReturningPrevious(hero.id, { description: 'h2' });
+    await heroes.updateReturningBeforeImage(hero.id, { description: 'h2' });
     await logged.prisma.cacheOutbox.deleteMany({});
 
     arm(() => other.update(hero.id, { language: Language.French, description: 'other' }));
     const recorded = await heroes.updateRecorded(hero.id, { description: 'h3' }, affected);
     arm(() => other.update(hero.id, { language: Language.German, description: 'other again' }));
-    const returned = await heroes.updateReturningPrevious(hero.id, { description: 'h4' });
+    const returned = await heroes.updateReturningBeforeImage(hero.id, { description: 'h4' });
 
     const waited = disarm();
 
@@ -143,14 +143,14 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
       const hero = await heroes.save(newHero('d0'));
       const child = await children.save({ name: 'Io', age: 6, gender: Gender.Female, interests: ['owls'] });
       const deck = await decks.save({ name: 'Verbs', description: 'some', level: CefrLevel.A1, isActive: true });
-      await heroes.updateReturningPrevious(hero.id, { description: 'd1' });
-      await children.updateReturningPrevious(child.id, { age: 7 });
-      await decks.updateReturningPrevious(deck.id, { isActive: false });
+      await heroes.updateReturningBeforeImage(hero.id, { description: 'd1' });
+      await children.updateReturningBeforeImage(child.id, { age: 7 });
+      await decks.updateReturningBeforeImage(deck.id, { isActive: false });
 
       const started = Date.now();
-      const h = await heroes.updateReturningPrevious(hero.id, { description: null });
-      const c = await children.updateReturningPrevious(child.id, { age: 8, interests: ['owls', 'ships'] });
-      const d = await decks.updateReturningPrevious(deck.id, { isActive: true, description: null });
+      const h = await heroes.updateReturningBeforeImage(hero.id, { description: null });
+      const c = await children.updateReturningBeforeImage(child.id, { age: 8, interests: ['owls', 'ships'] });
+      const d = await decks.updateReturningBeforeImage(deck.id, { isActive: true, description: null });
 
       expect(h.after.updatedAt.getTime()).toBeGreaterThanOrEqual(started);
       expect(h.after.createdAt).toEqual(hero.createdAt);

@@ -124,15 +124,15 @@ describe('PrismaRepository write path', () => {
   );
 
   it(
-    'updateReturningPrevious is one locking statement on PostgreSQL, a raw SELECT and a ' +
+    'updateReturningBeforeImage is one locking statement on PostgreSQL, a raw SELECT and a ' +
       'compare-and-set UPDATE on SQLite',
     async () => {
       const heroes = new HeroRows(logged.prisma);
       const hero = await heroes.save(newHero('b0'));
-      await heroes.updateReturningPrevious(hero.id, { description: 'b1' });
+      await heroes.updateReturningBeforeImage(hero.id, { description: 'b1' });
       logged.statements.length = 0;
 
-      const { before, after } = await heroes.updateReturningPrevious(hero.id, { description: 'b2' });
+      const { before, after } = await heroes.updateReturningBeforeImage(hero.id, { description: 'b2' });
 
       expect([before.description, after.description]).toEqual(['b1', 'b2']);
       expect([before.id, after.id, before.name, after.name]).toEqual([hero.id, hero.id, 'Theseus', 'Theseus']);
@@ -177,10 +177,10 @@ describe('PrismaRepository write path', () => {
   ])('reads with findUnique when the raw SELECT cannot be used (%s), with the same results', async (_, delegateOf) => {
     const heroes = new HeroRows(logged.prisma, delegateOf);
     const hero = await heroes.save(newHero('f0'));
-    await heroes.updateReturningPrevious(hero.id, { description: 'f1' });
+    await heroes.updateReturningBeforeImage(hero.id, { description: 'f1' });
     logged.statements.length = 0;
 
-    const returned = await heroes.updateReturningPrevious(hero.id, { description: 'f2' });
+    const returned = await heroes.updateReturningBeforeImage(hero.id, { description: 'f2' });
     const recorded = await heroes.updateRecorded(hero.id, { description: 'f3', language: Language.Spanish }, affected);
 
     expect([
@@ -273,7 +273,7 @@ describe('PrismaRepository write path', () => {
       await expect(heroes.updateRecorded('no-such-hero', { description: 'x' }, affected)).rejects.toBeInstanceOf(
         EntityNotFoundError,
       );
-      await expect(heroes.updateReturningPrevious('no-such-hero', { description: 'x' })).rejects.toBeInstanceOf(
+      await expect(heroes.updateReturningBeforeImage('no-such-hero', { description: 'x' })).rejects.toBeInstanceOf(
         EntityNotFoundError,
       );
       expect(await heroes.deleteRecorded('no-such-hero', affected)).toBeNull();

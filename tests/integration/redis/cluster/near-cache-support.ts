@@ -3,7 +3,14 @@ import { CachedRepository, CacheService, type Cached } from 'cachedrepo';
 import type { RedisClusterHandle } from 'cachedrepo/testing';
 import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { MemoryLogger } from '../../../support/cache';
-import { noteStrategy, until, type MemoryNotes, type Note, type NoteRepository } from '../../near-cache/support';
+import {
+  noteStrategy,
+  until,
+  type MemoryNotes,
+  type Note,
+  type NoteBase,
+  type NoteRepository,
+} from '../../near-cache/support';
 import { connectCluster } from './support';
 
 /**
@@ -20,7 +27,7 @@ export interface ClusterNoteInstance {
 
 export async function openClusterNoteInstance(
   handle: RedisClusterHandle,
-  base: NoteRepository,
+  base: NoteBase,
   commandTimeoutMs = 1000,
 ): Promise<ClusterNoteInstance> {
   const cluster = await connectCluster(handle, { commandTimeoutMs });

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       const { before, after } =
         i % 2 === 0
           ? await heroes.updateRecorded(id, changes, affected)
-          : await heroes.updateReturningPrevious(id, changes);
+          : await heroes.updateReturningBeforeImage(id, changes);
       report.transitions.push({
         id,
         before: before.description ?? '',

@@ -1,0 +1,63 @@
+import type { Entity, EntityChanges, NewEntity } from './entity';
+import type { AffectedKeysOf, OutboxRecordingRepository } from './outbox-recording';
+import type { BeforeImageRepository, EntityChange } from './repository';
+import { WriteCapabilityError } from '../errors';
+
+/** The writes a cached repository sends to its base, chosen once when it is constructed. */
+export interface WritePath<T extends Entity> {
+  save(input: NewEntity<T>): Promise<T>;
+  update(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>>;
+  delete(id: string): Promise<T | null>;
+}
+
+const OUTBOX_WRITES = ['saveRecorded', 'updateRecorded', 'deleteRecorded'] as const;
+
+/**
+ * The write path of a cached repository over `base`: the outbox-recording writes when its cache
+ * service records writes in an outbox (`withOutbox`), else `save`, `updateReturningBeforeImage`
+ * and `delete`. The compiler already requires a {@link BeforeImageRepository}; the checks here
+ * catch what a cast or plain JavaScript lets through, and the outbox, which is configuration.
+ * @param affected the keys a change makes stale (the strategy's), recorded by outbox writes
+ * @throws {WriteCapabilityError} when `base` has no `updateReturningBeforeImage`, or when
+ *   `withOutbox` and `base` does not declare `recordsWritesInOutbox: true` with its three writes
+ */
+export function writePathOf<T extends Entity>(
+  base: BeforeImageRepository<T>,
+  entityType: string,
+  withOutbox: boolean,
+  affected: AffectedKeysOf<T>,
+): WritePath<T> {
+  if (typeof (base as Partial<BeforeImageRepository<T>>).updateReturningBeforeImage !== 'function')
+    throw new WriteCapabilityError(
+      `The ${entityType} repository has no updateReturningBeforeImage, so a cached update could not know ` +
+        `which keys the replaced state occupied: implement BeforeImageRepository (read the state in the ` +
+        `update's transaction), or wrap the repository in readBeforeWrite(repository) and accept its bound ` +
+        `(REDIS_CACHE.md, section 3)`,
+    );
+  if (!withOutbox)
+    return {
+      save: (input) => base.save(input),
+      update: (id, changes) => base.updateReturningBeforeImage(id, changes),
+      delete: (id) => base.delete(id),
+    };
+  const recording = base as Partial<OutboxRecordingRepository<T>>;
+  if (recording.recordsWritesInOutbox !== true)
+    throw new WriteCapabilityError(
+      `The ${entityType} repository cannot record its writes in the invalidation outbox its CacheService ` +
+        `is configured with, and a write that skipped the outbox would lose what the outbox guarantees: ` +
+        `implement OutboxRecordingRepository (PrismaRepository does), or serve ${entityType} through a ` +
+        `CacheService without one (no outbox option, or CACHE_OUTBOX_ENABLED=false)`,
+    );
+  const missing = OUTBOX_WRITES.filter((name) => typeof recording[name] !== 'function');
+  if (missing.length > 0)
+    throw new WriteCapabilityError(
+      `The ${entityType} repository declares recordsWritesInOutbox but has no ${missing.join(', ')}: ` +
+        `implement OutboxRecordingRepository in full`,
+    );
+  const outbox = recording as OutboxRecordingRepository<T>;
+  return {
+    save: (input) => outbox.saveRecorded(input, affected),
+    update: (id, changes) => outbox.updateRecorded(id, changes, affected),
+    delete: (id) => outbox.deleteRecorded(id, affected),
+  };
+}
