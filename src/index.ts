@@ -69,7 +69,7 @@ export {
   type ClusterNodesSetting,
   type RedisClusterConnectionOptions,
 } from './redis/cluster/cluster-client';
-export { registerSecret } from './observability/redact';
+export { SecretRedactor } from './observability/secret-redactor';
 export type { CircuitBreakerOptions, BreakerState } from './trust/circuit-breaker';
 export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './protocol/outbox';
 export type { CacheLogger } from './observability/cache-logger';

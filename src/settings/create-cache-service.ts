@@ -13,6 +13,11 @@ export interface CreateCacheServiceOptions {
    */
   outbox?: InvalidationOutbox;
   logger?: CacheLogger;
+  /**
+   * Strings besides the Redis passwords (an admin token, say) that no log line of the service and no error its Redis
+   * clients emit may show (`secrets` of `createRedisClient`). @default []
+   */
+  secrets?: readonly string[];
 }
 
 /**
@@ -40,6 +45,7 @@ export function createCacheService(
         tlsCaFile: redis.tlsCaFile,
         connectTimeoutMs: redis.socketTimeoutMs,
         commandTimeoutMs: redis.commandTimeoutMs,
+        secrets: options.secrets,
       })
     : Array.from({ length: redis.maxConnections }, () =>
         createRedisClient({
@@ -49,6 +55,7 @@ export function createCacheService(
           connectTimeoutMs: redis.socketTimeoutMs,
           commandTimeoutMs: redis.commandTimeoutMs,
           tlsCaFile: redis.tlsCaFile,
+          secrets: options.secrets,
         }),
       );
   return new CacheService(clients, {
