@@ -58,6 +58,7 @@ export {
   type NearCacheStats,
 } from './near-cache/near-cache';
 export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache/near-cache-group';
+export { NearCachePeers, type NearCachePeer } from './near-cache/near-cache-peers';
 export type { TrackingMode } from './near-cache/client-tracking';
 export { createCacheService, type CreateCacheServiceOptions } from './settings/create-cache-service';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis/redis-client';

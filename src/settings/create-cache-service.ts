@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CacheService } from '../protocol/cache-service';
 import type { CacheLogger } from '../observability/cache-logger';
+import type { NearCachePeers } from '../near-cache/near-cache-peers';
 import { createRedisCluster } from '../redis/cluster/cluster-client';
 import type { InvalidationOutbox } from '../protocol/outbox';
 import { createRedisClient } from '../redis/redis-client';
@@ -18,6 +19,8 @@ export interface CreateCacheServiceOptions {
    * clients emit may show (`secrets` of `createRedisClient`). @default []
    */
   secrets?: readonly string[];
+  /** Other CacheServices of this process whose near caches see this one's writes at once, and it theirs. */
+  nearCachePeers?: NearCachePeers;
 }
 
 /**
@@ -67,6 +70,7 @@ export function createCacheService(
       enabled: cache.nearCacheEnabled,
       trackingMode: cache.nearCacheTracking,
       maxStalenessMs: cache.nearCacheMaxStalenessMs,
+      ...(options.nearCachePeers && { peers: options.nearCachePeers }),
     },
     ...(options.logger && { logger: options.logger }),
     ...(cache.outboxEnabled &&
