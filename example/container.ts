@@ -130,6 +130,8 @@ export function registerDataLayer(
     ? (overrides.cacheService ??
       createCacheService(settings, {
         outbox: new PrismaOutbox(prisma),
+        // The admin token is no Redis secret, but no cache log line may show it either.
+        secrets: settings.http.adminToken === undefined ? [] : [settings.http.adminToken],
         ...(overrides.logger && { logger: overrides.logger }),
       }))
     : null;

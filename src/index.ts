@@ -52,10 +52,11 @@ export {
   type NearCacheStats,
 } from './near-cache/near-cache';
 export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache/near-cache-group';
+export { NearCachePeers, type NearCachePeer } from './near-cache/near-cache-peers';
 export type { TrackingMode } from './near-cache/client-tracking';
 export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis/redis-client';
 export { isCached } from './tsyringe/container';
-export { registerSecret } from './observability/redact';
+export { SecretRedactor } from './observability/secret-redactor';
 export type { CircuitBreakerOptions, BreakerState } from './trust/circuit-breaker';
 export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './protocol/outbox';
 export type { CacheLogger } from './observability/cache-logger';

@@ -1,5 +1,5 @@
 import { cacheEnvShape, cacheSettingsFrom, envTypes, parseEnv, type CacheSettings } from 'cachedrepo/settings';
-import { ConfigError, registerSecret } from 'cachedrepo';
+import { ConfigError } from 'cachedrepo';
 import { z } from 'zod';
 
 /** The application's variables, added to the cache's own (`cacheEnvShape`). TTLs are seconds. */
@@ -90,7 +90,10 @@ export interface Settings extends CacheSettings {
   http: {
     /** Loopback port to listen on (0: any free port). */
     port: number;
-    /** Bearer token of the /admin routes; undefined turns them off. */
+    /**
+     * Bearer token of the /admin routes; undefined turns them off. A secret: `registerDataLayer` gives it to the cache
+     * service (`secrets`), which keeps it out of every line it logs and every error its Redis clients emit.
+     */
     adminToken: string | undefined;
   };
 }
@@ -135,13 +138,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 }
 
 /**
- * The admin token, registered as a secret so that logs never show it.
+ * The admin token (kept out of the cache's logs by `registerDataLayer`, which passes it to the cache service).
  * @throws {ConfigError} for a token shorter than 16 characters (the value is never shown)
  */
 function adminToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   if (token.trim().length < MIN_ADMIN_TOKEN_LENGTH)
     throw new ConfigError([`CACHE_ADMIN_TOKEN=(value hidden): expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters`]);
-  registerSecret(token);
   return token;
 }

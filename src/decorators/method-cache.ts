@@ -53,7 +53,7 @@ export interface MethodCacheOptions {
 export const DEFAULT_METHOD_TTL_SECONDS = 3600;
 
 /** Any value, checked only for the key it names (entry-codec.ts). */
-const VALUE_SHAPE: EntryShape = { kind: 'value' };
+const VALUE_SHAPE: Readonly<EntryShape> = { kind: 'value' };
 
 /**
  * The characters a key built by `defineKeySchema` can hold: literal segments of

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CacheLogger } from '../observability/cache-logger';
+import { connectionFact } from '../redis/connection-state';
 
 /**
  * Redis server-assisted client-side caching ("client tracking", Redis 6+,
@@ -76,8 +77,11 @@ export interface TrackingSource {
 
 const CHANNEL = '__redis__:invalidate';
 
-/** Which tracking owns a data connection: a connection can redirect its invalidations to one subscriber only. */
-const owners = new WeakMap<Redis, ClientTracking>();
+/**
+ * Which tracking owns a data connection: a connection can redirect its invalidations to one subscriber only. A fact
+ * of the connection, kept on it (connection-state.ts): CacheServices share a tracking only when they share connections.
+ */
+const OWNER = connectionFact<ClientTracking>('cachedrepo.clientTracking');
 
 export class ClientTracking implements TrackingSource {
   /** Invalidation messages received since start. */
@@ -114,7 +118,7 @@ export class ClientTracking implements TrackingSource {
     options: ClientTrackingOptions,
     listener: TrackingListener,
   ): ClientTracking | null {
-    const existing = owners.get(clients[0] as Redis);
+    const existing = OWNER.get(clients[0] as Redis);
     if (existing && !existing.closed) {
       const same =
         existing.clients.length === clients.length && clients.every((client) => existing.clients.includes(client));
@@ -123,7 +127,7 @@ export class ClientTracking implements TrackingSource {
       if (existing.isActive) listener.activeChanged(true);
       return existing;
     }
-    if (clients.some((client) => owners.get(client)?.closed === false)) return null;
+    if (clients.some((client) => OWNER.get(client)?.closed === false)) return null;
     const tracking = new ClientTracking(clients, subscriber(), options);
     tracking.listeners.add(listener);
     tracking.start();
@@ -135,7 +139,7 @@ export class ClientTracking implements TrackingSource {
     private readonly subscriber: Redis,
     private readonly options: ClientTrackingOptions,
   ) {
-    for (const client of clients) owners.set(client, this);
+    for (const client of clients) OWNER.set(client, this);
     this.maxStalenessMs = options.maxStalenessMs ?? 250;
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 100);
     this.heartbeat.unref();
@@ -162,7 +166,7 @@ export class ClientTracking implements TrackingSource {
     clearInterval(this.heartbeat);
     for (const off of this.detach) off();
     this.setActive(false);
-    for (const client of this.clients) if (owners.get(client) === this) owners.delete(client);
+    for (const client of this.clients) if (OWNER.get(client) === this) OWNER.set(client, undefined);
     // No QUIT: it has no timeout on this connection and would wait for a hung server forever.
     // Not when already ended (a cluster node's connection does not reconnect): ioredis would arm
     // a 2 s timer for a close that already happened.

@@ -8,6 +8,7 @@ import {
   type TrackingSource,
 } from './client-tracking';
 import { NearCache, type NearCacheOptions, type NearCacheStats } from './near-cache';
+import { NearCachePeers, type NearCachePeer } from './near-cache-peers';
 import type { Serializer } from '../repository/serializer';
 
 /** Options of the near caches of one CacheService. Times are milliseconds. */
@@ -31,6 +32,13 @@ export interface NearCacheServiceOptions {
    * answered (CACHE_NEAR_CACHE_MAX_STALENESS). @default 250
    */
   maxStalenessMs?: number;
+  /**
+   * Other CacheServices of this process whose near caches must see this one's writes at once, and whose writes this
+   * one's near caches must see at once: the same {@link NearCachePeers} given to each. A service with
+   * `enabled: false` may join too (its writes then reach the others' near caches). @default none: only this service's
+   * own writes are dropped at once; others' reach its near caches through Redis, as another process's do
+   */
+  peers?: NearCachePeers;
 }
 
 /** What {@link CacheService.health} reports about the near caches. */
@@ -49,9 +57,6 @@ export interface NearCacheHealth {
   caches: NearCacheStats[];
 }
 
-/** Every group of this process: a write in one CacheService drops its keys from all of them at once. */
-const groupsOfThisProcess = new Set<NearCacheGroup>();
-
 /**
  * The near caches of one CacheService and what keeps them coherent with Redis:
  * - they serve only while client tracking is active AND the cache trusts Redis (its breaker
@@ -61,14 +66,17 @@ const groupsOfThisProcess = new Set<NearCacheGroup>();
  *   `maxStalenessMs` ago (`ClientTracking.confirmedUntil`), which bounds staleness when Redis
  *   hangs or the network drops packets without closing anything;
  * - an invalidation from Redis drops the key (or everything, for FLUSHALL);
- * - a write in this process drops its keys from every near cache of the process (every
- *   CacheService) before its UNLINK is sent and again when it has been applied, so the next
- *   read in this process sees the write without waiting for Redis's message.
+ * - a write through this CacheService drops its keys from its near caches, and from those of its
+ *   {@link NearCachePeers} if it was given some, before its UNLINK is sent and again when it has
+ *   been applied, so the next read through any of them sees the write without waiting for
+ *   Redis's message. Other CacheServices of the process hear of it from Redis.
  */
-export class NearCacheGroup implements TrackingListener {
+export class NearCacheGroup implements TrackingListener, NearCachePeer {
   readonly enabled: boolean;
   readonly mode: TrackingMode;
   private readonly caches = new Map<string, NearCache>();
+  /** This group and the groups it shares writes with (its own set when no peers were given). */
+  private readonly peers: NearCachePeers;
   private tracking: TrackingSource | null = null;
   private trackingActive = false;
   private trusted = false;
@@ -95,7 +103,8 @@ export class NearCacheGroup implements TrackingListener {
   ) {
     this.enabled = (options.enabled ?? true) && clients.length > 0;
     this.mode = options.trackingMode ?? 'default';
-    groupsOfThisProcess.add(this);
+    this.peers = options.peers ?? new NearCachePeers();
+    this.peers.join(this);
   }
 
   /**
@@ -150,11 +159,10 @@ export class NearCacheGroup implements TrackingListener {
     this.update();
   }
 
-  /** A write in this process made `keys` (unprefixed) stale: drop them from every near cache of this process. */
+  /** A write through this CacheService made `keys` (unprefixed) stale: drop them here and from its peers. */
   writeApplied(keys: readonly string[]): void {
-    if (groupsOfThisProcess.size === 1 && this.caches.size === 0) return;
-    const prefixed = keys.map((key) => this.prefix + key);
-    for (const group of groupsOfThisProcess) group.dropPrefixed(prefixed);
+    if (this.peers.size === 1 && this.caches.size === 0) return;
+    this.peers.writeApplied(keys.map((key) => this.prefix + key));
   }
 
   /** Drops everything (a namespace or the prefix was cleared in Redis). */
@@ -175,13 +183,14 @@ export class NearCacheGroup implements TrackingListener {
 
   close(): void {
     this.closed = true;
-    groupsOfThisProcess.delete(this);
+    this.peers.leave(this);
     this.flush(true);
     this.serving = false;
     this.tracking?.release(this);
   }
 
-  private dropPrefixed(keys: readonly string[]): void {
+  /** Drops `keys` (prefixed; others ignored) from every near cache of this group. */
+  dropPrefixed(keys: readonly string[]): void {
     if (this.caches.size === 0) return;
     const { prefix } = this;
     for (const key of keys) {

@@ -1,4 +1,5 @@
-import { redactSecrets, registeredSecrets } from './redact';
+import { redactSecrets } from './redact';
+import type { SecretRedactor } from './secret-redactor';
 
 /** The logging calls the cache makes: a subset of pino's `Logger`, so a pino logger fits as is. */
 export interface CacheLogger {
@@ -40,16 +41,16 @@ export function createDefaultLogger(): CacheLogger {
  * Logs a repeated failure once, then at most once per `intervalMs` with the number of
  * occurrences in between, so an outage does not flood the log with one line per request.
  *
- * What it logs is redacted: URL passwords, the `secrets` given here and every secret
- * registered with `registerSecret` (`createRedisClient` registers the Redis password) are
- * removed from the operation name and the error message.
+ * What it logs is redacted: URL passwords and the `secrets` given here are removed from the
+ * operation name and the error message. (A CacheService also hands it a {@link redactingLogger},
+ * which removes its clients' passwords from every line.)
  */
 export class ThrottledErrorLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
 
   /**
    * @param intervalMs minimum milliseconds between two lines for one operation, @default 5000
-   * @param secrets strings never to log, besides the registered ones. @default []
+   * @param secrets strings never to log. @default []
    */
   constructor(
     private readonly logger: CacheLogger,
@@ -67,7 +68,7 @@ export class ThrottledErrorLog {
     const suppressed = entry?.suppressed ?? 0;
     this.last.set(operation, { at: now, suppressed: 0 });
     const message = error instanceof Error ? error.message : String(error);
-    const secrets = [...this.secrets, ...registeredSecrets()];
+    const { secrets } = this;
     this.logger.warn(
       {
         operation: redactSecrets(operation, secrets),
@@ -77,4 +78,37 @@ export class ThrottledErrorLog {
       'Redis command failed; served without the cache',
     );
   }
+}
+
+/** How deep {@link redactingLogger} looks into the details of a line (the cache's are one or two levels). */
+const MAX_DEPTH = 4;
+
+/**
+ * `logger`, with every line redacted by `redactor` before it is written: the message, and the
+ * strings in the details (also inside arrays and plain objects, {@link MAX_DEPTH} levels deep).
+ * Details that hold nothing to redact are passed on as they are; other objects (an `Error`, a
+ * `Date`) are passed on untouched. A secret the redactor learns later is redacted from then on.
+ */
+export function redactingLogger(logger: CacheLogger, redactor: SecretRedactor): CacheLogger {
+  const at =
+    (name: (typeof LEVELS)[number]) =>
+    (details: object, message: string): void => {
+      const { secrets } = redactor;
+      logger[name](redactValue(details, secrets, 0) as object, redactSecrets(message, secrets));
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return redactSecrets(value, secrets);
+  if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => redactValue(item, secrets, depth + 1));
+    return items.some((item, index) => item !== value[index]) ? items : value;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const entries = Object.entries(value);
+  const redacted = entries.map(([key, inner]) => [key, redactValue(inner, secrets, depth + 1)] as const);
+  return redacted.some(([, inner], index) => inner !== entries[index]?.[1]) ? Object.fromEntries(redacted) : value;
 }

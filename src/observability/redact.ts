@@ -4,8 +4,8 @@
  * Two kinds of credential are removed:
  * - the password of any URL with credentials (`redis://user:pass@host` becomes
  *   `redis://user:***@host`, also `rediss://`, `redis://:pass@host` and any other scheme);
- * - every occurrence of a known secret string, passed in or registered once with
- *   {@link registerSecret} (which `createRedisClient` does for the Redis password).
+ * - every occurrence of a known secret string, passed in (a `SecretRedactor` passes the ones
+ *   its owner knows: secret-redactor.ts).
  */
 
 /** What a URL's password is replaced with. */
@@ -19,22 +19,7 @@ export const REDACTED = '***';
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#:]*):[^\s/?#]*@/gi;
 
 /** Characters tried, in order, for the mask of a secret; the first that no secret contains is used. */
-const MASK_CHARACTERS = ['*', '#', '~', '!', '%', '^', '=', '_', '?'];
-
-const registry = new Set<string>();
-
-/**
- * Remembers `secret` for the life of the process, so that every `ThrottledErrorLog`
- * removes it from what it logs. Empty and missing values are ignored.
- */
-export function registerSecret(secret: string | null | undefined): void {
-  if (secret) registry.add(secret);
-}
-
-/** The secrets given to {@link registerSecret} so far. */
-export function registeredSecrets(): readonly string[] {
-  return [...registry];
-}
+const MASK_CHARACTERS: readonly string[] = ['*', '#', '~', '!', '%', '^', '=', '_', '?'];
 
 /**
  * `text` without credentials: URL passwords become `***`, and every occurrence of each of

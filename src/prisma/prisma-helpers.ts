@@ -29,8 +29,11 @@ export function orderByIds<T extends { id: string }>(ids: readonly string[], ite
 /** A Prisma `orderBy` list over scalar columns. */
 export type OrderBy = Array<Record<string, 'asc' | 'desc'>>;
 
-/** The default listing order of every entity: oldest first, ties broken by id. */
-export const byCreation: OrderBy = [{ createdAt: 'asc' }, { id: 'asc' }];
+/**
+ * The default listing order of every entity: oldest first, ties broken by id. One list shared by every repository,
+ * so it is frozen; typed as the mutable `OrderBy` that Prisma's `orderBy` accepts (Prisma only reads it).
+ */
+export const byCreation: OrderBy = Object.freeze<OrderBy[number][]>([{ createdAt: 'asc' }, { id: 'asc' }]) as OrderBy;
 
 /** `value` unless it is `undefined`; for mapping optional changes to Prisma update data. */
 export function ifDefined<T, R>(value: T | undefined, map: (value: T) => R): R | undefined {

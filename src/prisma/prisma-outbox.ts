@@ -27,7 +27,7 @@ export async function recordInvalidation(tx: OutboxModel, keys: readonly string[
 
 /**
  * Like {@link recordInvalidation}, as one raw INSERT when `dialect` is given (about a third of
- * the cost of `create`: see raw-sql.ts); the caller has checked with {@link outboxAcceptsRawSql}
+ * the cost of `create`: see raw-sql.ts); the caller has checked with a {@link RawOutboxCheck}
  * that the raw INSERT reaches the table Prisma's queries read.
  */
 export async function insertOutboxRow(
@@ -40,36 +40,36 @@ export async function insertOutboxRow(
   await tx.$executeRawUnsafe(outboxRawSql(dialect), JSON.stringify(keys), new Date());
 }
 
-/** The transaction API {@link outboxAcceptsRawSql} uses. */
+/** The transaction API {@link RawOutboxCheck} uses. */
 interface InteractiveTransactions<Tx> {
   $transaction<R>(run: (tx: Tx) => Promise<R>): PromiseLike<R>;
 }
 
-const rawOutboxChecks = new WeakMap<object, Promise<RawSqlDialect | null>>();
-
 /**
- * The dialect in which the write path may INSERT outbox rows with raw SQL through `client`, or
- * null (use `create`). Checked once per client: in a transaction that is rolled back, a row is
- * created with Prisma's `create` and must be found by a raw SELECT of `"CacheOutbox"` (so the
- * model is not mapped to another table, and on PostgreSQL the raw statements see the schema the
- * client's queries use).
+ * Whether the write path may INSERT outbox rows with raw SQL through `client`, and in which
+ * dialect: in a transaction that is rolled back, a row is created with Prisma's `create` and must
+ * be found by a raw SELECT of `"CacheOutbox"` (so the model is not mapped to another table, and
+ * on PostgreSQL the raw statements see the schema the client's queries use). Checked once per
+ * instance (each PrismaRepository and PrismaOutbox owns one), again after the database failed
+ * the check; nothing is shared between instances.
  */
-export function outboxAcceptsRawSql<Tx extends OutboxModel & RawSqlClient>(
-  client: Tx & InteractiveTransactions<Tx>,
-): Promise<RawSqlDialect | null> {
-  let check = rawOutboxChecks.get(client);
-  if (!check) {
-    check = probeRawOutbox(client).then(
+export class RawOutboxCheck<Tx extends OutboxModel & RawSqlClient> {
+  #check: Promise<RawSqlDialect | null> | null = null;
+
+  constructor(private readonly client: Tx & InteractiveTransactions<Tx>) {}
+
+  /** The dialect of raw outbox INSERTs, or null (use `create`). */
+  dialect(): Promise<RawSqlDialect | null> {
+    this.#check ??= probeRawOutbox(this.client).then(
       (dialect) => dialect,
       () => {
         // The database failed before the raw SELECT could tell (not the probe's question): ask again next time.
-        rawOutboxChecks.delete(client);
+        this.#check = null;
         return null;
       },
     );
-    rawOutboxChecks.set(client, check);
+    return this.#check;
   }
-  return check;
 }
 
 class RollBack extends Error {}
@@ -105,15 +105,19 @@ async function probeRawOutbox<Tx extends OutboxModel & RawSqlClient>(
  * The invalidation outbox in the `CacheOutbox` table, for a `CacheService`'s `outbox` option.
  * Rows are written by the Prisma repositories' recorded writes and removed once delivered.
  * Given a generated client (raw SQL and transactions), `read` and `remove` are one raw SELECT
- * and one raw DELETE once {@link outboxAcceptsRawSql} has checked the table (the deliverer polls
+ * and one raw DELETE once its {@link RawOutboxCheck} has checked the table (the deliverer polls
  * every 100 ms by default: a compiled query costs about three raw ones); else Prisma's queries.
  */
 export class PrismaOutbox implements InvalidationOutbox {
-  constructor(private readonly prisma: OutboxModel) {}
+  readonly #rawCheck: RawOutboxCheck<OutboxModel & RawSqlClient> | null;
 
-  /** Checked on first use (once per client; again after the database failed the check). */
+  constructor(private readonly prisma: OutboxModel) {
+    this.#rawCheck = isRawClient(prisma) ? new RawOutboxCheck(prisma) : null;
+  }
+
+  /** Checked on first use (once per outbox; again after the database failed the check). */
   #rawDialect(): Promise<RawSqlDialect | null> {
-    return isRawClient(this.prisma) ? outboxAcceptsRawSql(this.prisma) : Promise.resolve(null);
+    return this.#rawCheck ? this.#rawCheck.dialect() : Promise.resolve(null);
   }
 
   async read(limit: number): Promise<OutboxEntry[]> {

@@ -9,7 +9,7 @@ import {
 } from '../index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
-import { insertOutboxRow, outboxAcceptsRawSql, type OutboxModel } from './prisma-outbox';
+import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
 import { distinctIds, isRecordNotFound, orderByIds, type OrderBy } from './prisma-helpers';
 import { rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import { RawUpdateWriter, type RolledBackTransaction } from './raw-update';
@@ -90,7 +90,7 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
  * read and the compiled update in one transaction, with a raw `SELECT ... FOR UPDATE` (plain
  * `SELECT` on SQLite) once verified, else `findUnique` under REPEATABLE READ (PostgreSQL) or
  * SERIALIZABLE, retried on a write conflict. `findById` is the raw SELECT once verified. Outbox
- * rows are one raw INSERT once verified (see `outboxAcceptsRawSql`), and deletes take the
+ * rows are one raw INSERT once verified (see `RawOutboxCheck`), and deletes take the
  * before-state from `DELETE ... RETURNING`. Measured in bench/databases.ts.
  *
  * On SQLite, use an adapter that starts transactions with `BEGIN IMMEDIATE` (the example app's
@@ -108,6 +108,7 @@ export abstract class PrismaRepository<
   readonly #before: BeforeStateReader<Row>;
   readonly #fast: FastUpdate<T, Row>;
   readonly #fallbackIsolation: TransactionOptions;
+  readonly #outboxCheck: RawOutboxCheck<Tx>;
 
   protected constructor(
     /** Entity name used in errors, e.g. `Hero`. */
@@ -123,6 +124,7 @@ export abstract class PrismaRepository<
     protected readonly listOrder: OrderBy,
   ) {
     this.model = modelOf(prisma);
+    this.#outboxCheck = new RawOutboxCheck<Tx>(prisma);
     this.#before = new BeforeStateReader<Row>(prisma, this.model);
     const dialect = rawSqlDialect(prisma);
     const rolledBack: RolledBackTransaction<Row> = async (probe) => {
@@ -201,7 +203,7 @@ export abstract class PrismaRepository<
   }
 
   async saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T> {
-    const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
+    const dialect = await this.#outboxCheck.dialect();
     return this.prisma.$transaction(async (tx) => {
       const created = this.mapper.toDomain(await this.modelOf(tx).create({ data: this.mapper.toCreateData(input) }));
       await insertOutboxRow(tx, affected(null, created), dialect);
@@ -211,7 +213,7 @@ export abstract class PrismaRepository<
 
   async updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>> {
     const data = this.mapper.toUpdateData(changes);
-    const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
+    const dialect = await this.#outboxCheck.dialect();
     const fast = dialect ? await this.#fast.update(id, data, { affected, dialect }) : null;
     if (fast) return fast;
     const select = await this.#before.statementFor(id);
@@ -234,7 +236,7 @@ export abstract class PrismaRepository<
   }
 
   async deleteRecorded(id: string, affected: AffectedKeysOf<T>): Promise<T | null> {
-    const dialect = await outboxAcceptsRawSql<Tx>(this.prisma);
+    const dialect = await this.#outboxCheck.dialect();
     try {
       return await this.prisma.$transaction(async (tx) => {
         // DELETE ... RETURNING: the row as deleted, whatever committed before.

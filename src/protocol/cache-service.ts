@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { createDefaultLogger, type CacheLogger } from '../observability/cache-logger';
+import { createDefaultLogger, redactingLogger, type CacheLogger } from '../observability/cache-logger';
+import { SecretRedactor } from '../observability/secret-redactor';
 import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
 import { CacheStatsRegistry, type EntityCacheStats } from '../observability/cache-stats';
 import { CacheOptionsError } from '../errors';
@@ -11,7 +12,7 @@ import { OutboxDeliverer } from './outbox';
 import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
 import { createStore } from '../redis/create-store';
-import { duplicateRedisClient } from '../redis/redis-client';
+import { duplicateRedisClient, redactorOf } from '../redis/redis-client';
 import { luaScript } from '../redis/scripts';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
@@ -38,6 +39,11 @@ export class CacheService {
   readonly flights = new SingleFlight();
   /** True when an outbox is configured: cached repositories then record writes in it. */
   readonly recordsWritesInOutbox: boolean;
+  /**
+   * What no line this service logs shows: the secrets its clients were created with (`createRedisClient`,
+   * `createRedisCluster`: passwords and their `secrets` option), and whatever is added to it later.
+   */
+  readonly redactor = new SecretRedactor();
   private datasetClears = 0;
   private readonly prefix: string;
   private readonly leaseTtl: number;
@@ -68,7 +74,11 @@ export class CacheService {
     this.leaseTtl = options.leaseTtlSeconds ?? 10;
     this.scanBatchSize = options.scanBatchSize ?? 500;
     this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
-    this.logger = options.logger ?? createDefaultLogger();
+    for (const client of clients) {
+      const clientRedactor = redactorOf(client);
+      if (clientRedactor) this.redactor.include(clientRedactor);
+    }
+    this.logger = redactingLogger(options.logger ?? createDefaultLogger(), this.redactor);
     const store = createStore(clients);
     this.gateway = new RedisGateway(store, options.enabled ?? true, () => this.recover(), {
       logger: this.logger,

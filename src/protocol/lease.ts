@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Leases: how a read that missed proves, when it stores, that nothing touched the key since
@@ -20,16 +20,17 @@ import { randomBytes } from 'node:crypto';
 /** Raw values the cache writes that are not entries all start with NUL (entries never do). */
 const RESERVED = 0;
 const LEASE_START = '\u0000lease:';
-const processTag = randomBytes(6).toString('hex');
-let sequence = 0;
 
 /** "No such entity" (negative caching) or a `null` query result: a hit whose value is null. */
 export const NEGATIVE_ENTRY = '\u0000none';
 
-/** A new lease token, different from every other token of every process. */
+/**
+ * A new lease token, different from every other token of every process: 122 random bits (a
+ * version 4 UUID), so no counter is shared by the CacheServices of a process, and two processes
+ * or restarts cannot repeat one. A token only has to be unique; nothing reads an order from it.
+ */
 export function newLeaseToken(): string {
-  sequence += 1;
-  return `${LEASE_START}${processTag}:${sequence}`;
+  return LEASE_START + randomUUID();
 }
 
 /** True for a raw value that is a lease (a read under way elsewhere), which reads as a miss. */

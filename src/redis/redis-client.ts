@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { RedisClientError } from '../errors';
-import { REDACTED, redactSecrets, registeredSecrets, registerSecret } from '../observability/redact';
+import { REDACTED, redactSecrets } from '../observability/redact';
+import { SecretRedactor } from '../observability/secret-redactor';
+import { connectionFact } from './connection-state';
 
 /** How to reach Redis. Timeouts are milliseconds. */
 export interface RedisConnectionOptions {
@@ -19,6 +21,27 @@ export interface RedisConnectionOptions {
   connectionName?: string;
   /** PEM file of a private CA to trust for `rediss://` (else the system's CAs). */
   tlsCaFile?: string | undefined;
+  /**
+   * More strings (an admin token, say) that no error this client emits, and no log line of a CacheService over it,
+   * may show; the passwords are always among them. @default []
+   */
+  secrets?: readonly string[] | undefined;
+}
+
+/** The redactor a client made here keeps: its passwords and `secrets`. */
+const REDACTOR = connectionFact<SecretRedactor>('cachedrepo.redactor');
+
+/**
+ * The secrets `client` was created with (by {@link createRedisClient}, {@link duplicateRedisClient} or
+ * `createRedisCluster`), as a redactor; undefined for a client made otherwise. A CacheService redacts its log with it.
+ */
+export function redactorOf(client: object): SecretRedactor | undefined {
+  return REDACTOR.get(client);
+}
+
+/** Makes `redactor` the one {@link redactorOf} returns for `client`. */
+export function keepRedactor(client: object, redactor: SecretRedactor): void {
+  REDACTOR.set(client, redactor);
 }
 
 /**
@@ -32,14 +55,14 @@ export interface RedisConnectionOptions {
  * client's (issue 12). The CacheService batches its own reads instead (`read-batcher.ts`), so
  * concurrent reads still share one round trip.
  *
- * The password (option and URL) is registered with `registerSecret`, so no cache log line
- * shows it; neither an error thrown here nor one the client emits (whose failed AUTH command
- * would otherwise carry it) contains it.
+ * The password (option and URL) and `secrets` are kept by the client ({@link redactorOf}), so
+ * no log line of a CacheService over it shows them; neither an error thrown here nor one the
+ * client emits (whose failed AUTH command would otherwise carry it) contains them.
  * @throws {RedisClientError} when `tlsCaFile` cannot be read, or the URL cannot be parsed.
  */
 export function createRedisClient(options: RedisConnectionOptions): Redis {
   const { url, username, password, secrets } = resolveCredentials(options);
-  for (const secret of secrets) registerSecret(secret);
+  const redactor = new SecretRedactor([...secrets, ...(options.secrets ?? [])]);
   const tls = url.startsWith('rediss:') && options.tlsCaFile ? { tls: { ca: readCa(options.tlsCaFile) } } : {};
   let redis: Redis;
   try {
@@ -58,20 +81,24 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
   } catch (error) {
     // Node's URL errors keep the whole URL in `input`: throw a fresh error with a redacted message.
     const message = error instanceof Error ? error.message : String(error);
-    throw new RedisClientError(`Cannot create the Redis client: ${redactSecrets(message, secrets)}`);
+    throw new RedisClientError(`Cannot create the Redis client: ${redactor.redact(message)}`);
   }
-  redactEmittedErrors(redis, secrets);
+  redactEmittedErrors(redis, redactor);
   return redis;
 }
 
 /**
  * A new connection with the options of `redis` (address, credentials, TLS, timeouts), named
- * `connectionName`, without a per-command timeout, whose emitted errors are redacted as {@link createRedisClient}'s
- * are. Used
- * for the connection that receives client-tracking invalidations (it subscribes, so it must
- * not share a connection with commands).
+ * `connectionName`, without a per-command timeout, whose emitted errors are redacted with
+ * `redactor` (by default the one `redis` keeps) as {@link createRedisClient}'s are. Used for the
+ * connection that receives client-tracking invalidations (it subscribes, so it must not share a
+ * connection with commands).
  */
-export function duplicateRedisClient(redis: Redis, connectionName: string): Redis {
+export function duplicateRedisClient(
+  redis: Redis,
+  connectionName: string,
+  redactor: SecretRedactor = redactorOf(redis) ?? new SecretRedactor(),
+): Redis {
   // No per-command timeout: its only command is a heartbeat PING, which its user times itself.
   const duplicate = redis.duplicate({
     connectionName,
@@ -80,7 +107,7 @@ export function duplicateRedisClient(redis: Redis, connectionName: string): Redi
     lazyConnect: false,
     commandTimeout: undefined,
   });
-  redactEmittedErrors(duplicate, []);
+  redactEmittedErrors(duplicate, redactor);
   return duplicate;
 }
 
@@ -100,11 +127,13 @@ function readCa(file: string): Buffer {
  * carries `command: { name: 'auth', args: [user, password] }`, which a logger serializing the
  * error would print. Every error the client emits is redacted before its listeners see it.
  * (Wrapping `emit` rather than adding a listener keeps ioredis' own report of errors nobody listens to.)
+ * The client keeps `redactor` ({@link redactorOf}).
  */
-function redactEmittedErrors(redis: Redis, secrets: readonly string[]): void {
+function redactEmittedErrors(redis: Redis, redactor: SecretRedactor): void {
+  keepRedactor(redis, redactor);
   const emit = redis.emit.bind(redis);
   redis.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-    if (event === 'error') redactError(args[0], [...secrets, ...registeredSecrets()]);
+    if (event === 'error') redactError(args[0], redactor.secrets);
     return emit(event, ...args);
   };
 }

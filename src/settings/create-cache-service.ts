@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CacheService } from '../protocol/cache-service';
 import type { CacheLogger } from '../observability/cache-logger';
+import type { NearCachePeers } from '../near-cache/near-cache-peers';
 import { createRedisCluster } from '../redis/cluster/cluster-client';
 import type { InvalidationOutbox } from '../protocol/outbox';
 import { createRedisClient } from '../redis/redis-client';
@@ -13,6 +14,13 @@ export interface CreateCacheServiceOptions {
    */
   outbox?: InvalidationOutbox;
   logger?: CacheLogger;
+  /**
+   * Strings besides the Redis passwords (an admin token, say) that no log line of the service and no error its Redis
+   * clients emit may show (`secrets` of `createRedisClient`). @default []
+   */
+  secrets?: readonly string[];
+  /** Other CacheServices of this process whose near caches see this one's writes at once, and it theirs. */
+  nearCachePeers?: NearCachePeers;
 }
 
 /**
@@ -40,6 +48,7 @@ export function createCacheService(
         tlsCaFile: redis.tlsCaFile,
         connectTimeoutMs: redis.socketTimeoutMs,
         commandTimeoutMs: redis.commandTimeoutMs,
+        secrets: options.secrets,
       })
     : Array.from({ length: redis.maxConnections }, () =>
         createRedisClient({
@@ -49,6 +58,7 @@ export function createCacheService(
           connectTimeoutMs: redis.socketTimeoutMs,
           commandTimeoutMs: redis.commandTimeoutMs,
           tlsCaFile: redis.tlsCaFile,
+          secrets: options.secrets,
         }),
       );
   return new CacheService(clients, {
@@ -60,6 +70,7 @@ export function createCacheService(
       enabled: cache.nearCacheEnabled,
       trackingMode: cache.nearCacheTracking,
       maxStalenessMs: cache.nearCacheMaxStalenessMs,
+      ...(options.nearCachePeers && { peers: options.nearCachePeers }),
     },
     ...(options.logger && { logger: options.logger }),
     ...(cache.outboxEnabled &&

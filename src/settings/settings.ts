@@ -10,7 +10,7 @@ import { ConfigError } from '../errors';
  */
 
 /** zod pieces for environment variables, for an application's own variables. */
-export const envTypes = {
+export const envTypes = Object.freeze({
   /** `true/false`, `1/0`, `yes/no`, `on/off`, any case. */
   boolean: z
     .string()
@@ -30,7 +30,7 @@ export const envTypes = {
   ttl: (fallback: number, min = 1) => envTypes.integer(min, 31_536_000, 'seconds').default(fallback),
   /** A timeout in milliseconds, `fallback` when unset. */
   millis: (fallback: number) => envTypes.integer(1, 600_000, 'milliseconds').default(fallback),
-};
+});
 
 const redisUrl = z
   .string()
@@ -58,7 +58,7 @@ const nameList = z
   );
 
 /** The cache's variables, their types and defaults (REDIS_CACHE.md, section 7). */
-export const cacheEnvShape = {
+export const cacheEnvShape = Object.freeze({
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
   /**
    * Comma-separated seeds of a Redis Cluster (`host:port` or `redis[s]://[user:password@]host:port`); set, it replaces
@@ -84,16 +84,16 @@ export const cacheEnvShape = {
   CACHE_OUTBOX_ENABLED: envTypes.boolean.default(true),
   CACHE_OUTBOX_POLL_INTERVAL: envTypes.integer(10, 60_000, 'milliseconds').default(100),
   CACHE_MAX_ENTRY_BYTES: envTypes.integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
-  CACHE_DISABLED_ENTITIES: nameList.default(new Set<string>()),
+  CACHE_DISABLED_ENTITIES: nameList.default(() => new Set<string>()),
   CACHE_NEAR_CACHE_ENABLED: envTypes.boolean.default(false),
   CACHE_NEAR_CACHE_TRACKING: z
     .enum(['default', 'broadcast'], { message: 'expected default or broadcast' })
     .default('default'),
   CACHE_NEAR_CACHE_MAX_STALENESS: envTypes.integer(10, 60_000, 'milliseconds').default(250),
-};
+});
 
 /** Variables whose values are never shown in an error. */
-const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'REDIS_URL', 'REDIS_CLUSTER_NODES']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['REDIS_PASSWORD', 'REDIS_URL', 'REDIS_CLUSTER_NODES']);
 
 /**
  * Parses the variables of `shape` from `env`; empty strings count as unset.

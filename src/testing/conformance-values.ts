@@ -79,7 +79,7 @@ export function seededRandom(seed: number): () => number {
 
 // Mostly characters a key must escape; every unit is a whole code point, so the strings are
 // well-formed UTF-16 (a lone surrogate has no UTF-8 form: encodeURIComponent rejects it).
-const ALPHABET = [
+const ALPHABET: readonly string[] = [
   ...'*?[]\\:%{}/ \t\n\'"#&=+',
   ...'aAzZ09-_.~',
   'é',

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { RedisClientError } from '../../errors';
-import { REDACTED, redactSecrets, registeredSecrets, registerSecret } from '../../observability/redact';
+import { REDACTED, redactSecrets } from '../../observability/redact';
+import { SecretRedactor } from '../../observability/secret-redactor';
+import { keepRedactor } from '../redis-client';
 
 /** One seed node of a cluster. */
 export interface ClusterNodeAddress {
@@ -49,6 +51,11 @@ export interface RedisClusterConnectionOptions {
    * @default false
    */
   autoPipelining?: boolean;
+  /**
+   * More strings (an admin token, say) that no error this client emits, and no log line of a CacheService over it,
+   * may show; the passwords are always among them. @default []
+   */
+  secrets?: readonly string[] | undefined;
 }
 
 const ENTRY = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/@]+)):(\d{1,5})$/;
@@ -126,8 +133,9 @@ export const clusterNodesEnv = z.string().transform((text, context): ClusterNode
  * checks (`dnsLookup` as the ioredis README advises for TLS clusters); nodes the cluster
  * announces by IP need that IP in their certificate.
  *
- * Passwords are registered with `registerSecret`, and the errors the client emits (`error`,
- * `node error`) are redacted before any listener sees them.
+ * The client keeps its passwords and `secrets` (`redactorOf` in redis-client.ts), so no log line
+ * of a CacheService over it shows them, and the errors it emits (`error`, `node error`) are
+ * redacted of them before any listener sees them.
  * @throws {RedisClientError} for a bad `nodes` value or an unreadable CA file
  */
 export function createRedisCluster(options: RedisClusterConnectionOptions): Cluster {
@@ -138,8 +146,7 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
   if (parsed.nodes.length === 0) throw new RedisClientError('createRedisCluster: no seed node');
   const username = options.username ?? parsed.username;
   const password = options.password ?? parsed.password;
-  const secrets = [options.password, parsed.password].filter((secret): secret is string => Boolean(secret));
-  for (const secret of secrets) registerSecret(secret);
+  const redactor = new SecretRedactor([options.password, parsed.password, ...(options.secrets ?? [])]);
   const tls = options.tls === true || parsed.tls;
   const cluster = new Cluster(parsed.nodes, {
     enableOfflineQueue: false,
@@ -162,7 +169,7 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
       maxRetriesPerRequest: 0,
     },
   });
-  redactEmittedErrors(cluster, secrets);
+  redactEmittedErrors(cluster, redactor);
   return cluster;
 }
 
@@ -197,10 +204,11 @@ export async function waitUntilClusterReady(cluster: Cluster, timeoutMs = 2000):
 }
 
 /** As createRedisClient does for one connection (redis-client.ts): errors carry the failed AUTH command's arguments. */
-function redactEmittedErrors(cluster: Cluster, secrets: readonly string[]): void {
+function redactEmittedErrors(cluster: Cluster, redactor: SecretRedactor): void {
+  keepRedactor(cluster, redactor);
   const emit = cluster.emit.bind(cluster);
   cluster.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-    if (event === 'error' || event === 'node error') redactError(args[0], [...secrets, ...registeredSecrets()]);
+    if (event === 'error' || event === 'node error') redactError(args[0], redactor.secrets);
     return emit(event, ...args);
   };
 }

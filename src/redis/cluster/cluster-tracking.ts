@@ -5,11 +5,15 @@ import {
   type TrackingListener,
   type TrackingSource,
 } from '../../near-cache/client-tracking';
-import { duplicateRedisClient } from '../redis-client';
+import { connectionFact } from '../connection-state';
+import { duplicateRedisClient, redactorOf } from '../redis-client';
 import { CLUSTER_SLOTS } from './key-slot';
 
 /** Milliseconds before connections to a master are opened again after they ended. */
 const RETRY_MS = 500;
+
+/** The tracking of a cluster client, kept on the client (connection-state.ts): shared by the CacheServices on it. */
+const TRACKING = connectionFact<ClusterTracking>('cachedrepo.clusterTracking');
 
 /**
  * Client tracking on a Redis Cluster, for near caches. Tracking is per node: a master sends
@@ -42,7 +46,6 @@ const RETRY_MS = 500;
  * entry it filled. A change on another master concerns other keys.
  */
 export class ClusterTracking implements TrackingSource {
-  private static readonly shared = new WeakMap<Cluster, ClusterTracking>();
   private readonly listeners = new Set<TrackingListener>();
   private readonly masters = new Map<string, MasterTracking>();
   /** Owner of every slot when the masters were last reconciled ('' for a slot without one). */
@@ -65,7 +68,7 @@ export class ClusterTracking implements TrackingSource {
    * @returns null when the cluster is already tracked for another prefix
    */
   static acquire(cluster: Cluster, options: ClientTrackingOptions, listener: TrackingListener): ClusterTracking | null {
-    const existing = ClusterTracking.shared.get(cluster);
+    const existing = TRACKING.get(cluster);
     if (existing && !existing.closed) {
       if (existing.options.prefix !== options.prefix) return null;
       existing.listeners.add(listener);
@@ -73,7 +76,7 @@ export class ClusterTracking implements TrackingSource {
       return existing;
     }
     const tracking = new ClusterTracking(cluster, { ...options, mode: 'broadcast' });
-    ClusterTracking.shared.set(cluster, tracking);
+    TRACKING.set(cluster, tracking);
     tracking.listeners.add(listener);
     tracking.reconcile();
     return tracking;
@@ -123,7 +126,7 @@ export class ClusterTracking implements TrackingSource {
     this.cluster.off('refresh', this.onTopology);
     this.cluster.off('-node', this.onTopology);
     this.cluster.off('ready', this.onTopology);
-    if (ClusterTracking.shared.get(this.cluster) === this) ClusterTracking.shared.delete(this.cluster);
+    if (TRACKING.get(this.cluster) === this) TRACKING.set(this.cluster, undefined);
     this.setActive(false);
     for (const key of [...this.masters.keys()]) this.retire(key);
   }
@@ -186,7 +189,9 @@ export class ClusterTracking implements TrackingSource {
   private track(key: string): void {
     const node = this.cluster.nodes('all').find((redis) => `${redis.options.host}:${redis.options.port}` === key);
     if (!node) return; // no connection to it yet: the next beat retries, inactive meanwhile
-    const tracker = duplicateRedisClient(node, 'near-cache-tracking');
+    // The cluster's node connections were made by ioredis: their errors are redacted with the cluster's secrets.
+    const redactor = redactorOf(this.cluster);
+    const tracker = duplicateRedisClient(node, 'near-cache-tracking', redactor);
     tracker.on('error', () => undefined); // its loss shows as ClientTracking's 'close'
     tracker.on('connect', () => tracker.stream.unref());
     const state = { active: false, demoted: false, roleInFlight: false, masterUntil: Number.NEGATIVE_INFINITY };
@@ -199,7 +204,7 @@ export class ClusterTracking implements TrackingSource {
         this.recompute();
       },
     };
-    const subscriber = duplicateRedisClient(node, 'near-cache-invalidations');
+    const subscriber = duplicateRedisClient(node, 'near-cache-invalidations', redactor);
     const tracking = ClientTracking.acquire([tracker], () => subscriber, this.options, listener);
     if (tracking === null) {
       tracker.disconnect();

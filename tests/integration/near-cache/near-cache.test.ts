@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { NearCachePeers } from 'cachedrepo';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import {
   commandCalls,
@@ -107,17 +108,56 @@ describe('near cache', () => {
     expect((await app.notes.findByTag('a')).map((n) => n.title)).toEqual(['after']);
   });
 
-  it('a write through another CacheService of the same process is seen by the very next read', async () => {
-    const other = await openNoteInstance(server.url, base);
+  it('a write through another CacheService sharing its NearCachePeers is seen by the very next read', async () => {
+    const peers = new NearCachePeers();
+    const reader = await openNoteInstance(server.url, base, { cache: { nearCache: { peers } } });
+    const writer = await openNoteInstance(server.url, base, { cache: { nearCache: { enabled: false, peers } } });
     try {
-      const note = await base.save(newNote('before'));
-      await untilNearHit(app, note.id);
-      await other.notes.update(note.id, { title: 'after' });
-      expect((await app.notes.findById(note.id))?.title).toBe('after');
+      await until(() => reader.cache.health().nearCache.tracking === 'active', 5000, 'tracking to be active');
+      expect(peers.size).toBe(2);
+      for (const round of [1, 2, 3]) {
+        const note = await base.save(newNote('before'));
+        await untilNearHit(reader, note.id);
+        await writer.notes.update(note.id, { title: `after ${round}` });
+        expect((await reader.notes.findById(note.id))?.title).toBe(`after ${round}`);
+      }
     } finally {
-      await other.close();
+      await writer.close();
+      await reader.close();
     }
+    expect(peers.size).toBe(0);
   });
+
+  it(
+    'CacheServices of one process are linked only by a NearCachePeers they share: no process-wide ' +
+      'registry of near caches',
+    async () => {
+      // Another Redis, same prefix: Redis never tells `reader` of these writes, so only a link
+      // between the services (or a process-wide registry, which issue 16 removed) drops its entry.
+      const elsewhere = await startRedisServer();
+      const peers = new NearCachePeers();
+      const reader = await openNoteInstance(server.url, base, { cache: { nearCache: { peers } } });
+      const unlinked = await openNoteInstance(elsewhere.url, base);
+      const linked = await openNoteInstance(elsewhere.url, base, { cache: { nearCache: { enabled: false, peers } } });
+      const nearHitOnNextRead = async (id: string): Promise<boolean> => {
+        const hits = reader.near().hits;
+        await reader.notes.findById(id);
+        return reader.near().hits === hits + 1;
+      };
+      try {
+        const note = await base.save(newNote('before'));
+        await untilNearHit(reader, note.id);
+        await unlinked.notes.update(note.id, { title: 'unlinked' });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await nearHitOnNextRead(note.id)).toBe(true);
+        await linked.notes.update(note.id, { title: 'linked' });
+        expect(await nearHitOnNextRead(note.id)).toBe(false);
+      } finally {
+        await Promise.all([reader.close(), unlinked.close(), linked.close()]);
+        await elsewhere.stop();
+      }
+    },
+  );
 
   const changedBehindTheCache = async (what: string, change: (note: Note) => Promise<unknown>): Promise<void> => {
     const note = await base.save(newNote('old'));

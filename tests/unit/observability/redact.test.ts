@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { ThrottledErrorLog } from '../../../src/observability/cache-logger';
-import { redactSecrets, registeredSecrets, registerSecret } from '../../../src/observability/redact';
+import { redactingLogger, ThrottledErrorLog } from '../../../src/observability/cache-logger';
+import { redactSecrets } from '../../../src/observability/redact';
+import { SecretRedactor } from '../../../src/observability/secret-redactor';
 import { MemoryLogger } from '../../support/cache';
 
 /** Any text: printable ASCII most of the time (where clashes with secrets are likely), sometimes any UTF-16. */
@@ -143,17 +144,57 @@ describe('ThrottledErrorLog redaction', () => {
     ]);
   });
 
-  it('redacts registered secrets in every log, created before or after the registration', () => {
+  it('redacts, through a redacting logger, the secrets its redactor learns before or after the log was created', () => {
     const logger = new MemoryLogger();
-    const before = new ThrottledErrorLog(logger);
-    registerSecret('');
-    registerSecret(undefined);
-    registerSecret('registered-pw');
-    expect(registeredSecrets()).toContain('registered-pw');
-    expect(registeredSecrets()).not.toContain('');
+    const redactor = new SecretRedactor(['early-pw']);
+    const before = new ThrottledErrorLog(redactingLogger(logger, redactor));
+    redactor.add('');
+    redactor.add(undefined);
+    redactor.add('registered-pw');
+    expect(redactor.secrets).toEqual(['early-pw', 'registered-pw']);
     before.report('op', new Error('bad registered-pw'));
-    new ThrottledErrorLog(logger).report('op', new Error('worse registered-pw'));
+    new ThrottledErrorLog(redactingLogger(logger, redactor)).report('op', new Error('worse registered-pw early-pw'));
     expect(JSON.stringify(logger.lines)).not.toContain('registered-pw');
-    expect(logger.lines.map((line) => (line.details as { error: string }).error)).toEqual(['bad ***', 'worse ***']);
+    expect(logger.lines.map((line) => (line.details as { error: string }).error)).toEqual(['bad ***', 'worse *** ***']);
+  });
+
+  it('knows no secret it was not given: two redactors of one process are independent', () => {
+    const logger = new MemoryLogger();
+    const mine = new SecretRedactor(['mine-pw']);
+    new SecretRedactor(['theirs-pw']);
+    new ThrottledErrorLog(redactingLogger(logger, mine)).report('op', new Error('mine-pw theirs-pw'));
+    expect(logger.lines.map((line) => (line.details as { error: string }).error)).toEqual(['*** theirs-pw']);
+  });
+});
+
+describe('SecretRedactor and redactingLogger', () => {
+  it('includes what other redactors know, now and later, without looping on a cycle', () => {
+    const client = new SecretRedactor(['client-pw']);
+    const service = new SecretRedactor().include(client);
+    client.include(service).add('later-pw');
+    service.include(service);
+    expect([...service.secrets].sort()).toEqual(['client-pw', 'later-pw']);
+    expect(service.redact('AUTH client-pw later-pw redis://u:p@h')).toBe('AUTH *** *** redis://u:***@h');
+  });
+
+  it('redacts the message and every string of the details, nested in arrays and plain objects', () => {
+    const logger = new MemoryLogger();
+    const log = redactingLogger(logger, new SecretRedactor(['tok3n']));
+    const error = new Error('kept as is: tok3n');
+    log.warn({ error: 'a tok3n', nested: { list: ['tok3n', 1, null], error }, count: 2 }, 'message tok3n');
+    log.error({}, 'plain');
+    expect(logger.lines[0]).toEqual({
+      level: 'warn',
+      details: { error: 'a ***', nested: { list: ['***', 1, null], error }, count: 2 },
+      message: 'message ***',
+    });
+    expect(logger.lines[1]).toEqual({ level: 'error', details: {}, message: 'plain' });
+  });
+
+  it('passes details holding nothing to redact on as the same object', () => {
+    const logger = new MemoryLogger();
+    const details = { reason: 'no secret here', masters: ['127.0.0.1:7000'] };
+    redactingLogger(logger, new SecretRedactor(['tok3n'])).debug(details, 'line');
+    expect(logger.lines[0]?.details).toBe(details);
   });
 });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CacheService, StoreOutcome } from 'cachedrepo';
-import { CachedRepository, type Cached } from 'cachedrepo';
+import { CachedRepository, NearCachePeers, type Cached } from 'cachedrepo';
 import type { EntityChanges } from 'cachedrepo';
 import { Gender, Language, type Hero } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
@@ -85,9 +85,9 @@ function countStoreOutcomes(cache: CacheService, outcomes: Partial<Record<StoreO
 // Two passes: Redis only, and with the hero strategy's near cache on in every instance. The 4
 // instances share this process, so both passes assert the same-process rule strictly: a read
 // that starts after a write returned (in any instance) never answers an older version. With near
-// caches that holds because a write drops its keys from every near cache of the process before
-// its UNLINK is sent and again once it is applied (near-cache-group.ts); the cross-process bound
-// is asserted by two-process.test.ts.
+// caches that holds because the instances share one NearCachePeers: a write drops its keys from
+// the near caches of all of them before its UNLINK is sent and again once it is applied
+// (near-cache-peers.ts); the cross-process bound is asserted by two-process.test.ts.
 describe.each([
   { pass: 'Redis only', nearCache: false },
   { pass: 'near cache on', nearCache: true },
@@ -105,7 +105,9 @@ describe.each([
     // With 1 s, a CPU-starved machine timed an UNLINK out, the writer kept it pending (no outbox
     // here) while another instance read the old entry: the documented one-sided limit, which the
     // outbox tests cover.
-    for (let i = 0; i < INSTANCES; i += 1) clients.push(await connectCache(server.url, { nearCache }, 10_000));
+    const peers = new NearCachePeers();
+    for (let i = 0; i < INSTANCES; i += 1)
+      clients.push(await connectCache(server.url, { nearCache: nearCache && { peers } }, 10_000));
   });
   afterAll(async () => {
     await Promise.all(clients.map(({ cache }) => cache.close()));

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { createRedisClient } from 'cachedrepo';
+import { CacheService, createRedisClient } from 'cachedrepo';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import type { Redis } from 'ioredis';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
@@ -100,6 +100,16 @@ describe('admin HTTP API (Fastify)', () => {
       pendingInvalidations: 0,
       redisLatencyMs: expect.any(Number),
     });
+  });
+
+  it("keeps CACHE_ADMIN_TOKEN out of the cache service's log, through the service and not the process", async () => {
+    const cache = app.layer.cacheService;
+    expect(cache?.redactor.secrets).toContain(TOKEN);
+    expect(cache?.redactor.redact(`Authorization: Bearer ${TOKEN}`)).toBe('Authorization: Bearer ***');
+    // A service the example did not give the token to does not know it: there is no process-wide registry.
+    const other = new CacheService(createRedisClient({ url: redisServer.url }), { enabled: false });
+    expect(other.redactor.secrets).not.toContain(TOKEN);
+    await other.close();
   });
 
   it('refuses the admin routes without a token, with a wrong one, or with another scheme', async () => {

@@ -101,9 +101,9 @@ export async function untilClusterNearHit(
 
 /**
  * A write by another process: the database changes, then its key is UNLINKed through
- * `cluster` (as that process's CacheService would). Not through a CacheService of this test
- * process: its writes drop their keys from every near cache of the process directly
- * (near-cache-group.ts), which would hide a lost invalidation.
+ * `cluster` (as that process's CacheService would). Not through a CacheService linked to the
+ * reader by a NearCachePeers: its writes would drop their keys from the reader's near caches
+ * directly (near-cache-peers.ts), which would hide a lost invalidation.
  */
 export async function writeElsewhere(cluster: Cluster, base: MemoryNotes, id: string, title: string): Promise<void> {
   base.change(id, { title });

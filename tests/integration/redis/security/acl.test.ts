@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import { CacheService } from '../../../../src/protocol/cache-service';
-import { ThrottledErrorLog } from '../../../../src/observability/cache-logger';
-import { createRedisClient, waitUntilReady, type RedisConnectionOptions } from '../../../../src/redis/redis-client';
+import { redactingLogger, ThrottledErrorLog } from '../../../../src/observability/cache-logger';
+import {
+  createRedisClient,
+  redactorOf,
+  waitUntilReady,
+  type RedisConnectionOptions,
+} from '../../../../src/redis/redis-client';
 import { get, MemoryLogger, put } from '../../../support/cache';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 
@@ -169,20 +174,35 @@ describe('Redis ACL user and password', () => {
     },
   );
 
-  it('registers the configured passwords, so any cache log redacts them wherever they appear', () => {
-    createRedisClient({
+  it('a client keeps its passwords, so the log of a cache service over it redacts them anywhere', async () => {
+    const client = createRedisClient({
       url: `redis://alice:${encodeURIComponent('p@ss w0rd')}@127.0.0.1:1`,
       password: 'option-pw',
       connectTimeoutMs: 50,
-    }).disconnect();
+      secrets: ['admin-t0ken'],
+    });
+    client.on('error', () => undefined);
+    const cache = new CacheService(client, { logger: new MemoryLogger(), enabled: false });
+    client.disconnect();
     const logger = new MemoryLogger();
-    new ThrottledErrorLog(logger).report(
+    new ThrottledErrorLog(redactingLogger(logger, cache.redactor)).report(
       'op',
       new Error(
-        `AUTH option-pw / p@ss w0rd / ${encodeURIComponent('p@ss w0rd')} / ${PASSWORD} / redis://bob:other@host`,
+        `AUTH option-pw / p@ss w0rd / ${encodeURIComponent('p@ss w0rd')} / admin-t0ken / redis://bob:other@host`,
       ),
     );
     expect(logger.lines[0]?.details).toMatchObject({ error: 'AUTH *** / *** / *** / *** / redis://bob:***@host' });
+    // Known to the instances given them, not to the process: another client's log keeps them.
+    const other = createRedisClient({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 50 });
+    other.on('error', () => undefined);
+    other.disconnect();
+    expect(redactorOf(other)?.secrets).toEqual([]);
+    // An error the client emits loses the extra secret too.
+    const seen: unknown[] = [];
+    client.on('error', (error: unknown) => seen.push(error));
+    client.emit('error', new Error('refused for admin-t0ken'));
+    expect(String(seen[0])).toBe('Error: refused for ***');
+    await cache.close();
   });
 
   it('an error thrown by createRedisClient for a bad URL holds no password', () => {
