@@ -8,7 +8,7 @@ import {
   CachedRepository,
   CacheService,
   createRedisClient,
-  EntityNotFoundError,
+  errors,
   waitUntilReady,
   type AffectedKeysOf,
   type EntityChanges,
@@ -68,7 +68,7 @@ class V02HeroRepository extends PrismaHeroRepository {
   ): Promise<{ before: Hero; after: Hero }> {
     return this.client.$transaction(async (tx) => {
       const before = await tx.hero.findUnique({ where: { id } });
-      if (!before) throw new EntityNotFoundError('Hero', id);
+      if (!before) throw new errors.EntityNotFoundError('Hero', id);
       return {
         before: heroMapper.toDomain(before),
         after: heroMapper.toDomain(await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) })),
@@ -83,7 +83,7 @@ class V02HeroRepository extends PrismaHeroRepository {
   ): Promise<{ before: Hero; after: Hero }> {
     return this.client.$transaction(async (tx) => {
       const row = await tx.hero.findUnique({ where: { id } });
-      if (!row) throw new EntityNotFoundError('Hero', id);
+      if (!row) throw new errors.EntityNotFoundError('Hero', id);
       const before = heroMapper.toDomain(row);
       const after = heroMapper.toDomain(
         await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }),
@@ -128,7 +128,7 @@ class V03HeroRepository extends PrismaHeroRepository {
   ): Promise<{ before: Hero; after: Hero }> {
     return this.client.$transaction(async (tx) => {
       const [row] = await tx.$queryRawUnsafe<HeroRow[]>(this.#select, id);
-      if (!row) throw new EntityNotFoundError('Hero', id);
+      if (!row) throw new errors.EntityNotFoundError('Hero', id);
       const before = heroMapper.toDomain(row);
       const after = heroMapper.toDomain(
         await tx.hero.update({ where: { id }, data: heroMapper.toUpdateData(changes) }),

@@ -88,15 +88,11 @@ export class EntityNotFoundError extends CacheLibraryError {
 }
 
 /**
- * An argument a service method cannot accept (a review rating outside 0..5, an unknown achievement code, a limit out of
- * range). The message names the argument and what it expects.
+ * Every error class by name, e.g. `error instanceof errors.ConfigError`; `errors.CacheLibraryError` is
+ * their base class. The classes are reached through this map only, so the root API stays small.
  */
-export class InvalidArgumentError extends CacheLibraryError {
-  readonly code = 'E_INVALID_ARGUMENT';
-}
-
-/** Every error class by name, e.g. `error instanceof errors.ConfigError`. */
-export const errors = {
+export const errors = Object.freeze({
+  CacheLibraryError,
   KeyPatternError,
   CorruptEntryError,
   StrategyError,
@@ -106,5 +102,4 @@ export const errors = {
   RedisClientError,
   ConfigError,
   EntityNotFoundError,
-  InvalidArgumentError,
-} as const;
+} as const);

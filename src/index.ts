@@ -1,88 +1,27 @@
 /**
- * cachedrepo: any repository, transparently cached in Redis, with reads that are never
- * older than a completed write. See REDIS_CACHE.md for the guide.
- *
- * The public API, by job:
+ * cachedrepo: any repository, transparently cached in Redis, with reads that are never older
+ * than a completed write (REDIS_CACHE.md, section 4). The root holds what every user needs:
  * - decorate a repository: `CachedRepository`, `defineCacheStrategy`, `defineKeySchema`, and
- *   `readBeforeWrite` for a base that cannot return its before-image transactionally;
- * - cache service methods: `@Cacheable`, `@CacheEvict`, `MethodCache`;
- * - talk to Redis: `createRedisClient`, `createRedisCluster` (Redis Cluster), `CacheService`, `createCacheService`;
- * - configure: `loadCacheSettings`, `parseEnv`, `cacheEnvShape`, `envTypes`;
- * - wire into tsyringe: `registerRepositories`, `repositoryRegistration`, `isCached`;
+ *   `readBeforeWrite` for a base that cannot return its before-image in its own transaction;
+ * - talk to Redis: `CacheService`, `createRedisClient`, `waitUntilReady`;
  * - serialize: `createSuperjsonSerializer`, `valueObjectCodec`;
- * - errors: one class per stable code, also as the `errors` map.
- * Testing helpers (the strategy conformance suite, a redis-server launcher) are in
- * `cachedrepo/testing`.
+ * - the ports a base repository implements, and every error class in the `errors` map.
+ * The rest is in subpaths: `cachedrepo/decorators` (service methods), `/settings` (environment),
+ * `/tsyringe`, `/cluster`, `/prisma` and `/testing` (see REDIS_CACHE.md, section 1).
  */
-export {
-  CachedRepository,
-  type Cached,
-  type CacheControl,
-  type OutboxWriteMember,
-} from './repository/cached-repository';
-export {
-  defineCacheStrategy,
-  DEFAULT_NEGATIVE_TTL_SECONDS,
-  type CacheStrategy,
-  type CacheStrategyDefinition,
-  type CacheableQueryName,
-  type QueryCachePolicy,
-  type QueryDefinitions,
-  type QueryPolicies,
-} from './repository/cache-strategy';
-export {
-  defineKeySchema,
-  encodeKeyComponent,
-  type KeySchema,
-  type KeySchemaOptions,
-  type KeyParams,
-  type KeyParamNames,
-} from './repository/key-schema';
-export {
-  CacheService,
-  type CacheServiceOptions,
-  type CacheHealth,
-  type CacheRead,
-  type StoreOutcome,
-} from './protocol/cache-service';
-export {
-  NearCache,
-  DEFAULT_NEAR_CACHE_MAX_BYTES,
-  type NearCacheOptions,
-  type NearCacheStats,
-} from './near-cache/near-cache';
-export type { NearCacheServiceOptions, NearCacheHealth } from './near-cache/near-cache-group';
-export { NearCachePeers, type NearCachePeer } from './near-cache/near-cache-peers';
-export type { TrackingMode } from './near-cache/client-tracking';
-export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis/redis-client';
-export { isCached } from './tsyringe/container';
-export { SecretRedactor } from './observability/secret-redactor';
-export type { CircuitBreakerOptions, BreakerState } from './trust/circuit-breaker';
-export type { InvalidationOutbox, OutboxEntry, OutboxDeliveryOptions } from './protocol/outbox';
-export type { CacheLogger } from './observability/cache-logger';
-export type { CacheStatsSnapshot } from './observability/cache-stats';
-export {
-  createSuperjsonSerializer,
-  valueObjectCodec,
-  type Serializer,
-  type ValueObjectCodec,
-} from './repository/serializer';
-export type { EntryShape } from './protocol/entry-codec';
+export { CachedRepository, type Cached, type CacheControl } from './repository/cached-repository';
+export { defineCacheStrategy, type CacheStrategy } from './repository/cache-strategy';
+export { defineKeySchema, type KeySchema } from './repository/key-schema';
+export { readBeforeWrite } from './repository/read-before-write';
 export type { Entity, NewEntity, EntityChanges } from './repository/entity';
 export type { Repository, BeforeImageRepository, EntityChange } from './repository/repository';
-export { readBeforeWrite, type EntityOf } from './repository/read-before-write';
 export type { OutboxRecordingRepository, AffectedKeysOf } from './repository/outbox-recording';
-export {
-  errors,
-  CacheLibraryError,
-  KeyPatternError,
-  CorruptEntryError,
-  StrategyError,
-  ApiCollisionError,
-  WriteCapabilityError,
-  CacheOptionsError,
-  RedisClientError,
-  ConfigError,
-  EntityNotFoundError,
-  InvalidArgumentError,
-} from './errors';
+export { createSuperjsonSerializer, valueObjectCodec, type Serializer } from './repository/serializer';
+export { CacheService, type CacheServiceOptions } from './protocol/cache-service';
+export type { InvalidationOutbox } from './protocol/outbox';
+export type { NearCacheOptions } from './near-cache/near-cache';
+export { NearCachePeers } from './near-cache/near-cache-peers';
+export { createRedisClient, waitUntilReady, type RedisConnectionOptions } from './redis/redis-client';
+export type { CacheLogger } from './observability/cache-logger';
+export { isCached } from './tsyringe/container';
+export { errors } from './errors';

@@ -10,7 +10,7 @@
  * between processes of one machine).
  */
 import { createInterface } from 'node:readline';
-import { CachedRepository, CacheService, createRedisClient, waitUntilReady, type TrackingMode } from 'cachedrepo';
+import { CachedRepository, CacheService, createRedisClient, waitUntilReady } from 'cachedrepo';
 import {
   createPrismaClient,
   heroCacheStrategy,
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (!(await waitUntilReady(redis, 5000))) throw new Error('near-reader: Redis not ready');
   const cache = new CacheService(redis, {
     logger: quiet,
-    nearCache: { trackingMode: (process.env.TRACKING_MODE ?? 'default') as TrackingMode },
+    nearCache: { trackingMode: (process.env.TRACKING_MODE ?? 'default') as 'default' | 'broadcast' },
   });
   if (!(await cache.waitUntilReady(5000))) throw new Error('near-reader: cache not ready');
   const heroes = CachedRepository.wrap<Hero, HeroRepository>(

@@ -1,5 +1,5 @@
 import { cacheEnvShape, cacheSettingsFrom, envTypes, parseEnv, type CacheSettings } from 'cachedrepo/settings';
-import { ConfigError } from 'cachedrepo';
+import { errors } from 'cachedrepo';
 import { z } from 'zod';
 
 /** The application's variables, added to the cache's own (`cacheEnvShape`). TTLs are seconds. */
@@ -144,6 +144,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 function adminToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   if (token.trim().length < MIN_ADMIN_TOKEN_LENGTH)
-    throw new ConfigError([`CACHE_ADMIN_TOKEN=(value hidden): expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters`]);
+    throw new errors.ConfigError([
+      `CACHE_ADMIN_TOKEN=(value hidden): expected at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
+    ]);
   return token;
 }

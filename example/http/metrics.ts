@@ -1,4 +1,6 @@
-import type { CacheService, CacheStatsSnapshot } from 'cachedrepo';
+import type { CacheControl, CacheService } from 'cachedrepo';
+
+type CacheStatsSnapshot = ReturnType<CacheControl['getCacheStats']>;
 import type { MethodCache } from 'cachedrepo/decorators';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 

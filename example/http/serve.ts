@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError } from 'cachedrepo';
+import { errors } from 'cachedrepo';
 import { container as rootContainer } from 'tsyringe';
 import { loadSettings, type Settings } from '../config/settings';
 import { registerDataLayer, TOKENS, type DataLayer } from '../container';
@@ -86,6 +86,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof errors.ConfigError ? error.message : error);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
-import { EntityNotFoundError, InvalidArgumentError } from 'cachedrepo';
+import { errors } from 'cachedrepo';
+import { InvalidArgumentError } from '../services/invalid-argument-error';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
 import type { Settings } from '../config/settings';
@@ -54,7 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof InvalidArgumentError)
       return reply.code(400).send({ error: 'Bad Request', message: error.message });
-    if (error instanceof EntityNotFoundError)
+    if (error instanceof errors.EntityNotFoundError)
       return reply.code(404).send({ error: 'Not Found', message: error.message });
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500)

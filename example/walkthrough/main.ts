@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError } from 'cachedrepo';
+import { errors } from 'cachedrepo';
 import { freePort } from 'cachedrepo/testing';
 import { cachedDataLayer, dataLayer, prepareDatabase, provideRedis } from './environment';
 import { heading, line } from './report';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
+  if (error instanceof errors.ConfigError) console.error(error.message);
   else console.error(error);
   process.exit(1);
 });

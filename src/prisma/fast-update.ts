@@ -1,4 +1,4 @@
-import { EntityNotFoundError, type AffectedKeysOf, type Entity } from '../index';
+import { errors, type AffectedKeysOf, type Entity } from '../index';
 import type { BeforeStateReader } from './before-state';
 import { insertOutboxRow, type OutboxModel } from './prisma-outbox';
 import { sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
@@ -73,7 +73,7 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
   ): Promise<{ before: T; after: T }> {
     const { sql, values } = statements.updateReturningBefore(id, set);
     const [row] = await this.client.$queryRawUnsafe<Loose[]>(sql, ...values);
-    if (!row) throw new EntityNotFoundError(this.entityType, id);
+    if (!row) throw new errors.EntityNotFoundError(this.entityType, id);
     const before: Loose = {};
     const after: Loose = {};
     for (const [column, value] of Object.entries(row)) {
@@ -92,7 +92,7 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
   ): Promise<{ before: T; after: T } | null> {
     let [read] = await this.client.$queryRawUnsafe<Row[]>(select, id);
     for (let attempt = 1; attempt <= MAX_COMPARE_AND_SET_ATTEMPTS; attempt += 1) {
-      if (!read) throw new EntityNotFoundError(this.entityType, id);
+      if (!read) throw new errors.EntityNotFoundError(this.entityType, id);
       const before = this.toDomain(read);
       const keys = recording ? recording.affected(before, this.toDomain({ ...read, ...Object.fromEntries(set) })) : [];
       const written = await this.#write(statements, id, set, read, keys, recording);

@@ -1,4 +1,7 @@
-import type { InvalidationOutbox, OutboxEntry } from '../index';
+import type { InvalidationOutbox } from '../index';
+
+/** One outbox row as the deliverer reads it. */
+type OutboxEntry = Awaited<ReturnType<InvalidationOutbox['read']>>[number];
 import { outboxRawSql, parameter, rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 
 /**

@@ -1,5 +1,5 @@
 import {
-  EntityNotFoundError,
+  errors,
   type AffectedKeysOf,
   type Entity,
   type EntityChange,
@@ -198,7 +198,7 @@ export abstract class PrismaRepository<
           ),
         );
     // The update found the row, in the same transaction: the read did too.
-    if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
+    if (!beforeRow) throw new errors.EntityNotFoundError(this.entityType, id);
     return { before: this.mapper.toDomain(beforeRow), after: this.mapper.toDomain(afterRow) };
   }
 
@@ -224,7 +224,7 @@ export abstract class PrismaRepository<
           const beforeRow = select
             ? ((await tx.$queryRawUnsafe<Row[]>(select, id))[0] ?? null)
             : await model.findUnique({ where: { id } });
-          if (!beforeRow) throw new EntityNotFoundError(this.entityType, id);
+          if (!beforeRow) throw new errors.EntityNotFoundError(this.entityType, id);
           const before = this.mapper.toDomain(beforeRow);
           const after = this.mapper.toDomain(await model.update({ where: { id }, data }));
           await insertOutboxRow(tx, affected(before, after), dialect);
@@ -269,7 +269,7 @@ export abstract class PrismaRepository<
     try {
       return await run();
     } catch (error) {
-      if (isRecordNotFound(error)) throw new EntityNotFoundError(this.entityType, id);
+      if (isRecordNotFound(error)) throw new errors.EntityNotFoundError(this.entityType, id);
       throw error;
     }
   }

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   defineCacheStrategy,
   defineKeySchema,
-  EntityNotFoundError,
   type BeforeImageRepository,
   type CacheStrategy,
-  type EntityChange,
   type EntityChanges,
   type NewEntity,
   type Repository,
 } from 'cachedrepo';
+import { EntityNotFoundError } from '../../src/errors';
+import { type EntityChange } from '../../src/repository/repository';
 
 // An entity that is not the example app's: the core's own tests show that any entity and any
 // repository can be cached with a strategy and nothing else (REDIS_CACHE.md, "Adding an

@@ -11,10 +11,10 @@ import {
   type CacheService,
   type CacheStrategy,
   type Cached,
-  type EntityChange,
   type EntityChanges,
   type OutboxRecordingRepository,
 } from 'cachedrepo';
+import { type EntityChange } from '../../src/repository/repository';
 import { repositoryRegistration } from 'cachedrepo/tsyringe';
 import type { Book, BookRepository } from '../support/books';
 

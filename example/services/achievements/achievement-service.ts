@@ -1,5 +1,6 @@
 import { Cacheable, CacheEvict, type MethodCache } from 'cachedrepo/decorators';
-import { EntityNotFoundError, InvalidArgumentError } from 'cachedrepo';
+import { errors } from 'cachedrepo';
+import { InvalidArgumentError } from '../invalid-argument-error';
 import type { AchievementAward, AchievementRepository } from '../../repositories/achievement-repository';
 import type { StudyRepository } from '../../repositories/study-repository';
 import { achievementKeys, achievementKeysOf } from '../service-keys';
@@ -158,7 +159,7 @@ export class AchievementService {
   @CacheEvict({ keys: (userId: string) => achievementKeysOf(userId) })
   async award(userId: string, code: string): Promise<{ achievement: EarnedAchievement; created: boolean }> {
     const entry = this.entryOf(code);
-    if (!(await this.study.findUser(userId))) throw new EntityNotFoundError('user', userId);
+    if (!(await this.study.findUser(userId))) throw new errors.EntityNotFoundError('user', userId);
     const { award, created } = await this.achievements.award(
       { userId, code, points: entry.points, awardedAt: this.clock() },
       this.outboxKeys(userId),

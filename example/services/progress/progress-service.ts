@@ -1,5 +1,6 @@
 import { Cacheable, CacheEvict, type MethodCache } from 'cachedrepo/decorators';
-import { EntityNotFoundError, InvalidArgumentError } from 'cachedrepo';
+import { errors } from 'cachedrepo';
+import { InvalidArgumentError } from '../invalid-argument-error';
 import type { Card } from '../../domain';
 import type { CardRepository } from '../../repositories';
 import type { CardSchedule, ReviewRecord, StudyRepository } from '../../repositories/study-repository';
@@ -128,8 +129,8 @@ export class ProgressService {
     if (!Number.isInteger(rating) || rating < 0 || rating > 5)
       throw new InvalidArgumentError(`rating must be a whole number from 0 to 5 (SM-2 quality), got ${rating}`);
     const card = await this.cards.findById(cardId);
-    if (!card) throw new EntityNotFoundError('card', cardId);
-    if (!(await this.study.findUser(userId))) throw new EntityNotFoundError('user', userId);
+    if (!card) throw new errors.EntityNotFoundError('card', cardId);
+    if (!(await this.study.findUser(userId))) throw new errors.EntityNotFoundError('user', userId);
     const now = this.clock();
     return this.study.recordReview(
       { userId, cardId, deckId: card.deckId, rating, reviewedAt: now },
@@ -146,7 +147,7 @@ export class ProgressService {
    */
   @CacheEvict({ keys: (userId: string) => [userKeys.dueCards({ userId })] })
   async startDeck(userId: string, deckId: string): Promise<number> {
-    if (!(await this.study.findUser(userId))) throw new EntityNotFoundError('user', userId);
+    if (!(await this.study.findUser(userId))) throw new errors.EntityNotFoundError('user', userId);
     const cards = await this.cards.findByDeckId(deckId);
     return this.study.enroll(
       userId,

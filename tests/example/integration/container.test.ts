@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { Redis } from 'ioredis';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { CachedRepository, ConfigError, isCached } from 'cachedrepo';
+import { CachedRepository, isCached } from 'cachedrepo';
+import { ConfigError } from '../../../src/errors';
 import { loadSettings } from '../../../example/config/settings';
 import { registerDataLayer, TOKENS, type DataLayer } from '../../../example/container';
 import { Gender, Language } from '../../../example/domain';

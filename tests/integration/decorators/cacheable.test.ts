@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { CacheService, defineKeySchema, KeyPatternError, CacheOptionsError } from '../../../src';
+import { CacheService, defineKeySchema } from '../../../src';
+import { KeyPatternError, CacheOptionsError } from '../../../src/errors';
 import { Cacheable, CacheEvict, MethodCache } from '../../../src/decorators';
 import { connectCache, useRedisCache } from '../../support/cache';
 

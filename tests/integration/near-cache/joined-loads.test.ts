@@ -7,11 +7,11 @@ import {
   defineCacheStrategy,
   waitUntilReady,
   type BeforeImageRepository,
-  type EntityChange,
   type EntityChanges,
   type NewEntity,
-  type StoreOutcome,
 } from 'cachedrepo';
+import { type EntityChange } from '../../../src/repository/repository';
+import { type StoreOutcome } from '../../../src/protocol/cache-service';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { MemoryLogger } from '../../support/cache';
 

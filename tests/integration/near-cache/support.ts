@@ -7,14 +7,15 @@ import {
   createRedisClient,
   createSuperjsonSerializer,
   defineCacheStrategy,
-  EntityNotFoundError,
   valueObjectCodec,
   waitUntilReady,
   type Cached,
   type CacheServiceOptions,
   type NearCacheOptions,
 } from 'cachedrepo';
-import type { BeforeImageRepository, EntityChange, EntityChanges, NewEntity, Repository } from 'cachedrepo';
+import { EntityNotFoundError } from '../../../src/errors';
+import type { BeforeImageRepository, EntityChanges, NewEntity, Repository } from 'cachedrepo';
+import type { EntityChange } from '../../../src/repository/repository';
 import { MemoryLogger } from '../../support/cache';
 
 /** A value object: only its codec rebuilds it (so a near-cache hit decodes it again). */

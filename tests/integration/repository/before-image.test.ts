@@ -1,11 +1,6 @@
 import type { Redis } from 'ioredis';
-import {
-  CachedRepository,
-  readBeforeWrite,
-  type CacheService,
-  type EntityChange,
-  type EntityChanges,
-} from 'cachedrepo';
+import { CachedRepository, readBeforeWrite, type CacheService, type EntityChanges } from 'cachedrepo';
+import { type EntityChange } from '../../../src/repository/repository';
 import { useRedisCache } from '../../support/cache';
 import { bookCacheStrategy, InMemoryBookRepository, sampleBook, type Book } from '../../support/books';
 

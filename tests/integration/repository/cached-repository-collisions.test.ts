@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { ApiCollisionError, CachedRepository, StrategyError, type CacheService } from 'cachedrepo';
+import { ApiCollisionError, StrategyError } from '../../../src/errors';
+import { CachedRepository, type CacheService } from 'cachedrepo';
 import {
   bookCacheStrategy,
   bookKeys,

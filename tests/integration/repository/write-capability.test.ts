@@ -3,16 +3,16 @@ import { container as rootContainer } from 'tsyringe';
 import {
   CachedRepository,
   readBeforeWrite,
-  WriteCapabilityError,
   type AffectedKeysOf,
   type CacheService,
-  type EntityChange,
   type EntityChanges,
   type InvalidationOutbox,
   type NewEntity,
-  type OutboxEntry,
   type OutboxRecordingRepository,
 } from 'cachedrepo';
+import { type OutboxEntry } from '../../../src/protocol/outbox';
+import { WriteCapabilityError } from '../../../src/errors';
+import { type EntityChange } from '../../../src/repository/repository';
 import { registerRepositories, repositoryRegistration } from 'cachedrepo/tsyringe';
 import { connectCache, useRedisCache } from '../../support/cache';
 import { bookCacheStrategy, InMemoryBookRepository, sampleBook, type Book } from '../../support/books';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { SuperJSON } from 'superjson';
-import { CorruptEntryError, createSuperjsonSerializer, valueObjectCodec } from 'cachedrepo';
+import { CorruptEntryError } from '../../../src/errors';
+import { createSuperjsonSerializer, valueObjectCodec } from 'cachedrepo';
 
 // The serializer decodes documents whose only annotations are Dates itself (without superjson's
 // deep copy, serializer.ts); every other document goes to superjson. Whatever it decodes must be

@@ -1,6 +1,6 @@
 import { AssertionError } from 'node:assert';
+import { CorruptEntryError } from '../../../src/errors';
 import {
-  CorruptEntryError,
   createSuperjsonSerializer,
   defineCacheStrategy,
   defineKeySchema,

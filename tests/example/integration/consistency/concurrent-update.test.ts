@@ -1,11 +1,6 @@
 import type { Redis } from 'ioredis';
-import {
-  CachedRepository,
-  readBeforeWrite,
-  type AffectedKeysOf,
-  type CacheService,
-  type EntityChange,
-} from 'cachedrepo';
+import { CachedRepository, readBeforeWrite, type AffectedKeysOf, type CacheService } from 'cachedrepo';
+import { type EntityChange } from '../../../../src/repository/repository';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import type { PrismaClient } from '../../../../generated/prisma/client';
 import { Gender, Language, type Hero } from '../../../../example/domain';

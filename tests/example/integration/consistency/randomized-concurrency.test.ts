@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { CacheService, StoreOutcome } from 'cachedrepo';
+import type { CacheService } from 'cachedrepo';
+import type { StoreOutcome } from '../../../../src/protocol/cache-service';
 import { CachedRepository, NearCachePeers, type Cached } from 'cachedrepo';
 import type { EntityChanges } from 'cachedrepo';
 import { Gender, Language, type Hero } from '../../../../example/domain';

@@ -1,4 +1,5 @@
-import { EntityNotFoundError, type AffectedKeysOf } from 'cachedrepo';
+import { EntityNotFoundError } from '../../../../src/errors';
+import { type AffectedKeysOf } from 'cachedrepo';
 import { byCreation, PrismaRepository, type ModelDelegate } from 'cachedrepo/prisma';
 import type { Hero as HeroRow, Prisma, PrismaClient } from '../../../../generated/prisma/client';
 import { Gender, Language, type Hero } from '../../../../example/domain';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Gender, Language } from '../../../../example/domain';
-import type { CacheHealth } from 'cachedrepo';
+import type { CacheHealth } from '../../../../src/protocol/cache-service';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import type { TestDatabase } from '../../support/database';
 import type { WorkerConfig } from '../../support/cache-worker';

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { EntityNotFoundError, InvalidArgumentError, type CacheService } from 'cachedrepo';
+import { EntityNotFoundError } from '../../../../src/errors';
+import { InvalidArgumentError } from '../../../../example/services/invalid-argument-error';
+import { type CacheService } from 'cachedrepo';
 import { TOKENS } from '../../../../example/container';
 import { PrismaAchievementRepository } from '../../../../example/infrastructure/prisma/prisma-achievement-repository';
 import type { AchievementService } from '../../../../example/services';

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { CacheService, createRedisClient, EntityNotFoundError, InvalidArgumentError } from 'cachedrepo';
+import { CacheService, createRedisClient } from 'cachedrepo';
+import { EntityNotFoundError } from '../../../../src/errors';
+import { InvalidArgumentError } from '../../../../example/services/invalid-argument-error';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import { TOKENS } from '../../../../example/container';
 import type { ProgressService } from '../../../../example/services';

@@ -1,4 +1,4 @@
-import { ConfigError } from 'cachedrepo';
+import { ConfigError } from '../../../../src/errors';
 import { loadSettings } from '../../../../example/config/settings';
 
 describe('loadSettings', () => {
