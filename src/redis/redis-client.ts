@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { RedisClientError } from '../errors';
-import { REDACTED, redactSecrets } from '../observability/redact';
 import { SecretRedactor } from '../observability/secret-redactor';
-import { connectionFact } from './connection-state';
+import { readCa, redactEmittedErrors, redactorOf, waitForReady } from './connection-setup';
+
+export { redactorOf, keepRedactor } from './connection-setup';
 
 /** How to reach Redis. Timeouts are milliseconds. */
 export interface RedisConnectionOptions {
@@ -26,22 +26,6 @@ export interface RedisConnectionOptions {
    * may show; the passwords are always among them. @default []
    */
   secrets?: readonly string[] | undefined;
-}
-
-/** The redactor a client made here keeps: its passwords and `secrets`. */
-const REDACTOR = connectionFact<SecretRedactor>('cachedrepo.redactor');
-
-/**
- * The secrets `client` was created with (by {@link createRedisClient}, {@link duplicateRedisClient} or
- * `createRedisCluster`), as a redactor; undefined for a client made otherwise. A CacheService redacts its log with it.
- */
-export function redactorOf(client: object): SecretRedactor | undefined {
-  return REDACTOR.get(client);
-}
-
-/** Makes `redactor` the one {@link redactorOf} returns for `client`. */
-export function keepRedactor(client: object, redactor: SecretRedactor): void {
-  REDACTOR.set(client, redactor);
 }
 
 /**
@@ -111,54 +95,6 @@ export function duplicateRedisClient(
   return duplicate;
 }
 
-function readCa(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new RedisClientError(
-      `Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
-
-/**
- * ioredis attaches the failed command to its errors, so a WRONGPASS error emitted as `error`
- * carries `command: { name: 'auth', args: [user, password] }`, which a logger serializing the
- * error would print. Every error the client emits is redacted before its listeners see it.
- * (Wrapping `emit` rather than adding a listener keeps ioredis' own report of errors nobody listens to.)
- * The client keeps `redactor` ({@link redactorOf}).
- */
-function redactEmittedErrors(redis: Redis, redactor: SecretRedactor): void {
-  keepRedactor(redis, redactor);
-  const emit = redis.emit.bind(redis);
-  redis.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-    if (event === 'error') redactError(args[0], redactor.secrets);
-    return emit(event, ...args);
-  };
-}
-
-function redactError(error: unknown, secrets: readonly string[]): void {
-  if (!(error instanceof Error)) return;
-  const message = redactSecrets(error.message, secrets);
-  if (message !== error.message) {
-    error.message = message;
-    if (error.stack) error.stack = redactSecrets(error.stack, secrets);
-  }
-  const command = (error as { command?: unknown }).command;
-  if (typeof command !== 'object' || command === null || !Array.isArray((command as { args?: unknown }).args)) return;
-  const { name, args } = command as { name?: unknown; args: unknown[] };
-  const isAuth = typeof name === 'string' && name.toLowerCase() === 'auth';
-  // A new object: ioredis shares the args array with the command itself, which must stay intact.
-  (error as { command?: unknown }).command = {
-    ...command,
-    args: args.map((arg, index) => {
-      if (isAuth && index === args.length - 1) return REDACTED;
-      return typeof arg === 'string' ? redactSecrets(arg, secrets) : arg;
-    }),
-  };
-}
-
 /**
  * The URL without its credentials, and the user name and password to send: the options'
  * where given, else the URL's (percent-decoded, as ioredis reads them). ioredis itself lets a
@@ -206,16 +142,6 @@ function resolveCredentials(options: RedisConnectionOptions): {
  * @param timeoutMs milliseconds to wait. @default 2000
  * @returns false when it was not ready in time (the cache then serves from the database).
  */
-export async function waitUntilReady(redis: Redis, timeoutMs = 2000): Promise<boolean> {
-  if (redis.status === 'ready') return true;
-  return new Promise((resolve) => {
-    const done = (ready: boolean): void => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = (): void => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    redis.on('ready', onReady);
-  });
+export function waitUntilReady(redis: Redis, timeoutMs = 2000): Promise<boolean> {
+  return waitForReady(redis, timeoutMs);
 }

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
 import { z } from 'zod';
 import { RedisClientError } from '../../errors';
-import { REDACTED, redactSecrets } from '../../observability/redact';
+import { redactSecrets } from '../../observability/redact';
 import { SecretRedactor } from '../../observability/secret-redactor';
-import { keepRedactor } from '../redis-client';
+import { readCa, redactEmittedErrors, waitForReady } from '../connection-setup';
 
 /** One seed node of a cluster. */
 export interface ClusterNodeAddress {
@@ -169,19 +168,8 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
       maxRetriesPerRequest: 0,
     },
   });
-  redactEmittedErrors(cluster, redactor);
+  redactEmittedErrors(cluster, redactor, ['error', 'node error']);
   return cluster;
-}
-
-function readCa(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new RedisClientError(
-      `Cannot read the CA file ${file} (REDIS_TLS_CA_FILE): ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
 }
 
 /**
@@ -189,42 +177,6 @@ function readCa(file: string): Buffer {
  * @param timeoutMs milliseconds to wait. @default 2000
  * @returns false when it was not ready in time (the cache then serves from the database)
  */
-export async function waitUntilClusterReady(cluster: Cluster, timeoutMs = 2000): Promise<boolean> {
-  if (cluster.status === 'ready') return true;
-  return new Promise((resolve) => {
-    const done = (ready: boolean): void => {
-      clearTimeout(timer);
-      cluster.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = (): void => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    cluster.on('ready', onReady);
-  });
-}
-
-/** As createRedisClient does for one connection (redis-client.ts): errors carry the failed AUTH command's arguments. */
-function redactEmittedErrors(cluster: Cluster, redactor: SecretRedactor): void {
-  keepRedactor(cluster, redactor);
-  const emit = cluster.emit.bind(cluster);
-  cluster.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-    if (event === 'error' || event === 'node error') redactError(args[0], redactor.secrets);
-    return emit(event, ...args);
-  };
-}
-
-function redactError(error: unknown, secrets: readonly string[]): void {
-  if (!(error instanceof Error)) return;
-  error.message = redactSecrets(error.message, secrets);
-  if (error.stack) error.stack = redactSecrets(error.stack, secrets);
-  const command = (error as { command?: { name?: unknown; args?: unknown } }).command;
-  if (typeof command !== 'object' || command === null || !Array.isArray(command.args)) return;
-  const args: unknown[] = command.args;
-  const isAuth = typeof command.name === 'string' && command.name.toLowerCase() === 'auth';
-  (error as { command?: unknown }).command = {
-    ...command,
-    args: args.map((arg, index) =>
-      isAuth && index === args.length - 1 ? REDACTED : typeof arg === 'string' ? redactSecrets(arg, secrets) : arg,
-    ),
-  };
+export function waitUntilClusterReady(cluster: Cluster, timeoutMs = 2000): Promise<boolean> {
+  return waitForReady(cluster, timeoutMs);
 }
