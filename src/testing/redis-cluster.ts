@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterNode, HOST, poll, type NodeAuth } from './redis-cluster-node';
-import { freePort, type RedisServerTlsFiles } from './redis-server';
+import { freePort, tlsFileArgs, type RedisServerTlsFiles } from './redis-server';
 
 /**
  * A throwaway Redis Cluster on loopback ports for tests: masters and replicas started as
@@ -189,21 +189,7 @@ function nodeArgs(options: RedisClusterOptions): string[] {
   ];
   if (options.password !== undefined) args.push('--requirepass', options.password, '--masterauth', options.password);
   const { tls } = options;
-  if (tls)
-    args.push(
-      '--tls-cluster',
-      'yes',
-      '--tls-replication',
-      'yes',
-      '--tls-cert-file',
-      tls.certFile,
-      '--tls-key-file',
-      tls.keyFile,
-      '--tls-ca-cert-file',
-      tls.caFile,
-      '--tls-auth-clients',
-      'no',
-    );
+  if (tls) args.push('--tls-cluster', 'yes', '--tls-replication', 'yes', ...tlsFileArgs(tls));
   return [...args, ...(options.args ?? [])];
 }
 

@@ -123,22 +123,7 @@ export async function startRedisServer(options: string[] | RedisServerOptions = 
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
   const logFile = join(dir, 'redis.log');
-  const listenArgs = tls
-    ? [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--tls-cert-file',
-        tls.certFile,
-        '--tls-key-file',
-        tls.keyFile,
-        '--tls-ca-cert-file',
-        tls.caFile,
-        '--tls-auth-clients',
-        'no',
-      ]
-    : ['--port', String(port)];
+  const listenArgs = tls ? ['--port', '0', '--tls-port', String(port), ...tlsFileArgs(tls)] : ['--port', String(port)];
   let child: ChildProcess | null = null;
 
   const launch = async (): Promise<void> => {
@@ -222,4 +207,12 @@ function logTail(file: string): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** redis-server's TLS certificate arguments; clients are not asked for certificates (`--tls-auth-clients no`). */
+export function tlsFileArgs(tls: RedisServerTlsFiles): string[] {
+  return [
+    ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile],
+    ...['--tls-auth-clients', 'no'],
+  ];
 }
