@@ -14,34 +14,33 @@ export abstract class CacheLibraryError extends Error {
   }
 }
 
-/** A key pattern or key schema that cannot be built safely, or a key built without a value. */
-export class KeyPatternError extends CacheLibraryError {
-  readonly code = 'E_CACHE_KEY_PATTERN';
+/** The base of an error class whose `code` is `code` (typed as that literal). */
+function withCode<C extends string>(code: C) {
+  return class extends CacheLibraryError {
+    readonly code: C = code;
+  };
 }
+
+/** A key pattern or key schema that cannot be built safely, or a key built without a value. */
+export class KeyPatternError extends withCode('E_CACHE_KEY_PATTERN') {}
 
 /**
  * A cache entry that cannot be decoded (not this serializer's, or a value object that fails validation). Read as a
  * miss, never thrown to callers of a repository.
  */
-export class CorruptEntryError extends CacheLibraryError {
-  readonly code = 'E_CACHE_CORRUPT_ENTRY';
-}
+export class CorruptEntryError extends withCode('E_CACHE_CORRUPT_ENTRY') {}
 
 /**
  * A strategy that cannot work: a TTL that is not a whole number of seconds, or a cached query the repository does not
  * have.
  */
-export class StrategyError extends CacheLibraryError {
-  readonly code = 'E_CACHE_STRATEGY';
-}
+export class StrategyError extends withCode('E_CACHE_STRATEGY') {}
 
 /**
  * A base repository method named like the cached repository's own API (`invalidateCache`, `getCacheStats`), which it
  * would shadow.
  */
-export class ApiCollisionError extends CacheLibraryError {
-  readonly code = 'E_CACHE_API_COLLISION';
-}
+export class ApiCollisionError extends withCode('E_CACHE_API_COLLISION') {}
 
 /**
  * A base repository that cannot give the cached repository what its writes need: an update that returns the state it
@@ -49,24 +48,18 @@ export class ApiCollisionError extends CacheLibraryError {
  * (`OutboxRecordingRepository`). Thrown when the cached repository is constructed; the message names the entity type
  * and what to do.
  */
-export class WriteCapabilityError extends CacheLibraryError {
-  readonly code = 'E_CACHE_WRITE_CAPABILITY';
-}
+export class WriteCapabilityError extends withCode('E_CACHE_WRITE_CAPABILITY') {}
 
 /**
  * Options of a cache service or of outbox delivery that cannot work (an empty key prefix, a deliverer lease not longer
  * than the poll interval).
  */
-export class CacheOptionsError extends CacheLibraryError {
-  readonly code = 'E_CACHE_OPTIONS';
-}
+export class CacheOptionsError extends withCode('E_CACHE_OPTIONS') {}
 
 /**
  * The Redis client cannot be created: an unparseable URL or an unreadable CA file. The message never holds a password.
  */
-export class RedisClientError extends CacheLibraryError {
-  readonly code = 'E_CACHE_REDIS_CLIENT';
-}
+export class RedisClientError extends withCode('E_CACHE_REDIS_CLIENT') {}
 
 /** Invalid configuration. `problems` names each variable and what it expects; secrets are never echoed. */
 export class ConfigError extends CacheLibraryError {
