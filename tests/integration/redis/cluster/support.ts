@@ -53,24 +53,6 @@ export function useRedisCluster(
 }
 
 /**
- * Polls `condition` every 25 ms until it holds.
- * @param explain what was seen, added to the error's message (for a failure seen only in CI)
- * @throws {Error} naming `what` after `timeoutMs`
- */
-export async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-  explain?: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${explain()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/**
  * `host:port` of the master owning `key`'s slot, asked of the cluster itself (CLUSTER KEYSLOT, then CLUSTER SLOTS
  * through the client's map).
  */
