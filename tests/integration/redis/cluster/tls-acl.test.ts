@@ -8,7 +8,8 @@ import { loadCacheSettings } from '../../../../src/settings/settings';
 import { MemoryLogger, get, put } from '../../../support/cache';
 import { MemoryNotes, newNote, noteStrategy, type Note, type NoteRepository } from '../../near-cache/support';
 import { writeElsewhere } from './near-cache-support';
-import { connectCluster, generateClusterTlsFiles } from './support';
+import { connectCluster } from './support';
+import { generateTlsCertificates, type TlsCertificates } from '../../../support/tls-certificates';
 import { until } from '../../../support/wait';
 
 const USER = 'cachedrepo-app';
@@ -22,7 +23,7 @@ const ADMIN_SECRET = 'admin-secret-9';
 // https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/). The cache
 // service is built from settings alone, as an application would.
 describe('a cache service over TLS as an ACL user on a cluster of 3 masters with a replica each', () => {
-  let tls: ReturnType<typeof generateClusterTlsFiles>;
+  let tls: TlsCertificates;
   let handle: RedisClusterHandle;
   let cache: CacheService;
   let logger: MemoryLogger;
@@ -32,7 +33,7 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
   const noteIds: string[] = [];
 
   beforeAll(async () => {
-    tls = generateClusterTlsFiles();
+    tls = generateTlsCertificates('cluster', { clientAuth: true });
     handle = await startRedisCluster({
       masters: 3,
       replicasPerMaster: 1,
