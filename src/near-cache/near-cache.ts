@@ -190,6 +190,8 @@ export class NearCache {
       expiresAt: performance.now() + ttlMs,
       bytes: estimateEntryBytes(key, raw),
     });
+    // lru-cache keeps nothing larger than maxBytes (it drops the key instead): that is no fill.
+    if (!this.entries.has(key)) return false;
     this.counters.fills += 1;
     return true;
   }

@@ -5,6 +5,11 @@
  */
 export class PendingInvalidations {
   private readonly keys = new Set<string>();
+  /**
+   * Keys added since the last {@link snapshot}: a delivery of that snapshot may have reached Redis before their write
+   * committed, so it does not deliver them.
+   */
+  private readonly addedSinceSnapshot = new Set<string>();
   private overflowedFlag = false;
 
   /** @param capacity keys remembered before overflowing. @default 100000 */
@@ -12,10 +17,14 @@ export class PendingInvalidations {
 
   add(keys: readonly string[]): void {
     if (this.overflowedFlag) return;
-    for (const key of keys) this.keys.add(key);
+    for (const key of keys) {
+      this.keys.add(key);
+      this.addedSinceSnapshot.add(key);
+    }
     if (this.keys.size > this.capacity) {
       this.overflowedFlag = true;
       this.keys.clear();
+      this.addedSinceSnapshot.clear();
     }
   }
 
@@ -33,11 +42,13 @@ export class PendingInvalidations {
 
   /** The keys to deliver now; call {@link delivered} with them once Redis has them. */
   snapshot(): string[] {
+    this.addedSinceSnapshot.clear();
     return [...this.keys];
   }
 
+  /** Forgets the keys of the last snapshot, once Redis has them, but those added again since that snapshot. */
   delivered(keys: readonly string[]): void {
-    for (const key of keys) this.keys.delete(key);
+    for (const key of keys) if (!this.addedSinceSnapshot.has(key)) this.keys.delete(key);
   }
 
   clearOverflow(): void {

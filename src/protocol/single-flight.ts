@@ -15,14 +15,16 @@ export class SingleFlight {
   async run<V>(key: string, load: (close: () => void) => Promise<V>): Promise<{ value: V; joined: boolean }> {
     const existing = this.inFlight.get(key) as Promise<V> | undefined;
     if (existing) return { value: await existing, joined: true };
-    // Set once the load has started; `close` may be called before that (a load that closes at once).
-    const started: { flight?: Promise<V> } = {};
+    // Set once the load has started; `close` may be called before that (a load that closes at once), and then the
+    // load is never offered to later callers.
+    const started: { flight?: Promise<V>; closed?: boolean } = {};
     const close = (): void => {
+      started.closed = true;
       if (started.flight !== undefined && this.inFlight.get(key) === started.flight) this.inFlight.delete(key);
     };
     const flight = load(close);
     started.flight = flight;
-    this.inFlight.set(key, flight);
+    if (!started.closed) this.inFlight.set(key, flight);
     try {
       return { value: await flight, joined: false };
     } finally {

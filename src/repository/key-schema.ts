@@ -48,9 +48,30 @@ type Segment = { literal: string } | { param: string };
  * @param reserved literal segments of the schema the value must not be mistaken for
  */
 export function encodeKeyComponent(value: string | number, reserved: ReadonlySet<string>): string {
-  const encoded = encodeURIComponent(String(value)).replace(/\*/g, '%2A');
+  const encoded = percentEncode(String(value)).replace(/\*/g, '%2A');
   if (!reserved.has(encoded)) return encoded;
   return `%${encoded.charCodeAt(0).toString(16).toUpperCase()}${encoded.slice(1)}`;
+}
+
+/** A surrogate pair, a lone surrogate, or a run without surrogates (code units: the regex has no `u` flag). */
+const SURROGATE_SPLIT = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]|[^\uD800-\uDFFF]+/g;
+
+/**
+ * `encodeURIComponent`, which throws URIError on a lone surrogate (a string from data may hold one: JSON allows
+ * `"\ud800"`). A lone surrogate is written as its three WTF-8 bytes (`%ED%A0%80` for U+D800), a sequence that the
+ * UTF-8 of a well-formed string never contains, so the encoding stays injective and a read never fails on a key.
+ */
+function percentEncode(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return text.replace(SURROGATE_SPLIT, (part) => {
+      const code = part.charCodeAt(0);
+      if (part.length > 1 || code < 0xd800 || code > 0xdfff) return encodeURIComponent(part);
+      const byte = (bits: number): string => `%${(0x80 | (bits & 0x3f)).toString(16).toUpperCase()}`;
+      return `%ED${byte(code >> 6)}${byte(code)}`;
+    });
+  }
 }
 
 /**

@@ -116,6 +116,8 @@ export class CircuitBreaker {
     } finally {
       this.probing = false;
     }
+    // Disposed while the probe ran (the cache service closed): its answer must neither close the breaker nor be told.
+    if (this.disposed) return;
     if (this.probeOutdated) return this.scheduleProbe(0);
     if (!healthy) return this.scheduleProbe(this.probeIntervalMs);
     this.failures = 0;

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** PEM files of a throwaway CA and of a server certificate it signed for 127.0.0.1 and localhost. */
+/** PEM files of a throwaway CA and of a certificate it signed for 127.0.0.1 and localhost. */
 export interface TlsCertificates {
   readonly dir: string;
   /** The CA's certificate: what a client trusts. */
   readonly caFile: string;
-  /** The server's certificate (subjectAltName IP:127.0.0.1, DNS:localhost). */
+  /** The server's (or node's) certificate (subjectAltName IP:127.0.0.1, DNS:localhost). */
   readonly certFile: string;
   /** The server's private key (unencrypted). */
   readonly keyFile: string;
@@ -41,9 +41,11 @@ function openssl(args: string[]): void {
  * server certificate it signs for `IP:127.0.0.1, DNS:localhost`, into a new temporary directory.
  * Each call makes an unrelated CA, so a second call gives a CA that must not be trusted for
  * the first one's server.
+ * @param options.clientAuth make the certificate usable for both ends of a connection (`serverAuth,clientAuth`), as
+ *   a Redis Cluster node needs: the cluster bus authenticates each peer with it
  * @throws {Error} when openssl is missing or fails.
  */
-export function generateTlsCertificates(name = 'redis-test'): TlsCertificates {
+export function generateTlsCertificates(name = 'redis-test', options: { clientAuth?: boolean } = {}): TlsCertificates {
   if (opensslVersion() === null)
     throw new Error(`${OPENSSL_BINARY} is not installed: cannot generate TLS test certificates`);
   const dir = mkdtempSync(join(tmpdir(), 'tls-test-'));
@@ -83,7 +85,7 @@ export function generateTlsCertificates(name = 'redis-test'): TlsCertificates {
       [
         'basicConstraints=critical,CA:FALSE',
         'keyUsage=critical,digitalSignature,keyEncipherment',
-        'extendedKeyUsage=serverAuth',
+        `extendedKeyUsage=${options.clientAuth ? 'serverAuth,clientAuth' : 'serverAuth'}`,
         'subjectAltName=IP:127.0.0.1,DNS:localhost',
         '',
       ].join('\n'),

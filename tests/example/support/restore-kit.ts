@@ -6,6 +6,7 @@ import type { Hero } from '../../../example/domain';
 import type { HeroRepository } from '../../../example/repositories';
 import { heroCacheStrategy } from '../../../example/strategies';
 import { MemoryLogger } from '../../support/cache';
+import { until } from '../../support/wait';
 
 /**
  * Shared pieces of the tests in tests/integration/restore: cache instances built as an
@@ -24,21 +25,6 @@ export interface CacheInstance {
 
 /** Resolves after pending I/O callbacks and timers had a turn (SQLite answers without one). */
 export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 20 ms. @throws {Error} naming `what` when it does not hold within `timeoutMs`. */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /**
  * A cache instance with short command timeouts (200 ms unless `commandTimeoutMs` says

@@ -6,10 +6,10 @@ import {
   newNote,
   type NoteInstance,
   openNoteInstance,
-  until,
   untilNearHit,
   useNoteRedis,
 } from './support';
+import { until } from '../../support/wait';
 
 // The fill race of client-side caching: the GET's reply comes on the data connection, the
 // invalidation of a change made just after Redis served that GET comes on the other

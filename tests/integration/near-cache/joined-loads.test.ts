@@ -14,6 +14,7 @@ import { type EntityChange } from '../../../src/repository/repository';
 import { type StoreOutcome } from '../../../src/protocol/cache-service';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { MemoryLogger } from '../../support/cache';
+import { until } from '../../support/wait';
 
 // The read path the near cache shares with every read: a miss's caller gets its value as soon
 // as it is loaded, and the store under the lease finishes behind it. Readers that join the load
@@ -112,14 +113,11 @@ describe('joining a load', () => {
 
     // A miss: v0 loaded and returned; its store is sent, and runs in Redis...
     expect(await reader.findById(note.id)).toEqual({ id: note.id, title: 'v0' });
-    const deadline = Date.now() + 5000;
-    while (
-      (await raw.get(`cache:note:${note.id}`)) === null ||
-      ((await raw.get(`cache:note:${note.id}`)) as string).startsWith('\u0000')
-    ) {
-      if (Date.now() > deadline) throw new Error('the store never ran');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(
+      async () => !((await raw.get(`cache:note:${note.id}`)) ?? '\u0000').startsWith('\u0000'),
+      5000,
+      'the store to run',
+    );
     // ...then a write in another instance completes (its UNLINK removes the stored v0).
     await writer.update(note.id, { title: 'v1' });
     expect(await raw.exists(`cache:note:${note.id}`)).toBe(0);
@@ -127,10 +125,7 @@ describe('joining a load', () => {
     // A read that starts now misses (while the store's answer is still held); it must load v1,
     // not join the load of v0.
     const later = reader.findById(note.id);
-    while (reader.getCacheStats().misses < 2) {
-      if (Date.now() > deadline + 5000) throw new Error('the second read never missed');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await until(() => reader.getCacheStats().misses >= 2, 5000, 'the second read to miss');
     release();
     expect(await later).toEqual({ id: note.id, title: 'v1' });
   });

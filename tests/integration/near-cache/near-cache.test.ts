@@ -10,10 +10,10 @@ import {
   type NoteInstance,
   noteStrategy,
   openNoteInstance,
-  until,
   untilNearHit,
   useNoteRedis,
 } from './support';
+import { until } from '../../support/wait';
 
 // The near cache in one process against a real redis-server: what it serves, that every copy
 // is the caller's own, and that every way a key changes in Redis reaches it (REDIS_CACHE.md,

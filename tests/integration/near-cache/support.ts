@@ -17,6 +17,7 @@ import { EntityNotFoundError } from '../../../src/errors';
 import type { BeforeImageRepository, EntityChanges, NewEntity, Repository } from 'cachedrepo';
 import type { EntityChange } from '../../../src/repository/repository';
 import { MemoryLogger } from '../../support/cache';
+import { until } from '../../support/wait';
 
 /** A value object: only its codec rebuilds it (so a near-cache hit decodes it again). */
 export class Money {
@@ -171,25 +172,14 @@ export async function openNoteInstance(
   return { redis, cache, logger, notes, near, close: () => cache.close() };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 10 ms. @throws {Error} naming `what` when it does not hold within `timeoutMs`. */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /**
  * Reads `id` until a read is answered by the near cache (a miss stores in the background, then a Redis hit fills it).
  */
-export async function untilNearHit(instance: NoteInstance, id: string): Promise<Note> {
+export async function untilNearHit(
+  instance: Pick<NoteInstance, 'near' | 'notes'>,
+  id: string,
+  timeoutMs = 5000,
+): Promise<Note> {
   let note: Note | null = null;
   await until(
     async () => {
@@ -197,7 +187,7 @@ export async function untilNearHit(instance: NoteInstance, id: string): Promise<
       note = await instance.notes.findById(id);
       return instance.near().hits > before;
     },
-    5000,
+    timeoutMs,
     `note ${id} to be served by the near cache`,
   );
   return note as unknown as Note;

@@ -1,14 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisServerHandle } from 'cachedrepo/testing';
-import {
-  MemoryNotes,
-  newNote,
-  type NoteInstance,
-  openNoteInstance,
-  until,
-  untilNearHit,
-  useNoteRedis,
-} from './support';
+import { MemoryNotes, newNote, type NoteInstance, openNoteInstance, untilNearHit, useNoteRedis } from './support';
+import { until } from '../../support/wait';
 
 // When invalidations may have been lost, the near cache must flush and stay bypassed until
 // tracking is re-established: a killed invalidation connection, a killed data connection, a

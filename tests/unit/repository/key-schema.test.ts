@@ -21,6 +21,12 @@ describe('key schema', () => {
     expect(encodeKeyComponent('Ζωή', new Set())).toBe('%CE%96%CF%89%CE%AE');
   });
 
+  it('encodes a lone surrogate (valid in JSON, refused by encodeURIComponent) instead of throwing', () => {
+    expect(encodeKeyComponent('a\ud800', new Set())).toBe('a%ED%A0%80');
+    expect(encodeKeyComponent('\udc00\ud83d\ude00', new Set())).toBe('%ED%B0%80%F0%9F%98%80');
+    expect(encodeKeyComponent('\ud800', new Set())).not.toBe(encodeKeyComponent('\ufffd', new Set()));
+  });
+
   it('is injective over arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
@@ -57,5 +63,65 @@ describe('key schema', () => {
 
   it('escapes glob metacharacters for SCAN MATCH', () => {
     expect(escapeGlob('a*b?[c]\\')).toBe('a\\*b\\?\\[c\\]\\\\');
+  });
+
+  describe('properties over every pattern of a schema', () => {
+    const schema = defineKeySchema({
+      byId: 'deck:{id}',
+      list: 'deck:list',
+      byLevel: 'deck:list:level:{level}',
+      full: 'deck:{id}:full',
+      exact: 'deck:exact:{name}:{age}:{level}',
+    });
+    /**
+     * Code units as data can hold them, lone surrogates included (a JSON body may carry "\ud800"): the 'binary' unit
+     * never produces those on its own. Literal words of the schema come up often, to hit the reserved-word escape.
+     */
+    const unit = fc.oneof(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      fc.constantFrom('\ud800', '\udfff', '\udbff', ':', '*', '%', '\\', '[', '?'),
+    );
+    const component = fc.oneof(
+      fc.string({ unit, maxLength: 6 }),
+      fc.constantFrom('list', 'level', 'full', 'exact', 'deck', '', '%6Cist', 'list:level'),
+      fc.integer(),
+    );
+    /** One call of one builder: the pattern's name and its parameters. */
+    const call = fc.oneof(
+      fc.record({ name: fc.constant('byId' as const), params: fc.record({ id: component }) }),
+      fc.record({ name: fc.constant('list' as const), params: fc.constant({}) }),
+      fc.record({ name: fc.constant('byLevel' as const), params: fc.record({ level: component }) }),
+      fc.record({ name: fc.constant('full' as const), params: fc.record({ id: component }) }),
+      fc.record({
+        name: fc.constant('exact' as const),
+        params: fc.record({ name: component, age: component, level: component }),
+      }),
+    );
+    const build = ({ name, params }: { name: string; params: Record<string, string | number> }): string =>
+      (schema as unknown as Record<string, (params: Record<string, string | number>) => string>)[name]!(params);
+    /** A call as the key sees it: a number and its decimal string are the same value. */
+    const identity = ({ name, params }: { name: string; params: Record<string, string | number> }): string =>
+      JSON.stringify([name, Object.entries(params).map(([key, value]) => [key, String(value)])]);
+
+    it('never builds one key from two different calls, whichever patterns they are of', () => {
+      fc.assert(
+        fc.property(call, call, (a, b) => {
+          fc.pre(identity(a) !== identity(b));
+          expect(build(a)).not.toBe(build(b));
+        }),
+        { numRuns: 3000 },
+      );
+    });
+
+    it('never builds a key with an unescaped glob character, a space or a newline', () => {
+      fc.assert(
+        fc.property(call, (one) => {
+          const key = build(one);
+          expect(key).not.toMatch(/[*?[\]\\\s]/);
+          expect(escapeGlob(key)).toBe(key);
+        }),
+        { numRuns: 3000 },
+      );
+    });
   });
 });

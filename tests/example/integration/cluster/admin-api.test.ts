@@ -9,17 +9,9 @@ import { standaloneView } from '../../support/cluster-cache-fixture';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startTestRedis, type TestRedis } from '../../support/test-redis';
 import { createStudyData, type StudyData } from '../services/support';
+import { until } from '../../../support/wait';
 
 const TOKEN = 'test-admin-token-0123456789';
-
-/** Polls `check` every 50 ms until it is true. @throws {Error} naming `what` after `timeoutMs` */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 // The application as deployed against a Redis Cluster: the container builds its cache from
 // REDIS_CLUSTER_NODES (createCacheService), and the admin HTTP API works on it unchanged:
@@ -119,12 +111,12 @@ describe('admin HTTP API on a Redis Cluster of 3 masters with a replica each', (
 
   it('turns unhealthy when a master crashes, and healthy once its promoted replica is validated', async () => {
     const failover = (redis.cluster as NonNullable<TestRedis['cluster']>).failover(0, 'crash');
-    await until('health 503 after the crash', async () => (await call('GET', '/health/cache')).status === 503);
+    await until(async () => (await call('GET', '/health/cache')).status === 503, 20_000, 'health 503 after the crash');
     await failover;
     await until(
-      'health 200 after the failover',
       async () => (await call('GET', '/health/cache')).status === 200,
       30_000,
+      'health 200 after the failover',
     );
     const cards = container.resolve(TOKENS.CardRepository);
     expect(await cards.findByIds(data.cards.map((card) => card.id))).toHaveLength(data.cards.length);

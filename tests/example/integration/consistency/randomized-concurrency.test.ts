@@ -15,8 +15,8 @@ import { auditHeroCache } from '../../support/hero-cache-audit';
 import { KeyedMutex } from '../../support/keyed-mutex';
 import { mulberry32, seedFromEnv, type Random } from '../../support/random';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { until } from '../../support/restore-kit';
 import { versionDescription, WriteLog } from '../../support/write-log';
+import { until } from '../../../support/wait';
 
 // Replay a failure with CONSISTENCY_SEED=<seed printed in the failure>. The seed fixes the
 // operations, their instances and the delay sequence; the exact interleaving also depends on

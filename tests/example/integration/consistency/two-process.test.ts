@@ -3,6 +3,8 @@ import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma'
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { startCacheWorker, type CacheWorker } from '../../support/worker-process';
+import { sleep } from '../../../support/wait';
+import { untilWorkerNearHit, untilWorkerTracking } from '../../support/worker-near-cache';
 
 /** A hero as it crosses the worker's JSON protocol (Dates as strings). */
 interface WireHero {
@@ -16,10 +18,6 @@ interface WireStats {
   misses: number;
   errors: number;
 }
-interface NearHealth {
-  tracking: string;
-  caches: { entityType: string; hits: number }[];
-}
 
 /**
  * The bound REDIS_CACHE.md states for another process's near cache (CACHE_NEAR_CACHE_MAX_STALENESS,
@@ -27,7 +25,6 @@ interface NearHealth {
  * that long ago has been answered, and Redis answers it after every invalidation queued before.
  */
 const STATED_BOUND_MS = 250;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The consistency guarantee (REDIS_CACHE.md, section 4) across processes, in two passes:
 // - Redis only: after a write through one process's cached repository returns, the very next
@@ -65,14 +62,7 @@ describe.each([
     if (failed) throw failed.reason;
     [a, b] = workers as [CacheWorker, CacheWorker];
     if (nearCache === 'on') {
-      for (const worker of workers) {
-        const deadline = Date.now() + 10_000;
-        while ((await near(worker)).tracking !== 'active') {
-          if (Date.now() > deadline)
-            throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
-          await sleep(20);
-        }
-      }
+      for (const worker of workers) await untilWorkerTracking(worker);
     }
   }, 60_000);
   afterAll(async () => {
@@ -86,23 +76,12 @@ describe.each([
   const idsIn = async (worker: CacheWorker, language: Language): Promise<string[]> =>
     ((await worker.request('findByLanguage', language)) as WireHero[]).map((hero) => hero.id);
   const hits = async (worker: CacheWorker): Promise<number> => ((await worker.request('stats')) as WireStats).hits;
-  const near = async (worker: CacheWorker): Promise<NearHealth> =>
-    ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
-  const nearHits = async (worker: CacheWorker): Promise<number> =>
-    (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
   /**
    * With near caches: reads `read` through `worker` until its near cache answered (so the old value is held there), at
    * most 10 s.
    */
-  async function heldInNearCache<V>(worker: CacheWorker, read: () => Promise<V>): Promise<V> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const before = await nearHits(worker);
-      const value = await read();
-      if (nearCache === 'off' || (await nearHits(worker)) > before) return value;
-      if (Date.now() > deadline)
-        throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
-    }
+  function heldInNearCache<V>(worker: CacheWorker, read: () => Promise<V>): Promise<V> {
+    return nearCache === 'off' ? read() : untilWorkerNearHit(worker, read);
   }
   /**
    * After a write returned in another process: wait for the stated bound (0 without near caches), the read under test

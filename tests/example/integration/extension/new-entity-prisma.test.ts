@@ -27,7 +27,7 @@ import {
   runDbMigration,
   type ExtensionProject,
 } from '../../support/extension-project';
-import { until } from '../../support/restore-kit';
+import { until } from '../../../support/wait';
 
 // REDIS_CACHE.md section 8, for real: a Book model added to a copy of the app's schema, its
 // migration written by `npm run db:migration`, a client generated and a database migrated

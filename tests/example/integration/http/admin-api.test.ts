@@ -10,6 +10,7 @@ import { buildServer, type CacheServer } from '../../../../example/http/server';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { createStudyData, type StudyData } from '../services/support';
 import { parsePrometheusText, sampleValue } from './prometheus-text';
+import { until } from '../../../support/wait';
 
 const TOKEN = 'test-admin-token-0123456789';
 
@@ -25,16 +26,6 @@ async function serve(
   const server = await buildServer({ container, settings });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   return { base: `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`, server, container, layer };
-}
-
-/** Polls `check` every 50 ms until it is true or `timeoutMs` passed. */
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
 }
 
 // The admin HTTP API through real HTTP requests, on a real redis-server and database.
@@ -287,32 +278,37 @@ describe('admin HTTP API (Fastify)', () => {
   it('GET /health/cache turns 503 when Redis is killed, and 200 once it is back', async () => {
     redisServer.signal('SIGKILL');
     let last: Record<string, unknown> = {};
-    const degraded = await eventually(async () => {
-      const response = await call('GET', '/health/cache', { token: null });
-      last = response.json();
-      return response.status === 503;
-    }, 15_000);
-    expect([degraded, last.status]).toEqual([true, 'degraded']);
+    await until(
+      async () => {
+        const response = await call('GET', '/health/cache', { token: null });
+        last = response.json();
+        return response.status === 503;
+      },
+      15_000,
+      'health 503 after SIGKILL',
+      () => JSON.stringify(last),
+    );
+    expect(last.status).toBe('degraded');
     expect(last.redisLatencyMs).toBeNull();
     // Reads keep working from the database meanwhile.
     expect((await app.container.resolve(TOKENS.ProgressService).getProgress(data.user.id)).userId).toBe(data.user.id);
     // Failed commands open the breaker, which /metrics shows.
-    const open = await eventually(async () => {
-      await call('GET', '/health/cache', { token: null });
-      return (
-        sampleValue(parsePrometheusText((await call('GET', '/metrics', { token: null })).text), 'cache_breaker_state', {
-          state: 'open',
-        }) === 1
-      );
-    }, 15_000);
-    expect(open).toBe(true);
+    await until(
+      async () => {
+        await call('GET', '/health/cache', { token: null });
+        const metrics = parsePrometheusText((await call('GET', '/metrics', { token: null })).text);
+        return sampleValue(metrics, 'cache_breaker_state', { state: 'open' }) === 1;
+      },
+      15_000,
+      '/metrics to show the breaker open',
+    );
 
     await redisServer.restart();
-    const healthy = await eventually(
+    await until(
       async () => (await call('GET', '/health/cache', { token: null })).status === 200,
       15_000,
+      'health 200 after the restart',
     );
-    expect([healthy, last.status]).toEqual([true, 'degraded']);
     expect((await call('GET', '/health/cache', { token: null })).json()).toMatchObject({
       status: 'healthy',
       breaker: 'closed',

@@ -37,7 +37,8 @@ import {
 } from '../../../../example/strategies';
 import { connectCache } from '../../../support/cache';
 import { useTestDatabase } from '../../support/database';
-import { capMemory, evictAll, openRawClient, until } from '../../support/restore-kit';
+import { capMemory, evictAll, openRawClient } from '../../support/restore-kit';
+import { until } from '../../../support/wait';
 
 // The example's entities through their near caches: every read returns what the database
 // holds, with the same types (Dates, enums, value objects), as the caller's own copy; and an

@@ -3,16 +3,14 @@ import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma'
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { startCacheWorker, type CacheWorker } from '../../support/worker-process';
+import { sleep } from '../../../support/wait';
+import { untilWorkerNearHit, untilWorkerTracking } from '../../support/worker-near-cache';
 
 /** A hero as it crosses the worker's JSON protocol. */
 interface WireHero {
   id: string;
   name: string;
   description: string | null;
-}
-interface NearHealth {
-  tracking: string;
-  caches: { entityType: string; hits: number; entries: number }[];
 }
 
 /**
@@ -22,7 +20,6 @@ interface NearHealth {
  * and Redis answers it after every invalidation it queued before.
  */
 const STATED_BOUND_MS = 250;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Near-cache coherence across two processes (cache workers: own Prisma connection, own Redis
 // connections, own near cache), in both directions.
@@ -57,37 +54,17 @@ describe('near caches of two processes sharing one Redis', () => {
     await server?.stop();
   });
 
-  const near = async (worker: CacheWorker): Promise<NearHealth> =>
-    ((await worker.request('health')) as { nearCache: NearHealth }).nearCache;
-  const nearHits = async (worker: CacheWorker): Promise<number> =>
-    (await near(worker)).caches.find((cache) => cache.entityType === 'hero')?.hits ?? 0;
   const findById = async (worker: CacheWorker): Promise<WireHero> =>
     (await worker.request('findById', heroId)) as WireHero;
 
   /** Reads until `worker` answers from its near cache; returns that answer. */
-  async function nearHit(worker: CacheWorker): Promise<WireHero> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const before = await nearHits(worker);
-      const hero = await findById(worker);
-      if ((await nearHits(worker)) > before) return hero;
-      if (Date.now() > deadline)
-        throw new Error(`worker ${worker.name}: no near-cache hit within 10 s: ${JSON.stringify(await near(worker))}`);
-    }
-  }
+  const nearHit = (worker: CacheWorker): Promise<WireHero> => untilWorkerNearHit(worker, () => findById(worker));
 
   it(
     "a write in one process is seen by the other's near cache once the stated bound has " + 'passed, both directions',
     async () => {
       const [a, b] = workers as [CacheWorker, CacheWorker];
-      for (const worker of workers) {
-        const deadline = Date.now() + 10_000;
-        while ((await near(worker)).tracking !== 'active') {
-          if (Date.now() > deadline)
-            throw new Error(`worker ${worker.name}: tracking not active: ${JSON.stringify(await near(worker))}`);
-          await sleep(20);
-        }
-      }
+      for (const worker of workers) await untilWorkerTracking(worker);
       for (let round = 1; round <= 8; round += 1) {
         const [writer, reader] = round % 2 === 0 ? [a, b] : [b, a];
         // The reader serves the current version from its near cache...

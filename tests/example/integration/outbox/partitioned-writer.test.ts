@@ -11,9 +11,9 @@ import {
   report,
   startReader,
   summarize,
-  until,
   waitUntilElapsed,
 } from './scenario';
+import { until } from '../../../support/wait';
 
 // A one-sided partition: writer A reaches Redis through a proxy the test cuts, reader B
 // reaches it directly. A's write commits but its invalidation cannot reach Redis. Today the

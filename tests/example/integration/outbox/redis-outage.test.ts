@@ -11,9 +11,9 @@ import {
   report,
   startReader,
   summarize,
-  until,
   waitUntilElapsed,
 } from './scenario';
+import { until } from '../../../support/wait';
 
 // A Redis-wide outage (SIGSTOP: connections stay open, commands time out) during which
 // process A writes, then recovery. A write's invalidation that never reached Redis must

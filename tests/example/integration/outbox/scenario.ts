@@ -5,6 +5,7 @@ import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma'
 import type { TestDatabase } from '../../support/database';
 import type { WorkerConfig } from '../../support/cache-worker';
 import type { CacheWorker } from '../../support/worker-process';
+import { sleep, until } from '../../../support/wait';
 
 // Shared by the outbox tests: a hero both workers have cached, a reader that records every
 // read through one worker with the test's clock, and the stale-read arithmetic.
@@ -19,21 +20,6 @@ interface WireStats {
 }
 
 export const now = (): number => performance.now();
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 20 ms until it holds. @throws {Error} naming `what` after `timeoutMs` */
-export async function until(
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = now() + timeoutMs;
-  while (!(await condition())) {
-    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 /** Waits until `ms` after `since` (shapes a scenario's timeline; never decides an outcome). */
 export async function waitUntilElapsed(since: number, ms: number): Promise<void> {
   const left = since + ms - now();

@@ -6,22 +6,13 @@ import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma'
 import type { HeroRepository } from '../../../../example/repositories';
 import { heroCacheStrategy } from '../../../../example/strategies';
 import { MemoryLogger } from '../../../support/cache';
+import { sleep, until } from '../../../support/wait';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 
 // Fault injection against a real redis-server the test controls by PID. For every fault: no
 // read or write through the repository fails, and no read returns data older than a write
 // that completed before the read began.
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('fault injection', () => {
   let db: TestDatabase;

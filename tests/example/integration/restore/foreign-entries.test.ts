@@ -4,7 +4,8 @@ import { Gender, Language, type Hero } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
-import { openCacheInstance, openRawClient, until, type CacheInstance } from '../../support/restore-kit';
+import { openCacheInstance, openRawClient, type CacheInstance } from '../../support/restore-kit';
+import { until } from '../../../support/wait';
 
 // Keys the cache did not write the way it reads them: written by another tool, an older
 // release, or another entity's code. Values are written raw, as today's superjson serializer

@@ -9,9 +9,9 @@ import {
   openCacheInstance,
   openRawClient,
   StaleReads,
-  until,
   type CacheInstance,
 } from '../../support/restore-kit';
+import { until } from '../../../support/wait';
 
 // Redis under `maxmemory-policy noeviction` with its memory full: every command that may grow
 // memory (SET among them) is refused with OOM, while GET still answers. An invalidation must

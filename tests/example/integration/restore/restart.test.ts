@@ -8,10 +8,10 @@ import {
   openCacheInstance,
   openRawClient,
   StaleReads,
-  until,
   untilDelivered,
   type CacheInstance,
 } from '../../support/restore-kit';
+import { until } from '../../../support/wait';
 
 // Redis killed and restarted from its own files. A snapshot taken before a write still holds
 // the entry the write invalidated: the invalidation reached Redis, Redis acknowledged it, and

@@ -5,7 +5,8 @@ import { markerKeyForSlots } from '../../../../src/redis/cluster/cluster-dataset
 import { createCacheService } from '../../../../src/settings/create-cache-service';
 import { loadCacheSettings } from '../../../../src/settings/settings';
 import { MemoryLogger, get, put } from '../../../support/cache';
-import { connectCluster, useRedisCluster, waitFor } from './support';
+import { connectCluster, useRedisCluster } from './support';
+import { until } from '../../../support/wait';
 
 // CacheService itself on a real cluster of 3 masters with a replica each: the library's own
 // calls (batched reads, invalidations, leases, clearing a namespace, restore detection), as
@@ -75,10 +76,14 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
       await fixture.handle.failover(1, 'manual');
       // Any read after the failover either is refused (answered by the unvalidated new master) or
       // comes after the probe cleared that master: a key of that shard never reads 'before' again.
-      await waitFor('the cache to validate the promoted master', async () => {
-        const reads = await cache.readMany(onShard);
-        return cache.health().breaker === 'closed' && reads.every((read) => read.kind === 'empty');
-      });
+      await until(
+        async () => {
+          const reads = await cache.readMany(onShard);
+          return cache.health().breaker === 'closed' && reads.every((read) => read.kind === 'empty');
+        },
+        20_000,
+        'the cache to validate the promoted master',
+      );
       expect(cache.health().datasetClears).toBeGreaterThan(clears);
       expect(logger.lines.some((line) => /topology changed/.test(line.message))).toBe(true);
       const others = keys.filter((key) => !onShard.includes(key));
@@ -117,12 +122,16 @@ describe('CacheService on a Redis Cluster of 3 masters with a replica each', () 
             .filter((line) => line.includes(' name=clears-test '));
           expect(ours.length).toBeGreaterThan(0);
           for (const line of ours) await a.command('CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)?.[1] ?? '');
-          await waitFor('A to be cleared and marked again', async () => (await a.command('GET', markerOfA)) !== null);
+          await until(
+            async () => (await a.command('GET', markerOfA)) !== null,
+            20_000,
+            'A to be cleared and marked again',
+          );
           expect(own.health().breaker).toBe('open');
         } finally {
           await b.command('ACL', 'SETUSER', 'default', '+info');
         }
-        await waitFor('the cache to be trusted again', () => own.health().breaker === 'closed');
+        await until(() => own.health().breaker === 'closed', 20_000, 'the cache to be trusted again');
         expect(own.health().datasetClears).toBe(clears + 1);
         const cleared = ownLogger.lines.filter((line) => line.message.includes('prefix cleared'));
         expect(cleared.at(-1)?.details).toMatchObject({ node: `${a.host}:${a.port}` });

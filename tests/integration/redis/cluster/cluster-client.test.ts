@@ -8,7 +8,8 @@ import {
 import { ConfigError, RedisClientError } from '../../../../src/errors';
 import { parseEnv } from '../../../../src/settings/settings';
 import { startRedisCluster, type RedisClusterHandle } from 'cachedrepo/testing';
-import { connectCluster, generateClusterTlsFiles } from './support';
+import { connectCluster } from './support';
+import { generateTlsCertificates, type TlsCertificates } from '../../../support/tls-certificates';
 
 describe('REDIS_CLUSTER_NODES', () => {
   it('reads host:port seeds, IPv6 in brackets, and redis:// or rediss:// URLs with credentials', () => {
@@ -113,10 +114,10 @@ describe('createRedisCluster against a real cluster with a password', () => {
 
 describe('createRedisCluster over TLS (a cluster with TLS on clients, replication and the bus)', () => {
   let handle: RedisClusterHandle;
-  let tls: ReturnType<typeof generateClusterTlsFiles>;
+  let tls: TlsCertificates;
   let cluster: Cluster;
   beforeAll(async () => {
-    tls = generateClusterTlsFiles();
+    tls = generateTlsCertificates('cluster', { clientAuth: true });
     handle = await startRedisCluster({ masters: 3, tls, password: 'tls-secret' });
   }, 60_000);
   afterAll(async () => {

@@ -2,7 +2,8 @@ import { ClusterTopologyGuard, type TopologyDistrustReason } from '../../../../s
 import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { refreshSlotMap } from '../../../../src/redis/cluster/masters';
 import { validateClusterDataset } from '../../../../src/redis/cluster/cluster-dataset-validation';
-import { useRedisCluster, waitFor } from './support';
+import { useRedisCluster } from './support';
+import { until } from '../../../support/wait';
 
 const COMMAND_TIMEOUT_MS = 300;
 
@@ -47,13 +48,13 @@ describe('reads through a crash failover on a real cluster of 3 masters with a r
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
       })();
-      await waitFor('some reads before the crash', () => outcomes.length >= 20);
+      await until(() => outcomes.length >= 20, 20_000, 'some reads before the crash');
       const { startedAt: killedAt } = await handle.failover(0, 'crash');
       await refreshSlotMap(cluster);
-      await waitFor(
-        'reads after the failover',
+      await until(
         () => outcomes.some((read) => read.started > Date.now() - 200 && read.outcome !== 'failed'),
         10_000,
+        'reads after the failover',
       );
       running = false;
       await reader;

@@ -1,16 +1,16 @@
 import type { FailoverMode } from 'cachedrepo/testing';
 import { ClusterTracking } from '../../../../src/redis/cluster/cluster-tracking';
 import { createDefaultLogger } from '../../../../src/observability/cache-logger';
-import { MemoryNotes, newNote, until } from '../../near-cache/support';
+import { MemoryNotes, newNote, untilNearHit } from '../../near-cache/support';
 import {
   openClusterNoteInstance,
   ownerOfNote,
-  untilClusterNearHit,
   untilNearActive,
   writeElsewhere,
   type ClusterNoteInstance,
 } from './near-cache-support';
 import { useRedisCluster } from './support';
+import { until } from '../../../support/wait';
 
 /** CACHE_NEAR_CACHE_MAX_STALENESS default: a near-cache hit reflects every change applied this long before it. */
 const MAX_STALENESS_MS = 250;
@@ -48,7 +48,7 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
 
   async function failoverScenario(shard: number, mode: FailoverMode, round: string): Promise<void> {
     await untilNearActive(reader, 30_000);
-    for (const id of ids) await untilClusterNearHit(reader, id, 30_000);
+    for (const id of ids) await untilNearHit(reader, id, 30_000);
     const flushesBefore = reader.cache.health().nearCache.flushes;
     const old = await fixture.handle.masterOf(shard);
     // Joins the reader's tracking (same cluster client and prefix) to record its state changes, with the masters
@@ -111,7 +111,7 @@ describe('near cache on a Redis Cluster through failovers (3 masters, 1 replica 
       // The near cache serves the promoted master's keys again.
       const onPromoted = ids.filter((id) => ownerOfNote(reader.cluster, id) === `${promoted.host}:${promoted.port}`);
       expect(onPromoted.length).toBeGreaterThan(0);
-      for (const id of onPromoted) await untilClusterNearHit(reader, id, 30_000);
+      for (const id of onPromoted) await untilNearHit(reader, id, 30_000);
       running = false;
       await loop;
 

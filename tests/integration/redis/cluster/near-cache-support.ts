@@ -5,13 +5,13 @@ import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { MemoryLogger } from '../../../support/cache';
 import {
   noteStrategy,
-  until,
   type MemoryNotes,
   type Note,
   type NoteBase,
   type NoteRepository,
 } from '../../near-cache/support';
 import { connectCluster } from './support';
+import { until } from '../../../support/wait';
 
 /**
  * One application instance on a cluster: its own cluster client, CacheService with near caches, cached note repository.
@@ -66,36 +66,12 @@ export function nodeConnection(cluster: Cluster, owner: string): Redis {
 
 /** Waits until the near caches of `instance` serve (tracking confirmed on every master and the cache trusted). */
 export async function untilNearActive(instance: ClusterNoteInstance, timeoutMs = 20_000): Promise<void> {
-  try {
-    await until(
-      () => instance.cache.health().nearCache.tracking === 'active',
-      timeoutMs,
-      'near-cache tracking to be active on every master',
-    );
-  } catch (error) {
-    // What the service saw, for the failure message: its health and its log.
-    throw new Error(
-      `${error instanceof Error ? error.message : String(error)}; health: ` +
-        `${JSON.stringify(instance.cache.health().nearCache)}; log: ` +
-        `${JSON.stringify(instance.logger.lines)}`,
-    );
-  }
-}
-
-/** Reads `id` until a read is answered by the near cache. */
-export async function untilClusterNearHit(
-  instance: ClusterNoteInstance,
-  id: string,
-  timeoutMs = 20_000,
-): Promise<void> {
   await until(
-    async () => {
-      const before = instance.near().hits;
-      await instance.notes.findById(id);
-      return instance.near().hits > before;
-    },
+    () => instance.cache.health().nearCache.tracking === 'active',
     timeoutMs,
-    `note ${id} to be served by the near cache`,
+    'near-cache tracking to be active on every master',
+    // What the service saw, for the failure message: its health and its log.
+    () => `health: ${JSON.stringify(instance.cache.health().nearCache)}; log: ${JSON.stringify(instance.logger.lines)}`,
   );
 }
 

@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
-import { MemoryNotes, newNote, until } from '../../near-cache/support';
+import { MemoryNotes, newNote, untilNearHit } from '../../near-cache/support';
 import {
   nodeConnection,
   openClusterNoteInstance,
   ownerOfNote,
-  untilClusterNearHit,
   untilNearActive,
   writeElsewhere,
   type ClusterNoteInstance,
 } from './near-cache-support';
 import { useRedisCluster } from './support';
+import { until } from '../../../support/wait';
 
 async function getCalls(node: { info(section: string): Promise<string> }): Promise<number> {
   const line = (await node.info('commandstats')).split('\n').find((row) => row.startsWith('cmdstat_get:'));
@@ -54,7 +54,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
     expect(reader.cache.health().nearCache.mode).toBe('broadcast');
     const delays: number[] = [];
     for (let round = 1; round <= 3; round += 1) {
-      for (const id of ids) await untilClusterNearHit(reader, id);
+      for (const id of ids) await untilNearHit(reader, id, 20_000);
       for (const id of ids) {
         await writeElsewhere(fixture.cluster, base, id, `v${round}`);
         const written = performance.now();
@@ -81,7 +81,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
   });
 
   it('a DEL on a master, and a FLUSHALL of one master, reach the near cache', async () => {
-    for (const id of ids) await untilClusterNearHit(reader, id);
+    for (const id of ids) await untilNearHit(reader, id, 20_000);
     const [first, ...rest] = ids as [string, ...string[]];
     // DEL sent to the owning master alone, behind the cache's back, with a changed database.
     base.change(first, { title: 'deleted' });
@@ -106,7 +106,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
 
   it('the fill race: an invalidation received between a GET and its reply cancels the fill', async () => {
     for (const id of ids) {
-      await untilClusterNearHit(reader, id);
+      await untilNearHit(reader, id, 20_000);
       reader.cache.clearNearCaches();
       const owner = ownerOfNote(fixture.cluster, id);
       const node = nodeConnection(reader.cluster, owner);
@@ -134,7 +134,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
     "a master's invalidation or tracking connection killed: flushed and bypassed, then tracked " + 'again and fresh',
     async () => {
       for (const name of ['near-cache-invalidations', 'near-cache-tracking']) {
-        for (const id of ids) await untilClusterNearHit(reader, id);
+        for (const id of ids) await untilNearHit(reader, id, 20_000);
         const flushes = reader.cache.health().nearCache.flushes;
         const owner = ownerOfNote(fixture.cluster, ids[0] as string);
         // Every connection of that name on the master (the writer's too): CLIENT KILL by name is not a filter, so
@@ -154,7 +154,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
         );
         await untilNearActive(reader);
         // Filled again, so that only invalidations through the new tracking can make the next reads fresh.
-        for (const id of ids) await untilClusterNearHit(reader, id);
+        for (const id of ids) await untilNearHit(reader, id, 20_000);
         for (const id of ids) await writeElsewhere(fixture.cluster, base, id, `after ${name}`);
         for (const id of ids)
           await until(
@@ -162,7 +162,7 @@ describe('near cache on a Redis Cluster (3 masters)', () => {
             20_000,
             `note ${id} to be fresh after ${name} was killed`,
           );
-        for (const id of ids) await untilClusterNearHit(reader, id);
+        for (const id of ids) await untilNearHit(reader, id, 20_000);
       }
     },
   );

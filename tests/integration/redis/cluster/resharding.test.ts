@@ -2,15 +2,22 @@ import { migrateSlot, type RedisClusterNodeHandle } from 'cachedrepo/testing';
 import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { CachedRepository, CacheService } from 'cachedrepo';
 import { MemoryLogger } from '../../../support/cache';
-import { MemoryNotes, newNote, noteStrategy, until, type Note, type NoteRepository } from '../../near-cache/support';
+import {
+  MemoryNotes,
+  newNote,
+  noteStrategy,
+  type Note,
+  type NoteRepository,
+  untilNearHit,
+} from '../../near-cache/support';
 import {
   openClusterNoteInstance,
-  untilClusterNearHit,
   untilNearActive,
   writeElsewhere,
   type ClusterNoteInstance,
 } from './near-cache-support';
 import { connectCluster, useRedisCluster } from './support';
+import { until } from '../../../support/wait';
 
 /** How many times `command` ran on `node` (INFO commandstats). */
 async function commandCalls(node: RedisClusterNodeHandle, command: string): Promise<number> {
@@ -253,7 +260,7 @@ describe('resharding: a slot with cached keys moves between live masters under l
     const reader = await open(true);
     await untilNearActive(reader);
     await untilNearActive(writer);
-    for (const id of ids) await untilClusterNearHit(reader, id);
+    for (const id of ids) await untilNearHit(reader, id, 20_000);
     const flushes = reader.cache.health().nearCache.flushes;
 
     const load = runLoad(base, [...ids, 'near-other'], [writer, null], [reader, writer, reader], writer);
@@ -280,7 +287,7 @@ describe('resharding: a slot with cached keys moves between live masters under l
     await untilServedFromRedisAfterMove(reader, slot, to, ids[0] as string);
     await untilNearActive(reader);
     // Serves from the near cache again, and sees later writes by another process through the new owner's tracking.
-    for (const id of ids) await untilClusterNearHit(reader, id);
+    for (const id of ids) await untilNearHit(reader, id, 20_000);
     for (const id of ids) await writeElsewhere(writer.cluster, base, id, 'after the move');
     for (const id of ids)
       await until(
@@ -288,7 +295,7 @@ describe('resharding: a slot with cached keys moves between live masters under l
         20_000,
         `note ${id} to be fresh after the move`,
       );
-    for (const id of ids) await untilClusterNearHit(reader, id);
+    for (const id of ids) await untilNearHit(reader, id, 20_000);
     expect((await reader.notes.findById(ids[0] as string))?.title).toBe('after the move');
   });
 });

@@ -9,7 +9,8 @@ import {
   type MasterValidation,
 } from '../../../../src/redis/cluster/cluster-dataset-validation';
 import type { RedisClusterHandle } from 'cachedrepo/testing';
-import { useRedisCluster, waitFor } from './support';
+import { useRedisCluster } from './support';
+import { until } from '../../../support/wait';
 
 const PREFIX = 'cache:';
 const ENTRIES = Array.from({ length: 300 }, (_, index) => `${PREFIX}hero:${index}`);
@@ -77,7 +78,7 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
     const oldKey = `${old.host}:${old.port}`;
     const oldSlots = clusterMasters(cluster).find((master) => master.key === oldKey)?.slots as number[];
     const result = await handle.failover(shard, 'crash');
-    await waitFor('the guard to withdraw trust', () => reasons.length > 0);
+    await until(() => reasons.length > 0, 20_000, 'the guard to withdraw trust');
     expect(reasons[0]).toBe('node-lost');
     await refreshSlotMap(cluster);
     expect(guard.coversSlotMap()).toBe(false);
@@ -124,10 +125,10 @@ describe('per-master restore detection on a real cluster of 3 masters with a rep
       } finally {
         replica.signal('SIGCONT');
       }
-      await waitFor(
-        'the replica to be promoted',
+      await until(
         async () => (await handle.masterOf(shard).catch(() => null)) === replica,
         30_000,
+        'the replica to be promoted',
       );
       await handle.waitUntilHealthy(30_000);
       await refreshSlotMap(cluster);

@@ -1,9 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
-import { OPENSSL_BINARY } from '../../../support/tls-certificates';
 import {
   createRedisCluster,
   waitUntilClusterReady,
@@ -53,24 +48,6 @@ export function useRedisCluster(
 }
 
 /**
- * Polls `condition` every 25 ms until it holds.
- * @param explain what was seen, added to the error's message (for a failure seen only in CI)
- * @throws {Error} naming `what` after `timeoutMs`
- */
-export async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-  explain?: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${explain()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/**
  * `host:port` of the master owning `key`'s slot, asked of the cluster itself (CLUSTER KEYSLOT, then CLUSTER SLOTS
  * through the client's map).
  */
@@ -78,73 +55,4 @@ export function ownerInMap(cluster: Cluster, slot: number): string {
   const owner = cluster.slots[slot]?.[0];
   if (owner === undefined) throw new Error(`slot ${slot} not in the map`);
   return owner;
-}
-
-/**
- * A throwaway CA and a node certificate for `IP:127.0.0.1`, usable for both ends of a TLS
- * connection (`serverAuth,clientAuth`): the cluster bus authenticates each peer with it.
- * The shared tests/support/tls-certificates.ts makes `serverAuth` certificates only.
- */
-export function generateClusterTlsFiles(): { caFile: string; certFile: string; keyFile: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'cluster-tls-'));
-  const file = (name: string): string => join(dir, name);
-  const openssl = (args: string[]): void =>
-    void execFileSync(OPENSSL_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  try {
-    openssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.crt'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=cluster throwaway CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
-    openssl(['req', '-new', ...ec, '-keyout', file('node.key'), '-out', file('node.csr'), '-subj', '/CN=localhost']);
-    writeFileSync(
-      file('node.ext'),
-      [
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature,keyEncipherment',
-        'extendedKeyUsage=serverAuth,clientAuth',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '',
-      ].join('\n'),
-    );
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      file('node.csr'),
-      '-CA',
-      file('ca.crt'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      file('node.ext'),
-      '-out',
-      file('node.crt'),
-    ]);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    caFile: file('ca.crt'),
-    certFile: file('node.crt'),
-    keyFile: file('node.key'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
 }

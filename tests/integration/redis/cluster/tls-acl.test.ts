@@ -8,7 +8,9 @@ import { loadCacheSettings } from '../../../../src/settings/settings';
 import { MemoryLogger, get, put } from '../../../support/cache';
 import { MemoryNotes, newNote, noteStrategy, type Note, type NoteRepository } from '../../near-cache/support';
 import { writeElsewhere } from './near-cache-support';
-import { connectCluster, generateClusterTlsFiles, waitFor } from './support';
+import { connectCluster } from './support';
+import { generateTlsCertificates, type TlsCertificates } from '../../../support/tls-certificates';
+import { until } from '../../../support/wait';
 
 const USER = 'cachedrepo-app';
 const USER_SECRET = 'app-secret-7';
@@ -21,7 +23,7 @@ const ADMIN_SECRET = 'admin-secret-9';
 // https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/). The cache
 // service is built from settings alone, as an application would.
 describe('a cache service over TLS as an ACL user on a cluster of 3 masters with a replica each', () => {
-  let tls: ReturnType<typeof generateClusterTlsFiles>;
+  let tls: TlsCertificates;
   let handle: RedisClusterHandle;
   let cache: CacheService;
   let logger: MemoryLogger;
@@ -31,7 +33,7 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
   const noteIds: string[] = [];
 
   beforeAll(async () => {
-    tls = generateClusterTlsFiles();
+    tls = generateTlsCertificates('cluster', { clientAuth: true });
     handle = await startRedisCluster({
       masters: 3,
       replicasPerMaster: 1,
@@ -93,16 +95,20 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     for (const id of noteIds) await untilNear(id);
     for (const id of noteIds) await writeElsewhere(observer, base, id, title);
     for (const id of noteIds)
-      await waitFor(`note ${id} to read '${title}'`, async () => (await notes.findById(id))?.title === title);
+      await until(async () => (await notes.findById(id))?.title === title, 20_000, `note ${id} to read '${title}'`);
     for (const id of noteIds) await untilNear(id);
   }
 
   async function untilNear(id: string): Promise<void> {
-    await waitFor(`note ${id} to be served by the near cache`, async () => {
-      const before = nearHits();
-      await notes.findById(id);
-      return nearHits() > before;
-    });
+    await until(
+      async () => {
+        const before = nearHits();
+        await notes.findById(id);
+        return nearHits() > before;
+      },
+      20_000,
+      `note ${id} to be served by the near cache`,
+    );
   }
 
   const nearHits = (): number =>
@@ -115,7 +121,7 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
     'connects as the ACL user over TLS on every master, near-cache connections included, and ' +
       'replicas sync as that user',
     async () => {
-      await waitFor('near-cache tracking on every master', () => cache.health().nearCache.tracking === 'active');
+      await until(() => cache.health().nearCache.tracking === 'active', 20_000, 'near-cache tracking on every master');
       for (const shard of [0, 1, 2]) {
         const master = await handle.masterOf(shard);
         const clients = String(await master.command('CLIENT', 'LIST'));
@@ -155,8 +161,7 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
       // that fail while the client finds the new master also come back empty, and the breaker
       // opens only after a few failures, so the clear itself is waited for.
       let state = '';
-      await waitFor(
-        'the cache to validate and clear the promoted master',
+      await until(
         async () => {
           const reads = await cache.readMany(onShard);
           const health = cache.health();
@@ -168,6 +173,7 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
           );
         },
         20_000,
+        'the cache to validate and clear the promoted master',
         () =>
           `${state}; the cache logged:\n${logger.lines
             .slice(-30)
@@ -179,9 +185,10 @@ describe('a cache service over TLS as an ACL user on a cluster of 3 masters with
       // Writes and reads go on through the new master.
       for (const key of onShard) expect(await put(cache, key, 'after', 60)).toBe(true);
       for (const key of onShard) expect(await get(cache, key)).toBe('after');
-      await waitFor(
-        'near-cache tracking on every master after the failover',
+      await until(
         () => cache.health().nearCache.tracking === 'active',
+        20_000,
+        'near-cache tracking on every master after the failover',
       );
       await nearFreshAfterAnotherWrite('after the failover');
     },

@@ -8,6 +8,7 @@ import {
   type RedisConnectionOptions,
 } from '../../../../src/redis/redis-client';
 import { get, MemoryLogger, put } from '../../../support/cache';
+import { until } from '../../../support/wait';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 
 const PASSWORD = 's3cret';
@@ -25,14 +26,6 @@ function dump(value: unknown): string {
         )
       : inner,
   );
-}
-
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function expectNoSecret(value: unknown): void {
@@ -158,7 +151,7 @@ describe('Redis ACL user and password', () => {
       try {
         await admin.acl('SETUSER', 'alice', 'off');
         await admin.client('KILL', 'USER', 'alice');
-        await until(() => emitted.some((error) => String(error).includes('WRONGPASS')));
+        await until(() => emitted.some((error) => String(error).includes('WRONGPASS')), 3000, 'a WRONGPASS error');
         const refused = emitted.find((error) => String(error).includes('WRONGPASS')) as {
           command?: { name?: string; args?: unknown[] };
         };

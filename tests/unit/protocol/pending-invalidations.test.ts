@@ -1,0 +1,88 @@
+import { PendingInvalidations } from '../../../src/protocol/pending-invalidations';
+
+describe('PendingInvalidations', () => {
+  it('starts empty', () => {
+    const pending = new PendingInvalidations();
+    expect(pending.empty).toBe(true);
+    expect(pending.size).toBe(0);
+    expect(pending.overflowed).toBe(false);
+    expect(pending.snapshot()).toEqual([]);
+  });
+
+  it('remembers each key once, until delivered', () => {
+    const pending = new PendingInvalidations();
+    pending.add(['a', 'b']);
+    pending.add(['b', 'c']);
+    expect(pending.size).toBe(3);
+    expect(pending.empty).toBe(false);
+    expect(pending.snapshot().sort()).toEqual(['a', 'b', 'c']);
+
+    pending.delivered(['a', 'b']);
+    expect(pending.snapshot()).toEqual(['c']);
+    pending.delivered(['c', 'never-added']);
+    expect(pending.empty).toBe(true);
+  });
+
+  it('keeps a key added again after the snapshot that is then delivered', () => {
+    const pending = new PendingInvalidations();
+    pending.add(['a']);
+    const sending = pending.snapshot();
+    // A write of `a` fails to reach Redis while the recovery's UNLINK of the snapshot is in flight: that UNLINK may
+    // have run in Redis before the write committed, so it does not deliver the write's invalidation.
+    pending.add(['a', 'b']);
+    pending.delivered(sending);
+    expect(pending.snapshot().sort()).toEqual(['a', 'b']);
+    pending.delivered(['a', 'b']);
+    expect(pending.empty).toBe(true);
+  });
+
+  it('a snapshot is a copy: later additions do not change it', () => {
+    const pending = new PendingInvalidations();
+    pending.add(['a']);
+    const snapshot = pending.snapshot();
+    pending.add(['b']);
+    expect(snapshot).toEqual(['a']);
+  });
+
+  it('overflows past its capacity: forgets the keys and is not empty until the overflow is cleared', () => {
+    const pending = new PendingInvalidations(3);
+    pending.add(['a', 'b', 'c']);
+    expect(pending.overflowed).toBe(false);
+    pending.add(['d']);
+    expect(pending.overflowed).toBe(true);
+    expect(pending.size).toBe(0);
+    expect(pending.snapshot()).toEqual([]);
+    expect(pending.empty).toBe(false);
+
+    pending.clearOverflow();
+    expect(pending.overflowed).toBe(false);
+    expect(pending.empty).toBe(true);
+    pending.add(['f']);
+    expect(pending.snapshot()).toEqual(['f']);
+  });
+
+  it('overflows on one batch larger than its capacity, and holds 100,000 keys by default', () => {
+    const small = new PendingInvalidations(2);
+    small.add(['a', 'b', 'c']);
+    expect(small.overflowed).toBe(true);
+
+    const byDefault = new PendingInvalidations();
+    byDefault.add(Array.from({ length: 100_000 }, (_, i) => `k${i}`));
+    expect(byDefault.overflowed).toBe(false);
+    expect(byDefault.size).toBe(100_000);
+    byDefault.add(['one-more']);
+    expect(byDefault.overflowed).toBe(true);
+  });
+
+  // A known gap (reported, not fixed): the recovery clears an overflow with SCAN + UNLINK and only then calls
+  // clearOverflow(). Keys of writes that fail meanwhile are dropped (add() ignores them while overflowed), so a key the
+  // scan had already passed stays stale. A correct set keeps them pending, or stays overflowed.
+  it.failing('does not forget keys added while overflowed when the overflow is cleared', () => {
+    const pending = new PendingInvalidations(2);
+    pending.add(['a', 'b', 'c']);
+    expect(pending.overflowed).toBe(true);
+    pending.add(['d']);
+    pending.clearOverflow();
+    expect(pending.overflowed || pending.snapshot().includes('d')).toBe(true);
+  });
+});
