@@ -5,7 +5,9 @@ import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from '
 import { CacheStatsRegistry, type EntityCacheStats } from '../observability/cache-stats';
 import { CacheOptionsError } from '../errors';
 import { escapeGlob } from '../repository/key-schema';
-import { ACQUIRE_LEASE_LUA, isLease, newLeaseToken, RELEASE_LEASE_LUA, STORE_IF_LEASED_LUA } from './lease';
+import { isLease } from './lease';
+import { Leases } from './leases';
+import { Recovery } from './recovery';
 import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
 import { NearCacheGroup } from '../near-cache/near-cache-group';
 import { OutboxDeliverer } from './outbox';
@@ -13,17 +15,11 @@ import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
 import { createStore } from '../redis/create-store';
 import { duplicateRedisClient, redactorOf } from '../redis/redis-client';
-import { luaScript } from '../redis/scripts';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
-
-const ACQUIRE_LEASE = luaScript(ACQUIRE_LEASE_LUA);
-const STORE_IF_LEASED = luaScript(STORE_IF_LEASED_LUA);
-const RELEASE_LEASE = luaScript(RELEASE_LEASE_LUA);
-const LEASE_SCRIPTS = [ACQUIRE_LEASE, STORE_IF_LEASED, RELEASE_LEASE] as const;
 
 /**
  * The invalidation protocol on Redis: reads, leases, conditional stores and invalidations
@@ -44,11 +40,10 @@ export class CacheService {
    * `createRedisCluster`: passwords and their `secrets` option), and whatever is added to it later.
    */
   readonly redactor = new SecretRedactor();
-  private datasetClears = 0;
   private readonly prefix: string;
-  private readonly leaseTtl: number;
   private readonly scanBatchSize: number;
-  private readonly maxEntryBytes: number;
+  private readonly leases: Leases;
+  private readonly recovery: Recovery;
   private readonly logger: CacheLogger;
   private readonly gateway: RedisGateway;
   private readonly pending = new PendingInvalidations();
@@ -71,20 +66,19 @@ export class CacheService {
         'keyPrefix must not be empty: validating a restored dataset clears every key under it',
       );
     this.prefix = `${this.keyPrefix}:`;
-    this.leaseTtl = options.leaseTtlSeconds ?? 10;
     this.scanBatchSize = options.scanBatchSize ?? 500;
-    this.maxEntryBytes = options.maxEntryBytes ?? 1_048_576;
     for (const client of clients) {
       const clientRedactor = redactorOf(client);
       if (clientRedactor) this.redactor.include(clientRedactor);
     }
     this.logger = redactingLogger(options.logger ?? createDefaultLogger(), this.redactor);
     const store = createStore(clients);
-    this.gateway = new RedisGateway(store, options.enabled ?? true, () => this.recover(), {
+    this.gateway = new RedisGateway(store, options.enabled ?? true, () => this.recovery.run(), {
       logger: this.logger,
       circuitBreaker: options.circuitBreaker,
     });
     this.enabled = this.gateway.enabled;
+    this.leases = new Leases(this.gateway, options.leaseTtlSeconds ?? 10, options.maxEntryBytes ?? 1_048_576);
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
     const nearOptions =
       typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
@@ -114,6 +108,14 @@ export class CacheService {
           options.outboxDelivery,
         )
       : null;
+    this.recovery = new Recovery(
+      this.gateway,
+      this.prefix,
+      this.scanBatchSize,
+      this.pending,
+      this.deliverer,
+      this.logger,
+    );
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
     this.deliverer?.start();
   }
@@ -162,69 +164,37 @@ export class CacheService {
   }
 
   /**
-   * Places a lease in `key` before a load: only when the key is empty, holds a value of the
-   * wrong type, or still holds `rejected` (the corrupt entry the read found). When the read
-   * found the key empty (`foundEmpty`), a plain `SET NX` places it (no Lua script: the common
-   * miss); when it fails (the key holds something: another reader's lease, an entry, or a value
-   * of another type, which an MGET reads as empty), or otherwise, the script decides.
+   * Places a lease in `key` (unprefixed) before a load (`leases.ts`).
    * @returns the lease token, or null (another reader holds the key, an entry appeared, or Redis refused)
    */
-  async acquireLease(
+  acquireLease(
     key: string,
     rejected: string | undefined,
     stats?: EntityCacheStats,
     foundEmpty = false,
   ): Promise<string | null> {
-    const token = newLeaseToken();
-    if (foundEmpty && rejected === undefined) {
-      const set = await this.gateway.run('lease', stats, (redis) =>
-        redis.setIfAbsent(this.fullKey(key), token, this.leaseTtl),
-      );
-      if (set === true) return token;
-      if (typeof set === 'symbol') return null;
-    }
-    const args = [token, this.leaseTtl, ...(rejected === undefined ? [] : [rejected])];
-    const placed = await this.gateway.run('lease', stats, (redis) =>
-      redis.script(ACQUIRE_LEASE, [this.fullKey(key)], args),
-    );
-    return placed === 1 ? token : null;
+    return this.leases.acquire(this.fullKey(key), rejected, stats, foundEmpty);
   }
 
-  /**
-   * Stores `raw` at `key` for `ttlSeconds` seconds only if the key still holds `token`,
-   * atomically (Lua). `lost`: the lease was removed or replaced meanwhile (a write, eviction,
-   * FLUSHALL, a restart, its TTL), so the value may be stale and was dropped.
-   */
-  async storeLeased(
+  /** Stores `raw` at `key` for `ttlSeconds` seconds only while the key holds `token` (`leases.ts`). */
+  storeLeased(
     key: string,
     token: string,
     raw: string,
     ttlSeconds: number,
     stats?: EntityCacheStats,
   ): Promise<StoreOutcome> {
-    if (!this.fits(raw)) return 'oversized';
-    // The reply is a read of the lease (readers that joined the load trust the value when it is
-    // 'stored'): on a cluster it must come from a validated master, like a GET's (redis-gateway.ts).
-    const stored = await this.gateway.run(
-      'store',
-      stats,
-      (redis) => redis.script(STORE_IF_LEASED, [this.fullKey(key)], [token, raw, ttlSeconds]),
-      false,
-      [this.fullKey(key)],
-    );
-    if (typeof stored === 'symbol') return 'error';
-    return stored === 1 ? 'stored' : 'lost';
+    return this.leases.store(this.fullKey(key), token, raw, ttlSeconds, stats);
   }
 
   /** False when `raw` is larger than the maximum entry size (`maxEntryBytes`, UTF-8): it is never stored. */
   fits(raw: string): boolean {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: only measure when it could be too large.
-    return raw.length * 3 <= this.maxEntryBytes || Buffer.byteLength(raw) <= this.maxEntryBytes;
+    return this.leases.fits(raw);
   }
 
   /** Gives a lease back when its load failed or stores nothing, so other readers may fill the key at once. */
-  async releaseLease(key: string, token: string, stats?: EntityCacheStats): Promise<void> {
-    await this.gateway.run('release', stats, (redis) => redis.script(RELEASE_LEASE, [this.fullKey(key)], [token]));
+  releaseLease(key: string, token: string, stats?: EntityCacheStats): Promise<void> {
+    return this.leases.release(this.fullKey(key), token, stats);
   }
 
   /**
@@ -288,7 +258,7 @@ export class CacheService {
       pendingOverflowed: this.pending.overflowed,
       errors: this.gateway.errorCount,
       bypassed: this.gateway.bypassCount,
-      datasetClears: this.datasetClears,
+      datasetClears: this.recovery.datasetClears,
       outbox: {
         configured: this.deliverer !== null,
         deliverer: this.deliverer?.leader ?? false,
@@ -312,40 +282,6 @@ export class CacheService {
     this.deliverer?.stop();
     this.near.close();
     await this.gateway.close();
-  }
-
-  /**
-   * The breaker's probe, run while the cache is not trusted: Redis answers, its dataset is
-   * validated (cleared when it may predate our invalidations), every pending invalidation of
-   * this process is delivered, and the outbox is replayed. Only then does the breaker close.
-   */
-  private async recover(): Promise<boolean> {
-    const outcome = await this.gateway.run(
-      'probe',
-      undefined,
-      async (redis) => {
-        await redis.loadScripts(LEASE_SCRIPTS);
-        await redis.validateDataset(this.prefix, this.scanBatchSize, (cleared) => {
-          this.datasetClears += 1;
-          (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(
-            this.logger,
-            cleared,
-            'Redis dataset not validated for this prefix (restart, failover or first start): prefix cleared',
-          );
-        });
-        if (this.pending.overflowed) {
-          await redis.scanAndUnlink(`${escapeGlob(this.prefix)}*`, this.scanBatchSize);
-          this.pending.clearOverflow();
-        }
-        const keys = this.pending.snapshot();
-        if (keys.length > 0) await redis.unlink(keys.map((key) => this.fullKey(key)));
-        this.pending.delivered(keys);
-        return this.pending.empty;
-      },
-      true,
-    );
-    if (outcome !== true) return false;
-    return this.deliverer ? this.deliverer.drain(true) : true;
   }
 }
 
