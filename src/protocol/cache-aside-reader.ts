@@ -44,6 +44,12 @@ interface Missed {
   unavailable: boolean;
 }
 
+/** A near-cache miss, with the fill ticket the Redis read takes (null when there is no near cache to fill). */
+interface NearMiss {
+  hit: false;
+  ticket: FillTicket | null;
+}
+
 /** What a lookup found: a hit's value, or the miss. */
 type Lookup<V> = { hit: true; value: V } | Missed;
 
@@ -74,7 +80,10 @@ export class CacheAsideReader {
    * caller that mutates it changes no other read's result.
    */
   async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
-    const found = await this.lookup(key, shape, ttlFor);
+    // The near cache is asked synchronously: a near hit costs no await beyond this function's own.
+    const near = this.nearLookup<V>(key, shape);
+    if (near.hit) return near.value;
+    const found = await this.redisLookup(key, shape, ttlFor, near.ticket);
     return found.hit ? found.value : this.loadMiss(found, ttlFor, load);
   }
 
@@ -111,21 +120,36 @@ export class CacheAsideReader {
     return entities;
   }
 
+  /** The near cache for one key: a hit's copy, or the fill ticket a Redis read of the key takes. */
+  private nearLookup<V>(key: string, shape: EntryShape): { hit: true; value: V } | NearMiss {
+    const near = this.nearCache;
+    if (near === null) return { hit: false, ticket: null };
+    const hit = near.get(key, shape);
+    if (hit === NEAR_OFF) return { hit: false, ticket: null };
+    if (hit !== NEAR_MISS && hit !== REJECTED) {
+      this.stats.hits += 1;
+      return { hit: true, value: hit as V };
+    }
+    return { hit: false, ticket: near.beginFill(key) };
+  }
+
   /**
    * The near cache, then Redis, for one key: a hit's value for this reader, or the miss to load
    * (with the corrupt value found there, if any, which the lease may replace).
    */
   private async lookup<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number): Promise<Lookup<V>> {
+    const near = this.nearLookup<V>(key, shape);
+    return near.hit ? near : this.redisLookup(key, shape, ttlFor, near.ticket);
+  }
+
+  /** Redis for one key, after a near-cache miss that took `ticket` (null: none). */
+  private async redisLookup<V>(
+    key: string,
+    shape: EntryShape,
+    ttlFor: (value: V) => number,
+    ticket: FillTicket | null,
+  ): Promise<Lookup<V>> {
     const near = this.nearCache;
-    let ticket: FillTicket | null = null;
-    if (near !== null) {
-      const hit = near.get(key, shape);
-      if (hit !== NEAR_MISS && hit !== NEAR_OFF && hit !== REJECTED) {
-        this.stats.hits += 1;
-        return { hit: true, value: hit as V };
-      }
-      if (hit !== NEAR_OFF) ticket = near.beginFill(key);
-    }
     const read = await this.cache.readShared(key, this.stats, ticket !== null);
     const reply = read.reply;
     let rejected: string | undefined;
