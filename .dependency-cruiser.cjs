@@ -48,10 +48,10 @@ module.exports = {
     },
     {
       name: 'leaves-stay-leaves',
-      comment: 'The breaker, logging/stats and the error classes depend on nothing else of the library.',
+      comment: 'The breaker, logging/stats, the error classes and the defaults depend on nothing else of the library.',
       severity: 'error',
-      from: { path: '^src/(trust/|observability/|errors\\.ts$)' },
-      to: { path: '^src/', pathNot: '^src/(trust/|observability/|errors\\.ts$)' },
+      from: { path: '^src/(trust/|observability/|errors\\.ts$|defaults\\.ts$)' },
+      to: { path: '^src/', pathNot: '^src/(trust/|observability/|errors\\.ts$|defaults\\.ts$)' },
     },
     {
       name: 'example-uses-the-public-api',

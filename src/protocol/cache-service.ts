@@ -18,6 +18,7 @@ import { duplicateRedisClient, redactorOf } from '../redis/redis-client';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
+import { DEFAULTS } from '../defaults';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
 
@@ -60,13 +61,13 @@ export class CacheService {
    */
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
-    this.keyPrefix = options.keyPrefix ?? 'cache';
+    this.keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
     if (this.keyPrefix === '')
       throw new CacheOptionsError(
         'keyPrefix must not be empty: validating a restored dataset clears every key under it',
       );
     this.prefix = `${this.keyPrefix}:`;
-    this.scanBatchSize = options.scanBatchSize ?? 500;
+    this.scanBatchSize = options.scanBatchSize ?? DEFAULTS.scanBatchSize;
     for (const client of clients) {
       const clientRedactor = redactorOf(client);
       if (clientRedactor) this.redactor.include(clientRedactor);
@@ -78,7 +79,11 @@ export class CacheService {
       circuitBreaker: options.circuitBreaker,
     });
     this.enabled = this.gateway.enabled;
-    this.leases = new Leases(this.gateway, options.leaseTtlSeconds ?? 10, options.maxEntryBytes ?? 1_048_576);
+    this.leases = new Leases(
+      this.gateway,
+      options.leaseTtlSeconds ?? DEFAULTS.leaseTtlSeconds,
+      options.maxEntryBytes ?? DEFAULTS.maxEntryBytes,
+    );
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
     const nearOptions =
       typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
@@ -273,7 +278,7 @@ export class CacheService {
    * @param timeoutMs milliseconds to wait. @default 2000
    * @returns false when disabled or not ready in time; the cache then serves from the database.
    */
-  waitUntilReady(timeoutMs = 2000): Promise<boolean> {
+  waitUntilReady(timeoutMs: number = DEFAULTS.readyTimeoutMs): Promise<boolean> {
     return this.gateway.waitUntilTrusted(timeoutMs);
   }
 

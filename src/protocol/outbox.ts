@@ -3,6 +3,7 @@ import type { CacheLogger } from '../observability/cache-logger';
 import { CacheOptionsError } from '../errors';
 import { UNAVAILABLE, type RedisGateway } from '../redis/redis-gateway';
 import { luaScript } from '../redis/scripts';
+import { DEFAULTS } from '../defaults';
 
 /**
  * The invalidation outbox (the transactional outbox pattern, applied to cache invalidation).
@@ -77,9 +78,9 @@ export class OutboxDeliverer {
     private readonly logger: CacheLogger,
     options: OutboxDeliveryOptions = {},
   ) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.leaderLeaseMs = options.leaderLeaseMs ?? 1000;
-    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULTS.outboxPollIntervalMs;
+    this.leaderLeaseMs = options.leaderLeaseMs ?? DEFAULTS.outboxLeaderLeaseMs;
+    this.batchSize = options.batchSize ?? DEFAULTS.outboxBatchSize;
     if (this.leaderLeaseMs <= this.pollIntervalMs)
       throw new CacheOptionsError(
         `outbox deliverer lease (${this.leaderLeaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`,

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RedisClientError } from '../errors';
 import { SecretRedactor } from '../observability/secret-redactor';
 import { readCa, redactEmittedErrors, redactorOf, waitForReady } from './connection-setup';
+import { DEFAULTS } from '../defaults';
 
 export { redactorOf, keepRedactor } from './connection-setup';
 
@@ -54,9 +55,9 @@ export function createRedisClient(options: RedisConnectionOptions): Redis {
       ...tls,
       ...(password !== undefined && { password }),
       ...(username !== undefined && { username }),
-      connectionName: options.connectionName ?? 'cachedrepo',
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      commandTimeout: options.commandTimeoutMs ?? 500,
+      connectionName: options.connectionName ?? DEFAULTS.connectionName,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       enableAutoPipelining: false,
@@ -142,6 +143,6 @@ function resolveCredentials(options: RedisConnectionOptions): {
  * @param timeoutMs milliseconds to wait. @default 2000
  * @returns false when it was not ready in time (the cache then serves from the database).
  */
-export function waitUntilReady(redis: Redis, timeoutMs = 2000): Promise<boolean> {
+export function waitUntilReady(redis: Redis, timeoutMs: number = DEFAULTS.readyTimeoutMs): Promise<boolean> {
   return waitForReady(redis, timeoutMs);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clusterNodesEnv, type ClusterNodesSetting } from '../redis/cluster/cluster-client';
 import { ConfigError } from '../errors';
+import { DEFAULTS } from '../defaults';
 
 /**
  * Configuration from the environment, validated with zod once at start. The cache's own
@@ -68,28 +69,30 @@ export const cacheEnvShape = Object.freeze({
   REDIS_PASSWORD: z.string().optional(),
   REDIS_USERNAME: z.string().optional(),
   REDIS_ENABLED: envTypes.boolean.default(true),
-  REDIS_SOCKET_TIMEOUT: envTypes.millis(2000),
-  REDIS_COMMAND_TIMEOUT: envTypes.millis(500),
+  REDIS_SOCKET_TIMEOUT: envTypes.millis(DEFAULTS.connectTimeoutMs),
+  REDIS_COMMAND_TIMEOUT: envTypes.millis(DEFAULTS.commandTimeoutMs),
   REDIS_MAX_CONNECTIONS: envTypes.integer(1, 64, 'connections').default(1),
   REDIS_TLS_CA_FILE: z.string().optional(),
-  REDIS_BREAKER_FAILURE_THRESHOLD: envTypes.integer(1, 1000, 'failures').default(3),
-  REDIS_BREAKER_PROBE_INTERVAL: envTypes.millis(1000),
+  REDIS_BREAKER_FAILURE_THRESHOLD: envTypes.integer(1, 1000, 'failures').default(DEFAULTS.breakerFailureThreshold),
+  REDIS_BREAKER_PROBE_INTERVAL: envTypes.millis(DEFAULTS.breakerProbeIntervalMs),
   CACHE_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1 to 64 characters of A-Z a-z 0-9 _ . -')
-    .default('cache'),
-  CACHE_DEFAULT_TTL: envTypes.ttl(3600),
-  CACHE_NEGATIVE_TTL: envTypes.ttl(30, 0),
-  CACHE_LEASE_TTL: envTypes.ttl(10),
+    .default(DEFAULTS.keyPrefix),
+  CACHE_DEFAULT_TTL: envTypes.ttl(DEFAULTS.ttlSeconds),
+  CACHE_NEGATIVE_TTL: envTypes.ttl(DEFAULTS.negativeTtlSeconds, 0),
+  CACHE_LEASE_TTL: envTypes.ttl(DEFAULTS.leaseTtlSeconds),
   CACHE_OUTBOX_ENABLED: envTypes.boolean.default(true),
-  CACHE_OUTBOX_POLL_INTERVAL: envTypes.integer(10, 60_000, 'milliseconds').default(100),
-  CACHE_MAX_ENTRY_BYTES: envTypes.integer(64, 512 * 1024 * 1024, 'bytes').default(1_048_576),
+  CACHE_OUTBOX_POLL_INTERVAL: envTypes.integer(10, 60_000, 'milliseconds').default(DEFAULTS.outboxPollIntervalMs),
+  CACHE_MAX_ENTRY_BYTES: envTypes.integer(64, 512 * 1024 * 1024, 'bytes').default(DEFAULTS.maxEntryBytes),
   CACHE_DISABLED_ENTITIES: nameList.default(() => new Set<string>()),
   CACHE_NEAR_CACHE_ENABLED: envTypes.boolean.default(false),
   CACHE_NEAR_CACHE_TRACKING: z
     .enum(['default', 'broadcast'], { message: 'expected default or broadcast' })
     .default('default'),
-  CACHE_NEAR_CACHE_MAX_STALENESS: envTypes.integer(10, 60_000, 'milliseconds').default(250),
+  CACHE_NEAR_CACHE_MAX_STALENESS: envTypes
+    .integer(10, 60_000, 'milliseconds')
+    .default(DEFAULTS.nearCacheMaxStalenessMs),
 });
 
 /** Variables whose values are never shown in an error. */

@@ -4,6 +4,7 @@ import { RedisClientError } from '../../errors';
 import { redactSecrets } from '../../observability/redact';
 import { SecretRedactor } from '../../observability/secret-redactor';
 import { readCa, redactEmittedErrors, waitForReady } from '../connection-setup';
+import { DEFAULTS } from '../../defaults';
 
 /** One seed node of a cluster. */
 export interface ClusterNodeAddress {
@@ -152,7 +153,7 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
     enableReadyCheck: true,
     scaleReads: 'master',
     enableAutoPipelining: options.autoPipelining ?? false,
-    slotsRefreshInterval: options.slotsRefreshIntervalMs ?? 5000,
+    slotsRefreshInterval: options.slotsRefreshIntervalMs ?? DEFAULTS.slotsRefreshIntervalMs,
     slotsRefreshTimeout: 1000,
     clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
     ...(tls && {
@@ -162,9 +163,9 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
       ...(tls && { tls: options.tlsCaFile ? { ca: readCa(options.tlsCaFile) } : {} }),
       ...(username !== undefined && { username }),
       ...(password !== undefined && { password }),
-      connectionName: options.connectionName ?? 'cachedrepo',
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      commandTimeout: options.commandTimeoutMs ?? 500,
+      connectionName: options.connectionName ?? DEFAULTS.connectionName,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
       maxRetriesPerRequest: 0,
     },
   });
@@ -177,6 +178,6 @@ export function createRedisCluster(options: RedisClusterConnectionOptions): Clus
  * @param timeoutMs milliseconds to wait. @default 2000
  * @returns false when it was not ready in time (the cache then serves from the database)
  */
-export function waitUntilClusterReady(cluster: Cluster, timeoutMs = 2000): Promise<boolean> {
+export function waitUntilClusterReady(cluster: Cluster, timeoutMs: number = DEFAULTS.readyTimeoutMs): Promise<boolean> {
   return waitForReady(cluster, timeoutMs);
 }

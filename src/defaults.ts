@@ -1,0 +1,42 @@
+/**
+ * Every default of the library, written once. The option types' `@default` tags, the
+ * environment's defaults (`settings/settings.ts`) and the code that applies options all read
+ * them from here, so a default cannot differ between the API and the configuration.
+ * TTLs are seconds, timeouts and intervals milliseconds, sizes bytes.
+ */
+export const DEFAULTS = Object.freeze({
+  /** Prefix of every key (`cache:hero:1`). */
+  keyPrefix: 'cache',
+  /** Seconds an entity, list or query result stays cached when its strategy names no TTL (`CACHE_DEFAULT_TTL`). */
+  ttlSeconds: 3600,
+  /** Seconds "no entity with this id" stays cached (negative caching); 0 turns it off. */
+  negativeTtlSeconds: 30,
+  /** Seconds a read's lease lives; a load slower than this is served but not cached. */
+  leaseTtlSeconds: 10,
+  /** Keys per SCAN page and per UNLINK batch when a namespace or the prefix is cleared. */
+  scanBatchSize: 500,
+  /** Largest entry stored, UTF-8 bytes; larger values are served from the database. */
+  maxEntryBytes: 1_048_576,
+  /** Milliseconds to establish a connection. */
+  connectTimeoutMs: 2000,
+  /** Milliseconds one command may take before it fails and the read becomes a miss. */
+  commandTimeoutMs: 500,
+  /** Connection name shown by CLIENT LIST. */
+  connectionName: 'cachedrepo',
+  /** Milliseconds between two slot-map refreshes of a cluster client. */
+  slotsRefreshIntervalMs: 5000,
+  /** Milliseconds `waitUntilReady` waits. */
+  readyTimeoutMs: 2000,
+  /** Consecutive failures that open the circuit breaker. */
+  breakerFailureThreshold: 3,
+  /** Milliseconds between two probes while the breaker is open. */
+  breakerProbeIntervalMs: 1000,
+  /** Milliseconds between two polls of the outbox by its deliverer. */
+  outboxPollIntervalMs: 100,
+  /** Milliseconds the outbox deliverer's lease lasts. */
+  outboxLeaderLeaseMs: 1000,
+  /** Outbox entries read and removed per batch. */
+  outboxBatchSize: 500,
+  /** Milliseconds a near cache may lag behind Redis when invalidation messages stop arriving. */
+  nearCacheMaxStalenessMs: 250,
+});
