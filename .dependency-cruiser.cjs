@@ -75,6 +75,13 @@ module.exports = {
       to: { path: '^(tests|bench)/' },
     },
     {
+      name: 'no-circular',
+      comment: 'No import cycle inside the library: each concept can be read, tested and changed on its own.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
       name: 'resolvable',
       comment: 'Every import resolves (a moved file leaves no dangling import behind).',
       severity: 'error',
