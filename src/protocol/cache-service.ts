@@ -11,7 +11,7 @@ import { escapeGlob } from '../repository/key-schema';
 import { isLease, newLeaseToken } from './lease';
 import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
 import { NearCacheGroup } from '../near-cache/near-cache-group';
-import { OutboxDeliverer } from './outbox';
+import { OutboxDeliverer, RENEW_LEADER_LUA } from './outbox';
 import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
 import { duplicateRedisClient } from '../redis/redis-client';
@@ -270,6 +270,44 @@ export class CacheService {
     return typeof removed === 'symbol' ? 0 : removed;
   }
 
+  /** True when the cache is used: Redis answers and its dataset is validated (the breaker is closed). */
+  get trusted(): boolean {
+    return this.gateway.trusted;
+  }
+
+  /**
+   * Takes or renews a single-holder lease (`SET NX PX`, renewed by its holder), like the outbox deliverer's: change
+   * capture holds one per source. A process that cannot reach Redis, or does not trust it, cannot hold it.
+   * @param key the lease key, unprefixed (e.g. `!capture:pg:slot`)
+   * @param ttlMs milliseconds the lease lasts unless renewed
+   * @param whileUntrusted renew even though the breaker is open (the holder is clearing the prefix itself)
+   * @returns true while `token` holds the lease
+   */
+  async holdLease(key: string, token: string, ttlMs: number, whileUntrusted = false): Promise<boolean> {
+    const held = await this.gateway.run(
+      'lease-holder',
+      undefined,
+      (redis) => redis.eval(RENEW_LEADER_LUA, 1, this.fullKey(key), token, ttlMs),
+      whileUntrusted,
+    );
+    return held === 1;
+  }
+
+  /**
+   * Treats every entry under the prefix as stale, as restore detection treats a restored dataset: the cache stops
+   * being trusted now, and the recovery probe clears the whole prefix (SCAN + UNLINK) before trusting it again.
+   * For change capture that may have missed changes (a replication slot dropped or invalidated, a TRUNCATE).
+   * @param timeoutMs milliseconds to wait for the clearing
+   * @returns true once the prefix was cleared and the cache is trusted again; false when not done in time
+   */
+  invalidateAll(timeoutMs: number): Promise<boolean> {
+    if (!this.enabled) return Promise.resolve(true);
+    this.pending.overflow();
+    this.gateway.distrust('pending-invalidation');
+    this.gateway.breaker.probeNow();
+    return this.gateway.waitUntilTrusted(timeoutMs);
+  }
+
   /** Empties every near cache of this service (the next reads go to Redis and fill them again). */
   clearNearCaches(): void {
     this.near.clear();
@@ -330,7 +368,8 @@ export class CacheService {
           );
         });
         if (this.pending.overflowed) {
-          await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}*`, this.scanBatchSize);
+          // Every entry, not the `!` keys (the validated dataset marker, the outbox and capture leases).
+          await scanAndUnlinkEverywhere(redis, `${escapeGlob(this.prefix)}[^!]*`, this.scanBatchSize);
           this.pending.clearOverflow();
         }
         const keys = this.pending.snapshot();

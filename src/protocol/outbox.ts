@@ -41,7 +41,8 @@ export interface OutboxDeliveryOptions {
   batchSize?: number;
 }
 
-const RENEW_LEADER_LUA = `
+/** KEYS[1] the lease; ARGV[1] the holder's token; ARGV[2] its TTL in ms. 1 when held (renewed or taken), else 0. */
+export const RENEW_LEADER_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0

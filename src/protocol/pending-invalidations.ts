@@ -40,6 +40,12 @@ export class PendingInvalidations {
     for (const key of keys) this.keys.delete(key);
   }
 
+  /** Gives up on single keys: recovery clears the whole prefix (change capture that may have missed changes). */
+  overflow(): void {
+    this.overflowedFlag = true;
+    this.keys.clear();
+  }
+
   clearOverflow(): void {
     this.overflowedFlag = false;
   }
