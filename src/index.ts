@@ -82,6 +82,7 @@ export {
 } from './repository/serializer';
 export type { EntryShape } from './protocol/entry-codec';
 export type { Entity, NewEntity, EntityChanges } from './repository/entity';
+export type { CapturedTable, RowImage } from './repository/captured-table';
 export { isChangeTracking, type Repository, type ChangeTrackingRepository } from './repository/repository';
 export { isOutboxRecording, type OutboxRecordingRepository, type AffectedKeysOf } from './repository/outbox-recording';
 export {
@@ -111,4 +112,6 @@ export {
   ConfigError,
   EntityNotFoundError,
   InvalidArgumentError,
+  CaptureSetupError,
+  type CaptureSetupProblem,
 } from './errors';
