@@ -27,6 +27,8 @@ export interface PostgresServerOptions {
    * {@link LOGICAL_DECODING_SETTINGS}. @default none
    */
   settings?: readonly string[];
+  /** More `initdb` arguments, e.g. `--wal-segsize=1` (1 MB WAL segments). @default none */
+  initdbArgs?: readonly string[];
 }
 
 /** What change capture needs of a server (REDIS_CACHE.md, change capture): logical decoding and a few slots. */
@@ -94,7 +96,19 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   const as = owner ?? {};
   const init = spawnSync(
     join(binDir, 'initdb'),
-    ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
+    [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      ...(options.initdbArgs ?? []),
+    ],
     { ...as, encoding: 'utf8' },
   );
   if (init.status !== 0) {
