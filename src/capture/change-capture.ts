@@ -206,7 +206,7 @@ export class ChangeCapture {
 
   private async clearPrefix(reason: string): Promise<boolean> {
     this.logger.warn(
-      { source: this.source.kind, name: this.source.name, reason },
+      { source: this.source.kind, sourceName: this.source.name, reason },
       'Change capture cannot tell which rows changed: clearing the cache prefix before it is trusted again',
     );
     this.clearing = true;
@@ -232,7 +232,7 @@ export class ChangeCapture {
     const reason = error instanceof CaptureSetupError ? error.reason : null;
     this.lastError = { code: typeof code === 'string' ? code : null, reason, message, at: Date.now() };
     this.logger.error(
-      { source: this.source.kind, name: this.source.name, code: this.lastError.code, reason, error: message },
+      { source: this.source.kind, sourceName: this.source.name, code: this.lastError.code, reason, error: message },
       'Change capture failed reading its source: it starts again from the last confirmed change',
     );
   }
