@@ -20,6 +20,8 @@ export interface ChangeCaptureOptions {
   retryDelayMs?: number;
   /** Milliseconds to wait for the prefix to be cleared when the source lost changes. @default 30000 */
   clearTimeoutMs?: number;
+  /** Milliseconds between two measurements of the lag by the consumer (see {@link CaptureHealth.lag}). @default 5000 */
+  lagIntervalMs?: number;
   /** Keys sent per invalidation (one UNLINK each). @default 5000 */
   keysPerInvalidation?: number;
   /** Where failures are reported. @default pino at LOG_LEVEL, else JSON lines on stderr */
@@ -43,8 +45,17 @@ export interface CaptureHealth {
   prefixClears: number;
   /** Source failures since start (database errors, setup mistakes), each logged. */
   errors: number;
-  /** The last failure: its code when it is a library error (e.g. `E_CAPTURE_SETUP`), message, and when (ms). */
+  /**
+   * The last failure: its code (a library error's, e.g. `E_CAPTURE_SETUP` with its `reason`, or the database's
+   * SQLSTATE), message, and when (ms since the epoch).
+   */
   lastError: { code: string | null; reason: string | null; message: string; at: number } | null;
+  /**
+   * The lag the consumer measured last (every `lagIntervalMs`): on PostgreSQL the slot's retained WAL in bytes, its
+   * `wal_status`, and the seconds since the oldest unconfirmed commit; on SQLite the waiting changes and the seconds
+   * since the oldest was written. Null in a process that is not the consumer (ask {@link ChangeCapture.lag} there).
+   */
+  lag: (CaptureLag & { measuredAt: number }) | null;
 }
 
 /**
@@ -68,6 +79,9 @@ export class ChangeCapture {
   private readonly retryDelayMs: number;
   private readonly clearTimeoutMs: number;
   private readonly keysPerInvalidation: number;
+  private readonly lagIntervalMs: number;
+  private lastLag: CaptureHealth['lag'] = null;
+  private measuring = false;
   private readonly logger: CacheLogger;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -97,6 +111,7 @@ export class ChangeCapture {
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.clearTimeoutMs = options.clearTimeoutMs ?? 30_000;
     this.keysPerInvalidation = options.keysPerInvalidation ?? 5000;
+    this.lagIntervalMs = options.lagIntervalMs ?? 5000;
     this.logger = options.logger ?? createDefaultLogger();
     if (this.leaseMs <= this.pollIntervalMs)
       throw new CacheOptionsError(
@@ -137,6 +152,7 @@ export class ChangeCapture {
       reading: this.reading !== null,
       ...this.counters,
       lastError: this.lastError,
+      lag: this.leader ? this.lastLag : null,
     };
   }
 
@@ -161,9 +177,26 @@ export class ChangeCapture {
       if (!this.timer) return;
       if (!this.leader || (!this.cache.trusted && !this.clearing)) await this.stopReading();
       else if (!this.reading && Date.now() >= this.retryAt) this.startReading();
+      if (this.leader) this.measureLag();
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Measures the lag in the background, every `lagIntervalMs` at most. */
+  private measureLag(): void {
+    if (this.measuring || this.lagIntervalMs <= 0) return;
+    if (this.lastLag && Date.now() - this.lastLag.measuredAt < this.lagIntervalMs) return;
+    this.measuring = true;
+    this.source
+      .lag()
+      .then((lag) => {
+        this.lastLag = { ...lag, measuredAt: Date.now() };
+      })
+      .catch(() => undefined) // the database is unreachable: reading reports it
+      .finally(() => {
+        this.measuring = false;
+      });
   }
 
   private startReading(): void {

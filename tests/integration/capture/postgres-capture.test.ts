@@ -77,6 +77,20 @@ describe('PostgreSQL change capture', () => {
     report('PostgreSQL raw write to keys gone (ms)', delays);
     expect(process.capture.health()).toMatchObject({ consumer: true, changesApplied: 3, errors: 0, failedBatches: 0 });
     expect(await process.capture.lag()).toMatchObject({ bytes: 0, slotStatus: 'reserved' });
+    // The consumer measures its lag for health() too.
+    await waitFor('the lag measured on the slot', () => process.capture.health().lag?.slotStatus === 'reserved');
+    expect(process.capture.health().lag).toMatchObject({ bytes: expect.any(Number), changes: null });
+  });
+
+  it('a TRUNCATE of a captured table clears the prefix (its rows are not in the WAL)', async () => {
+    const url = await createCaptureDatabase(postgres);
+    await runSql(url, `INSERT INTO item VALUES ('a', 'red', 'A')`);
+    const process = await startFresh(url);
+    await seed(redis, prefix, ['item:a', 'other:1']);
+    await runSql(url, 'TRUNCATE item CASCADE');
+    await waitFor('the prefix cleared', () => process.capture.health().prefixClears === 2);
+    expect(await present(redis, prefix, ['item:a', 'other:1'])).toEqual([]);
+    expect(process.logger.lines.some((line) => /TRUNCATE of item/.test(JSON.stringify(line.details)))).toBe(true);
   });
 
   it('an UPDATE that moves an item to another list invalidates both lists', async () => {

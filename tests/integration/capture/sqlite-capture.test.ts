@@ -85,6 +85,8 @@ describe('SQLite change capture', () => {
     report('SQLite raw write to keys gone (ms)', delays);
     await waitFor('the change table emptied', async () => (await process.capture.lag()).changes === 0);
     expect(process.capture.health()).toMatchObject({ changesApplied: 3, prefixClears: 0, errors: 0 });
+    await waitFor('the lag measured', () => process.capture.health().lag !== null);
+    expect(process.capture.health().lag).toMatchObject({ bytes: null });
   });
 
   it('an UPDATE that moves an item to another list invalidates both lists', async () => {
