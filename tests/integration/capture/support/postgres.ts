@@ -47,7 +47,11 @@ export async function createCaptureDatabase(server: PostgresServerHandle, prepar
   return url;
 }
 
-/** A throwaway PostgreSQL with logical decoding on (wal_level = logical, slots and WAL senders). */
+/**
+ * A throwaway PostgreSQL with logical decoding on (wal_level = logical, slots and WAL senders), and commits synchronous
+ * as on a real server: with `synchronous_commit = off` (the other tests' setting) a commit reaches the WAL sender only
+ * when the WAL writer flushes it, every `wal_writer_delay` (200 ms), which would be most of the delay measured.
+ */
 export function startLogicalPostgres(): Promise<PostgresServerHandle> {
-  return startPostgresServer({ settings: LOGICAL_DECODING_SETTINGS });
+  return startPostgresServer({ settings: [...LOGICAL_DECODING_SETTINGS, 'synchronous_commit=on'] });
 }
