@@ -11,7 +11,8 @@
  * - serialize: `createSuperjsonSerializer`, `valueObjectCodec`;
  * - errors: one class per stable code, also as the `errors` map.
  * Testing helpers (the strategy conformance suite, a redis-server launcher) are in
- * `cachedrepo/testing`.
+ * `cachedrepo/testing`; change capture (writes made outside the repositories, read from PostgreSQL's WAL or SQLite
+ * triggers) in `cachedrepo/capture`.
  */
 export { CachedRepository, type Cached, type CacheControl } from './repository/cached-repository';
 export {

@@ -92,6 +92,7 @@ export class ChangeCapture {
   private reading: Promise<void> | null = null;
   private readonly counters = { changesApplied: 0, keysInvalidated: 0, failedBatches: 0, prefixClears: 0, errors: 0 };
   private lastError: CaptureHealth['lastError'] = null;
+  private lastLogged = 0;
 
   /**
    * @param cache the cache whose keys the changes make stale
@@ -257,14 +258,19 @@ export class ChangeCapture {
     return false;
   }
 
+  /** Counts and logs a failure; the same failure again within 30 s is logged at debug level only. */
   private report(error: unknown): void {
     this.counters.errors += 1;
-    this.retryAt = Date.now() + this.retryDelayMs;
+    const now = Date.now();
+    this.retryAt = now + this.retryDelayMs;
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown } | null)?.code;
     const reason = error instanceof CaptureSetupError ? error.reason : null;
-    this.lastError = { code: typeof code === 'string' ? code : null, reason, message, at: Date.now() };
-    this.logger.error(
+    const repeated = this.lastError?.message === message && now - this.lastLogged < 30_000;
+    this.lastError = { code: typeof code === 'string' ? code : null, reason, message, at: now };
+    if (!repeated) this.lastLogged = now;
+    (repeated ? this.logger.debug : this.logger.error).call(
+      this.logger,
       { source: this.source.kind, sourceName: this.source.name, code: this.lastError.code, reason, error: message },
       'Change capture failed reading its source: it starts again from the last confirmed change',
     );

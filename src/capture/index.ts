@@ -5,6 +5,14 @@
  * `pg-logical-replication`, optional peer dependencies loaded only by the PostgreSQL source), or SQLite triggers
  * writing a change table. Strategies declare their tables (`capture` in `defineCacheStrategy`). REDIS_CACHE.md,
  * section 16.
+ *
+ * Sources: PostgreSQL 15 documentation, "Logical Decoding" (https://www.postgresql.org/docs/15/logicaldecoding.html),
+ * "Replication Slots" (https://www.postgresql.org/docs/15/warm-standby.html#STREAMING-REPLICATION-SLOTS),
+ * `ALTER TABLE ... REPLICA IDENTITY` (https://www.postgresql.org/docs/15/sql-altertable.html),
+ * `max_slot_wal_keep_size` (https://www.postgresql.org/docs/15/runtime-config-replication.html), "Logical Replication
+ * Message Formats" (https://www.postgresql.org/docs/15/protocol-logicalrep-message-formats.html); SQLite, CREATE
+ * TRIGGER (https://www.sqlite.org/lang_createtrigger.html) and foreign key actions
+ * (https://www.sqlite.org/foreignkeys.html#fk_actions).
  */
 export { ChangeCapture, type ChangeCaptureOptions, type CaptureHealth } from './change-capture';
 export type { ApplyBatch, CaptureLag, CapturedColumns, ChangeBatch, ChangeSource, RowChange } from './change-source';
