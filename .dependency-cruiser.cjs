@@ -5,7 +5,7 @@
  * (src/repository) never sees Redis; Prisma stays in its subpath; the example and the benchmarks use
  * the library through its public entry points, as an application would.
  */
-const ENTRY_POINTS = '^src/(index|(testing|prisma|settings|tsyringe|decorators|redis/cluster)/index)\\.ts$';
+const ENTRY_POINTS = '^src/(index|(testing|prisma|capture|settings|tsyringe|decorators|redis/cluster)/index)\\.ts$';
 const OUTSIDE_THE_LIBRARY = '^(example|tests|bench|prisma|generated|scripts)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

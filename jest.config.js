@@ -19,7 +19,7 @@ const sqlite = {
   // The library's own name and subpaths, from its sources (as tsconfig.json's paths say).
   moduleNameMapper: {
     '^cachedrepo$': '<rootDir>/src/index.ts',
-    '^cachedrepo/(testing|prisma|settings|tsyringe|decorators)$': '<rootDir>/src/$1/index.ts',
+    '^cachedrepo/(testing|prisma|settings|tsyringe|decorators|capture)$': '<rootDir>/src/$1/index.ts',
     '^cachedrepo/cluster$': '<rootDir>/src/redis/cluster/index.ts',
   },
   // superjson and its dependencies ship ES modules only: let ts-jest turn them into CommonJS.
@@ -33,7 +33,9 @@ const sqlite = {
 
 /** Tests that start Redis Clusters of their own: the redis-cluster pass runs them, the others do not. */
 const CLUSTER_ONLY = ['/tests/integration/redis/cluster/', '/tests/example/integration/cluster/'];
-sqlite.testPathIgnorePatterns = ['/node_modules/', ...CLUSTER_ONLY];
+/** Change capture from PostgreSQL (a server of their own, with logical decoding): the postgresql pass runs them. */
+const POSTGRES_CAPTURE = '/tests/integration/capture/postgres-';
+sqlite.testPathIgnorePatterns = ['/node_modules/', ...CLUSTER_ONLY, POSTGRES_CAPTURE];
 
 /**
  * The redis-cluster pass. Tests written on `useRedisCache` (tests/support/cache.ts)
@@ -85,6 +87,9 @@ const redisCluster = {
     // Near-cache tests start their own standalone redis-server (startRedisServer); their cluster
     // counterparts are tests/integration/redis/cluster/near-cache*.test.ts.
     '/near-cache/',
+    // Change capture starts its own redis-server; what it sends goes through the invalidation path the cluster tests
+    // cover (CacheService.invalidate, the lease script on one key).
+    '/capture/',
   ],
 };
 
@@ -93,9 +98,19 @@ const postgresql = {
   ...sqlite,
   displayName: 'postgresql',
   globals: { TEST_DATABASE_PROVIDER: 'postgresql' },
-  roots: ['<rootDir>/tests/integration/prisma', '<rootDir>/tests/example/integration'],
+  roots: [
+    '<rootDir>/tests/integration/prisma',
+    '<rootDir>/tests/integration/capture',
+    '<rootDir>/tests/example/integration',
+  ],
   // extension/ builds its own SQLite project (its own schema and client): nothing there uses the pass's database.
-  testPathIgnorePatterns: ['/node_modules/', '/tests/example/integration/extension/', ...CLUSTER_ONLY],
+  // SQLite's change capture is the sqlite pass's.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/tests/example/integration/extension/',
+    '/tests/integration/capture/sqlite-',
+    ...CLUSTER_ONLY,
+  ],
   globalSetup: '<rootDir>/tests/example/integration/databases/support/postgres-global-setup.ts',
   globalTeardown: '<rootDir>/tests/example/integration/databases/support/postgres-global-teardown.ts',
 };

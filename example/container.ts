@@ -27,6 +27,7 @@ import type { AchievementRepository } from './repositories/achievement-repositor
 import type { StudyRepository } from './repositories/study-repository';
 import { registerServices, type AchievementService, type ProgressService } from './services';
 import type { CacheWarmer } from './warming/cache-warmer';
+import { startChangeCapture, type RunningCapture, type StartCaptureOptions } from './capture/start-capture';
 
 /** Injection tokens. Resolve a repository by its token; whether it is cached is configuration. */
 export const TOKENS = {
@@ -106,7 +107,14 @@ export interface DataLayer {
   cacheService: CacheService | null;
   /** Entity types served through the cache. */
   cachedEntityTypes: string[];
-  /** Disconnects the Prisma client and Redis connections this function created. */
+  /**
+   * Starts change capture (REDIS_CACHE.md section 16) on this cache service and database: writes made outside the
+   * repositories invalidate their keys too. Stopped by {@link close}.
+   * @returns null when caching is disabled
+   * @throws {CaptureSetupError} when the database is not set up for capture
+   */
+  startCapture(options?: StartCaptureOptions): Promise<RunningCapture | null>;
+  /** Stops change capture, and disconnects the Prisma client and Redis connections this function created. */
   close(): Promise<void>;
 }
 
@@ -138,7 +146,19 @@ export function registerDataLayer(
   container.register(TOKENS.Settings, { useValue: settings });
   container.register(TOKENS.PrismaClient, { useValue: prisma });
   if (cacheService) container.register(TOKENS.CacheService, { useValue: cacheService });
+  let capture: Promise<RunningCapture> | null = null;
+  const startCapture = async (options: StartCaptureOptions = {}): Promise<RunningCapture | null> => {
+    if (!cacheService) return null;
+    capture ??= startChangeCapture(cacheService, settings.databaseUrl, { logger: overrides.logger, ...options }).catch(
+      (error: unknown) => {
+        capture = null; // a setup mistake fixed, a later call starts again
+        throw error;
+      },
+    );
+    return capture;
+  };
   const close = async (): Promise<void> => {
+    await (await capture?.catch(() => null))?.stop();
     if (!overrides.cacheService) await cacheService?.close();
     if (!overrides.prisma) await prisma.$disconnect();
   };
@@ -146,7 +166,7 @@ export function registerDataLayer(
   try {
     const cachedEntityTypes = registerRepositories(container, cacheService, rows, settings.cache.disabledEntities);
     registerServices(container, TOKENS, { prisma, settings, cacheService });
-    return { cacheService, cachedEntityTypes, close };
+    return { cacheService, cachedEntityTypes, startCapture, close };
   } catch (error) {
     void close();
     throw error;

@@ -81,6 +81,30 @@ export class EntityNotFoundError extends CacheLibraryError {
 }
 
 /**
+ * Change capture cannot run against this database as set up (`cachedrepo/capture`, REDIS_CACHE.md section 16).
+ * `reason` says what to fix and never changes between releases: `wal-level` (PostgreSQL's `wal_level` is not
+ * `logical`), `version` (PostgreSQL older than 14), `permission` (the role lacks REPLICATION, or a privilege the
+ * capture needs), `replica-identity` (a captured table is not REPLICA IDENTITY FULL), `publication` (missing, not
+ * covering a captured table, or not publishing every operation), `slot` (the replication slot is missing and may
+ * not be created, is another plugin's or another database's, or cannot be created), `table` (a captured table does
+ * not exist), `triggers` (SQLite's change table or triggers are missing or differ from the declaration).
+ */
+export class CaptureSetupError extends CacheLibraryError {
+  readonly code = 'E_CAPTURE_SETUP';
+  constructor(
+    readonly reason: CaptureSetupProblem,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** What {@link CaptureSetupError.reason} names. */
+export type CaptureSetupProblem =
+  'wal-level' | 'version' | 'permission' | 'replica-identity' | 'publication' | 'slot' | 'table' | 'triggers';
+
+/**
  * Every error class by name, e.g. `error instanceof errors.ConfigError`; `errors.CacheLibraryError` is
  * their base class. The classes are reached through this map only, so the root API stays small.
  */
@@ -95,4 +119,5 @@ export const errors = Object.freeze({
   RedisClientError,
   ConfigError,
   EntityNotFoundError,
+  CaptureSetupError,
 } as const);

@@ -7,7 +7,7 @@
  * - serialize: `createSuperjsonSerializer`, `valueObjectCodec`;
  * - the ports a base repository implements, and every error class in the `errors` map.
  * The rest is in subpaths: `cachedrepo/decorators` (service methods), `/settings` (environment),
- * `/tsyringe`, `/cluster`, `/prisma` and `/testing` (see REDIS_CACHE.md, section 1).
+ * `/tsyringe`, `/cluster`, `/prisma`, `/capture` (change data capture) and `/testing` (REDIS_CACHE.md, section 1).
  */
 export { CachedRepository, type Cached, type CacheControl } from './repository/cached-repository';
 export { defineCacheStrategy, type CacheStrategy } from './repository/cache-strategy';

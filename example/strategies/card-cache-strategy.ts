@@ -3,6 +3,7 @@ import type { Card } from '../domain';
 import type { CardRepository } from '../repositories';
 import { READ_MOSTLY_NEAR_CACHE, type EntityTtlOptions } from './entity-ttl-options';
 import { cardKeys, deckKeys } from './key-schemas';
+import { keyState, textColumn } from './row-images';
 
 /** Default TTL of cards, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
 export const CARD_TTL_SECONDS = 300;
@@ -30,5 +31,12 @@ export function cardCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy
       deckKeys.withCards({ id: card.deckId }),
     ],
     alwaysAffected: [cardKeys.all()],
+    capture: [
+      {
+        table: 'Card',
+        columns: ['id', 'deckId'],
+        toEntity: (row) => keyState<Card>({ id: textColumn(row, 'id'), deckId: textColumn(row, 'deckId') }),
+      },
+    ],
   });
 }

@@ -1,8 +1,9 @@
 import { defineCacheStrategy, type CacheStrategy } from 'cachedrepo';
-import type { Child } from '../domain';
+import type { Child, Gender } from '../domain';
 import type { ChildRepository } from '../repositories';
 import { READ_MOSTLY_NEAR_CACHE, type EntityTtlOptions } from './entity-ttl-options';
 import { childKeys } from './key-schemas';
+import { integerColumn, keyState, textColumn } from './row-images';
 
 /** Default TTL of children, in seconds (the Hero/Child/Story implementation summary, REDIS_CACHE.md section 2). */
 export const CHILD_TTL_SECONDS = 1800;
@@ -30,5 +31,18 @@ export function childCacheStrategy(options: EntityTtlOptions = {}): CacheStrateg
       childKeys.exact({ name: child.name, age: child.age, gender: child.gender }),
     ],
     alwaysAffected: [childKeys.all()],
+    capture: [
+      {
+        table: 'Child',
+        columns: ['id', 'name', 'age', 'gender'],
+        toEntity: (row) =>
+          keyState<Child>({
+            id: textColumn(row, 'id'),
+            name: textColumn(row, 'name'),
+            age: integerColumn(row, 'age'),
+            gender: textColumn(row, 'gender') as Gender,
+          }),
+      },
+    ],
   });
 }

@@ -1,9 +1,10 @@
 import { defineCacheStrategy, type CacheStrategy } from 'cachedrepo';
-import type { Deck } from '../domain';
+import type { CefrLevel, Deck } from '../domain';
 import type { DeckRepository } from '../repositories';
 import type { NearCacheOptions } from 'cachedrepo';
 import { READ_MOSTLY_NEAR_CACHE } from './entity-ttl-options';
 import { cardKeys, deckKeys } from './key-schemas';
+import { keyState, textColumn } from './row-images';
 
 /** Default TTLs of decks, in seconds (the deck caching plan, REDIS_CACHE.md section 2). */
 export const DECK_LIST_TTL_SECONDS = 300;
@@ -46,5 +47,12 @@ export function deckCacheStrategy(options: DeckCacheOptions = {}): CacheStrategy
       cardKeys.byDeck({ deckId: deck.id }),
     ],
     alwaysAffected: [deckKeys.activeList()],
+    capture: [
+      {
+        table: 'Deck',
+        columns: ['id', 'level'],
+        toEntity: (row) => keyState<Deck>({ id: textColumn(row, 'id'), level: textColumn(row, 'level') as CefrLevel }),
+      },
+    ],
   });
 }

@@ -1,8 +1,9 @@
 import { defineCacheStrategy, type CacheStrategy } from 'cachedrepo';
-import type { Hero } from '../domain';
+import type { Hero, Language } from '../domain';
 import type { HeroRepository } from '../repositories';
 import { READ_MOSTLY_NEAR_CACHE, type EntityTtlOptions } from './entity-ttl-options';
 import { heroKeys } from './key-schemas';
+import { keyState, textColumn } from './row-images';
 
 /** Default TTL of heroes, in seconds (the Hero/Child/Story implementation summary: heroes change rarely). */
 export const HERO_TTL_SECONDS = 3600;
@@ -30,5 +31,17 @@ export function heroCacheStrategy(options: EntityTtlOptions = {}): CacheStrategy
       heroKeys.byName({ name: hero.name }),
     ],
     alwaysAffected: [heroKeys.all()],
+    capture: [
+      {
+        table: 'Hero',
+        columns: ['id', 'language', 'name'],
+        toEntity: (row) =>
+          keyState<Hero>({
+            id: textColumn(row, 'id'),
+            language: textColumn(row, 'language') as Language,
+            name: textColumn(row, 'name'),
+          }),
+      },
+    ],
   });
 }

@@ -1,8 +1,9 @@
 import { createSuperjsonSerializer, defineCacheStrategy, type CacheStrategy } from 'cachedrepo';
-import type { Story } from '../domain';
+import type { Language, Story } from '../domain';
 import type { StoryRepository } from '../repositories';
 import type { EntityTtlOptions } from './entity-ttl-options';
 import { storyKeys } from './key-schemas';
+import { keyState, textColumn } from './row-images';
 import { audioFileCodec, ratingCodec, storyLengthCodec } from './value-object-codecs';
 
 /** Default TTL of stories, in seconds (the Hero/Child/Story implementation summary: stories change often). */
@@ -33,5 +34,17 @@ export function storyCacheStrategy(options: EntityTtlOptions = {}): CacheStrateg
       storyKeys.byLanguage({ language: story.language }),
     ],
     alwaysAffected: [storyKeys.all()],
+    capture: [
+      {
+        table: 'Story',
+        columns: ['id', 'childId', 'language'],
+        toEntity: (row) =>
+          keyState<Story>({
+            id: textColumn(row, 'id'),
+            childId: textColumn(row, 'childId'),
+            language: textColumn(row, 'language') as Language,
+          }),
+      },
+    ],
   });
 }

@@ -9,12 +9,14 @@ import { isLease } from './lease';
 import { Leases } from './leases';
 import { Recovery } from './recovery';
 import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
-import { NearCacheGroup } from '../near-cache/near-cache-group';
+import type { NearCacheGroup } from '../near-cache/near-cache-group';
+import { nearCacheGroupFor } from '../near-cache/near-cache-for-store';
 import { OutboxDeliverer } from './outbox';
+import { holdLease } from './holder-lease';
 import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
 import { createStore } from '../redis/create-store';
-import { duplicateRedisClient, redactorOf } from '../redis/redis-client';
+import { redactorOf } from '../redis/redis-client';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
@@ -85,23 +87,7 @@ export class CacheService {
       options.maxEntryBytes ?? DEFAULTS.maxEntryBytes,
     );
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
-    const nearOptions =
-      typeof options.nearCache === 'object' ? options.nearCache : { enabled: options.nearCache ?? false };
-    // The store says how near caches track on its topology (per master, broadcast, on a cluster).
-    const tracking = store.tracking;
-    const nearSettings = {
-      ...nearOptions,
-      enabled: (nearOptions.enabled ?? true) && this.enabled,
-      ...(tracking.forcedMode && { trackingMode: tracking.forcedMode }),
-    };
-    this.near = new NearCacheGroup(
-      this.prefix,
-      tracking.clients,
-      () => duplicateRedisClient(tracking.clients[0] as Redis, 'near-cache-invalidations'),
-      this.logger,
-      nearSettings,
-      tracking.acquireClusterTracking,
-    );
+    this.near = nearCacheGroupFor(this.prefix, store.tracking, options.nearCache, this.enabled, this.logger);
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
     this.deliverer = options.outbox
       ? new OutboxDeliverer(
@@ -246,6 +232,38 @@ export class CacheService {
     );
     this.near.clear();
     return typeof removed === 'symbol' ? 0 : removed;
+  }
+
+  /** True when the cache is used: Redis answers and its dataset is validated (the breaker is closed). */
+  get trusted(): boolean {
+    return this.gateway.trusted;
+  }
+
+  /**
+   * Takes or renews a single-holder lease (`SET NX PX`, renewed by its holder), like the outbox deliverer's: change
+   * capture holds one per source. A process that cannot reach Redis, or does not trust it, cannot hold it.
+   * @param key the lease key, unprefixed (e.g. `!capture:pg:slot`)
+   * @param ttlMs milliseconds the lease lasts unless renewed
+   * @param whileUntrusted renew even though the breaker is open (the holder is clearing the prefix itself)
+   * @returns true while `token` holds the lease
+   */
+  holdLease(key: string, token: string, ttlMs: number, whileUntrusted = false): Promise<boolean> {
+    return holdLease(this.gateway, 'lease-holder', this.fullKey(key), token, ttlMs, whileUntrusted);
+  }
+
+  /**
+   * Treats every entry under the prefix as stale, as restore detection treats a restored dataset: the cache stops
+   * being trusted now, and the recovery probe clears the whole prefix (SCAN + UNLINK) before trusting it again.
+   * For change capture that may have missed changes (a replication slot dropped or invalidated, a TRUNCATE).
+   * @param timeoutMs milliseconds to wait for the clearing
+   * @returns true once the prefix was cleared and the cache is trusted again; false when not done in time
+   */
+  invalidateAll(timeoutMs: number): Promise<boolean> {
+    if (!this.enabled) return Promise.resolve(true);
+    this.pending.overflow();
+    this.gateway.distrust('pending-invalidation');
+    this.gateway.breaker.probeNow();
+    return this.gateway.waitUntilTrusted(timeoutMs);
   }
 
   /** Empties every near cache of this service (the next reads go to Redis and fill them again). */

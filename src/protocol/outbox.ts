@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from '../observability/cache-logger';
 import { CacheOptionsError } from '../errors';
 import { UNAVAILABLE, type RedisGateway } from '../redis/redis-gateway';
-import { luaScript } from '../redis/scripts';
+import { holdLease } from './holder-lease';
 import { DEFAULTS } from '../defaults';
 
 /**
@@ -41,13 +41,6 @@ export interface OutboxDeliveryOptions {
   /** Entries read and removed per batch. @default 500 */
   batchSize?: number;
 }
-
-/** Renews the deliverer lease when this process holds it, else takes it when it is free. */
-const RENEW_LEADER = luaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0
-`);
 
 /**
  * Delivers outbox entries to Redis (UNLINK of their keys) and removes them. One process at a
@@ -146,10 +139,7 @@ export class OutboxDeliverer {
     this.lastAttempt = now;
     this.polling = true;
     try {
-      const renewed = await this.gateway.run('outbox-lease', undefined, (redis) =>
-        redis.script(RENEW_LEADER, [this.leaderKey], [this.token, this.leaderLeaseMs]),
-      );
-      this.leader = renewed === 1;
+      this.leader = await holdLease(this.gateway, 'outbox-lease', this.leaderKey, this.token, this.leaderLeaseMs);
       if (this.leader) await this.drain();
     } finally {
       this.polling = false;

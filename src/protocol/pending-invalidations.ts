@@ -51,6 +51,12 @@ export class PendingInvalidations {
     for (const key of keys) if (!this.addedSinceSnapshot.has(key)) this.keys.delete(key);
   }
 
+  /** Gives up on single keys: recovery clears the whole prefix (change capture that may have missed changes). */
+  overflow(): void {
+    this.overflowedFlag = true;
+    this.keys.clear();
+  }
+
   clearOverflow(): void {
     this.overflowedFlag = false;
   }

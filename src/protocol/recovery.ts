@@ -45,7 +45,8 @@ export class Recovery {
           );
         });
         if (this.pending.overflowed) {
-          await redis.scanAndUnlink(`${escapeGlob(this.prefix)}*`, this.scanBatchSize);
+          // Every entry, not the `!` keys (the validated dataset marker, the outbox and capture leases).
+          await redis.scanAndUnlink(`${escapeGlob(this.prefix)}[^!]*`, this.scanBatchSize);
           this.pending.clearOverflow();
         }
         const keys = this.pending.snapshot();

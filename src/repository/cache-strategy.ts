@@ -1,3 +1,4 @@
+import type { CapturedTable } from './captured-table';
 import type { Entity } from './entity';
 import { StrategyError } from '../errors';
 import { checkNearCacheOptions, type NearCacheOptions } from '../near-cache/near-cache';
@@ -62,6 +63,8 @@ export interface CacheStrategy<T extends Entity, R extends Repository<T> = Repos
   readonly queries: QueryPolicies<R, T>;
   /** The in-process near cache in front of Redis for every key of this strategy, or null for none. */
   readonly nearCache?: Readonly<NearCacheOptions> | null | undefined;
+  /** The tables whose committed changes make this strategy's keys stale (change capture); none when absent or empty. */
+  readonly capture?: readonly CapturedTable<T>[];
   /** The key (unprefixed) of one entity, e.g. `hero:{id}`. */
   entityKey(id: string): string;
   /**
@@ -104,6 +107,11 @@ export interface CacheStrategyDefinition<T extends Entity, R extends Repository<
    * caches are disabled (CACHE_NEAR_CACHE_ENABLED=false). @default none
    */
   nearCache?: NearCacheOptions | undefined;
+  /**
+   * The tables this strategy caches, for change capture (`cachedrepo/capture`): a committed change of one of their
+   * rows, made through the repositories or not, invalidates `affectedKeys` of its old and new images. @default none
+   */
+  capture?: readonly CapturedTable<T>[];
 }
 
 /** Default of {@link CacheStrategyDefinition.negativeTtlSeconds}, in seconds. */
@@ -152,6 +160,7 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
     serializer: definition.serializer ?? createSuperjsonSerializer(),
     queries: Object.freeze(queries) as QueryPolicies<R, T>,
     nearCache,
+    capture: Object.freeze([...(definition.capture ?? [])]),
     entityKey: definition.entityKey,
     affectedKeys(before: T | null, after: T | null): string[] {
       const keys = new Set(alwaysAffected);

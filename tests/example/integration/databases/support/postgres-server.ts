@@ -20,6 +20,24 @@ export interface PostgresServerHandle {
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
+/** How {@link startPostgresServer} starts the server. */
+export interface PostgresServerOptions {
+  /**
+   * More server settings (`name=value`, passed as `-c`), after the defaults, e.g. the logical decoding settings of
+   * {@link LOGICAL_DECODING_SETTINGS}. @default none
+   */
+  settings?: readonly string[];
+  /** More `initdb` arguments, e.g. `--wal-segsize=1` (1 MB WAL segments). @default none */
+  initdbArgs?: readonly string[];
+}
+
+/** What change capture needs of a server (REDIS_CACHE.md, change capture): logical decoding and a few slots. */
+export const LOGICAL_DECODING_SETTINGS: readonly string[] = [
+  'wal_level=logical',
+  'max_replication_slots=8',
+  'max_wal_senders=8',
+];
+
 /**
  * Where initdb and postgres are: `PG_BIN_DIR`, else the newest /usr/lib/postgresql/<version>/bin
  * (Debian's layout, what scripts/setup.sh installs), else `pg_config --bindir`.
@@ -69,7 +87,7 @@ function clusterOwner(): { uid: number; gid: number } | null {
  * idle machine. The server is a child of this process; `stop` ends it.
  * @throws {Error} with the server's log when it does not start within 30 s.
  */
-export async function startPostgresServer(): Promise<PostgresServerHandle> {
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServerHandle> {
   const binDir = findPostgresBinDir();
   const owner = clusterOwner();
   const dir = mkdtempSync(join(tmpdir(), 'pg-test-'));
@@ -78,7 +96,19 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
   const as = owner ?? {};
   const init = spawnSync(
     join(binDir, 'initdb'),
-    ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
+    [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      ...(options.initdbArgs ?? []),
+    ],
     { ...as, encoding: 'utf8' },
   );
   if (init.status !== 0) {
@@ -98,6 +128,7 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
       'synchronous_commit=off',
       'full_page_writes=off',
       'max_connections=300',
+      ...(options.settings ?? []),
     ];
     child = spawn(
       join(binDir, 'postgres'),

@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import type { CacheService } from '../protocol/cache-service';
+import { createDefaultLogger, type CacheLogger } from '../observability/cache-logger';
+import { CacheOptionsError, CaptureSetupError } from '../errors';
+import type { ApplyBatch, CaptureLag, ChangeBatch, ChangeSource } from './change-source';
+import { RowKeys, type AnyCacheStrategy } from './row-keys';
+
+/** Options of a {@link ChangeCapture}. */
+export interface ChangeCaptureOptions {
+  /** The strategies whose `capture` tables are read; the others are ignored. */
+  strategies: readonly AnyCacheStrategy[];
+  /** Milliseconds between two lease renewals (and, for SQLite, two reads of the change table). @default 100 */
+  pollIntervalMs?: number;
+  /**
+   * Milliseconds the consumer lease lasts: another process takes over this long after it is no longer renewed.
+   * @default 1000
+   */
+  leaseMs?: number;
+  /** Milliseconds before reading again after the source failed (a database error, a setup mistake). @default 1000 */
+  retryDelayMs?: number;
+  /** Milliseconds to wait for the prefix to be cleared when the source lost changes. @default 30000 */
+  clearTimeoutMs?: number;
+  /** Milliseconds between two measurements of the lag by the consumer (see {@link CaptureHealth.lag}). @default 5000 */
+  lagIntervalMs?: number;
+  /** Keys sent per invalidation (one UNLINK each). @default 5000 */
+  keysPerInvalidation?: number;
+  /** Where failures are reported. @default pino at LOG_LEVEL, else JSON lines on stderr */
+  logger?: CacheLogger;
+}
+
+/** What {@link ChangeCapture.health} reports. */
+export interface CaptureHealth {
+  source: 'postgresql' | 'sqlite';
+  /** True while this process holds the consumer lease (one process at a time reads the source). */
+  consumer: boolean;
+  /** True while this process reads the source. */
+  reading: boolean;
+  /** Row changes applied (their keys invalidated) by this process since start. */
+  changesApplied: number;
+  /** Keys invalidated by this process since start. */
+  keysInvalidated: number;
+  /** Batches whose invalidation failed (Redis unavailable): read again later, never skipped. */
+  failedBatches: number;
+  /** Times this process cleared the prefix because the source could not say which rows changed. */
+  prefixClears: number;
+  /** Source failures since start (database errors, setup mistakes), each logged. */
+  errors: number;
+  /**
+   * The last failure: its code (a library error's, e.g. `E_CAPTURE_SETUP` with its `reason`, or the database's
+   * SQLSTATE), message, and when (ms since the epoch).
+   */
+  lastError: { code: string | null; reason: string | null; message: string; at: number } | null;
+  /**
+   * The lag the consumer measured last (every `lagIntervalMs`): on PostgreSQL the slot's retained WAL in bytes, its
+   * `wal_status`, and the seconds since the oldest unconfirmed commit; on SQLite the waiting changes and the seconds
+   * since the oldest was written. Null in a process that is not the consumer (ask {@link ChangeCapture.lag} there).
+   */
+  lag: (CaptureLag & { measuredAt: number }) | null;
+}
+
+/**
+ * Change capture's consumer: reads the committed changes of the captured tables from a {@link ChangeSource} and
+ * invalidates the keys they make stale through the cache's one invalidation path ({@link CacheService.invalidate}:
+ * its gateway, breaker and pending invalidations), then lets the source confirm them. So a write made outside the
+ * cached repositories (raw SQL, another service, a cascade) invalidates what a write through them would.
+ *
+ * One process at a time reads a source: the holder of the consumer lease in Redis
+ * (`{prefix}:!capture:{kind}:{name}`, `SET NX PX`, renewed every poll), like the outbox deliverer's. A process that
+ * cannot reach Redis cannot hold it, and a batch whose invalidation fails is not confirmed, so it is read again by
+ * whichever process holds the lease next: nothing committed is skipped. When the source cannot say which rows changed
+ * (a slot lost, a TRUNCATE), the prefix is cleared ({@link CacheService.invalidateAll}) before the batch is confirmed.
+ */
+export class ChangeCapture {
+  private readonly token = randomBytes(8).toString('hex');
+  private readonly rows: RowKeys;
+  private readonly leaseKey: string;
+  private readonly pollIntervalMs: number;
+  private readonly leaseMs: number;
+  private readonly retryDelayMs: number;
+  private readonly clearTimeoutMs: number;
+  private readonly keysPerInvalidation: number;
+  private readonly lagIntervalMs: number;
+  private lastLag: CaptureHealth['lag'] = null;
+  private measuring = false;
+  private readonly logger: CacheLogger;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private leader = false;
+  private lastAttempt = 0;
+  private retryAt = 0;
+  private clearing = false;
+  private reading: Promise<void> | null = null;
+  private readonly counters = { changesApplied: 0, keysInvalidated: 0, failedBatches: 0, prefixClears: 0, errors: 0 };
+  private lastError: CaptureHealth['lastError'] = null;
+  private lastLogged = 0;
+
+  /**
+   * @param cache the cache whose keys the changes make stale
+   * @param source where changes are read: a `PostgresChangeSource` or a `SqliteChangeSource`
+   * @throws {StrategyError} when no strategy declares a captured table
+   * @throws {CacheOptionsError} when the lease is not longer than the poll interval
+   */
+  constructor(
+    private readonly cache: CacheService,
+    private readonly source: ChangeSource,
+    options: ChangeCaptureOptions,
+  ) {
+    this.rows = new RowKeys(options.strategies);
+    this.leaseKey = `!capture:${source.kind}:${source.name}`;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.leaseMs = options.leaseMs ?? 1000;
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.clearTimeoutMs = options.clearTimeoutMs ?? 30_000;
+    this.keysPerInvalidation = options.keysPerInvalidation ?? 5000;
+    this.lagIntervalMs = options.lagIntervalMs ?? 5000;
+    this.logger = options.logger ?? createDefaultLogger();
+    if (this.leaseMs <= this.pollIntervalMs)
+      throw new CacheOptionsError(
+        `capture lease (${this.leaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`,
+      );
+  }
+
+  /** The captured tables, from the strategies' declarations. */
+  get tables(): string[] {
+    return this.rows.tables;
+  }
+
+  /**
+   * Checks the database's setup, then starts competing for the consumer lease (timers are unref'd).
+   * @throws {CaptureSetupError} when the database is not set up for capture (nothing is started)
+   */
+  async start(): Promise<void> {
+    if (this.timer) return;
+    await this.source.check(this.rows.columns);
+    this.timer = setInterval(() => void this.tick(), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops reading and competing for the lease, and closes the source (it does not close the cache). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.leader = false;
+    await this.stopReading();
+    await this.source.close();
+  }
+
+  /** Counters of this process, and whether it is the consumer now. */
+  health(): CaptureHealth {
+    return {
+      source: this.source.kind,
+      consumer: this.leader,
+      reading: this.reading !== null,
+      ...this.counters,
+      lastError: this.lastError,
+      lag: this.leader ? this.lastLag : null,
+    };
+  }
+
+  /** The consumer's lag, measured now (a query of the database). @throws a database error */
+  lag(): Promise<CaptureLag> {
+    return this.source.lag();
+  }
+
+  /**
+   * The consumer renews its lease on every poll; the others try to take it every quarter lease. Losing the lease, or
+   * trust in Redis, stops the reading; the source resumes from its confirmed position when the lease is held again.
+   */
+  private async tick(): Promise<void> {
+    if (this.ticking || !this.timer) return;
+    const now = Date.now();
+    if (!this.leader && now - this.lastAttempt < this.leaseMs / 4) return;
+    this.lastAttempt = now;
+    this.ticking = true;
+    try {
+      // While clearing the prefix itself the cache is untrusted on purpose: the consumer keeps its lease.
+      this.leader = await this.cache.holdLease(this.leaseKey, this.token, this.leaseMs, this.clearing);
+      if (!this.timer) return;
+      if (!this.leader || (!this.cache.trusted && !this.clearing)) await this.stopReading();
+      else if (!this.reading && Date.now() >= this.retryAt) this.startReading();
+      if (this.leader) this.measureLag();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Measures the lag in the background, every `lagIntervalMs` at most. */
+  private measureLag(): void {
+    if (this.measuring || this.lagIntervalMs <= 0) return;
+    if (this.lastLag && Date.now() - this.lastLag.measuredAt < this.lagIntervalMs) return;
+    this.measuring = true;
+    this.source
+      .lag()
+      .then((lag) => {
+        this.lastLag = { ...lag, measuredAt: Date.now() };
+      })
+      .catch(() => undefined) // the database is unreachable: reading reports it
+      .finally(() => {
+        this.measuring = false;
+      });
+  }
+
+  private startReading(): void {
+    const apply: ApplyBatch = (batch) => this.apply(batch);
+    this.reading = this.source
+      .consume(this.rows.columns, apply)
+      .catch((error: unknown) => this.report(error))
+      .finally(() => {
+        this.reading = null;
+      });
+  }
+
+  private async stopReading(): Promise<void> {
+    const reading = this.reading;
+    if (!reading) return;
+    await this.source.stop();
+    await reading;
+  }
+
+  /** Invalidates the keys of one batch; true when the source may confirm it. */
+  private async apply(batch: ChangeBatch): Promise<boolean> {
+    if (!this.leader) return false;
+    const keys = this.rows.keysOf(batch.changes);
+    const clearAll = batch.clearAll ?? (keys.ok ? undefined : keys.reason);
+    if (clearAll !== undefined && !(await this.clearPrefix(clearAll))) return this.failed();
+    if (!keys.ok) return true;
+    if (!this.cache.trusted) return this.failed();
+    for (const [entityType, set] of keys.keys) {
+      const all = [...set];
+      const stats = this.cache.stats.for(entityType);
+      for (let start = 0; start < all.length; start += this.keysPerInvalidation) {
+        const chunk = all.slice(start, start + this.keysPerInvalidation);
+        if (!(await this.cache.invalidate(chunk, stats))) return this.failed();
+        this.counters.keysInvalidated += chunk.length;
+      }
+    }
+    this.counters.changesApplied += batch.changes.length;
+    return true;
+  }
+
+  private async clearPrefix(reason: string): Promise<boolean> {
+    this.logger.warn(
+      { source: this.source.kind, sourceName: this.source.name, reason },
+      'Change capture cannot tell which rows changed: clearing the cache prefix before it is trusted again',
+    );
+    this.clearing = true;
+    try {
+      if (!(await this.cache.invalidateAll(this.clearTimeoutMs))) return false;
+    } finally {
+      this.clearing = false;
+    }
+    this.counters.prefixClears += 1;
+    return true;
+  }
+
+  private failed(): false {
+    this.counters.failedBatches += 1;
+    return false;
+  }
+
+  /** Counts and logs a failure; the same failure again within 30 s is logged at debug level only. */
+  private report(error: unknown): void {
+    this.counters.errors += 1;
+    const now = Date.now();
+    this.retryAt = now + this.retryDelayMs;
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    const reason = error instanceof CaptureSetupError ? error.reason : null;
+    const repeated = this.lastError?.message === message && now - this.lastLogged < 30_000;
+    this.lastError = { code: typeof code === 'string' ? code : null, reason, message, at: now };
+    if (!repeated) this.lastLogged = now;
+    (repeated ? this.logger.debug : this.logger.error).call(
+      this.logger,
+      { source: this.source.kind, sourceName: this.source.name, code: this.lastError.code, reason, error: message },
+      'Change capture failed reading its source: it starts again from the last confirmed change',
+    );
+  }
+}
