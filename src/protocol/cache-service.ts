@@ -187,7 +187,9 @@ export class CacheService {
     const placed = await this.gateway.run('lease', stats, (redis) =>
       redis.script(ACQUIRE_LEASE, [this.fullKey(key)], args),
     );
-    return placed === 1 ? token : null;
+    // 2: it replaced a lease without a TTL, a corrupt entry (lease.ts).
+    if (placed === 2 && stats) stats.corruptEntries += 1;
+    return placed === 1 || placed === 2 ? token : null;
   }
 
   /**
