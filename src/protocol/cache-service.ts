@@ -45,6 +45,8 @@ export class CacheService {
    */
   readonly redactor = new SecretRedactor();
   private datasetClears = 0;
+  /** Stores under way, sent behind their readers ({@link storesSettled}). */
+  private readonly storesInFlight = new Set<Promise<unknown>>();
   private readonly prefix: string;
   private readonly leaseTtl: number;
   private readonly scanBatchSize: number;
@@ -207,15 +209,26 @@ export class CacheService {
     if (!this.fits(raw)) return 'oversized';
     // The reply is a read of the lease (readers that joined the load trust the value when it is
     // 'stored'): on a cluster it must come from a validated master, like a GET's (redis-gateway.ts).
-    const stored = await this.gateway.run(
+    const sent = this.gateway.run(
       'store',
       stats,
       (redis) => redis.script(STORE_IF_LEASED, [this.fullKey(key)], [token, raw, ttlSeconds]),
       false,
       [this.fullKey(key)],
     );
+    this.storesInFlight.add(sent);
+    const stored = await sent.finally(() => this.storesInFlight.delete(sent));
     if (typeof stored === 'symbol') return 'error';
     return stored === 1 ? 'stored' : 'lost';
+  }
+
+  /**
+   * Resolves once every store sent so far has been answered (stored, lost or failed). A miss returns its value before
+   * its store under the lease is done (REDIS_CACHE.md, section 4): what reads Redis right after a miss and expects the
+   * entry there (a check, a test, a shutdown) awaits this first.
+   */
+  async storesSettled(): Promise<void> {
+    while (this.storesInFlight.size > 0) await Promise.all([...this.storesInFlight]);
   }
 
   /** False when `raw` is larger than the maximum entry size (`maxEntryBytes`, UTF-8): it is never stored. */
