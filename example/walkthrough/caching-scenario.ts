@@ -9,7 +9,7 @@ function withSpeedUp(latency: number, baseline: number): string {
   return `${ms(latency)} (${(baseline / latency).toFixed(1)}x)`;
 }
 
-/** Measured rounds per column: each column shows their median. */
+/** Measured rounds per column: each column shows the median read of these rounds. */
 const ROUNDS = 3;
 
 /** Reads answered by the near caches so far. */
@@ -47,7 +47,7 @@ export async function scenarioCaching(
   cache.stats.reset();
   redisCache.stats.reset();
   // The warm-up round compiles Prisma's queries on this data layer's client, as in scenario 1.
-  const cold = await measureRounds(redisOnly, seed, ROUNDS, { warmUp: true, before: emptyCache });
+  const cold = await measureRounds(redisOnly, seed, ROUNDS, { warmUp: true, before: emptyCache, misses: true });
   await redisCache.storesSettled();
   const stored = redisCache.stats.snapshot();
   const redisHits = await measureRounds(redisOnly, seed, ROUNDS, { warmUp: true });
@@ -66,7 +66,7 @@ export async function scenarioCaching(
       near.has(ENTITY_OF[name] ?? '') ? withSpeedUp(nearRound[name]!, baseline[name]!) : '(none)',
     ]),
   ]);
-  line(`  (mean per read, median of ${ROUNDS} rounds; in brackets, the speed-up over the baseline)`);
+  line(`  (median read over ${ROUNDS} rounds; in brackets, the speed-up over the baseline)`);
   const { tracking, mode, messages } = cache.health().nearCache;
   line(
     `  Near caches (${[...near].join(', ')}; stories change often and have none): tracking ` +

@@ -10,10 +10,10 @@ import { measureRounds, type Latencies } from './workloads';
 
 export async function scenarioBaseline(container: DependencyContainer, seed: SeedSummary): Promise<Latencies> {
   heading('Scenario 1: without caching (baseline): every read goes to SQLite through Prisma');
-  // A warm-up round (Prisma compiles a query on its first use; SQLite's page cache), then the median of three.
+  // A warm-up round (Prisma compiles a query on its first use; SQLite's page cache), then three measured.
   const baseline = await measureRounds(container, seed, 3, { warmUp: true });
   table([
-    ['read', 'mean per read (median of 3 rounds)'],
+    ['read', 'median read (3 rounds)'],
     ...Object.entries(baseline).map(([name, latency]) => [name, ms(latency)]),
   ]);
   return baseline;
