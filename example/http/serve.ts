@@ -1,18 +1,22 @@
 import 'reflect-metadata';
 import { errors } from 'cachedrepo';
+import type { RedisServerHandle } from 'cachedrepo/testing';
 import { container as rootContainer } from 'tsyringe';
 import { loadSettings, type Settings } from '../config/settings';
 import { registerDataLayer, TOKENS, type DataLayer } from '../container';
 import { migrateDatabase, seedDatabase } from '../infrastructure/prisma';
+import { provideRedis } from '../infrastructure/local-redis';
 import { buildServer, type CacheServer } from './server';
 
 /**
  * `npm run serve`: the cache's HTTP API on 127.0.0.1:PORT (default 3000) over DATABASE_URL
- * and REDIS_URL. It starts no Redis and no database server of its own: it applies the
- * committed migrations and, on an empty database, seeds it; then it waits for Redis (at most
- * REDIS_SOCKET_TIMEOUT ms), warms the cache when CACHE_WARMING_ENABLED (at most
+ * and REDIS_URL. When REDIS_URL is unset (and neither REDIS_CLUSTER_NODES nor REDIS_ENABLED=false
+ * says otherwise) it starts a throwaway redis-server of its own on a free loopback port, as
+ * `npm run example` does, says so, and stops it when it exits; it starts no database server:
+ * it applies the committed migrations and, on an empty database, seeds it. Then it waits for
+ * Redis (at most REDIS_SOCKET_TIMEOUT ms), warms the cache when CACHE_WARMING_ENABLED (at most
  * CACHE_WARMING_TIMEOUT ms), and listens. SIGINT or SIGTERM closes the server, then the data
- * layer, and exits 0.
+ * layer, stops its own redis-server, and exits 0.
  */
 
 const HOST = '127.0.0.1';
@@ -41,8 +45,38 @@ async function seedIfEmpty(settings: Settings): Promise<void> {
   }
 }
 
+/**
+ * The settings, with REDIS_URL pointing at a redis-server started here when the cache is on and no Redis was
+ * configured (see the module comment).
+ */
+async function settingsWithRedis(): Promise<{ settings: Settings; owned: RedisServerHandle | null }> {
+  const configured = loadSettings();
+  if (!configured.redis.enabled || process.env.REDIS_URL || configured.redis.clusterNodes !== undefined)
+    return { settings: configured, owned: null };
+  const redis = await provideRedis('serve', (text) => console.log(`serve: ${text}`));
+  if (redis === null) {
+    console.log('serve: serving from the database only (the cache is bypassed until a Redis answers)');
+    return { settings: configured, owned: null };
+  }
+  return { settings: loadSettings({ ...process.env, REDIS_URL: redis.url }), owned: redis.owned };
+}
+
 async function main(): Promise<void> {
-  const settings = loadSettings();
+  const { settings, owned } = await settingsWithRedis();
+  const stopOwnedRedis = async (): Promise<void> => {
+    if (!owned) return;
+    await owned.stop();
+    console.log(`serve: stopped its redis-server (${owned.url})`);
+  };
+  try {
+    await serve(settings, stopOwnedRedis);
+  } catch (error) {
+    await stopOwnedRedis();
+    throw error;
+  }
+}
+
+async function serve(settings: Settings, stopOwnedRedis: () => Promise<void>): Promise<void> {
   await migrateDatabase(settings.databaseUrl);
   await seedIfEmpty(settings);
   const container = rootContainer.createChildContainer();
@@ -55,6 +89,7 @@ async function main(): Promise<void> {
     console.log(`serve: ${signal} received, closing`);
     await server?.close();
     await layer.close();
+    await stopOwnedRedis();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

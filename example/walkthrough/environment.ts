@@ -1,37 +1,21 @@
-import { spawnSync } from 'node:child_process';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { CacheLogger } from 'cachedrepo';
 import { loadSettings, type Settings } from '../index';
 import { registerDataLayer, TOKENS, type DataLayer } from '../index';
 import { migrateDatabase, seedDatabase, type SeedSummary } from '../index';
-import { REDIS_SERVER_BINARY, startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
+import { provideRedis as provideLocalRedis, type ExampleRedis } from '../infrastructure/local-redis';
 import { line } from './report';
 
-/** Where the example's Redis comes from: the user's REDIS_URL, or a redis-server it started. */
-export interface ExampleRedis {
-  url: string;
-  /** The server the example started and will stop, or null when REDIS_URL was given. */
-  owned: RedisServerHandle | null;
-}
+export type { ExampleRedis } from '../infrastructure/local-redis';
 
-/** Uses REDIS_URL when set; else starts a throwaway redis-server on a free loopback port. */
+/** Uses REDIS_URL when set; else starts a throwaway redis-server on a free loopback port. Exits 1 without either. */
 export async function provideRedis(): Promise<ExampleRedis> {
-  if (process.env.REDIS_URL) {
-    line(`Redis: using REDIS_URL from the environment.`);
-    return { url: process.env.REDIS_URL, owned: null };
-  }
-  if (spawnSync(REDIS_SERVER_BINARY, ['--version']).error) {
-    line('No redis-server was found on this machine, and REDIS_URL is not set.');
-    line('Install one (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),');
-    line('or point REDIS_URL at a running Redis, then run `npm run example` again.');
+  const redis = await provideLocalRedis('the example', line);
+  if (redis === null) {
+    line('Then run `npm run example` again.');
     process.exit(1);
   }
-  const owned = await startRedisServer();
-  line(
-    `Redis: REDIS_URL is not set, so the example started its own redis-server on ${owned.url} ` +
-      `(it is stopped at the end).`,
-  );
-  return { url: owned.url, owned };
+  return redis;
 }
 
 /** The PostgreSQL schema the example recreates in a database named by DATABASE_URL (never `public`). */

@@ -25,12 +25,11 @@ export async function timed<R>(task: () => Promise<R>): Promise<{ result: R; ela
   return { result, elapsedMs: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
-/** Runs `read` once per item, sequentially, and returns the mean milliseconds per read. */
-export async function meanLatency<I>(items: readonly I[], read: (item: I) => Promise<unknown>): Promise<number> {
-  const { elapsedMs } = await timed(async () => {
-    for (const item of items) await read(item);
-  });
-  return elapsedMs / items.length;
+/** Runs `read` once per item, sequentially, and returns the milliseconds each read took. */
+export async function perRead<I>(items: readonly I[], read: (item: I) => Promise<unknown>): Promise<number[]> {
+  const durations: number[] = [];
+  for (const item of items) durations.push((await timed(() => read(item))).elapsedMs);
+  return durations;
 }
 
 export function table(rows: (string | number)[][]): void {

@@ -1,112 +1,30 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DependencyContainer } from 'tsyringe';
 import type { CacheService } from 'cachedrepo';
-import type { CacheControl } from 'cachedrepo';
 import { TOKENS } from '../index';
 import { Language, type Hero } from '../index';
 import type { SeedSummary } from '../index';
 import { cardKeys, deckKeys, heroKeys } from '../index';
-import { check, heading, line, meanLatency, ms, table } from './report';
-
-/** Mean milliseconds per read of each workload. */
-export type Latencies = Record<string, number>;
-
-/** The reads every scenario times: the same code whatever the container resolves. */
-function workloads(container: DependencyContainer, seed: SeedSummary): Record<string, () => Promise<number>> {
-  const heroes = container.resolve(TOKENS.HeroRepository);
-  const decks = container.resolve(TOKENS.DeckRepository);
-  const stories = container.resolve(TOKENS.StoryRepository);
-  const languages = Object.values(Language);
-  return {
-    'hero findById': () => meanLatency(seed.ids.heroes, (id) => heroes.findById(id)),
-    'hero findByLanguage': () => meanLatency(languages, (language) => heroes.findByLanguage(language)),
-    'story findByChildId': () => meanLatency(seed.ids.children, (id) => stories.findByChildId(id)),
-    'deck findWithCards': () => meanLatency(seed.ids.decks, (id) => decks.findWithCards(id)),
-    'deck findAll (active)': () => meanLatency([1, 2, 3, 4, 5], () => decks.findAll()),
-  };
-}
-
-async function measure(container: DependencyContainer, seed: SeedSummary): Promise<Latencies> {
-  const result: Latencies = {};
-  for (const [name, run] of Object.entries(workloads(container, seed))) result[name] = await run();
-  return result;
-}
+import { check, heading, line, ms, table } from './report';
+import { measureRounds, type Latencies } from './workloads';
 
 export async function scenarioBaseline(container: DependencyContainer, seed: SeedSummary): Promise<Latencies> {
   heading('Scenario 1: without caching (baseline): every read goes to SQLite through Prisma');
-  await measure(container, seed); // warm-up: Prisma and SQLite page cache
-  const baseline = await measure(container, seed);
-  table([['read', 'mean per read'], ...Object.entries(baseline).map(([name, latency]) => [name, ms(latency)])]);
+  // A warm-up round (Prisma compiles a query on its first use; SQLite's page cache), then three measured.
+  const baseline = await measureRounds(container, seed, 3, { warmUp: true });
+  table([
+    ['read', 'median read (3 rounds)'],
+    ...Object.entries(baseline).map(([name, latency]) => [name, ms(latency)]),
+  ]);
   return baseline;
 }
 
-/** The entity type each workload reads, to tell which ones have a near cache. */
-const ENTITY_OF: Record<string, string> = {
-  'hero findById': 'hero',
-  'hero findByLanguage': 'hero',
-  'story findByChildId': 'story',
-  'deck findWithCards': 'deck',
-  'deck findAll (active)': 'deck',
-};
-
-export async function scenarioCaching(
-  container: DependencyContainer,
-  seed: SeedSummary,
-  baseline: Latencies,
-): Promise<void> {
-  heading('Scenario 2: with caching: first reads miss and fill Redis, repeats hit Redis, then the near cache');
-  const cached: unknown[] = [
-    container.resolve(TOKENS.HeroRepository),
-    container.resolve(TOKENS.StoryRepository),
-    container.resolve(TOKENS.DeckRepository),
-  ];
-  for (const repository of cached as CacheControl[]) await repository.invalidateCache();
-  const cache = container.resolve(TOKENS.CacheService);
-  cache.stats.reset();
-  const cold = await measure(container, seed);
-  const missesAfterFirstRound = cache.stats.snapshot().map((s) => s.misses);
-  await measure(container, seed); // warm-up of the hit paths
-  // Emptied, the near caches let every read of the next round go to Redis (and fill them again).
-  cache.clearNearCaches();
-  const redisHits = await measure(container, seed);
-  const nearHits = await measure(container, seed);
-  const near = new Set(cache.health().nearCache.caches.map((c) => c.entityType));
-  const speedUp = (name: string, latency: number): string => `${(baseline[name]! / latency).toFixed(1)}x`;
-  table([
-    ['read', 'baseline', 'first (miss)', 'Redis hit', 'near-cache hit', 'speed-up (Redis)', 'speed-up (near)'],
-    ...Object.keys(baseline).map((name) => {
-      const hasNear = near.has(ENTITY_OF[name] ?? '');
-      return [
-        name,
-        ms(baseline[name]!),
-        ms(cold[name]!),
-        ms(redisHits[name]!),
-        hasNear ? ms(nearHits[name]!) : '(none)',
-        speedUp(name, redisHits[name]!),
-        hasNear ? speedUp(name, nearHits[name]!) : '-',
-      ];
-    }),
-  ]);
-  const { tracking, mode, messages } = cache.health().nearCache;
-  line(
-    `  Near caches (${[...near].join(', ')}; stories change often and have none): tracking ` +
-      `${tracking} (${mode} mode), ${messages} invalidation messages from Redis so far.`,
-  );
-  line();
-  table([
-    ['entity type', 'hits', 'misses', 'errors', 'hit ratio'],
-    ...cache.stats
-      .snapshot()
-      .filter((s) => s.hits + s.misses > 0)
-      .map((s) => [s.entityType, s.hits, s.misses, s.errors, `${(s.hitRatio * 100).toFixed(1)}%`]),
-  ]);
-  const missesOfRepeats = cache.stats
-    .snapshot()
-    .reduce((sum, s, index) => sum + s.misses - (missesAfterFirstRound[index] ?? 0), 0);
-  check(missesOfRepeats === 0, 'every repeated read was a hit (no miss after the first round)');
-}
-
+/**
+ * Prints whether each key holds an entry, and returns the answers. Waits first for the stores that
+ * earlier misses sent behind their callers, so that what it shows does not depend on timing.
+ */
 async function showKeys(cache: CacheService, keys: string[]): Promise<boolean[]> {
+  await cache.storesSettled();
   const present = await Promise.all(keys.map(async (key) => (await cache.read(key)).kind === 'value'));
   keys.forEach((key, index) => line(`    ${present[index] ? 'cached ' : 'absent '} ${cache.fullKey(key)}`));
   return present;

@@ -1,13 +1,36 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { CacheService } from 'cachedrepo';
+import { PrismaOutbox } from 'cachedrepo/prisma';
 import { ACHIEVEMENTS, TOKENS, achievementKeys, seedStudyData, userKeys, type SeedSummary } from '../index';
 import { check, heading, line, ms, table, timed } from './report';
 
-/** Prints whether each key holds an entry, and returns the answers. */
+/**
+ * Prints whether each key holds an entry, and returns the answers. Waits first for the stores that
+ * earlier misses sent behind their callers (a miss returns before its store is done), so that a
+ * check of what is cached observes the stores instead of racing them.
+ */
 async function showKeys(cache: CacheService, keys: string[]): Promise<boolean[]> {
+  await cache.storesSettled();
   const present = await Promise.all(keys.map(async (key) => (await cache.read(key)).kind === 'value'));
   keys.forEach((key, index) => line(`    ${present[index] ? 'cached ' : 'absent '} ${cache.fullKey(key)}`));
   return present;
+}
+
+/**
+ * Waits until the invalidation outbox is empty: every eviction a write recorded there has been
+ * delivered to Redis (its deliverer UNLINKs a row's keys, then removes the row). A write's keys are
+ * UNLINKed twice, by the write and by the deliverer (REDIS_CACHE.md, section 5), so an entry stored
+ * between the two is removed by the second: a check that expects an entry after a write waits for this.
+ * @returns false when the outbox was not empty within 10 s
+ */
+async function outboxDelivered(container: DependencyContainer): Promise<boolean> {
+  const outbox = new PrismaOutbox(container.resolve(TOKENS.PrismaClient));
+  const deadline = Date.now() + 10_000;
+  while ((await outbox.read(1)).length > 0) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }
 
 /** The seeded learners, or, when the database was seeded without them, learners seeded now through the same ports. */
@@ -74,10 +97,13 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
     line(
       `  The learner starts the deck "${deck.name}": ` +
         `${await progress.startDeck(userId, deck.id)} new cards come due (startDeck evicts the ` +
-        `due-card key).`,
+        `due-card key, and records the eviction in the outbox).`,
     );
+  check(await outboxDelivered(container), 'the outbox delivered the eviction (its deliverer UNLINKed the key again)');
 
   const cold = await timed(() => progress.getDueCards(userId, 5));
+  // The miss's store finishes behind it: the repeat is a hit once it is answered.
+  await cache.storesSettled();
   const warm = await timed(() => progress.getDueCards(userId, 5));
   await Promise.all([progress.getProgress(userId), progress.getStats(userId)]);
   line(
@@ -110,6 +136,7 @@ export async function scenarioStudy(container: DependencyContainer, seed: SeedSu
     (await showKeys(cache, userKeysShown)).every((present) => !present),
     "the review evicted the learner's three keys",
   );
+  check(await outboxDelivered(container), 'the outbox delivered the review recorded there');
   const after = await progress.getDueCards(userId, 5);
   check(
     !after.some((due) => due.card.id === first.card.id),

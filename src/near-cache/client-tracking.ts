@@ -1,23 +1,27 @@
 import type { Redis } from 'ioredis';
-import type { CacheLogger } from '../observability/cache-logger';
+import { ThrottledErrorLog } from '../observability/cache-logger';
 import { connectionFact } from '../redis/connection-state';
+import type { ClientTrackingOptions, TrackingListener, TrackingSource } from './tracking-types';
+
+export type { ClientTrackingOptions, TrackingListener, TrackingMode, TrackingSource } from './tracking-types';
 
 /**
  * Redis server-assisted client-side caching ("client tracking", Redis 6+,
  * https://redis.io/docs/latest/develop/reference/client-side-caching/), over RESP2 as ioredis
  * speaks it: one extra connection runs `CLIENT ID` and `SUBSCRIBE __redis__:invalidate`, and
- * every data connection runs `CLIENT TRACKING ON REDIRECT <that id> OPTIN` (or `BCAST PREFIX`). From then on Redis
- * sends
- * on that channel the name of every key a data connection read and that then changed for any
- * reason: a write by any client, expiry, eviction, and an empty message for FLUSHALL/FLUSHDB.
+ * every data connection runs `CLIENT TRACKING OFF`, then `CLIENT TRACKING ON REDIRECT <that id> OPTIN` (or `BCAST
+ * PREFIX`). From then on Redis sends on that channel the name of every key a data connection read and that then
+ * changed for any reason: a write by any client, expiry, eviction, and an empty message for FLUSHALL/FLUSHDB.
  *
  * Tracking is only trusted while every one of those facts holds, so {@link active} is true only
  * when the subscriber is subscribed under its current id and every data connection confirmed
  * `TRACKING ON` with that id since it last connected. Anything that breaks it (either kind of
  * connection closing, the subscriber not answering a heartbeat PING, which catches a half-open
  * connection) makes it inactive at once; it becomes active again only after the whole set-up
- * has been redone. Invalidations sent while it was broken are lost, so the listener must flush
- * everything it derived from tracking when it becomes inactive.
+ * has been redone, on every data connection too when only the subscriber was replaced (they still redirect to the
+ * old id). Invalidations sent while it was broken are lost, so the listener must flush
+ * everything it derived from tracking when it becomes inactive. Set-up failures and subscriber resets are logged
+ * throttled, one line per kind per 5 s with the number suppressed.
  *
  * Between those events, the heartbeat bounds how far behind Redis the listener can be. Redis
  * answers a PING on the subscriber connection after every invalidation it queued on that
@@ -27,53 +31,6 @@ import { connectionFact } from '../redis/connection-state';
  * `maxStalenessMs` behind Redis, even when Redis hangs (SIGSTOP) or the network drops packets
  * without closing the connection.
  */
-
-/**
- * `default`: Redis remembers, per key, which connections read it, and tells only those (a
- * tracking table on the server); in OPTIN mode, so only the reads that fill a near cache (sent
- * after `CLIENT CACHING YES`) are remembered, not every GET, lease or store of the connection.
- * `broadcast`: every change of a key under the prefix is sent to every process (`BCAST
- * PREFIX`), no table.
- */
-export type TrackingMode = 'default' | 'broadcast';
-
-/** What a {@link ClientTracking} reports. */
-export interface TrackingListener {
-  /** Keys (as stored in Redis) that changed; `null`: every key (FLUSHALL, FLUSHDB). */
-  invalidated(keys: readonly string[] | null): void;
-  /** Tracking became trustworthy (true) or stopped being so (false). */
-  activeChanged(active: boolean): void;
-}
-
-/** Options of a {@link ClientTracking}. Times are milliseconds. */
-export interface ClientTrackingOptions {
-  mode: TrackingMode;
-  /** Prefix of the keys to broadcast, with its trailing `:` (`broadcast` mode only). */
-  prefix: string;
-  /** Milliseconds between two PINGs of the subscriber. @default 100 */
-  heartbeatIntervalMs?: number;
-  /** Milliseconds a PING may take before the subscriber is considered lost and reconnected. @default 1000 */
-  heartbeatTimeoutMs?: number;
-  /**
-   * Milliseconds after sending its last answered PING during which the subscriber counts as caught up (see {@link
-   * ClientTracking.confirmedUntil}). @default 250
-   */
-  maxStalenessMs?: number;
-  logger: CacheLogger;
-}
-
-/**
- * What a near-cache group needs of a tracking: {@link ClientTracking} on one server, or
- * `ClusterTracking` (cluster/cluster-tracking.ts) over every master of a Redis Cluster.
- */
-export interface TrackingSource {
-  /** Invalidation messages received since start. */
-  readonly messages: number;
-  /** `performance.now()` time until which entries may be served (see {@link ClientTracking.confirmedUntil}). */
-  readonly confirmedUntil: number;
-  /** Stops reporting to `listener`; the last one to leave closes the connections. */
-  release(listener: TrackingListener): void;
-}
 
 const CHANNEL = '__redis__:invalidate';
 
@@ -91,6 +48,10 @@ export class ClientTracking implements TrackingSource {
   private readonly listeners = new Set<TrackingListener>();
   private readonly tracked = new Set<Redis>();
   private readonly clientEpochs = new Map<Redis, number>();
+  /** The set-up last sent on each data connection and not answered yet: only its answer counts. */
+  private readonly settingUp = new Map<Redis, symbol>();
+  /** Set-up failures and subscriber resets, one line per kind per 5 s (REDIS_CACHE.md, section 5). */
+  private readonly warnings: ThrottledErrorLog;
   private subscriberId: string | null = null;
   /** Incremented whenever the subscriber connection closes: set-ups begun before are void. */
   private subscriberEpoch = 0;
@@ -140,6 +101,7 @@ export class ClientTracking implements TrackingSource {
     private readonly options: ClientTrackingOptions,
   ) {
     for (const client of clients) OWNER.set(client, this);
+    this.warnings = new ThrottledErrorLog(options.logger);
     this.maxStalenessMs = options.maxStalenessMs ?? 250;
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 100);
     this.heartbeat.unref();
@@ -229,27 +191,41 @@ export class ClientTracking implements TrackingSource {
     void this.beat();
   }
 
-  private async track(client: Redis): Promise<void> {
+  /**
+   * Points `client` at the current subscriber: `CLIENT TRACKING OFF`, then `ON REDIRECT <id>` with the mode's options,
+   * written together. OFF first because the connection may still track for a subscriber that was reset while it stayed
+   * up: Redis refuses BCAST tracking for a prefix the connection already broadcasts ("ERR Prefix 'cache:' overlaps"),
+   * and nothing else would point it at the new subscriber. Nothing is lost in between: tracking is inactive (near
+   * caches bypassed, no fill) until this set-up is answered.
+   * @param retry true for the heartbeat's retry, which waits for a set-up already under way instead of replacing it
+   */
+  private async track(client: Redis, retry = false): Promise<void> {
     const id = this.subscriberId;
     if (id === null || this.closed || client.status !== 'ready') return;
+    if (retry && this.settingUp.has(client)) return;
+    const attempt = Symbol('set-up');
+    this.settingUp.set(client, attempt);
     const subscriberEpoch = this.subscriberEpoch;
     const clientEpoch = this.clientEpochs.get(client);
-    const args = [
-      'TRACKING',
-      'ON',
-      'REDIRECT',
-      id,
-      ...(this.options.mode === 'broadcast' ? ['BCAST', 'PREFIX', this.options.prefix] : ['OPTIN']),
-    ];
+    const mode = this.options.mode === 'broadcast' ? ['BCAST', 'PREFIX', this.options.prefix] : ['OPTIN'];
+    let failure: unknown = null;
     try {
-      await client.call('CLIENT', ...args);
+      await Promise.all([
+        client.call('CLIENT', 'TRACKING', 'OFF'),
+        client.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', id, ...mode),
+      ]);
     } catch (error) {
-      this.options.logger.warn(
-        { error: error instanceof Error ? error.message : String(error) },
+      failure = error;
+    }
+    // A later set-up on this connection replaced this one: only its answer says how the connection tracks.
+    if (this.settingUp.get(client) !== attempt) return;
+    this.settingUp.delete(client);
+    if (failure !== null)
+      return this.warnings.report(
+        'CLIENT TRACKING',
+        failure,
         'CLIENT TRACKING failed: near cache bypassed until it succeeds',
       );
-      return;
-    }
     // Void if either connection dropped meanwhile: the set-up starts over on its next 'ready'.
     if (subscriberEpoch !== this.subscriberEpoch || clientEpoch !== this.clientEpochs.get(client) || this.closed)
       return;
@@ -260,6 +236,7 @@ export class ClientTracking implements TrackingSource {
   private clientLost(client: Redis): void {
     this.clientEpochs.set(client, (this.clientEpochs.get(client) ?? 0) + 1);
     this.tracked.delete(client);
+    this.settingUp.delete(client);
     this.setActive(false);
   }
 
@@ -277,13 +254,13 @@ export class ClientTracking implements TrackingSource {
   }
 
   private reconnectSubscriber(why: string, error?: unknown): void {
-    this.options.logger.warn(
-      { reason: why, ...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }) },
-      'Invalidation subscriber reset',
-    );
+    const reason = error === undefined ? why : `${why}: ${error instanceof Error ? error.message : String(error)}`;
+    this.warnings.report('invalidation subscriber', reason, 'Invalidation subscriber reset');
     this.subscriberLost(why);
-    // A half-open or confused connection: drop it; ioredis reconnects with its retry strategy.
-    this.subscriber.disconnect(true);
+    // A half-open or stalled connection: destroyed, not ended (an end waits for the peer, which may never answer);
+    // ioredis reconnects it with its retry strategy (a cluster node's copy ends instead: cluster-tracking.ts).
+    if (this.subscriber.stream) this.subscriber.stream.destroy();
+    else this.subscriber.disconnect(true);
   }
 
   /** PINGs the subscriber; retries a set-up that failed; resets a subscriber that does not answer. */
@@ -291,7 +268,7 @@ export class ClientTracking implements TrackingSource {
     if (this.closed) return;
     if (this.subscriber.status !== 'ready') return;
     if (this.subscriberId === null) return void this.establish();
-    if (!this.isActive) for (const client of this.clients) if (!this.tracked.has(client)) void this.track(client);
+    if (!this.isActive) for (const client of this.clients) if (!this.tracked.has(client)) void this.track(client, true);
     const epoch = this.subscriberEpoch;
     const timeoutMs = this.options.heartbeatTimeoutMs ?? 1000;
     let timer: NodeJS.Timeout | undefined;

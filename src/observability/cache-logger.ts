@@ -58,7 +58,11 @@ export class ThrottledErrorLog {
     private readonly secrets: readonly string[] = [],
   ) {}
 
-  report(operation: string, error: unknown): void {
+  /**
+   * Logs `error` for `operation` as a warning, unless one was logged for it less than `intervalMs` ago.
+   * @param message what the line says happened. @default 'Redis command failed; served without the cache'
+   */
+  report(operation: string, error: unknown, message = 'Redis command failed; served without the cache'): void {
     const now = Date.now();
     const entry = this.last.get(operation);
     if (entry && now - entry.at < this.intervalMs) {
@@ -67,15 +71,15 @@ export class ThrottledErrorLog {
     }
     const suppressed = entry?.suppressed ?? 0;
     this.last.set(operation, { at: now, suppressed: 0 });
-    const message = error instanceof Error ? error.message : String(error);
+    const text = error instanceof Error ? error.message : String(error);
     const { secrets } = this;
     this.logger.warn(
       {
         operation: redactSecrets(operation, secrets),
-        error: redactSecrets(message, secrets),
+        error: redactSecrets(text, secrets),
         suppressedSinceLastLog: suppressed,
       },
-      'Redis command failed; served without the cache',
+      message,
     );
   }
 }

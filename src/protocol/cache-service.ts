@@ -178,6 +178,15 @@ export class CacheService {
     return this.leases.store(this.fullKey(key), token, raw, ttlSeconds, stats);
   }
 
+  /**
+   * Resolves once every store sent so far has been answered (stored, lost or failed). A miss returns its value before
+   * its store under the lease is done (REDIS_CACHE.md, section 4): what reads Redis right after a miss and expects the
+   * entry there (a check, a test, a shutdown) awaits this first.
+   */
+  storesSettled(): Promise<void> {
+    return this.leases.settled();
+  }
+
   /** False when `raw` is larger than the maximum entry size (`maxEntryBytes`, UTF-8): it is never stored. */
   fits(raw: string): boolean {
     return this.leases.fits(raw);

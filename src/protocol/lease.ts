@@ -42,14 +42,27 @@ export function isLease(raw: string): boolean {
  * KEYS[1] the key; ARGV[1] the token; ARGV[2] lease TTL in seconds; ARGV[3] the string value the
  * read rejected as corrupt, if any, else absent.
  * The lease is placed when the key is empty, holds a value of another Redis type (never ours),
- * or still holds the rejected string. Returns 1 when placed, 0 when the key holds something
- * else (another reader's lease, or an entry stored meanwhile).
+ * still holds the rejected string, or holds a lease (a value starting with NUL that a read takes
+ * for one, {@link isLease}) without a TTL: the cache never writes one (every lease is set with
+ * EX), and nothing would remove it, so it would keep every reader from storing until the next
+ * write. It is a corrupt entry, replaced like one.
+ * Returns 1 when placed (or when the key already holds this very token: an acquire sent again
+ * after a timeout the process caused, redis-gateway.ts), 2 when it replaced a lease without a
+ * TTL, 0 when the key holds something else (another reader's lease, or an entry stored meanwhile).
  */
 export const ACQUIRE_LEASE_LUA = `
 local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind == 'string' and (ARGV[3] == nil or redis.call('GET', KEYS[1]) ~= ARGV[3]) then return 0 end
+local replaced = 1
+if kind == 'string' then
+  local value = redis.call('GET', KEYS[1])
+  if value == ARGV[1] then return 1 end
+  if ARGV[3] == nil or value ~= ARGV[3] then
+    if string.byte(value, 1) ~= 0 or redis.call('PTTL', KEYS[1]) ~= -1 then return 0 end
+    replaced = 2
+  end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return 1
+return replaced
 `;
 
 /**

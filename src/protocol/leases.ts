@@ -19,6 +19,9 @@ export const LEASE_SCRIPTS = Object.freeze([ACQUIRE_LEASE, STORE_IF_LEASED, RELE
  * Keys are as stored (prefixed); nothing here throws.
  */
 export class Leases {
+  /** Stores under way, sent behind their readers ({@link settled}). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   /**
    * @param ttlSeconds seconds a lease lives (a load slower than this is served but not cached)
    * @param maxEntryBytes largest entry stored, UTF-8 bytes
@@ -51,7 +54,9 @@ export class Leases {
     }
     const args = [token, this.ttlSeconds, ...(rejected === undefined ? [] : [rejected])];
     const placed = await this.gateway.run('lease', stats, (redis) => redis.script(ACQUIRE_LEASE, [key], args));
-    return placed === 1 ? token : null;
+    // 2: it replaced a lease without a TTL, a corrupt entry (lease.ts).
+    if (placed === 2 && stats) stats.corruptEntries += 1;
+    return placed === 1 || placed === 2 ? token : null;
   }
 
   /**
@@ -69,15 +74,22 @@ export class Leases {
     if (!this.fits(raw)) return 'oversized';
     // The reply is a read of the lease (readers that joined the load trust the value when it is
     // 'stored'): on a cluster it must come from a validated master, like a GET's (redis-gateway.ts).
-    const stored = await this.gateway.run(
+    const sent = this.gateway.run(
       'store',
       stats,
       (redis) => redis.script(STORE_IF_LEASED, [key], [token, raw, ttlSeconds]),
       false,
       [key],
     );
+    this.inFlight.add(sent);
+    const stored = await sent.finally(() => this.inFlight.delete(sent));
     if (typeof stored === 'symbol') return 'error';
     return stored === 1 ? 'stored' : 'lost';
+  }
+
+  /** Resolves once every store sent so far has been answered (stored, lost or failed). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** Gives a lease back when its load failed or stores nothing, so other readers may fill the key at once. */

@@ -5,6 +5,7 @@ import {
   type BreakerState,
   type CircuitBreakerOptions,
 } from '../trust/circuit-breaker';
+import { EventLoopStalls } from '../trust/event-loop-stalls';
 import type { RedisStore, StoreConnection } from './store';
 
 /** The command was not sent (cache off, breaker open) or failed: Redis is unavailable. */
@@ -14,6 +15,9 @@ export const WRONG_TYPE: unique symbol = Symbol('wrong-type');
 /** Redis refused a write because `maxmemory` is reached under `noeviction` (an answer, not an outage). */
 export const OUT_OF_MEMORY: unique symbol = Symbol('out-of-memory');
 export type Failure = typeof UNAVAILABLE | typeof WRONG_TYPE | typeof OUT_OF_MEMORY;
+
+/** Times a command whose timeout the process's own stall excuses is sent again before its failure is reported. */
+const STALL_RETRIES = 2;
 
 /** Options of a {@link RedisGateway}. */
 export interface RedisGatewayOptions {
@@ -28,6 +32,13 @@ export interface RedisGatewayOptions {
  * about one key's content (WRONGTYPE) or a full memory (OOM) are answers from a live server:
  * they are reported as such and never count toward the breaker, so one bad key cannot turn
  * the cache off for every entity.
+ *
+ * Nor does a timeout this process caused: when its event loop was stalled for at least a quarter of a command's wait
+ * ({@link EventLoopStalls}), the reply may have been sitting unread in the socket, so the timeout says nothing about
+ * Redis. Such a command is sent again (at most twice; every command the cache sends may be repeated, lease.ts) and,
+ * if it fails again that way, reported as {@link UNAVAILABLE} without counting toward the breaker. A busy process
+ * thus keeps its breaker closed and its writes' invalidations synchronous, while a Redis that hangs under a
+ * responsive loop opens it as before. The wait is then the stall plus at most one command timeout per attempt.
  *
  * The breaker starts open and opens again whenever a connection closes: a (re)connected Redis
  * may hold a dataset from before invalidations we delivered (a restart from a snapshot, a
@@ -50,6 +61,7 @@ export class RedisGateway {
   private readonly errorLog: ThrottledErrorLog;
   private readonly waiters = new Set<() => void>();
   private readonly trustListeners = new Set<(trusted: boolean) => void>();
+  private readonly stalls = new EventLoopStalls();
 
   /**
    * @param store the connections, used in turn, and the topology's trust rules (`create-store.ts`)
@@ -74,6 +86,7 @@ export class RedisGateway {
       // ioredis emits connection errors as events; without a listener Node prints them as unhandled.
       client.on('error', (error: unknown) => this.errorLog.report('connection', error));
     }
+    if (this.enabled) this.stalls.start();
     if (this.enabled)
       store.topology.watch({
         distrust: (reason) => this.breaker.open(reason),
@@ -125,23 +138,32 @@ export class RedisGateway {
     }
     const topology = this.store.topology;
     const ticket = reads ? topology.ticket() : 0;
-    try {
-      const result = await command(this.connection());
-      this.breaker.recordSuccess();
-      if (reads && !topology.confirm(ticket, reads)) {
-        this.bypassCount += 1;
+    for (let attempt = 0; ; attempt += 1) {
+      const sentAt = performance.now();
+      try {
+        const result = await command(this.connection());
+        this.breaker.recordSuccess();
+        if (reads && !topology.confirm(ticket, reads)) {
+          this.bypassCount += 1;
+          return UNAVAILABLE;
+        }
+        return result;
+      } catch (error) {
+        const failure = classify(error);
+        if (failure === WRONG_TYPE) return WRONG_TYPE;
+        // Timed out while this process could not read the reply: not Redis's failure (see the class comment).
+        const excused = isTimeout(error) && this.stalls.excuses(sentAt);
+        if (excused && attempt < STALL_RETRIES) {
+          this.errorLog.report(`${operation} (stalled)`, error, STALLED_MESSAGE);
+          continue;
+        }
+        this.errorCount += 1;
+        if (stats) stats.errors += 1;
+        this.errorLog.report(operation, error);
+        if (failure === OUT_OF_MEMORY) return OUT_OF_MEMORY;
+        if (!whileOpen && !excused) this.breaker.recordFailure();
         return UNAVAILABLE;
       }
-      return result;
-    } catch (error) {
-      const failure = classify(error);
-      if (failure === WRONG_TYPE) return WRONG_TYPE;
-      this.errorCount += 1;
-      if (stats) stats.errors += 1;
-      this.errorLog.report(operation, error);
-      if (failure === OUT_OF_MEMORY) return OUT_OF_MEMORY;
-      if (!whileOpen) this.breaker.recordFailure();
-      return UNAVAILABLE;
     }
   }
 
@@ -171,6 +193,7 @@ export class RedisGateway {
 
   /** Stops probing and closes every connection (QUIT, or disconnect when it does not answer). */
   async close(): Promise<void> {
+    this.stalls.stop();
     this.breaker.dispose();
     this.store.topology.dispose();
     await Promise.all(
@@ -216,6 +239,14 @@ export class RedisGateway {
     );
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+const STALLED_MESSAGE =
+  "Redis command timed out while this process's event loop was stalled: sent again, not counted as a Redis failure";
+
+/** True for ioredis's per-command timeout (`commandTimeout`), the only failure a stalled process can cause. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }
 
 /** Which failure an ioredis error is (Lua scripts pass redis.call errors through with their code). */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startRedisServer, type RedisServerHandle } from 'cachedrepo/testing';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
@@ -43,6 +44,33 @@ function waitForOutput(
     child.stderr?.on('data', check);
     child.once('exit', onExit);
     check();
+  });
+}
+
+/** Starts `example/http/serve.ts` as `npm run serve` does, with `env` (unset variables removed); output collected. */
+function startServe(env: Record<string, string | undefined>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const environment: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete environment[name];
+  const started = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'example', 'http', 'serve.ts')],
+    { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child: started, output: () => output };
+}
+
+/** True when something accepts a TCP connection on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
   });
 }
 
@@ -104,5 +132,38 @@ describe('example/http/serve.ts', () => {
     running.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/SIGTERM received, closing/);
+  }, 120_000);
+
+  it('without REDIS_URL, starts its own redis-server, says so, uses it, and stops it on SIGTERM', async () => {
+    const serve = startServe({
+      DATABASE_URL: db.url,
+      REDIS_URL: undefined,
+      REDIS_CLUSTER_NODES: undefined,
+      REDIS_ENABLED: undefined,
+      PORT: '0',
+      CACHE_ADMIN_TOKEN: TOKEN,
+      CACHE_WARMING_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+    });
+    child = serve.child;
+    const running = serve.child;
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    const [, port] = await waitForOutput(
+      running,
+      serve.output,
+      /REDIS_URL is not set, so serve started its own redis-server on redis:\/\/127\.0\.0\.1:(\d+)/,
+      90_000,
+    );
+    const [, base] = await waitForOutput(running, serve.output, /listening on (http:\/\/127\.0\.0\.1:\d+)/, 90_000);
+    expect(await listening(Number(port))).toBe(true);
+    // The cache runs on it: Redis answers and its dataset is validated.
+    const health = await fetch(`${base}/health/cache`);
+    expect(await health.json()).toMatchObject({ status: 'healthy' });
+    expect(serve.output()).not.toMatch(/not ready after/);
+
+    running.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(serve.output()).toMatch(/stopped its redis-server/);
+    expect(await listening(Number(port))).toBe(false);
   }, 120_000);
 });
