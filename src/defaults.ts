@@ -13,6 +13,11 @@ export const DEFAULTS = Object.freeze({
   negativeTtlSeconds: 30,
   /** Seconds a read's lease lives; a load slower than this is served but not cached. */
   leaseTtlSeconds: 10,
+  /**
+   * Milliseconds a reader that finds another reader's lease waits for that reader's entry before
+   * it loads from the database itself (without storing); 0 loads at once.
+   */
+  leaseWaitMs: 50,
   /** Keys per SCAN page and per UNLINK batch when a namespace or the prefix is cleared. */
   scanBatchSize: 500,
   /** Largest entry stored, UTF-8 bytes; larger values are served from the database. */

@@ -5,8 +5,8 @@
  *
  * The caller announces each load it started ({@link expect}, synchronously, as single-flight
  * starts it), then {@link seal}s the batch; the batch is sent once every announced load has
- * asked for its id. A load asked for after that (a read that joined another caller's load,
- * whose store then failed, loads again) is sent on its own.
+ * asked for its id or said it will not ({@link skip}). A load asked for after that (a read that
+ * joined another caller's load, whose store then failed, loads again) is sent on its own.
  */
 export class BatchLoader<E extends { readonly id: string }> {
   private expected = 0;
@@ -19,6 +19,12 @@ export class BatchLoader<E extends { readonly id: string }> {
   /** Announces a load that will ask for its id. */
   expect(): void {
     this.expected += 1;
+  }
+
+  /** An announced load will not ask after all (it took another reader's entry instead). */
+  skip(): void {
+    if (this.expected > 0) this.expected -= 1;
+    this.sendWhenComplete();
   }
 
   /** No more loads will be announced: send the batch as soon as every announced load asked. */

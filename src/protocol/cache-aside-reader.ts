@@ -8,8 +8,10 @@ import { WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
 import { BatchLoader } from './batch-loader';
+import { waitForOtherLoad } from './lease-wait';
 
-type Outcome = StoreOutcome | 'no-lease' | 'not-stored';
+/** `reread`: not loaded here; another reader's entry, read again after waiting for its lease (`lease-wait.ts`). */
+type Outcome = StoreOutcome | 'no-lease' | 'not-stored' | 'reread';
 
 /**
  * What one load did. `stored` settles when the store under its lease is done; until then (and
@@ -180,20 +182,22 @@ export class CacheAsideReader {
     found: Missed,
     ttlFor: (value: V) => number,
     load: () => Promise<V>,
-    batch?: { expect(): void },
+    batch?: { expect(): void; skip(): void },
   ): Promise<V> {
     if (found.unavailable) return load();
     const { miss, shape } = found;
     const flight = await this.cache.flights.run(miss.key, (close) => {
       batch?.expect();
-      return this.loadAndStore(miss, ttlFor, load, close);
+      return this.loadAndStore(miss, shape, ttlFor, load, close, () => batch?.skip());
     });
     if (!flight.joined) return flight.value.value as V;
     // A joined load began before this read, and this read joined it before its store was sent,
     // so the store ran in Redis after this read began. Only that store's success under its lease
     // proves that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
     const loaded = flight.value;
-    if ((await loaded.stored) !== 'stored') return load();
+    const outcome = await loaded.stored;
+    // `reread`: that entry was read after this read began (the load closed joining before re-reading).
+    if (outcome !== 'stored' && outcome !== 'reread') return load();
     if (loaded.copyable) return copyValue(loaded.template) as V;
     const value = decodeEntry(miss.key, loaded.raw as string, this.serializer, shape);
     return value === REJECTED ? load() : (value as V);
@@ -242,11 +246,30 @@ export class CacheAsideReader {
    */
   private async loadAndStore<V>(
     miss: Miss,
+    shape: EntryShape,
     ttlFor: (value: V) => number,
     load: () => Promise<V>,
     close: () => void,
+    skipLoad: () => void,
   ): Promise<Loaded<V>> {
     const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
+    if (token === null && this.cache.leaseWaitMs > 0) {
+      // Another reader holds the key: wait for its entry. Readers that join from now on begin
+      // after the re-reads below and must not take their answer, so joining ends here.
+      close();
+      const waited = await waitForOtherLoad(this.cache, miss.key, this.cache.leaseWaitMs, this.stats);
+      const value = waited.found ? decodeEntry(miss.key, waited.raw, this.serializer, shape) : REJECTED;
+      if (waited.found && value !== REJECTED) {
+        skipLoad();
+        return {
+          value: value as V,
+          stored: Promise.resolve('reread'),
+          template: null,
+          copyable: false,
+          raw: waited.raw,
+        };
+      }
+    }
     const value = await this.loadReleasing([miss], [token], load);
     close();
     const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };

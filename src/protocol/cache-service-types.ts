@@ -16,6 +16,13 @@ export interface CacheServiceOptions {
   enabled?: boolean;
   /** Seconds a read's lease lives; a load slower than this is served but not cached. @default 10 */
   leaseTtlSeconds?: number;
+  /**
+   * Milliseconds a reader that finds another reader's lease (a hot key just invalidated, read by
+   * several processes) waits for that reader's entry, reading the key again after 2, 4, 8, ... ms,
+   * before it loads from the database itself without storing (the lease "wait and retry" of
+   * Nishtala et al., NSDI 2013, section 3.2.1). 0 loads at once. @default 50
+   */
+  leaseWaitMs?: number;
   /** Keys asked per SCAN page, and so per UNLINK batch, when a namespace or the prefix is cleared. @default 500 */
   scanBatchSize?: number;
   /**

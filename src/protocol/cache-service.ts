@@ -33,6 +33,8 @@ export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from '
 export class CacheService {
   readonly keyPrefix: string;
   readonly enabled: boolean;
+  /** Milliseconds a reader waits for another reader's lease to be filled (`lease-wait.ts`). */
+  readonly leaseWaitMs: number;
   readonly stats = new CacheStatsRegistry();
   /** Loads under way in this process, shared by every cached repository on this service. */
   readonly flights = new SingleFlight();
@@ -59,7 +61,7 @@ export class CacheService {
    *   (REDIS_MAX_CONNECTIONS); or one ioredis `Cluster` (`createRedisCluster`: REDIS_CLUSTER_NODES),
    *   on which near caches track every master in broadcast mode whatever `nearCache.trackingMode`
    *   says (`cluster/cluster-tracking.ts`); or `null` to run without a cache
-   * @throws {CacheOptionsError} for an empty `keyPrefix`
+   * @throws {CacheOptionsError} for an empty `keyPrefix`, or a `leaseWaitMs` outside 0..60000
    */
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
@@ -70,6 +72,9 @@ export class CacheService {
       );
     this.prefix = `${this.keyPrefix}:`;
     this.scanBatchSize = options.scanBatchSize ?? DEFAULTS.scanBatchSize;
+    this.leaseWaitMs = options.leaseWaitMs ?? DEFAULTS.leaseWaitMs;
+    if (!(this.leaseWaitMs >= 0 && this.leaseWaitMs <= 60_000))
+      throw new CacheOptionsError(`leaseWaitMs must be milliseconds from 0 to 60000, got ${this.leaseWaitMs}`);
     for (const client of clients) {
       const clientRedactor = redactorOf(client);
       if (clientRedactor) this.redactor.include(clientRedactor);
