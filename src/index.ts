@@ -19,12 +19,16 @@ export {
   type Cached,
   type CacheControl,
   type OutboxWriteMember,
+  type RepositoryIdOf,
 } from './repository/cached-repository';
 export {
   defineCacheStrategy,
   DEFAULT_NEGATIVE_TTL_SECONDS,
   type CacheStrategy,
   type CacheStrategyDefinition,
+  type CacheStrategyFields,
+  type IdDefinition,
+  type OmitDefinition,
   type CacheableQueryName,
   type QueryCachePolicy,
   type QueryDefinitions,
@@ -37,6 +41,7 @@ export {
   type KeySchemaOptions,
   type KeyParams,
   type KeyParamNames,
+  type KeyValue,
 } from './repository/key-schema';
 export {
   CacheService,
@@ -67,8 +72,22 @@ export {
   type Serializer,
   type ValueObjectCodec,
 } from './repository/serializer';
-export type { EntryShape } from './protocol/entry-codec';
-export type { Entity, NewEntity, EntityChanges } from './repository/entity';
+export type { EntryShape, EntityCheck } from './protocol/entry-codec';
+export type { Entity, NewEntity, EntityChanges, AnyEntity, IdOf } from './repository/entity';
+export {
+  stringId,
+  intId,
+  bigIntId,
+  compositeId,
+  checkId,
+  type IdCodec,
+  type IdScalar,
+  type IdScalarKind,
+  type IdScalarOf,
+  type EntityId,
+  type CompositeIdOf,
+} from './repository/id-codec';
+export type { OmittableField, Projection, ProjectedRepository, WithoutFields } from './repository/projection';
 export type { Repository, BeforeImageRepository, EntityChange } from './repository/repository';
 export { readBeforeWrite, type EntityOf } from './repository/read-before-write';
 export type { OutboxRecordingRepository, AffectedKeysOf } from './repository/outbox-recording';
@@ -85,4 +104,5 @@ export {
   ConfigError,
   EntityNotFoundError,
   InvalidArgumentError,
+  InvalidIdError,
 } from './errors';
