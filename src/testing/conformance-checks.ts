@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import type { Entity } from '../repository/entity';
+import type { AnyEntity } from '../repository/entity';
 import { CorruptEntryError } from '../errors';
+import type { IdCodec } from '../repository/id-codec';
 import type { Serializer } from '../repository/serializer';
 import { describeValue, generateHostileStrings, HOSTILE_STRINGS, variantsOf, withField } from './conformance-values';
+import { hostileIds } from './conformance-ids';
+
+type Entity = AnyEntity;
 
 /**
  * The checks of the strategy conformance suite, on a strategy with its types erased (the
@@ -17,7 +21,8 @@ export interface ErasedStrategy {
   readonly namespaces: readonly string[];
   readonly serializer: Serializer;
   readonly queries: Readonly<Record<string, { key(...args: readonly unknown[]): string } | undefined>>;
-  entityKey(id: string): string;
+  readonly ids: IdCodec<unknown>;
+  entityKey(id: unknown): string;
   affectedKeys(before: Entity | null, after: Entity | null): string[];
 }
 
@@ -123,7 +128,7 @@ export function fieldChanges(subject: ErasedCase): Change[] {
         changes.push({
           before: sample,
           after: withField(other, 'id', sample.id),
-          what: `an update of every field (sample ${sample.id} into ${other.id})`,
+          what: `an update of every field (sample ${describeValue(sample.id)} into ${describeValue(other.id)})`,
         });
     }
   }
@@ -172,6 +177,31 @@ export function checkRejectsForeignEntries(subject: ErasedCase): void {
       `${subject.label}: deserializing ${describeValue(raw)} must throw CorruptEntryError, got ` +
         `${thrown === undefined ? 'a value' : String(thrown)}`,
     );
+  }
+}
+
+/**
+ * The samples' ids are of the strategy's id type, and its codec tells ids apart: the same text and `equals` for the
+ * same id (also a copy of a composite one), different texts for different ids.
+ */
+export function checkIds(subject: ErasedCase): void {
+  const { ids } = subject.strategy;
+  for (const sample of subject.samples)
+    assert.ok(
+      ids.is(sample.id),
+      `${subject.label}: the sample id ${describeValue(sample.id)} is not ${ids.description}, the strategy's id type`,
+    );
+  const texts = new Map<string, unknown>();
+  const first = (subject.samples[0] as Entity).id;
+  for (const id of hostileIds(ids, first, hostileStrings(subject), subject.seed, 50)) {
+    const copy = typeof id === 'object' && id !== null ? { ...id } : id;
+    assert.ok(ids.equals(id, copy) && ids.text(id) === ids.text(copy), `${subject.label}: ${show(id)} is not itself`);
+    const previous = texts.get(ids.text(id));
+    assert.ok(
+      previous === undefined || ids.equals(previous, id),
+      `${subject.label}: the ids ${show(previous)} and ${show(id)} have the same text ${describeValue(ids.text(id))}`,
+    );
+    texts.set(ids.text(id), id);
   }
 }
 
@@ -262,7 +292,8 @@ export function checkKeyEncoding(subject: ErasedCase): void {
   const origins = new Map<string, Origin>();
   const first = subject.samples[0] as Entity;
   const entitySegments = subject.strategy.entityKey(first.id).split(':').length;
-  for (const id of hostile) {
+  const ids = hostileIds(subject.strategy.ids, first.id, hostile, subject.seed, subject.generatedStrings);
+  for (const id of ids) {
     const origin = { identity: `entityKey(${show(id)})`, label: `entityKey(${describeValue(id)})` };
     const key = subject.strategy.entityKey(id);
     assertSafeKey(subject, key, entitySegments, origin.label);
