@@ -180,31 +180,6 @@ export function checkRejectsForeignEntries(subject: ErasedCase): void {
   }
 }
 
-/**
- * The samples' ids are of the strategy's id type, and its codec tells ids apart: the same text and `equals` for the
- * same id (also a copy of a composite one), different texts for different ids.
- */
-export function checkIds(subject: ErasedCase): void {
-  const { ids } = subject.strategy;
-  for (const sample of subject.samples)
-    assert.ok(
-      ids.is(sample.id),
-      `${subject.label}: the sample id ${describeValue(sample.id)} is not ${ids.description}, the strategy's id type`,
-    );
-  const texts = new Map<string, unknown>();
-  const first = (subject.samples[0] as Entity).id;
-  for (const id of hostileIds(ids, first, hostileStrings(subject), subject.seed, 50)) {
-    const copy = typeof id === 'object' && id !== null ? { ...id } : id;
-    assert.ok(ids.equals(id, copy) && ids.text(id) === ids.text(copy), `${subject.label}: ${show(id)} is not itself`);
-    const previous = texts.get(ids.text(id));
-    assert.ok(
-      previous === undefined || ids.equals(previous, id),
-      `${subject.label}: the ids ${show(previous)} and ${show(id)} have the same text ${describeValue(ids.text(id))}`,
-    );
-    texts.set(ids.text(id), id);
-  }
-}
-
 /** Every cached query has a holding function, and gives a key for every sample. */
 export function checkHoldingDeclared(subject: ErasedCase): void {
   for (const sample of subject.samples) {

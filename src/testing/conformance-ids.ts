@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict';
+import type { AnyEntity } from '../repository/entity';
 import type { IdCodec, IdScalarKind } from '../repository/id-codec';
-import { seededRandom } from './conformance-values';
+import type { ErasedCase } from './conformance-checks';
+import { describeValue, HOSTILE_STRINGS, seededRandom } from './conformance-values';
 
 /**
  * Hostile ids of every id type a strategy may declare (its `IdCodec`), for the key checks of the conformance suite:
@@ -92,4 +95,33 @@ function fieldKinds(codec: IdCodec<unknown>, sample: unknown): [string, IdScalar
     const value = (sample as Record<string, unknown>)[name];
     return [name, typeof value === 'string' ? 'string' : typeof value === 'bigint' ? 'bigint' : 'int'];
   });
+}
+
+/**
+ * The samples' ids are of the strategy's id type, and its codec tells ids apart: the same text and `equals` for the
+ * same id (also a copy of a composite one), different texts for different ids.
+ */
+export function checkIds(subject: ErasedCase): void {
+  const { ids } = subject.strategy;
+  for (const sample of subject.samples)
+    assert.ok(
+      ids.is(sample.id),
+      `${subject.label}: the sample id ${describeValue(sample.id)} is not ${ids.description}, the strategy's id type`,
+    );
+  const texts = new Map<string, unknown>();
+  const first = (subject.samples[0] as AnyEntity).id;
+  for (const id of hostileIds(ids, first, HOSTILE_STRINGS, subject.seed, 50)) {
+    const copy = typeof id === 'object' && id !== null ? { ...id } : id;
+    assert.ok(
+      ids.equals(id, copy) && ids.text(id) === ids.text(copy),
+      `${subject.label}: ${describeValue(id)} is not itself`,
+    );
+    const previous = texts.get(ids.text(id));
+    assert.ok(
+      previous === undefined || ids.equals(previous, id),
+      `${subject.label}: the ids ${describeValue(previous)} and ${describeValue(id)} have the same text ` +
+        describeValue(ids.text(id)),
+    );
+    texts.set(ids.text(id), id);
+  }
 }

@@ -5,13 +5,13 @@ import type { Repository } from '../repository/repository';
 import {
   checkCreateAndDelete,
   checkHoldingDeclared,
-  checkIds,
   checkKeyEncoding,
   checkRejectsForeignEntries,
   checkRoundTrip,
   checkUpdates,
   type ErasedCase,
 } from './conformance-checks';
+import { checkIds } from './conformance-ids';
 
 /**
  * The strategy conformance suite: what every {@link CacheStrategy} must do, checked against a
