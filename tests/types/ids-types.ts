@@ -10,6 +10,7 @@ import {
   defineCacheStrategy,
   defineKeySchema,
   intId,
+  readBeforeWrite,
   stringId,
   type BeforeImageRepository,
   type CacheService,
@@ -54,6 +55,11 @@ defineCacheStrategy<Post, PostRepository>({ ...postDefinition, id: bigIntId() })
 defineCacheStrategy<Post, PostRepository>({ ...postDefinition, id: stringId() });
 
 const cachedPosts = CachedRepository.wrap(posts, postStrategy, cache);
+declare const remotePosts: PostRepository;
+// A base without a transactional before-image, adapted: the id type carries through.
+export const adapted = CachedRepository.wrap(readBeforeWrite(remotePosts), postStrategy, cache);
+// @ts-expect-error the adapted repository takes Int ids too
+void adapted.findById('1');
 export const post: Promise<Post | null> = cachedPosts.findById(1);
 // @ts-expect-error a URL parameter is a string: parse it first
 void cachedPosts.findById('1');
