@@ -217,7 +217,9 @@ export class CachedRepository<
 
   /** Cached when the strategy has a `findAll` policy, else the base's `findAll`. */
   async findAll(): Promise<Projection<T, O>[]> {
-    return this.#project(await (this.#findAll ? this.#findAll() : this.#base.findAll())) as Projection<T, O>[];
+    // A cached findAll projects what it loads, and so what it stores; the base's own is projected here.
+    if (this.#findAll) return (await this.#findAll()) as Projection<T, O>[];
+    return this.#project(await this.#base.findAll()) as Projection<T, O>[];
   }
 
   async save(input: NewEntity<T>): Promise<Projection<T, O>> {
