@@ -19,7 +19,7 @@ const sqlite = {
   // The library's own name and subpaths, from its sources (as tsconfig.json's paths say).
   moduleNameMapper: {
     '^cachedrepo$': '<rootDir>/src/index.ts',
-    '^cachedrepo/(testing|prisma|settings|tsyringe|decorators|capture)$': '<rootDir>/src/$1/index.ts',
+    '^cachedrepo/(testing|prisma|settings|tsyringe|decorators|capture|ids)$': '<rootDir>/src/$1/index.ts',
     '^cachedrepo/cluster$': '<rootDir>/src/redis/cluster/index.ts',
   },
   // superjson and its dependencies ship ES modules only: let ts-jest turn them into CommonJS.

@@ -74,9 +74,45 @@ export class EntityNotFoundError extends CacheLibraryError {
   readonly code = 'E_ENTITY_NOT_FOUND';
   constructor(
     readonly entityType: string,
-    readonly id: string,
+    /** The id as the caller gave it: a string, a number, a bigint or a composite id's object. */
+    readonly id: string | number | bigint | object,
   ) {
-    super(`${entityType} ${JSON.stringify(id)} does not exist`);
+    super(`${entityType} ${formatId(id)} does not exist`);
+  }
+}
+
+/**
+ * An id a repository cannot take: of another type than the entity's ids (the string `"1"` for an Int id, as a URL
+ * parameter is before it is parsed), or out of range (a fraction, an unsafe integer, a composite id with a field
+ * missing or extra). Thrown before the cache or the database is asked; the message names the entity type, the id given
+ * and the ids expected.
+ */
+export class InvalidIdError extends withCode('E_INVALID_ID') {}
+
+/**
+ * An id as messages show it: a string quoted (`"h1"`), a number as is (`7`), a bigint with its `n` (`7n`), a composite
+ * id as its fields (`{ userId: 1, articleId: 2 }`), anything else by its type.
+ */
+export function formatId(id: unknown): string {
+  switch (typeof id) {
+    case 'string':
+      return JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
+    case 'number':
+    case 'boolean':
+      return String(id);
+    case 'bigint':
+      return `${id}n`;
+    case 'undefined':
+      return 'undefined';
+    case 'object': {
+      if (id === null) return 'null';
+      if (Array.isArray(id) || Object.getPrototypeOf(id) !== Object.prototype)
+        return `a ${Object.prototype.toString.call(id).slice(8, -1)}`;
+      const fields = Object.entries(id).map(([name, value]) => `${name}: ${formatId(value)}`);
+      return `{ ${fields.join(', ')} }`;
+    }
+    default:
+      return `a ${typeof id}`;
   }
 }
 
@@ -120,4 +156,5 @@ export const errors = Object.freeze({
   ConfigError,
   EntityNotFoundError,
   CaptureSetupError,
+  InvalidIdError,
 } as const);

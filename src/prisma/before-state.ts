@@ -41,7 +41,7 @@ export class BeforeStateReader<Row> {
 
   constructor(
     private readonly client: RawSqlClient,
-    private readonly model: { findUnique(args: { where: { id: string } }): PromiseLike<Row | null>; fields?: unknown },
+    private readonly model: { findUnique(args: { where: { id: unknown } }): PromiseLike<Row | null>; fields?: unknown },
   ) {
     this.#dialect = rawSqlDialect(client);
     this.#select = this.#dialect ? selectSql(this.#dialect, model.fields) : null;
@@ -58,7 +58,7 @@ export class BeforeStateReader<Row> {
    * write's transaction; null while unproven or refused (read with `findUnique` then). The
    * first calls run the probe on `id`.
    */
-  async statementFor(id: string): Promise<string | null> {
+  async statementFor(id: unknown): Promise<string | null> {
     if (this.#state.kind === 'unknown') await this.#probe(id);
     return this.#state.kind === 'verified' ? this.#select : null;
   }
@@ -67,12 +67,12 @@ export class BeforeStateReader<Row> {
    * Like {@link statementFor}, without `FOR UPDATE`: the raw SELECT for a read outside any
    * transaction (a repository's `findById`: about a third of the cost of `findUnique`).
    */
-  async readStatementFor(id: string): Promise<string | null> {
+  async readStatementFor(id: unknown): Promise<string | null> {
     const select = await this.statementFor(id);
     return select && this.#dialect === 'postgresql' ? select.slice(0, -FOR_UPDATE.length) : select;
   }
 
-  async #probe(id: string): Promise<void> {
+  async #probe(id: unknown): Promise<void> {
     const select = this.#select as string;
     const probeSql = this.#dialect === 'postgresql' ? select.slice(0, -FOR_UPDATE.length) : select;
     let raw: Row | undefined;

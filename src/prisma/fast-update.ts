@@ -1,4 +1,5 @@
-import { errors, type AffectedKeysOf, type Entity } from '../index';
+import { errors, type AffectedKeysOf } from '../index';
+import { type AnyEntity, type IdOf } from '../ids/index';
 import type { BeforeStateReader } from './before-state';
 import { insertOutboxRow, type OutboxModel } from './prisma-outbox';
 import { sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
@@ -17,7 +18,7 @@ export type BatchClient = RawSqlClient &
 /**
  * The outbox row an update records: the keys function, and the dialect in which a raw INSERT reaches the outbox table.
  */
-export interface Recording<T extends Entity> {
+export interface Recording<T extends AnyEntity> {
   affected: AffectedKeysOf<T>;
   dialect: RawSqlDialect;
 }
@@ -41,7 +42,7 @@ type Loose = Record<string, unknown>;
  *   row in between, read again and retry, up to 3 attempts; when the row reads back unchanged yet
  *   did not match (a value stored in another form than the one bound), give up at once.
  */
-export class FastUpdate<T extends Entity, Row extends { id: string }> {
+export class FastUpdate<T extends AnyEntity, Row extends object> {
   constructor(
     private readonly entityType: string,
     private readonly client: BatchClient,
@@ -55,7 +56,7 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
    * @throws {EntityNotFoundError} when `id` does not exist (nothing is written or recorded)
    * @throws whatever `recording.affected` throws (before anything is written)
    */
-  async update(id: string, data: object, recording: Recording<T> | null): Promise<{ before: T; after: T } | null> {
+  async update(id: IdOf<T>, data: object, recording: Recording<T> | null): Promise<{ before: T; after: T } | null> {
     const statements = this.writer.statements;
     if (!statements) return null;
     // One after the other: the first calls run the probes, and the writer's takes a transaction.
@@ -68,7 +69,7 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
 
   async #lockedUpdate(
     statements: UpdateStatements,
-    id: string,
+    id: IdOf<T>,
     set: readonly Assignment[],
   ): Promise<{ before: T; after: T }> {
     const { sql, values } = statements.updateReturningBefore(id, set);
@@ -86,7 +87,7 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
   async #compareAndSet(
     statements: UpdateStatements,
     select: string,
-    id: string,
+    id: IdOf<T>,
     set: readonly Assignment[],
     recording: Recording<T> | null,
   ): Promise<{ before: T; after: T } | null> {
@@ -110,7 +111,7 @@ export class FastUpdate<T extends Entity, Row extends { id: string }> {
 
   async #write(
     statements: UpdateStatements,
-    id: string,
+    id: IdOf<T>,
     set: readonly Assignment[],
     expected: Row,
     keys: readonly string[],

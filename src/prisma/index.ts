@@ -10,6 +10,15 @@ export {
   type TransactionOptions,
 } from './prisma-repository';
 export type { RawSqlClient } from './raw-sql';
+export type { PrismaIdOptions, PrismaIdArguments, WhereUnique } from './prisma-ids';
 export { retryOnWriteConflict, isWriteConflict } from './write-conflicts';
 export { PrismaOutbox, recordInvalidation, type OutboxModel } from './prisma-outbox';
-export { isRecordNotFound, orderByIds, distinctIds, ifDefined, byCreation, type OrderBy } from './prisma-helpers';
+export {
+  isRecordNotFound,
+  orderByIds,
+  distinctIds,
+  ifDefined,
+  byCreation,
+  type OrderBy,
+  type IdText,
+} from './prisma-helpers';

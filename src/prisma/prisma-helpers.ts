@@ -1,3 +1,5 @@
+import type { IdCodec } from '../ids/index';
+
 /** Prisma's "record to update/delete does not exist" error (P2025), from any generated client. */
 export function isRecordNotFound(error: unknown): boolean {
   return (
@@ -7,20 +9,31 @@ export function isRecordNotFound(error: unknown): boolean {
   );
 }
 
-/** `ids` without duplicates, first occurrence kept. */
-export function distinctIds(ids: readonly string[]): string[] {
-  return [...new Set(ids)];
+/** What tells ids apart: an id codec's `text` (needed for composite ids, which are objects). */
+export type IdText<Id> = Pick<IdCodec<Id>, 'text'>;
+
+/** `ids` without duplicates, first occurrence kept; `codec` tells composite ids apart (scalars compare as they are). */
+export function distinctIds<Id>(ids: readonly Id[], codec?: IdText<Id>): Id[] {
+  if (!codec) return [...new Set(ids)];
+  const seen = new Set<string>();
+  return ids.filter((id) => {
+    const text = codec.text(id);
+    if (seen.has(text)) return false;
+    seen.add(text);
+    return true;
+  });
 }
 
 /**
  * Puts `items` in the order of `ids`, leaving out ids without an item.
- * An id repeated in `ids` yields its item once, at its first position.
+ * An id repeated in `ids` yields its item once, at its first position. `codec` tells composite ids apart.
  */
-export function orderByIds<T extends { id: string }>(ids: readonly string[], items: readonly T[]): T[] {
-  const byId = new Map(items.map((item) => [item.id, item] as const));
+export function orderByIds<Id, T extends { id: Id }>(ids: readonly Id[], items: readonly T[], codec?: IdText<Id>): T[] {
+  const keyOf = (id: Id): unknown => (codec ? codec.text(id) : id);
+  const byId = new Map(items.map((item) => [keyOf(item.id), item] as const));
   const ordered: T[] = [];
-  for (const id of distinctIds(ids)) {
-    const item = byId.get(id);
+  for (const id of distinctIds(ids, codec)) {
+    const item = byId.get(keyOf(id));
     if (item) ordered.push(item);
   }
   return ordered;

@@ -1,61 +1,23 @@
 import {
   errors,
   type AffectedKeysOf,
-  type Entity,
   type EntityChange,
   type EntityChanges,
   type NewEntity,
   type OutboxRecordingRepository,
 } from '../index';
+import { type AnyEntity, type IdOf } from '../ids/index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
 import { distinctIds, isRecordNotFound, orderByIds, type OrderBy } from './prisma-helpers';
+import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
+import type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
 import { rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
-import { RawUpdateWriter, type RolledBackTransaction } from './raw-update';
+import { RawUpdateWriter, type ProbedModel, type RolledBackTransaction } from './raw-update';
 import { retryOnWriteConflict } from './write-conflicts';
 
-/**
- * The slice of a Prisma model delegate (`prisma.hero`, ...) the generic repository uses.
- * Argument types are loose on purpose: each repository builds them from its own typed mapper.
- */
-export interface ModelDelegate<Row> {
-  findUnique(args: { where: { id: string } }): PromiseLike<Row | null>;
-  findMany(args: { where?: object; orderBy?: OrderBy }): PromiseLike<Row[]>;
-  create(args: { data: object }): PromiseLike<Row>;
-  update(args: { where: { id: string }; data: object }): PromiseLike<Row>;
-  delete(args: { where: { id: string } }): PromiseLike<Row>;
-  /**
-   * Prisma's field references of the model (`prisma.hero.fields`, which every generated delegate
-   * has): they let the write path read the before-state with one raw SELECT (see BeforeStateReader).
-   */
-  readonly fields?: unknown;
-}
-
-/** How one entity is stored: its row <-> domain mapping. */
-export interface RowMapper<T extends Entity, Row> {
-  toDomain(row: Row): T;
-  toCreateData(input: NewEntity<T>): object;
-  toUpdateData(changes: EntityChanges<T>): object;
-}
-
-/** Options of a transaction: SQLite accepts `Serializable` only. */
-export interface TransactionOptions {
-  isolationLevel?: 'Serializable' | 'RepeatableRead';
-}
-
-/**
- * What the repositories need of an application's generated Prisma client: interactive and batch
- * transactions whose client `Tx` (Prisma's `TransactionClient`) has the `CacheOutbox` model and
- * raw SQL. A generated `PrismaClient` fits as is; this package never imports one.
- */
-export interface PrismaClientLike<Tx extends OutboxModel> {
-  $transaction<R>(run: (tx: Tx) => Promise<R>, options?: TransactionOptions): Promise<R>;
-  $transaction<P extends PromiseLike<unknown>[]>(
-    queries: [...P],
-    options?: TransactionOptions,
-  ): Promise<{ [K in keyof P]: Awaited<P[K]> }>;
-}
+export type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
 
 /** Thrown to roll a probe's transaction back. */
 const ROLL_BACK = Symbol('roll back');
@@ -96,48 +58,67 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
  * On SQLite, use an adapter that starts transactions with `BEGIN IMMEDIATE` (the example app's
  * SqliteAdapterFactory): with the stock adapter's deferred `BEGIN`, a read-then-write transaction
  * fails with SQLITE_BUSY when another process wrote meanwhile (it never returns a stale state).
+ *
+ * Ids: a string `id` field by default; an `Int` or `BigInt` `id`, or a composite `@@id`, with the last constructor
+ * argument (`{ id: intId() }`, `{ id: bigIntId() }`, `{ id: compositeId({ ... }) }`; the compiler requires it for any
+ * id but a string). Every id a method is given is checked first (`InvalidIdError`). The raw SQL of the write path
+ * binds scalar ids of plain column types only (String, Int): a BigInt model and a composite id take the general path.
+ * Usable as is (`new PrismaRepository(...)`) for the CRUD of any model; subclass it to add finders.
  */
-export abstract class PrismaRepository<
-  T extends Entity,
-  Row extends { id: string },
+export class PrismaRepository<
+  T extends AnyEntity,
+  Row extends object,
   Tx extends OutboxModel & RawSqlClient = OutboxModel & RawSqlClient,
 > implements OutboxRecordingRepository<T> {
   /** `saveRecorded`, `updateRecorded` and `deleteRecorded` write the `CacheOutbox` row in the write's transaction. */
   readonly recordsWritesInOutbox = true;
-  protected readonly model: ModelDelegate<Row>;
+  protected readonly model: ModelDelegate<Row, IdOf<T>>;
+  readonly #ids: PrismaIds<IdOf<T>>;
   readonly #before: BeforeStateReader<Row>;
   readonly #fast: FastUpdate<T, Row>;
   readonly #fallbackIsolation: TransactionOptions;
   readonly #outboxCheck: RawOutboxCheck<Tx>;
 
-  protected constructor(
+  /**
+   * @throws {InvalidIdError} when a composite id codec is invalid (see `compositeId`)
+   */
+  constructor(
     /** Entity name used in errors, e.g. `Hero`. */
     protected readonly entityType: string,
     /** The application's generated client (it is also a `Tx`: a transaction client is a subset of it). */
     protected readonly prisma: Tx & PrismaClientLike<Tx>,
     /** The model delegate of this entity on the client or a transaction, e.g. `(db) => db.hero`. */
-    protected readonly modelOf: (db: Tx) => ModelDelegate<Row>,
+    protected readonly modelOf: (db: Tx) => ModelDelegate<Row, IdOf<T>>,
     protected readonly mapper: RowMapper<T, Row>,
     /**
      * The order of `findAll` (and a sensible default for finders), e.g. `byCreation` when the model has `createdAt`.
      */
     protected readonly listOrder: OrderBy,
+    /** The id type and, for a composite id, its compound name: required unless the id is a string. */
+    ...[options]: PrismaIdArguments<IdOf<T>>
   ) {
     this.model = modelOf(prisma);
+    this.#ids = new PrismaIds<IdOf<T>>(options);
     this.#outboxCheck = new RawOutboxCheck<Tx>(prisma);
-    this.#before = new BeforeStateReader<Row>(prisma, this.model);
+    // Raw SQL binds one scalar `id`: a composite id never takes it, even when the model has a field named id.
+    const rawFields = this.#ids.scalar ? this.model.fields : undefined;
+    this.#before = new BeforeStateReader<Row>(prisma, {
+      findUnique: ({ where }) => this.model.findUnique({ where: this.#ids.where(where.id as IdOf<T>) }),
+      fields: rawFields,
+    });
     const dialect = rawSqlDialect(prisma);
     const rolledBack: RolledBackTransaction<Row> = async (probe) => {
       try {
         await prisma.$transaction(async (tx) => {
-          await probe(tx, modelOf(tx));
+          // Probes run for a scalar id only (rawFields), whose `where` is `{ id }`.
+          await probe(tx, modelOf(tx) as unknown as ProbedModel<Row>);
           throw ROLL_BACK;
         });
       } catch (error) {
         if (error !== ROLL_BACK) throw error;
       }
     };
-    const writer = new RawUpdateWriter<Row>(prisma, this.model.fields, rolledBack);
+    const writer = new RawUpdateWriter<Row>(prisma, rawFields, rolledBack);
     this.#fast = new FastUpdate<T, Row>(entityType, prisma, dialect, this.#before, writer, (row) =>
       mapper.toDomain(row),
     );
@@ -148,18 +129,25 @@ export abstract class PrismaRepository<
    * One raw SELECT once {@link BeforeStateReader} has verified it for the model (about a third of `findUnique`'s cost),
    * else `findUnique`.
    */
-  async findById(id: string): Promise<T | null> {
-    const select = await this.#before.readStatementFor(id);
+  async findById(id: IdOf<T>): Promise<T | null> {
+    const valid = this.#checked(id);
+    const select = await this.#before.readStatementFor(valid);
     const row = select
-      ? ((await this.prisma.$queryRawUnsafe<Row[]>(select, id))[0] ?? null)
-      : await this.model.findUnique({ where: { id } });
+      ? ((await this.prisma.$queryRawUnsafe<Row[]>(select, valid))[0] ?? null)
+      : await this.model.findUnique({ where: this.#ids.where(valid) });
     return row ? this.mapper.toDomain(row) : null;
   }
 
-  async findByIds(ids: readonly string[]): Promise<T[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.model.findMany({ where: { id: { in: distinctIds(ids) } } });
-    return orderByIds(ids, rows).map((row) => this.mapper.toDomain(row));
+  async findByIds(ids: readonly IdOf<T>[]): Promise<T[]> {
+    const valid = ids.map((id) => this.#checked(id));
+    if (valid.length === 0) return [];
+    const codec = this.#ids.codec;
+    const rows = await this.model.findMany({ where: this.#ids.whereAny(distinctIds(valid, codec)) });
+    return orderByIds(
+      valid,
+      rows.map((row) => this.mapper.toDomain(row)),
+      codec,
+    );
   }
 
   findAll(): Promise<T[]> {
@@ -170,13 +158,16 @@ export abstract class PrismaRepository<
     return this.mapper.toDomain(await this.model.create({ data: this.mapper.toCreateData(input) }));
   }
 
-  async update(id: string, changes: EntityChanges<T>): Promise<T> {
+  async update(id: IdOf<T>, changes: EntityChanges<T>): Promise<T> {
+    const valid = this.#checked(id);
     const data = this.mapper.toUpdateData(changes);
-    const row = await this.notFoundAs(id, () => this.model.update({ where: { id }, data }));
+    const row = await this.notFoundAs(valid, () => this.model.update({ where: this.#ids.where(valid), data }));
     return this.mapper.toDomain(row);
   }
 
-  async updateReturningBeforeImage(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>> {
+  async updateReturningBeforeImage(given: IdOf<T>, changes: EntityChanges<T>): Promise<EntityChange<T>> {
+    const id = this.#checked(given);
+    const where = this.#ids.where(id);
     const data = this.mapper.toUpdateData(changes);
     const fast = await this.#fast.update(id, data, null);
     if (fast) return fast;
@@ -185,14 +176,14 @@ export abstract class PrismaRepository<
       ? await this.notFoundAs(id, async () => {
           const [rows, after] = await this.prisma.$transaction([
             this.prisma.$queryRawUnsafe<Row[]>(select, id),
-            this.model.update({ where: { id }, data }),
+            this.model.update({ where, data }),
           ]);
           return [rows[0] ?? null, after] as const;
         })
       : await retryOnWriteConflict(() =>
           this.notFoundAs(id, () =>
             this.prisma.$transaction(
-              [this.model.findUnique({ where: { id } }), this.model.update({ where: { id }, data })],
+              [this.model.findUnique({ where }), this.model.update({ where, data })],
               this.#fallbackIsolation,
             ),
           ),
@@ -211,7 +202,13 @@ export abstract class PrismaRepository<
     });
   }
 
-  async updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>> {
+  async updateRecorded(
+    given: IdOf<T>,
+    changes: EntityChanges<T>,
+    affected: AffectedKeysOf<T>,
+  ): Promise<EntityChange<T>> {
+    const id = this.#checked(given);
+    const where = this.#ids.where(id);
     const data = this.mapper.toUpdateData(changes);
     const dialect = await this.#outboxCheck.dialect();
     const fast = dialect ? await this.#fast.update(id, data, { affected, dialect }) : null;
@@ -223,10 +220,10 @@ export abstract class PrismaRepository<
           const model = this.modelOf(tx);
           const beforeRow = select
             ? ((await tx.$queryRawUnsafe<Row[]>(select, id))[0] ?? null)
-            : await model.findUnique({ where: { id } });
+            : await model.findUnique({ where });
           if (!beforeRow) throw new errors.EntityNotFoundError(this.entityType, id);
           const before = this.mapper.toDomain(beforeRow);
-          const after = this.mapper.toDomain(await model.update({ where: { id }, data }));
+          const after = this.mapper.toDomain(await model.update({ where, data }));
           await insertOutboxRow(tx, affected(before, after), dialect);
           return { before, after };
         },
@@ -235,12 +232,13 @@ export abstract class PrismaRepository<
     return select ? run() : retryOnWriteConflict(run);
   }
 
-  async deleteRecorded(id: string, affected: AffectedKeysOf<T>): Promise<T | null> {
+  async deleteRecorded(id: IdOf<T>, affected: AffectedKeysOf<T>): Promise<T | null> {
+    const where = this.#ids.where(this.#checked(id));
     const dialect = await this.#outboxCheck.dialect();
     try {
       return await this.prisma.$transaction(async (tx) => {
         // DELETE ... RETURNING: the row as deleted, whatever committed before.
-        const deleted = this.mapper.toDomain(await this.modelOf(tx).delete({ where: { id } }));
+        const deleted = this.mapper.toDomain(await this.modelOf(tx).delete({ where }));
         await insertOutboxRow(tx, affected(deleted, null), dialect);
         return deleted;
       });
@@ -250,9 +248,10 @@ export abstract class PrismaRepository<
     }
   }
 
-  async delete(id: string): Promise<T | null> {
+  async delete(id: IdOf<T>): Promise<T | null> {
+    const where = this.#ids.where(this.#checked(id));
     try {
-      return this.mapper.toDomain(await this.model.delete({ where: { id } }));
+      return this.mapper.toDomain(await this.model.delete({ where }));
     } catch (error) {
       if (isRecordNotFound(error)) return null;
       throw error;
@@ -265,7 +264,12 @@ export abstract class PrismaRepository<
     return rows.map((row) => this.mapper.toDomain(row));
   }
 
-  private async notFoundAs<R>(id: string, run: () => PromiseLike<R>): Promise<R> {
+  /** `id` when it is an id of the model's type. @throws {InvalidIdError} otherwise */
+  #checked(id: unknown): IdOf<T> {
+    return this.#ids.check(this.entityType, id);
+  }
+
+  private async notFoundAs<R>(id: IdOf<T>, run: () => PromiseLike<R>): Promise<R> {
     try {
       return await run();
     } catch (error) {

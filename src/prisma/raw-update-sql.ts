@@ -36,7 +36,7 @@ export class UpdateStatements {
   }
 
   /** `UPDATE t SET a = ?, ... WHERE "id" = ? RETURNING <columns>`. */
-  update(id: string, set: readonly Assignment[]): Statement {
+  update(id: unknown, set: readonly Assignment[]): Statement {
     const values: unknown[] = set.map(([, value]) => value);
     const sql =
       `UPDATE ${this.#table} SET ${this.#assignments(set)} WHERE "id" = ` +
@@ -49,7 +49,7 @@ export class UpdateStatements {
    * `expected` (NULL matching NULL): a compare-and-set, atomic as one statement is. It returns
    * no row when the row changed since `expected` was read (or is gone).
    */
-  compareAndSet(id: string, set: readonly Assignment[], expected: Readonly<Record<string, unknown>>): Statement {
+  compareAndSet(id: unknown, set: readonly Assignment[], expected: Readonly<Record<string, unknown>>): Statement {
     const values: unknown[] = set.map(([, value]) => value);
     const where = [`"id" = ${this.#next(values, id)}`];
     const same = this.dialect === 'postgresql' ? 'IS NOT DISTINCT FROM' : 'IS';
@@ -67,7 +67,7 @@ export class UpdateStatements {
    * https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING).
    */
   compareAndSetRecorded(
-    id: string,
+    id: unknown,
     set: readonly Assignment[],
     expected: Readonly<Record<string, unknown>>,
     keys: string,
@@ -88,7 +88,7 @@ export class UpdateStatements {
    * which no one else can change until this statement commits: the old columns are the row
    * this UPDATE replaced. They come back as `before:<name>`, the new ones under their names.
    */
-  updateReturningBefore(id: string, set: readonly Assignment[]): Statement {
+  updateReturningBefore(id: unknown, set: readonly Assignment[]): Statement {
     const values: unknown[] = set.map(([, value]) => value);
     const idParam = this.#next(values, id);
     const locked = `SELECT ${this.#returning} FROM ${this.#table} WHERE "id" = ${idParam} FOR UPDATE`;

@@ -11,8 +11,8 @@ import { UpdateStatements, type Assignment } from './raw-update-sql';
 
 /** The slice of a model delegate the probe uses (on a transaction client). */
 export interface ProbedModel<Row> {
-  findUnique(args: { where: { id: string } }): PromiseLike<Row | null>;
-  update(args: { where: { id: string }; data: object }): PromiseLike<Row>;
+  findUnique(args: { where: { id: unknown } }): PromiseLike<Row | null>;
+  update(args: { where: { id: unknown }; data: object }): PromiseLike<Row>;
 }
 
 /** Runs `probe` in an interactive transaction and rolls it back (it throws what `probe` throws). */
@@ -79,7 +79,7 @@ export class RawUpdateWriter<Row> {
    * the current time), or null when the raw UPDATE is not (or not yet) proven for it: update with
    * Prisma then. Runs the probe on `id` when `data` has a type not proven yet.
    */
-  async assignmentsFor(id: string, data: object): Promise<Assignment[] | null> {
+  async assignmentsFor(id: unknown, data: object): Promise<Assignment[] | null> {
     if (this.#refused) return null;
     const set = translate(data, this.#fields);
     if (!set) return null;
@@ -110,7 +110,7 @@ export class RawUpdateWriter<Row> {
     return [...set, ...[...this.#autoFields].filter((name) => !named.has(name)).map((name): Assignment => [name, now])];
   }
 
-  async #probe(id: string, set: Assignment[]): Promise<void> {
+  async #probe(id: unknown, set: Assignment[]): Promise<void> {
     const statements = this.statements as UpdateStatements;
     const named = new Set(set.map(([name]) => name));
     const dateFields = this.#dateFields.filter((name) => !named.has(name));

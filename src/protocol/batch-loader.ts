@@ -8,13 +8,20 @@
  * asked for its id or said it will not ({@link skip}). A load asked for after that (a read that
  * joined another caller's load, whose store then failed, loads again) is sent on its own.
  */
-export class BatchLoader<E extends { readonly id: string }> {
+export class BatchLoader<Id, E extends { readonly id: Id }> {
   private expected = 0;
   private sealed = false;
-  private queued = new Map<string, Deferred<E | null>>();
+  /** The loads asked for, by the text of their id (`IdCodec.text`: composite ids are objects). */
+  private queued = new Map<string, { id: Id; deferred: Deferred<E | null> }>();
 
-  /** @param loadMany the base repository's multi-id load: the entities that exist, in any order */
-  constructor(private readonly loadMany: (ids: string[]) => Promise<readonly E[]>) {}
+  /**
+   * @param loadMany the base repository's multi-id load: the entities that exist, in any order
+   * @param textOf the text of an id, the same for the same id (its strategy's `IdCodec.text`)
+   */
+  constructor(
+    private readonly loadMany: (ids: Id[]) => Promise<readonly E[]>,
+    private readonly textOf: (id: Id) => string,
+  ) {}
 
   /** Announces a load that will ask for its id. */
   expect(): void {
@@ -34,12 +41,13 @@ export class BatchLoader<E extends { readonly id: string }> {
   }
 
   /** The entity of `id` (null when it does not exist), from the batch's one `loadMany` call. */
-  load(id: string): Promise<E | null> {
-    const deferred = this.queued.get(id) ?? newDeferred<E | null>();
-    this.queued.set(id, deferred);
+  load(id: Id): Promise<E | null> {
+    const text = this.textOf(id);
+    const queued = this.queued.get(text) ?? { id, deferred: newDeferred<E | null>() };
+    this.queued.set(text, queued);
     if (this.expected > 0) this.expected -= 1;
     this.sendWhenComplete();
-    return deferred.promise;
+    return queued.deferred.promise;
   }
 
   private sendWhenComplete(): void {
@@ -49,12 +57,13 @@ export class BatchLoader<E extends { readonly id: string }> {
     void this.send(batch);
   }
 
-  private async send(batch: ReadonlyMap<string, Deferred<E | null>>): Promise<void> {
+  private async send(batch: ReadonlyMap<string, { id: Id; deferred: Deferred<E | null> }>): Promise<void> {
     try {
-      const found = new Map((await this.loadMany([...batch.keys()])).map((entity) => [entity.id, entity]));
-      for (const [id, deferred] of batch) deferred.resolve(found.get(id) ?? null);
+      const loaded = await this.loadMany([...batch.values()].map(({ id }) => id));
+      const found = new Map(loaded.map((entity) => [this.textOf(entity.id), entity]));
+      for (const [text, { deferred }] of batch) deferred.resolve(found.get(text) ?? null);
     } catch (error) {
-      for (const deferred of batch.values()) deferred.reject(error);
+      for (const { deferred } of batch.values()) deferred.reject(error);
     }
   }
 }

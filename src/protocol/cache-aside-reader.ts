@@ -1,6 +1,14 @@
 import type { CacheService, StoreOutcome } from './cache-service';
 import type { EntityCacheStats } from '../observability/cache-stats';
-import { decodeEntry, encodeEntry, hasShape, parseEntry, REJECTED, type EntryShape } from './entry-codec';
+import {
+  decodeEntry,
+  encodeEntry,
+  hasShape,
+  parseEntry,
+  REJECTED,
+  type EntityCheck,
+  type EntryShape,
+} from './entry-codec';
 import { isLease } from './lease';
 import { NEAR_MISS, NEAR_OFF, type FillTicket, type NearCache } from '../near-cache/near-cache';
 import { NOT_DECODED, type SharedRead } from '../redis/read-batcher';
@@ -9,6 +17,7 @@ import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
 import { BatchLoader } from './batch-loader';
 import { waitForOtherLoad } from './lease-wait';
+import { distinctIdsOf, type IdCodec } from '../repository/id-codec';
 
 /** `reread`: not loaded here; another reader's entry, read again after waiting for its lease (`lease-wait.ts`). */
 type Outcome = StoreOutcome | 'no-lease' | 'not-stored' | 'reread';
@@ -95,20 +104,21 @@ export class CacheAsideReader {
    * then a lease and a shared load per miss; the loads this call starts are one `loadMany` call
    * (`batch-loader.ts`), and a miss that joins another caller's load of the same key waits for it.
    */
-  async readMany<E extends { id: string }>(
-    ids: readonly string[],
-    keyOf: (id: string) => string,
+  async readMany<Id, E extends { id: Id }>(
+    ids: readonly Id[],
+    entity: EntityCheck & { readonly ids: IdCodec<Id> },
+    keyOf: (id: Id) => string,
     ttlFor: (value: E | null) => number,
-    loadMany: (ids: string[]) => Promise<E[]>,
+    loadMany: (ids: Id[]) => Promise<E[]>,
   ): Promise<E[]> {
-    const unique = [...new Set(ids)];
-    const found = await Promise.all(unique.map((id) => this.lookup(keyOf(id), { kind: 'entity', id }, ttlFor)));
-    const batch = new BatchLoader<E>(loadMany);
+    const unique = distinctIdsOf(entity.ids, ids);
+    const found = await Promise.all(unique.map((id) => this.lookup(keyOf(id), { kind: 'entity', id, entity }, ttlFor)));
+    const batch = new BatchLoader<Id, E>(loadMany, (id) => entity.ids.text(id));
     // Synchronous up to each miss's single-flight decision, so the batch knows every load it will carry.
     const values: Promise<E | null>[] = found.map((entry, index) =>
       entry.hit
         ? Promise.resolve(entry.value)
-        : this.loadMiss(entry, ttlFor, () => batch.load(unique[index] as string), batch),
+        : this.loadMiss(entry, ttlFor, () => batch.load(unique[index] as Id), batch),
     );
     batch.seal();
     // Each id once, at its first position, as the base repositories answer.

@@ -1,5 +1,6 @@
 import { NEGATIVE_ENTRY } from './lease';
 import type { Serializer } from '../repository/serializer';
+import type { IdCodec } from '../repository/id-codec';
 
 /**
  * How a value is written in its key, and how a raw Redis value is accepted back.
@@ -17,14 +18,28 @@ import type { Serializer } from '../repository/serializer';
 export const REJECTED: unique symbol = Symbol('rejected');
 
 /**
+ * What an entity held by an entry must look like: an `id` of its strategy's id type, and none of the fields the
+ * strategy keeps out of the cache (an entry a release without that projection wrote is corrupt: replaced, not served).
+ */
+export interface EntityCheck {
+  readonly ids: IdCodec<unknown>;
+  readonly omitted: readonly string[];
+}
+
+/**
  * What a key may hold, checked structurally on every hit (cheap: no schema parse of fields).
- * - `entity`: the entity whose id is in the key, or null;
- * - `one`: an object with a string `id` (an entity, possibly with relations), or null;
- * - `list`: an array of objects with a string `id`;
+ * - `entity`: the entity whose id is `id` (the id of the key), or null;
+ * - `one`: an entity (an object with an id of its type, possibly with relations), or null;
+ * - `list`: an array of entities;
  * - `value`: any value (a computed result, e.g. of a decorated service method), or null; only
  *   the key it names is checked.
+ * Entities are checked with `entity` ({@link EntityCheck}).
  */
-export type EntryShape = { kind: 'entity'; id: string } | { kind: 'one' } | { kind: 'list' } | { kind: 'value' };
+export type EntryShape =
+  | { kind: 'entity'; id: unknown; entity: EntityCheck }
+  | { kind: 'one'; entity: EntityCheck }
+  | { kind: 'list'; entity: EntityCheck }
+  | { kind: 'value' };
 
 /** The raw value to store for `value` at `key`. */
 export function encodeEntry(key: string, value: unknown, serializer: Serializer): string {
@@ -59,16 +74,20 @@ export function hasShape(value: unknown, shape: EntryShape): boolean {
   if (value === null) return shape.kind !== 'list';
   switch (shape.kind) {
     case 'entity':
-      return hasId(value) && value.id === shape.id;
+      return isEntity(value, shape.entity) && shape.entity.ids.equals(value.id, shape.id);
     case 'one':
-      return hasId(value);
+      return isEntity(value, shape.entity);
     case 'list':
-      return Array.isArray(value) && value.every(hasId);
+      return Array.isArray(value) && value.every((item) => isEntity(item, shape.entity));
     case 'value':
       return true;
   }
 }
 
-function hasId(value: unknown): value is { id: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string';
+function isEntity(value: unknown, check: EntityCheck): value is { id: unknown } {
+  if (typeof value !== 'object' || value === null || !check.ids.is((value as { id?: unknown }).id)) return false;
+  const { omitted } = check;
+  for (let i = 0; i < omitted.length; i += 1)
+    if (Object.prototype.hasOwnProperty.call(value, omitted[i] as string)) return false;
+  return true;
 }

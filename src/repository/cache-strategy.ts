@@ -1,14 +1,16 @@
 import type { CapturedTable } from './captured-table';
-import type { Entity } from './entity';
+import type { AnyEntity, IdOf } from './entity';
 import { StrategyError } from '../errors';
 import { checkNearCacheOptions, type NearCacheOptions } from '../near-cache/near-cache';
 import type { Repository } from './repository';
 import { createSuperjsonSerializer, type Serializer } from './serializer';
+import { stringId, type IdCodec } from './id-codec';
+import type { OmittableField } from './projection';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
 
 /** Names of the methods of `R` that a strategy may cache: `findAll` and the entity finders. */
-export type CacheableQueryName<R, T extends Entity> =
+export type CacheableQueryName<R, T extends AnyEntity> =
   | 'findAll'
   | {
       [K in keyof R]: K extends keyof Repository<T> ? never : R[K] extends AsyncMethod ? K : never;
@@ -34,12 +36,12 @@ type PolicyOf<R, K, Ttl> = K extends keyof R
   : never;
 
 /** One optional policy per cacheable query method of `R`; methods without one are not cached. */
-export type QueryPolicies<R, T extends Entity> = {
+export type QueryPolicies<R, T extends AnyEntity> = {
   readonly [K in CacheableQueryName<R, T>]?: PolicyOf<R, K, { ttlSeconds: number }>;
 };
 
 /** Like {@link QueryPolicies}, with `ttlSeconds` optional (the strategy's TTL by default). */
-export type QueryDefinitions<R, T extends Entity> = {
+export type QueryDefinitions<R, T extends AnyEntity> = {
   readonly [K in CacheableQueryName<R, T>]?: PolicyOf<R, K, { ttlSeconds?: number }>;
 };
 
@@ -48,7 +50,11 @@ export type QueryDefinitions<R, T extends Entity> = {
  * which keys a write makes stale. The generic `CachedRepository` does the rest. Build one with
  * {@link defineCacheStrategy}. Strategies are immutable and may be shared by many repositories.
  */
-export interface CacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>> {
+export interface CacheStrategy<
+  T extends AnyEntity,
+  R extends Repository<T> = Repository<T>,
+  O extends OmittableField<T> = never,
+> {
   /** Name used in stats and logs, e.g. `hero`. */
   readonly entityType: string;
   /** Key namespaces this strategy owns; invalidating the whole entity type clears `{namespace}:*`. */
@@ -65,8 +71,12 @@ export interface CacheStrategy<T extends Entity, R extends Repository<T> = Repos
   readonly nearCache?: Readonly<NearCacheOptions> | null | undefined;
   /** The tables whose committed changes make this strategy's keys stale (change capture); none when absent or empty. */
   readonly capture?: readonly CapturedTable<T>[];
-  /** The key (unprefixed) of one entity, e.g. `hero:{id}`. */
-  entityKey(id: string): string;
+  /** The type of the entity's ids: every id a cached repository is given is checked with it. */
+  readonly ids: IdCodec<IdOf<T>>;
+  /** Fields kept out of the cache (never stored; a cached repository returns entities without them). */
+  readonly omitted: readonly O[];
+  /** The key (unprefixed) of one entity, e.g. `hero:{id}`; called with valid ids only (see {@link ids}). */
+  entityKey(id: IdOf<T>): string;
   /**
    * Every key whose cached value may differ after an entity goes from `before` to `after`
    * (`before` is null for a create, `after` null for a delete): the entity's own key and every
@@ -75,8 +85,35 @@ export interface CacheStrategy<T extends Entity, R extends Repository<T> = Repos
   affectedKeys(before: T | null, after: T | null): string[];
 }
 
-/** What {@link defineCacheStrategy} takes. TTLs are seconds. */
-export interface CacheStrategyDefinition<T extends Entity, R extends Repository<T>> {
+/**
+ * What {@link defineCacheStrategy} takes: {@link CacheStrategyFields}, the id type when the entity's id is not a string
+ * ({@link IdDefinition}) and the fields kept out of the cache when `O` names some ({@link OmitDefinition}).
+ */
+export type CacheStrategyDefinition<
+  T extends AnyEntity,
+  R extends Repository<T>,
+  O extends OmittableField<T> = never,
+> = CacheStrategyFields<T, R> & IdDefinition<IdOf<T>> & OmitDefinition<O>;
+
+/**
+ * The id type of a strategy's entity: `id: intId()` for a number id, `bigIntId()` for a bigint, `compositeId({ ... })`
+ * for an object; optional for a string id (`stringId()` by default). Leaving it out for another id type, or giving one
+ * of another type, fails to compile.
+ */
+export type IdDefinition<Id> = [Id] extends [string] ? { id?: IdCodec<Id> } : { id: IdCodec<Id> };
+
+/**
+ * The fields kept out of the cache (projection, REDIS_CACHE.md section 2): one `true` per field named in the third type
+ * argument of {@link defineCacheStrategy}, e.g. `omit: { passwordHash: true }`; a field named in one and not the other
+ * fails to compile. They never reach Redis or the near cache, and the cached repository returns its entities without
+ * them (typed so). Not allowed when `O` is `never` (the default).
+ */
+export type OmitDefinition<O extends PropertyKey> = [O] extends [never]
+  ? { omit?: undefined }
+  : { omit: { readonly [K in O]: true } };
+
+/** The fields of a strategy definition every strategy has. TTLs are seconds. */
+export interface CacheStrategyFields<T extends AnyEntity, R extends Repository<T>> {
   /** Name used in stats and logs, e.g. `hero`. */
   entityType: string;
   /** Key namespaces this strategy owns (a key schema's `$namespace`). */
@@ -87,8 +124,11 @@ export interface CacheStrategyDefinition<T extends Entity, R extends Repository<
   negativeTtlSeconds?: number | undefined;
   /** @default a superjson serializer without value-object codecs */
   serializer?: Serializer;
-  /** The key of one entity, e.g. `(id) => heroKeys.byId({ id })`. */
-  entityKey(id: string): string;
+  /**
+   * The key of one entity, e.g. `(id) => heroKeys.byId({ id })`, or `(id) => keys.byId(id)` for a composite id and
+   * the pattern `membership:{userId}:{articleId}`.
+   */
+  entityKey(id: IdOf<T>): string;
   /** Cached queries; a misspelled method name or a key function of the wrong arguments fails to compile. */
   queries?: QueryDefinitions<R, T>;
   /**
@@ -127,12 +167,21 @@ export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
  *   queries: { findByLanguage: { key: (language) => heroKeys.byLanguage({ language }) } },
  *   keysOf: (hero) => [heroKeys.byId({ id: hero.id }), heroKeys.byLanguage({ language: hero.language })],
  * });
- * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0), or
- *   near-cache bounds that are not positive whole numbers
+ * // An Int id, and a field kept out of the cache (the third type argument names it, `omit` lists it):
+ * const userStrategy = defineCacheStrategy<User, UserRepository, 'passwordHash'>({
+ *   entityType: 'user', namespaces: [userKeys.$namespace], ttlSeconds: 600, id: intId(),
+ *   entityKey: (id) => userKeys.byId({ id }), omit: { passwordHash: true },
+ *   keysOf: (user) => [userKeys.byId({ id: user.id })],
+ * });
+ * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0),
+ *   near-cache bounds that are not positive whole numbers, or an `omit` that is not fields mapped to `true` (or names
+ *   `id`)
  */
-export function defineCacheStrategy<T extends Entity, R extends Repository<T> = Repository<T>>(
-  definition: CacheStrategyDefinition<T, R>,
-): CacheStrategy<T, R> {
+export function defineCacheStrategy<
+  T extends AnyEntity,
+  R extends Repository<T> = Repository<T>,
+  O extends OmittableField<T> = never,
+>(definition: CacheStrategyDefinition<T, R, O>): CacheStrategy<T, R, O> {
   const ttlSeconds = checkTtl(`${definition.entityType} TTL`, definition.ttlSeconds, 1);
   const negativeTtlSeconds = checkTtl(
     `${definition.entityType} negative TTL`,
@@ -152,6 +201,7 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
   }
   const { keysOf, alwaysAffected = [] } = definition;
   const nearCache = definition.nearCache ? checkNearCacheOptions(definition.entityType, definition.nearCache) : null;
+  const omitted = omittedFields<O>(definition.entityType, definition.omit);
   return Object.freeze({
     entityType: definition.entityType,
     namespaces: Object.freeze([...definition.namespaces]),
@@ -161,6 +211,8 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
     queries: Object.freeze(queries) as QueryPolicies<R, T>,
     nearCache,
     capture: Object.freeze([...(definition.capture ?? [])]),
+    ids: definition.id ?? (stringId() as IdCodec<IdOf<T>>),
+    omitted,
     entityKey: definition.entityKey,
     affectedKeys(before: T | null, after: T | null): string[] {
       const keys = new Set(alwaysAffected);
@@ -169,6 +221,18 @@ export function defineCacheStrategy<T extends Entity, R extends Repository<T> = 
       return [...keys];
     },
   });
+}
+
+/** The names given `true` in a definition's `omit`, checked. */
+function omittedFields<O extends string>(entityType: string, omit: unknown): readonly O[] {
+  if (omit === undefined) return Object.freeze([]);
+  const fields = typeof omit === 'object' && omit !== null ? Object.entries(omit) : [];
+  if (fields.length === 0 || fields.some(([name, value]) => value !== true || name === 'id'))
+    throw new StrategyError(
+      `The ${entityType} strategy's omit must map the fields kept out of the cache to true, and cannot omit id, ` +
+        `got ${JSON.stringify(omit)}`,
+    );
+  return Object.freeze(fields.map(([name]) => name as O));
 }
 
 function checkTtl(what: string, seconds: number, minimum: number): number {

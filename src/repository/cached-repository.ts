@@ -1,21 +1,32 @@
-import type { Entity, EntityChanges, NewEntity } from './entity';
+import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 import { writePathOf, type WritePath } from './write-path';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
+import type { EntityCheck, EntryShape } from '../protocol/entry-codec';
+import { checkId, invalidIdError, type IdCodec } from './id-codec';
+import {
+  projectChange,
+  projectorOf,
+  type OmittableField,
+  type Projection,
+  type ProjectedRepository,
+  type Projector,
+} from './projection';
 import { ApiCollisionError, StrategyError } from '../errors';
 import type { CacheService } from '../protocol/cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
 import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
 
-/** Cache management every cached repository adds to the interface it decorates. */
-export interface CacheControl {
+/** Cache management every cached repository adds to the interface it decorates; `Id` is the entity's id type. */
+export interface CacheControl<Id = string> {
   /**
    * Invalidates by hand. With an id: that entity's key and every list or query key its
    * current state appears in. Without: every key of the entity type (SCAN + UNLINK over its
    * namespaces; its cost grows with the keyspace, keep it for administration).
+   * @throws {InvalidIdError} when `id` is not an id of the entity's type
    */
-  invalidateCache(id?: string): Promise<void>;
+  invalidateCache(id?: Id): Promise<void>;
   /**
    * Hits, misses, errors and hit ratio of this entity type (shared by every repository of the type on one
    * CacheService).
@@ -23,14 +34,23 @@ export interface CacheControl {
   getCacheStats(): CacheStatsSnapshot;
 }
 
-/** A repository of type `R` with caching: the same interface plus {@link CacheControl}. */
-export type Cached<R> = R & CacheControl;
+/** The id type of a repository type: the parameter of its `findById` (`string` for a `Repository<Hero>`). */
+export type RepositoryIdOf<R> = R extends { findById(id: infer Id): unknown } ? Id : string;
+
+/**
+ * A repository of type `R` with caching: the same interface plus {@link CacheControl}; with a projection `O` (fields
+ * the strategy keeps out of the cache), every method returns its entities without them ({@link ProjectedRepository}).
+ */
+export type Cached<R, O extends PropertyKey = never> = ProjectedRepository<R, O> & CacheControl<RepositoryIdOf<R>>;
 
 /**
  * Members of an outbox-recording base a cached repository does not offer: it records its own writes, and a write
  * passed through would skip its invalidation.
  */
-export type OutboxWriteMember = Exclude<keyof OutboxRecordingRepository<Entity>, keyof BeforeImageRepository<Entity>>;
+export type OutboxWriteMember = Exclude<
+  keyof OutboxRecordingRepository<AnyEntity>,
+  keyof BeforeImageRepository<AnyEntity>
+>;
 
 /** Names a base repository or a strategy's queries must not use: the decorator's own API. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
@@ -53,7 +73,7 @@ const OWN_METHODS: ReadonlySet<string> = new Set([
 
 type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
-/** Entity keys remembered per repository (a Map of id to key, emptied when full). */
+/** Entity keys remembered per repository (a Map of id text to key, emptied when full). */
 const KEY_MEMO_SIZE = 4096;
 
 /**
@@ -70,20 +90,29 @@ const KEY_MEMO_SIZE = 4096;
  *   the cache service has an outbox, writes also record their invalidation in it, in the same
  *   transaction (the base must be an `OutboxRecordingRepository`). How it writes is decided once,
  *   at construction. A failing cache never fails a read or a write;
- * - every other method of the base repository is passed through unchanged.
+ * - every other method of the base repository is passed through (uncached);
+ * - every id is checked with the strategy's id type first (`InvalidIdError`, before Redis or the base is asked);
+ * - with a projection (the strategy's `omit`), every entity any method returns lacks the omitted fields, and
+ *   none of them is stored (REDIS_CACHE.md, section 2).
  *
- * Its state is in `#private` fields, which no base method can shadow.
+ * Its state is in `#private` fields, which no base method can shadow. With no projection it is itself a
+ * `BeforeImageRepository<T>`, so a cached repository can be the base of another.
  */
-export class CachedRepository<T extends Entity, R extends Repository<T> = Repository<T>>
-  implements BeforeImageRepository<T>, CacheControl
-{
+export class CachedRepository<
+  T extends AnyEntity,
+  R extends Repository<T> = Repository<T>,
+  O extends OmittableField<T> = never,
+> implements CacheControl<IdOf<T>> {
   readonly #base: R;
   readonly #writes: WritePath<T>;
-  readonly #strategy: CacheStrategy<T, R>;
+  readonly #strategy: CacheStrategy<T, R, O>;
   readonly #cache: CacheService;
   readonly #reader: CacheAsideReader;
   readonly #stats: EntityCacheStats;
   readonly #findAll: (() => Promise<T[]>) | undefined;
+  readonly #ids: IdCodec<IdOf<T>>;
+  readonly #check: EntityCheck & { readonly ids: IdCodec<IdOf<T>> };
+  readonly #project: Projector;
 
   /**
    * @throws {ApiCollisionError} when the base repository has a method named like the
@@ -93,10 +122,13 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
    *   or plain JavaScript got past the compiler), or when `cache` records writes in an outbox
    *   and the base does not declare `recordsWritesInOutbox` (see `OutboxRecordingRepository`)
    */
-  constructor(base: R & BeforeImageRepository<T>, strategy: CacheStrategy<T, R>, cache: CacheService) {
+  constructor(base: R & BeforeImageRepository<T>, strategy: CacheStrategy<T, R, O>, cache: CacheService) {
     this.#base = base;
     this.#strategy = strategy;
     this.#cache = cache;
+    this.#ids = strategy.ids;
+    this.#check = Object.freeze({ ids: strategy.ids, omitted: strategy.omitted });
+    this.#project = projectorOf(strategy.omitted);
     this.#writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
     this.#stats = cache.stats.for(strategy.entityType);
     const near = strategy.nearCache
@@ -113,6 +145,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     const policies = strategy.queries as Readonly<Record<string, QueryCachePolicy<unknown[]> | undefined>>;
     const self = this as unknown as Record<string, AsyncFunction>;
     const baseMethods = base as unknown as Record<string, AsyncFunction>;
+    const project = this.#project;
+    const projects = strategy.omitted.length > 0;
     for (const [name, policy] of Object.entries(policies)) {
       if (!policy) continue;
       if (!names.has(name))
@@ -120,12 +154,13 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
           `The ${strategy.entityType} strategy caches ${name}, which the repository does not have`,
         );
       const method = baseMethods[name] as AsyncFunction;
+      const shape: EntryShape = Object.freeze({ kind: policy.shape ?? 'list', entity: this.#check });
       const cached: AsyncFunction = (...args) =>
         this.#reader.read(
           policy.key(...args),
-          { kind: policy.shape ?? 'list' },
+          shape,
           () => policy.ttlSeconds,
-          () => method.apply(base, args),
+          async () => project(await method.apply(base, args)),
         );
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
       else self[name] = cached;
@@ -133,7 +168,14 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     for (const name of names) {
       if (OWN_METHODS.has(name) || name in policies) continue;
       const method = baseMethods[name] as AsyncFunction;
-      self[name] = (...args) => method.apply(base, args);
+      // With a projection, what a method resolves to is projected too; synchronous results are left as they are
+      // (ProjectedRepository keeps their types), and without one the base's result is returned untouched.
+      self[name] = projects
+        ? (...args) => {
+            const result = method.apply(base, args);
+            return result instanceof Promise ? result.then(project) : result;
+          }
+        : (...args) => method.apply(base, args);
     }
   }
 
@@ -147,52 +189,71 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
    * @throws {WriteCapabilityError} as the constructor does
    */
   static wrap<
-    T extends Entity,
+    T extends AnyEntity,
     R extends Repository<T>,
+    O extends OmittableField<T> = never,
     B extends R & BeforeImageRepository<T> = R & BeforeImageRepository<T>,
-  >(base: B, strategy: CacheStrategy<T, R>, cache: CacheService): Cached<Omit<B, OutboxWriteMember>> {
-    return new CachedRepository<T, R>(base, strategy, cache) as unknown as Cached<Omit<B, OutboxWriteMember>>;
+  >(base: B, strategy: CacheStrategy<T, R, O>, cache: CacheService): Cached<Omit<B, OutboxWriteMember>, O> {
+    return new CachedRepository<T, R, O>(base, strategy, cache) as unknown as Cached<Omit<B, OutboxWriteMember>, O>;
   }
 
-  findById(id: string): Promise<T | null> {
-    return this.#reader.read(this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () => this.#base.findById(id));
+  /** @throws {InvalidIdError} when `id` is not an id of the entity's type */
+  findById(id: IdOf<T>): Promise<Projection<T, O> | null> {
+    if (!this.#ids.is(id)) return Promise.reject(invalidIdError(this.#ids, this.#strategy.entityType, id));
+    const shape: EntryShape = { kind: 'entity', id, entity: this.#check };
+    return this.#reader.read(this.#keyOf(id), shape, this.#entityTtl, async () =>
+      this.#project(await this.#base.findById(id)),
+    ) as Promise<Projection<T, O> | null>;
   }
 
-  findByIds(ids: readonly string[]): Promise<T[]> {
-    return this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, (missing) => this.#base.findByIds(missing));
+  /** @throws {InvalidIdError} when an id is not an id of the entity's type (before anything is read) */
+  findByIds(ids: readonly IdOf<T>[]): Promise<Projection<T, O>[]> {
+    for (const id of ids)
+      if (!this.#ids.is(id)) return Promise.reject(invalidIdError(this.#ids, this.#strategy.entityType, id));
+    return this.#reader.readMany(ids, this.#check, this.#keyOf, this.#entityTtl, async (missing) =>
+      this.#project(await this.#base.findByIds(missing)),
+    ) as Promise<Projection<T, O>[]>;
   }
 
   /** Cached when the strategy has a `findAll` policy, else the base's `findAll`. */
-  findAll(): Promise<T[]> {
-    return this.#findAll ? this.#findAll() : this.#base.findAll();
+  async findAll(): Promise<Projection<T, O>[]> {
+    // A cached findAll projects what it loads, and so what it stores; the base's own is projected here.
+    if (this.#findAll) return (await this.#findAll()) as Projection<T, O>[];
+    return this.#project(await this.#base.findAll()) as Projection<T, O>[];
   }
 
-  async save(input: NewEntity<T>): Promise<T> {
+  async save(input: NewEntity<T>): Promise<Projection<T, O>> {
     const created = await this.#writes.save(input);
     await this.#invalidate(this.#strategy.affectedKeys(null, created));
-    return created;
+    return this.#project(created) as Projection<T, O>;
   }
 
-  async update(id: string, changes: EntityChanges<T>): Promise<T> {
+  /** @throws {InvalidIdError} when `id` is not an id of the entity's type */
+  async update(id: IdOf<T>, changes: EntityChanges<T>): Promise<Projection<T, O>> {
     return (await this.updateReturningBeforeImage(id, changes)).after;
   }
 
-  /** Like {@link update}, returning the base's before-image too (a cached repository is a base for another). */
-  async updateReturningBeforeImage(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>> {
-    const change = await this.#writes.update(id, changes);
+  /**
+   * Like {@link update}, returning the base's before-image too (a cached repository is a base for another).
+   * @throws {InvalidIdError} when `id` is not an id of the entity's type
+   */
+  async updateReturningBeforeImage(id: IdOf<T>, changes: EntityChanges<T>): Promise<EntityChange<Projection<T, O>>> {
+    const change = await this.#writes.update(this.#checked(id), changes);
     await this.#invalidate(this.#strategy.affectedKeys(change.before, change.after));
-    return change;
+    return projectChange(this.#project, change) as EntityChange<Projection<T, O>>;
   }
 
-  async delete(id: string): Promise<T | null> {
-    const deleted = await this.#writes.delete(id);
-    await this.#invalidate(deleted ? this.#strategy.affectedKeys(deleted, null) : [this.#strategy.entityKey(id)]);
-    return deleted;
+  /** @throws {InvalidIdError} when `id` is not an id of the entity's type */
+  async delete(id: IdOf<T>): Promise<Projection<T, O> | null> {
+    const valid = this.#checked(id);
+    const deleted = await this.#writes.delete(valid);
+    await this.#invalidate(deleted ? this.#strategy.affectedKeys(deleted, null) : [this.#strategy.entityKey(valid)]);
+    return this.#project(deleted) as Projection<T, O> | null;
   }
 
-  async invalidateCache(id?: string): Promise<void> {
+  async invalidateCache(id?: IdOf<T>): Promise<void> {
     if (id !== undefined) {
-      const current = await this.#base.findById(id);
+      const current = await this.#base.findById(this.#checked(id));
       await this.#invalidate(current ? this.#strategy.affectedKeys(current, null) : [this.#strategy.entityKey(id)]);
       return;
     }
@@ -205,16 +266,21 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   readonly #affected = (before: T | null, after: T | null): string[] => this.#strategy.affectedKeys(before, after);
+  /** `id` when it is an id of the strategy's type. @throws {InvalidIdError} otherwise */
+  #checked(id: unknown): IdOf<T> {
+    return checkId(this.#ids, this.#strategy.entityType, id);
+  }
   /**
-   * The entity key of `id`, remembered for the last few thousand ids: building a key (encoding
-   * its components) costs more than a near-cache hit's lookup and copy together.
+   * The entity key of `id`, remembered for the last few thousand ids (by the id's text, the same for the same id):
+   * building a key (encoding its components) costs more than a near-cache hit's lookup and copy together.
    */
-  readonly #keyOf = (id: string): string => {
-    let key = this.#keys.get(id);
+  readonly #keyOf = (id: IdOf<T>): string => {
+    const text = this.#ids.text(id);
+    let key = this.#keys.get(text);
     if (key === undefined) {
       if (this.#keys.size >= KEY_MEMO_SIZE) this.#keys.clear();
       key = this.#strategy.entityKey(id);
-      this.#keys.set(id, key);
+      this.#keys.set(text, key);
     }
     return key;
   };

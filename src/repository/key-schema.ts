@@ -13,8 +13,16 @@ import { KeyPatternError } from '../errors';
  *   has its first character percent-encoded, which a plain encoding never does, so
  *   `decks:{id}` with id `list` is `decks:%6Cist`, not the list key `decks:list`.
  *
+ * Values are strings, numbers or bigints: a number or a bigint is written in decimal (`-12`, `9007199254740993`), so
+ * the encoding is injective within each type. One placeholder takes values of one type (a strategy's ids are of one
+ * type: `IdCodec`), and different entity types have different namespaces: `post:1` (an Int id) and `hero:1` (a
+ * string id) never meet. A composite id fills one placeholder per field: `membership:{userId}:{articleId}`.
+ *
  * Keys are returned without the deployment prefix; the {@link CacheService} adds it.
  */
+
+/** A value a placeholder takes: a string, a number (an Int id, an age) or a bigint (a BigInt id). */
+export type KeyValue = string | number | bigint;
 
 /** Placeholder names in a pattern: `'a:{x}:{y}'` gives `'x' | 'y'`. */
 export type KeyParamNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
@@ -24,7 +32,7 @@ export type KeyParamNames<P extends string> = P extends `${string}{${infer Name}
 /** The argument of a key builder: nothing for a constant key, else one value per placeholder. */
 export type KeyParams<P extends string> = [KeyParamNames<P>] extends [never]
   ? []
-  : [params: Record<KeyParamNames<P>, string | number>];
+  : [params: Record<KeyParamNames<P>, KeyValue>];
 
 /** One builder function per pattern, plus the schema's metadata. */
 export type KeySchema<D extends Record<string, string>> = {
@@ -47,7 +55,7 @@ type Segment = { literal: string } | { param: string };
  * Encodes one data component of a key (see the module comment for the rules).
  * @param reserved literal segments of the schema the value must not be mistaken for
  */
-export function encodeKeyComponent(value: string | number, reserved: ReadonlySet<string>): string {
+export function encodeKeyComponent(value: KeyValue, reserved: ReadonlySet<string>): string {
   const encoded = percentEncode(String(value)).replace(/\*/g, '%2A');
   if (!reserved.has(encoded)) return encoded;
   return `%${encoded.charCodeAt(0).toString(16).toUpperCase()}${encoded.slice(1)}`;
@@ -145,7 +153,7 @@ export function defineKeySchema<const D extends Record<string, string>>(
     $patterns: Object.freeze({ ...patterns }),
   };
   for (const { name, segments } of parsed) {
-    schema[name] = (params?: Record<string, string | number>): string =>
+    schema[name] = (params?: Record<string, KeyValue>): string =>
       segments
         .map((segment, index) => {
           if (index === 0) return namespace;

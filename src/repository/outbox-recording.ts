@@ -1,11 +1,11 @@
-import type { Entity, EntityChanges, NewEntity } from './entity';
+import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { BeforeImageRepository, EntityChange } from './repository';
 
 /**
  * The keys (unprefixed) a change from `before` to `after` makes stale; `before` is null for a create, `after` for a
  * delete.
  */
-export type AffectedKeysOf<T extends Entity> = (before: T | null, after: T | null) => readonly string[];
+export type AffectedKeysOf<T extends AnyEntity> = (before: T | null, after: T | null) => readonly string[];
 
 /**
  * A base repository whose writes also record the keys they make stale in an invalidation outbox,
@@ -17,7 +17,7 @@ export type AffectedKeysOf<T extends Entity> = (before: T | null, after: T | nul
  * does not declare {@link recordsWritesInOutbox}: a write that skipped the outbox would lose the
  * guarantee the outbox is configured for. Without an outbox it uses the plain writes.
  */
-export interface OutboxRecordingRepository<T extends Entity> extends BeforeImageRepository<T> {
+export interface OutboxRecordingRepository<T extends AnyEntity> extends BeforeImageRepository<T> {
   /** The declaration the cached repository reads, once, when it is constructed: `true`. */
   readonly recordsWritesInOutbox: true;
   saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T>;
@@ -25,7 +25,7 @@ export interface OutboxRecordingRepository<T extends Entity> extends BeforeImage
    * Like `updateReturningBeforeImage`, and records `affected(before, after)` in the same transaction.
    * @throws {EntityNotFoundError} when `id` does not exist (nothing is recorded)
    */
-  updateRecorded(id: string, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>>;
+  updateRecorded(id: IdOf<T>, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>>;
   /** @returns the entity as it was, or null when `id` did not exist (nothing is recorded). */
-  deleteRecorded(id: string, affected: AffectedKeysOf<T>): Promise<T | null>;
+  deleteRecorded(id: IdOf<T>, affected: AffectedKeysOf<T>): Promise<T | null>;
 }

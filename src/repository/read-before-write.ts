@@ -1,9 +1,9 @@
-import type { Entity, EntityChanges } from './entity';
+import type { AnyEntity, EntityChanges, IdOf } from './entity';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 
 /** The entity type of a repository type, e.g. `Book` for a `BookRepository`. */
-export type EntityOf<R> = R extends { findById(id: string): Promise<infer T | null> }
-  ? T extends Entity
+export type EntityOf<R> = R extends { findById(id: never): Promise<infer T | null> }
+  ? T extends AnyEntity
     ? T
     : never
   : never;
@@ -36,7 +36,7 @@ export type EntityOf<R> = R extends { findById(id: string): Promise<infer T | nu
  */
 export function readBeforeWrite<B extends Repository<EntityOf<B>>>(base: B): B & BeforeImageRepository<EntityOf<B>> {
   type T = EntityOf<B>;
-  const updateReturningBeforeImage = async (id: string, changes: EntityChanges<T>): Promise<EntityChange<T>> => {
+  const updateReturningBeforeImage = async (id: IdOf<T>, changes: EntityChanges<T>): Promise<EntityChange<T>> => {
     const before = await base.findById(id);
     const after = await base.update(id, changes);
     return { before: before ?? after, after };

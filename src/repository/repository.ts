@@ -1,30 +1,30 @@
-import type { Entity, EntityChanges, NewEntity } from './entity';
+import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import { EntityNotFoundError } from '../errors';
 
 export { EntityNotFoundError };
 
 /**
  * The generic port every repository implements, plain or cached.
- * Ids are strings; `findByIds` keeps the order of `ids` (first occurrence) and leaves out ids
- * that do not exist and repeats.
+ * Ids are of the entity's id type (`IdOf<T>`: a string unless the entity says otherwise); `findByIds` keeps the order
+ * of `ids` (first occurrence) and leaves out ids that do not exist and repeats.
  */
-export interface Repository<T extends Entity> {
-  findById(id: string): Promise<T | null>;
-  findByIds(ids: readonly string[]): Promise<T[]>;
+export interface Repository<T extends AnyEntity> {
+  findById(id: IdOf<T>): Promise<T | null>;
+  findByIds(ids: readonly IdOf<T>[]): Promise<T[]>;
   findAll(): Promise<T[]>;
   /** Creates an entity. @throws the store's error when the id is taken. */
   save(input: NewEntity<T>): Promise<T>;
   /** Changes an entity. @throws {EntityNotFoundError} when `id` does not exist. */
-  update(id: string, changes: EntityChanges<T>): Promise<T>;
+  update(id: IdOf<T>, changes: EntityChanges<T>): Promise<T>;
   /** Deletes an entity and returns it as it was, or `null` when `id` did not exist. */
-  delete(id: string): Promise<T | null>;
+  delete(id: IdOf<T>): Promise<T | null>;
 }
 
 /**
  * One update's before-image and after-image (the terms of database logging and change data
  * capture): the entity as the update found it and as the update left it.
  */
-export interface EntityChange<T extends Entity> {
+export interface EntityChange<T extends AnyEntity> {
   readonly before: T;
   readonly after: T;
 }
@@ -44,11 +44,11 @@ export interface EntityChange<T extends Entity> {
  * A base that cannot read in the write's transaction is wrapped in `readBeforeWrite(base)`,
  * whose bound is stated there.
  */
-export interface BeforeImageRepository<T extends Entity> extends Repository<T> {
+export interface BeforeImageRepository<T extends AnyEntity> extends Repository<T> {
   /**
    * Changes an entity and returns its before-image, read in this update's own transaction, and its after-image (what
    * `update` returns).
    * @throws {EntityNotFoundError} when `id` does not exist
    */
-  updateReturningBeforeImage(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>>;
+  updateReturningBeforeImage(id: IdOf<T>, changes: EntityChanges<T>): Promise<EntityChange<T>>;
 }

@@ -1,13 +1,13 @@
-import type { Entity, EntityChanges, NewEntity } from './entity';
+import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { AffectedKeysOf, OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange } from './repository';
 import { WriteCapabilityError } from '../errors';
 
 /** The writes a cached repository sends to its base, chosen once when it is constructed. */
-export interface WritePath<T extends Entity> {
+export interface WritePath<T extends AnyEntity> {
   save(input: NewEntity<T>): Promise<T>;
-  update(id: string, changes: EntityChanges<T>): Promise<EntityChange<T>>;
-  delete(id: string): Promise<T | null>;
+  update(id: IdOf<T>, changes: EntityChanges<T>): Promise<EntityChange<T>>;
+  delete(id: IdOf<T>): Promise<T | null>;
 }
 
 const OUTBOX_WRITES = ['saveRecorded', 'updateRecorded', 'deleteRecorded'] as const;
@@ -21,7 +21,7 @@ const OUTBOX_WRITES = ['saveRecorded', 'updateRecorded', 'deleteRecorded'] as co
  * @throws {WriteCapabilityError} when `base` has no `updateReturningBeforeImage`, or when
  *   `withOutbox` and `base` does not declare `recordsWritesInOutbox: true` with its three writes
  */
-export function writePathOf<T extends Entity>(
+export function writePathOf<T extends AnyEntity>(
   base: BeforeImageRepository<T>,
   entityType: string,
   withOutbox: boolean,

@@ -1,36 +1,20 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import type { Entity } from '../repository/entity';
+import type { AnyEntity } from '../repository/entity';
 import { CorruptEntryError } from '../errors';
-import type { Serializer } from '../repository/serializer';
+import type { ErasedCase } from './conformance-case';
 import { describeValue, generateHostileStrings, HOSTILE_STRINGS, variantsOf, withField } from './conformance-values';
+import { hostileIds } from './conformance-ids';
+
+export type { ErasedCase, ErasedStrategy } from './conformance-case';
+
+type Entity = AnyEntity;
 
 /**
  * The checks of the strategy conformance suite, on a strategy with its types erased (the
  * typed entry points are in `conformance.ts`). Each check throws an `AssertionError` from
  * `node:assert/strict` naming the input that broke it, so it runs under any test runner.
  */
-
-/** A strategy as the checks see it. */
-export interface ErasedStrategy {
-  readonly entityType: string;
-  readonly namespaces: readonly string[];
-  readonly serializer: Serializer;
-  readonly queries: Readonly<Record<string, { key(...args: readonly unknown[]): string } | undefined>>;
-  entityKey(id: string): string;
-  affectedKeys(before: Entity | null, after: Entity | null): string[];
-}
-
-/** A conformance case as the checks see it. */
-export interface ErasedCase {
-  readonly label: string;
-  readonly strategy: ErasedStrategy;
-  readonly samples: readonly Entity[];
-  readonly holding: Readonly<Record<string, false | ((entity: Entity) => readonly unknown[] | null) | undefined>>;
-  readonly alternatives: Readonly<Record<string, readonly unknown[] | undefined>>;
-  readonly seed: number;
-  readonly generatedStrings: number;
-}
 
 /** One key the strategy must name, and why. */
 interface ExpectedKey {
@@ -123,7 +107,7 @@ export function fieldChanges(subject: ErasedCase): Change[] {
         changes.push({
           before: sample,
           after: withField(other, 'id', sample.id),
-          what: `an update of every field (sample ${sample.id} into ${other.id})`,
+          what: `an update of every field (sample ${describeValue(sample.id)} into ${describeValue(other.id)})`,
         });
     }
   }
@@ -262,7 +246,8 @@ export function checkKeyEncoding(subject: ErasedCase): void {
   const origins = new Map<string, Origin>();
   const first = subject.samples[0] as Entity;
   const entitySegments = subject.strategy.entityKey(first.id).split(':').length;
-  for (const id of hostile) {
+  const ids = hostileIds(subject.strategy.ids, first.id, hostile, subject.seed, subject.generatedStrings);
+  for (const id of ids) {
     const origin = { identity: `entityKey(${show(id)})`, label: `entityKey(${describeValue(id)})` };
     const key = subject.strategy.entityKey(id);
     assertSafeKey(subject, key, entitySegments, origin.label);

@@ -156,7 +156,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'bigint') return `${value}n`;
   try {
-    const text = JSON.stringify(value) ?? String(value);
+    const text =
+      JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? `${item}n` : item)) ?? String(value);
     return text.length > 60 ? `${text.slice(0, 60)}…` : text;
   } catch {
     return String(value);

@@ -1,5 +1,6 @@
 import type { CacheableQueryName, CacheStrategy } from '../repository/cache-strategy';
-import type { Entity } from '../repository/entity';
+import type { AnyEntity } from '../repository/entity';
+import type { OmittableField } from '../repository/projection';
 import type { Repository } from '../repository/repository';
 import {
   checkCreateAndDelete,
@@ -10,6 +11,7 @@ import {
   checkUpdates,
   type ErasedCase,
 } from './conformance-checks';
+import { checkIds } from './conformance-ids';
 
 /**
  * The strategy conformance suite: what every {@link CacheStrategy} must do, checked against a
@@ -23,9 +25,10 @@ import {
  *   `affectedKeys(before, after)` names, for a create, a delete and an update of each field of
  *   each sample on its own (and of all fields at once), the entity key and the key of every
  *   cached query call holding the old state or the new one, each key once;
- * - keys: under hostile ids and field values (a fixed list and a seeded generator) every
- *   key stays in the strategy's namespaces, has no raw `* ? [ ] \` and no extra `:` segment,
- *   and no two calls share a key.
+ * - ids: the samples' ids are of the strategy's id type (`IdCodec`), which tells ids apart;
+ * - keys: under hostile ids of the strategy's id type (strings, Ints, BigInts or composite ids: a fixed list and a
+ *   seeded generator) and hostile field values, every key stays in the strategy's namespaces, has no raw
+ *   `* ? [ ] \` and no extra `:` segment, and no two calls share a key.
  */
 
 /** The arguments of the query method `K` of `R`, e.g. `[language: Language]`. */
@@ -42,7 +45,7 @@ export type QueryArguments<R, K> = K extends keyof R
  * not cache. Every query must be listed: forgetting one is a compile error.
  * @example { findAll: () => [], findByLanguage: (hero) => [hero.language] }
  */
-export type QueriesHolding<T extends Entity, R extends Repository<T>> = {
+export type QueriesHolding<T extends AnyEntity, R extends Repository<T>> = {
   readonly [K in CacheableQueryName<R, T>]: false | ((entity: T) => QueryArguments<R, K> | TupleContext | null);
 };
 
@@ -60,10 +63,14 @@ type TupleContext = readonly [never];
 export type FieldAlternatives<T> = { readonly [K in keyof T]?: readonly T[K][] };
 
 /** What the suite needs to know about one strategy. */
-export interface StrategyConformanceCase<T extends Entity, R extends Repository<T>> {
+export interface StrategyConformanceCase<
+  T extends AnyEntity,
+  R extends Repository<T>,
+  O extends OmittableField<T> = never,
+> {
   /** Title of the suite. @default the strategy's entityType */
   name?: string;
-  strategy: CacheStrategy<T, R>;
+  strategy: CacheStrategy<T, R, O>;
   /**
    * Sample entities: set every optional field in one and leave it null in another, so that
    * each field also varies between them. Each field of each sample is varied on its own.
@@ -100,7 +107,9 @@ export interface ConformanceRunner {
   it(name: string, body: () => void): unknown;
 }
 
-function erase<T extends Entity, R extends Repository<T>>(testCase: StrategyConformanceCase<T, R>): ErasedCase {
+function erase<T extends AnyEntity, R extends Repository<T>, O extends OmittableField<T>>(
+  testCase: StrategyConformanceCase<T, R, O>,
+): ErasedCase {
   // The checks only call what the types above guarantee, with values built from the samples.
   return {
     label: testCase.name ?? testCase.strategy.entityType,
@@ -114,9 +123,11 @@ function erase<T extends Entity, R extends Repository<T>>(testCase: StrategyConf
 }
 
 /** The checks of the suite for one strategy, to run by hand or under any runner. */
-export function strategyConformanceChecks<T extends Entity, R extends Repository<T>>(
-  testCase: StrategyConformanceCase<T, R>,
-): ConformanceCheck[] {
+export function strategyConformanceChecks<
+  T extends AnyEntity,
+  R extends Repository<T>,
+  O extends OmittableField<T> = never,
+>(testCase: StrategyConformanceCase<T, R, O>): ConformanceCheck[] {
   const subject = erase(testCase);
   const check = (name: string, run: (erased: ErasedCase) => void): ConformanceCheck => ({
     name,
@@ -124,6 +135,7 @@ export function strategyConformanceChecks<T extends Entity, R extends Repository
   });
   return [
     check('declares, for every query the strategy caches, the call holding an entity', checkHoldingDeclared),
+    check("takes the samples' ids as its id type, and tells ids apart", checkIds),
     check('round-trips entities and lists through its serializer with their types', checkRoundTrip),
     check('rejects entries it did not write as CorruptEntryError', checkRejectsForeignEntries),
     check('names the entity key and every query holding the entity on create and delete', checkCreateAndDelete),
@@ -136,9 +148,11 @@ export function strategyConformanceChecks<T extends Entity, R extends Repository
 }
 
 /** Runs every check and returns those that failed (an empty list when the strategy conforms). */
-export function findConformanceFailures<T extends Entity, R extends Repository<T>>(
-  testCase: StrategyConformanceCase<T, R>,
-): ConformanceFailure[] {
+export function findConformanceFailures<
+  T extends AnyEntity,
+  R extends Repository<T>,
+  O extends OmittableField<T> = never,
+>(testCase: StrategyConformanceCase<T, R, O>): ConformanceFailure[] {
   const failures: ConformanceFailure[] = [];
   for (const { name, run } of strategyConformanceChecks(testCase)) {
     try {
@@ -161,10 +175,11 @@ export function findConformanceFailures<T extends Entity, R extends Repository<T
  *   holding: { findAll: () => [], findByAuthor: (book) => [book.author] },
  * });
  */
-export function runStrategyConformance<T extends Entity, R extends Repository<T>>(
-  runner: ConformanceRunner,
-  testCase: StrategyConformanceCase<T, R>,
-): void {
+export function runStrategyConformance<
+  T extends AnyEntity,
+  R extends Repository<T>,
+  O extends OmittableField<T> = never,
+>(runner: ConformanceRunner, testCase: StrategyConformanceCase<T, R, O>): void {
   const checks = strategyConformanceChecks(testCase);
   runner.describe(`${testCase.name ?? testCase.strategy.entityType} strategy conformance`, () => {
     for (const { name, run } of checks) runner.it(name, run);

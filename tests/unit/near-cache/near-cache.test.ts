@@ -1,3 +1,5 @@
+import type { EntityCheck } from '../../../src/protocol/entry-codec';
+import { stringId } from '../../../src/repository/id-codec';
 import { StrategyError } from '../../../src/errors';
 import { encodeEntry, REJECTED } from '../../../src/protocol/entry-codec';
 import { createSuperjsonSerializer, valueObjectCodec } from '../../../src/repository/serializer';
@@ -10,6 +12,9 @@ import {
   NearCache,
   type NearCacheOptions,
 } from '../../../src/near-cache/near-cache';
+
+/** Entities with string ids and no omitted field (what a default strategy checks). */
+const STRING_IDS: EntityCheck = { ids: stringId(), omitted: [] };
 
 // NearCache alone: its group (which decides when it serves) and client tracking are not involved; `isServing` is
 // the test's. It reads time from performance.now(), which jest's fake timers drive.
@@ -24,7 +29,7 @@ const priceCodec = valueObjectCodec<Price, number>({
   fromPlain: (cents) => new Price(cents),
 });
 const serializer = createSuperjsonSerializer([priceCodec as never]);
-const ENTITY = { kind: 'entity' } as const;
+const ENTITY = { kind: 'entity', entity: STRING_IDS } as const;
 
 interface Book {
   id: string;
@@ -68,9 +73,9 @@ describe('NearCache', () => {
     const serving = { on: false };
     const near = nearCache({ maxEntries: 10 }, serving);
     expect(near.serving).toBe(false);
-    expect(near.get('book:b1', { kind: 'entity', id: 'b1' })).toBe(NEAR_OFF);
+    expect(near.get('book:b1', { kind: 'entity', id: 'b1', entity: STRING_IDS })).toBe(NEAR_OFF);
     serving.on = true;
-    expect(near.get('book:b1', { kind: 'entity', id: 'b1' })).toBe(NEAR_MISS);
+    expect(near.get('book:b1', { kind: 'entity', id: 'b1', entity: STRING_IDS })).toBe(NEAR_MISS);
     expect(near.stats()).toMatchObject({ hits: 0, misses: 1 });
   });
 
@@ -78,13 +83,13 @@ describe('NearCache', () => {
     const near = nearCache();
     const template = book('b1');
     expect(fillWith(near, 'book:b1', template)).toBe(true);
-    const first = near.get('book:b1', { kind: 'entity', id: 'b1' }) as Book;
+    const first = near.get('book:b1', { kind: 'entity', id: 'b1', entity: STRING_IDS }) as Book;
     expect(first).toStrictEqual(book('b1'));
     expect(first).not.toBe(template);
     first.title = 'changed';
     first.at.setFullYear(1990);
     first.tags.push('b');
-    const second = near.get('book:b1', { kind: 'entity', id: 'b1' }) as Book;
+    const second = near.get('book:b1', { kind: 'entity', id: 'b1', entity: STRING_IDS }) as Book;
     expect(second).toStrictEqual(book('b1'));
     expect(template).toStrictEqual(book('b1'));
     expect(near.stats()).toMatchObject({ hits: 2, fills: 1, entries: 1 });
@@ -94,21 +99,21 @@ describe('NearCache', () => {
     const near = nearCache();
     const value = { id: 'b1', price: new Price(500) };
     expect(fillWith(near, 'book:b1', value, 60, false)).toBe(true);
-    const first = near.get('book:b1', { kind: 'entity', id: 'b1' }) as typeof value;
-    const second = near.get('book:b1', { kind: 'entity', id: 'b1' }) as typeof value;
+    const first = near.get('book:b1', { kind: 'entity', id: 'b1', entity: STRING_IDS }) as typeof value;
+    const second = near.get('book:b1', { kind: 'entity', id: 'b1', entity: STRING_IDS }) as typeof value;
     expect(first.price).toBeInstanceOf(Price);
     expect(first).toStrictEqual(value);
     expect(first.price).not.toBe(second.price);
     expect(first.price).not.toBe(value.price);
     // The stored entry is checked like a Redis hit: it must hold the entity the read asks for.
-    expect(near.get('book:b1', { kind: 'entity', id: 'b2' })).toBe(REJECTED);
+    expect(near.get('book:b1', { kind: 'entity', id: 'b2', entity: STRING_IDS })).toBe(REJECTED);
   });
 
   it('misses a read of another shape than the entry was filled for', () => {
     const near = nearCache();
     fillWith(near, 'book:b1', book('b1'));
-    expect(near.get('book:b1', { kind: 'list' })).toBe(NEAR_MISS);
-    expect(near.get('book:b1', { kind: 'one' })).toBe(NEAR_MISS);
+    expect(near.get('book:b1', { kind: 'list', entity: STRING_IDS })).toBe(NEAR_MISS);
+    expect(near.get('book:b1', { kind: 'one', entity: STRING_IDS })).toBe(NEAR_MISS);
   });
 
   it('serves an entry no longer than its key’s Redis TTL, nor than its own TTL', () => {

@@ -1,7 +1,12 @@
+import type { EntityCheck } from '../../../src/protocol/entry-codec';
+import { stringId } from '../../../src/repository/id-codec';
 import fc from 'fast-check';
 import { CorruptEntryError, createSuperjsonSerializer, valueObjectCodec } from '../../../src/repository/serializer';
 import { decodeEntry, encodeEntry, hasShape, parseEntry, REJECTED } from '../../../src/protocol/entry-codec';
 import { NEGATIVE_ENTRY, newLeaseToken } from '../../../src/protocol/lease';
+
+/** Entities with string ids and no omitted field (what a default strategy checks). */
+const STRING_IDS: EntityCheck = { ids: stringId(), omitted: [] };
 
 /** A value object whose constructor validates, as a domain's would: decoding must go through it. */
 class Stars {
@@ -34,7 +39,7 @@ describe('entry codec', () => {
   it('round-trips an entity with Dates, Maps, Sets, undefined, null, BigInt and value objects', () => {
     const raw = encodeEntry(KEY, book, serializer);
     expect(raw.startsWith(`${KEY}\n`)).toBe(true);
-    const decoded = decodeEntry(KEY, raw, serializer, { kind: 'entity', id: 'b1' }) as typeof book;
+    const decoded = decodeEntry(KEY, raw, serializer, { kind: 'entity', id: 'b1', entity: STRING_IDS }) as typeof book;
     expect(decoded).toStrictEqual(book);
     expect(decoded.createdAt).toBeInstanceOf(Date);
     expect(decoded.tags).toBeInstanceOf(Set);
@@ -76,7 +81,10 @@ describe('entry codec', () => {
     const entities = fc.array(entity, { maxLength: 5 });
     fc.assert(
       fc.property(entities, (list) => {
-        const decoded = decodeEntry(KEY, encodeEntry(KEY, list, serializer), serializer, { kind: 'list' });
+        const decoded = decodeEntry(KEY, encodeEntry(KEY, list, serializer), serializer, {
+          kind: 'list',
+          entity: STRING_IDS,
+        });
         expect(decoded).toStrictEqual(list);
       }),
     );
@@ -84,10 +92,10 @@ describe('entry codec', () => {
 
   it('writes null as the fixed negative entry, which fits every shape but a list', () => {
     expect(encodeEntry(KEY, null, serializer)).toBe(NEGATIVE_ENTRY);
-    expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'entity', id: 'b1' })).toBeNull();
-    expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'one' })).toBeNull();
+    expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'entity', id: 'b1', entity: STRING_IDS })).toBeNull();
+    expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'one', entity: STRING_IDS })).toBeNull();
     expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'value' })).toBeNull();
-    expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'list' })).toBe(REJECTED);
+    expect(decodeEntry(KEY, NEGATIVE_ENTRY, serializer, { kind: 'list', entity: STRING_IDS })).toBe(REJECTED);
   });
 
   it('rejects an entry stored under another key, including a key that extends this one', () => {
@@ -141,15 +149,21 @@ describe('entry codec', () => {
 
   it('checks the shape its key promises', () => {
     const entry = (value: unknown): string => encodeEntry(KEY, value, serializer);
-    expect(decodeEntry(KEY, entry({ id: 'b1' }), serializer, { kind: 'entity', id: 'b1' })).toEqual({ id: 'b1' });
-    expect(decodeEntry(KEY, entry({ id: 'b2' }), serializer, { kind: 'entity', id: 'b1' })).toBe(REJECTED);
-    expect(decodeEntry(KEY, entry({ id: 1 }), serializer, { kind: 'one' })).toBe(REJECTED);
-    expect(decodeEntry(KEY, entry([{ id: 'b1' }]), serializer, { kind: 'one' })).toBe(REJECTED);
-    expect(decodeEntry(KEY, entry(42), serializer, { kind: 'entity', id: 'b1' })).toBe(REJECTED);
-    expect(decodeEntry(KEY, entry([{ id: 'b1' }, { name: 'x' }]), serializer, { kind: 'list' })).toBe(REJECTED);
-    expect(decodeEntry(KEY, entry({ id: 'b1' }), serializer, { kind: 'list' })).toBe(REJECTED);
-    expect(decodeEntry(KEY, entry([]), serializer, { kind: 'list' })).toEqual([]);
+    expect(decodeEntry(KEY, entry({ id: 'b1' }), serializer, { kind: 'entity', id: 'b1', entity: STRING_IDS })).toEqual(
+      { id: 'b1' },
+    );
+    expect(decodeEntry(KEY, entry({ id: 'b2' }), serializer, { kind: 'entity', id: 'b1', entity: STRING_IDS })).toBe(
+      REJECTED,
+    );
+    expect(decodeEntry(KEY, entry({ id: 1 }), serializer, { kind: 'one', entity: STRING_IDS })).toBe(REJECTED);
+    expect(decodeEntry(KEY, entry([{ id: 'b1' }]), serializer, { kind: 'one', entity: STRING_IDS })).toBe(REJECTED);
+    expect(decodeEntry(KEY, entry(42), serializer, { kind: 'entity', id: 'b1', entity: STRING_IDS })).toBe(REJECTED);
+    expect(
+      decodeEntry(KEY, entry([{ id: 'b1' }, { name: 'x' }]), serializer, { kind: 'list', entity: STRING_IDS }),
+    ).toBe(REJECTED);
+    expect(decodeEntry(KEY, entry({ id: 'b1' }), serializer, { kind: 'list', entity: STRING_IDS })).toBe(REJECTED);
+    expect(decodeEntry(KEY, entry([]), serializer, { kind: 'list', entity: STRING_IDS })).toEqual([]);
     expect(decodeEntry(KEY, entry(42), serializer, { kind: 'value' })).toBe(42);
-    expect(hasShape([null], { kind: 'list' })).toBe(false);
+    expect(hasShape([null], { kind: 'list', entity: STRING_IDS })).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { AssertionError } from 'node:assert';
+import { bigIntId, compositeId, intId } from '../../../src/repository/id-codec';
 import { CorruptEntryError } from '../../../src/errors';
 import {
   createSuperjsonSerializer,
@@ -230,6 +231,108 @@ describe('the shipped strategy conformance suite', () => {
     const failures = findConformanceFailures(testCase(createSuperjsonSerializer()));
     expect(failedChecks(failures)).toEqual(['round-trips entities and lists through its serializer with their types']);
     expect(findConformanceFailures(testCase(createSuperjsonSerializer([money])))).toEqual([]);
+  });
+
+  describe('with ids that are not strings', () => {
+    interface Post {
+      readonly id: number;
+      title: string;
+    }
+    interface Ledger {
+      readonly id: bigint;
+      label: string;
+    }
+    interface Membership {
+      readonly id: { userId: number; articleId: number };
+      role: string;
+    }
+    const postKeys = defineKeySchema({ byId: 'post:{id}', all: 'post:all' });
+    const post = (entityKey: (id: number) => string) =>
+      defineCacheStrategy<Post>({
+        entityType: 'post',
+        namespaces: ['post'],
+        ttlSeconds: 60,
+        id: intId(),
+        entityKey,
+        keysOf: (p) => [entityKey(p.id)],
+      });
+    const ledger = (entityKey: (id: bigint) => string) =>
+      defineCacheStrategy<Ledger>({
+        entityType: 'ledger',
+        namespaces: ['ledger'],
+        ttlSeconds: 60,
+        id: bigIntId(),
+        entityKey,
+        keysOf: (l) => [entityKey(l.id)],
+      });
+    const membership = (entityKey: (id: Membership['id']) => string) =>
+      defineCacheStrategy<Membership>({
+        entityType: 'membership',
+        namespaces: ['membership'],
+        ttlSeconds: 60,
+        id: compositeId({ userId: 'int', articleId: 'int' }),
+        entityKey,
+        keysOf: (m) => [entityKey(m.id)],
+      });
+    const memberKeys = defineKeySchema({ byId: 'membership:{userId}:{articleId}' });
+    const ledgerKeys = defineKeySchema({ byId: 'ledger:{id}' });
+
+    it('passes strategies of Int, BigInt and composite ids built with key schemas', () => {
+      const cases = [
+        findConformanceFailures({
+          strategy: post((id) => postKeys.byId({ id })),
+          samples: [{ id: 7, title: 'a' }],
+          holding: { findAll: false },
+        }),
+        findConformanceFailures({
+          strategy: ledger((id) => ledgerKeys.byId({ id })),
+          samples: [{ id: 2n ** 60n, label: 'b' }],
+          holding: { findAll: false },
+        }),
+        findConformanceFailures({
+          strategy: membership((id) => memberKeys.byId(id)),
+          samples: [{ id: { userId: 1, articleId: 1 }, role: 'r' }],
+          holding: { findAll: false },
+        }),
+      ];
+      expect(cases).toEqual([[], [], []]);
+    });
+
+    it('fails keys that fold Int ids, lose BigInt precision, or run composite fields together', () => {
+      const folded = findConformanceFailures({
+        strategy: post((id) => `post:${id % 1000}`),
+        samples: [{ id: 7, title: 'a' }],
+        holding: { findAll: false },
+      });
+      expect(failedChecks(folded)).toEqual([KEYS]);
+      expect(messages(folded)).toMatch(/entityKey\(.*\) and entityKey\(.*\) both give the key "post:/);
+      const rounded = findConformanceFailures({
+        strategy: ledger((id) => `ledger:${Number(id)}`),
+        samples: [{ id: 1n, label: 'b' }],
+        holding: { findAll: false },
+      });
+      expect(failedChecks(rounded)).toEqual([KEYS]);
+      expect(messages(rounded)).toMatch(/both give the key "ledger:9007199254740992"/);
+      const runTogether = findConformanceFailures({
+        strategy: membership((id) => `membership:${id.userId}${id.articleId}`),
+        samples: [{ id: { userId: 1, articleId: 1 }, role: 'r' }],
+        holding: { findAll: false },
+      });
+      expect(failedChecks(runTogether)).toEqual([KEYS]);
+      expect(messages(runTogether)).toMatch(/both give the key "membership:/);
+    });
+
+    it("fails samples whose ids are not of the strategy's id type", () => {
+      const failures = findConformanceFailures({
+        strategy: post((id) => postKeys.byId({ id })),
+        samples: [{ id: '7' as unknown as number, title: 'a' }],
+        holding: { findAll: false },
+      });
+      expect(failures.map(({ check }) => check)).toContain(
+        "takes the samples' ids as its id type, and tells ids apart",
+      );
+      expect(messages(failures)).toMatch(/the sample id "7" is not an Int \(a safe integer\), the strategy's id type/);
+    });
   });
 
   it('generates the same hostile strings from the same seed, all well-formed UTF-16', () => {
