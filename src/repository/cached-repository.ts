@@ -3,6 +3,7 @@ import type { OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 import { writePathOf, type WritePath } from './write-path';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
+import { decodeEntry, REJECTED } from '../protocol/entry-codec';
 import { ApiCollisionError, StrategyError } from '../errors';
 import type { CacheService } from '../protocol/cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
@@ -11,9 +12,13 @@ import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
 /** Cache management every cached repository adds to the interface it decorates. */
 export interface CacheControl {
   /**
-   * Invalidates by hand. With an id: that entity's key and every list or query key its
-   * current state appears in. Without: every key of the entity type (SCAN + UNLINK over its
-   * namespaces; its cost grows with the keyspace, keep it for administration).
+   * Invalidates by hand. With an id: that entity's key, the strategy's `alwaysAffected` keys, and the query keys
+   * (`keysOf`) of two states: the one the database holds now, and the one cached at the entity's key, if any (read
+   * first: after a write made outside the repositories it is the state before that write, the one the lists were
+   * filled with). A list holding a state neither of these is (the entity's entry expired or was evicted before the
+   * list, or was never cached) keeps it until its TTL; change capture makes the call unnecessary. Without an id: every
+   * key of the entity type (SCAN + UNLINK over its namespaces; its cost grows with the keyspace, keep it for
+   * administration).
    */
   invalidateCache(id?: string): Promise<void>;
   /**
@@ -192,8 +197,11 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
 
   async invalidateCache(id?: string): Promise<void> {
     if (id !== undefined) {
+      const key = this.#strategy.entityKey(id);
+      // The state the cache holds for the entity is the one the lists were filled with: read it before the database.
+      const cached = await this.#cachedEntity(key, id);
       const current = await this.#base.findById(id);
-      await this.#invalidate(current ? this.#strategy.affectedKeys(current, null) : [this.#strategy.entityKey(id)]);
+      await this.#invalidate([key, ...this.#strategy.affectedKeys(cached, current)]);
       return;
     }
     for (const namespace of this.#strategy.namespaces)
@@ -222,6 +230,14 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   /** Seconds an entity (or its absence) stays cached: created once, not per read. */
   readonly #entityTtl = (entity: T | null): number =>
     entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds;
+
+  /** The entity cached at `key`, or null (none, a lease, a negative entry, an entry that does not decode). */
+  async #cachedEntity(key: string, id: string): Promise<T | null> {
+    const read = await this.#cache.read(key);
+    if (read.kind !== 'value') return null;
+    const value = decodeEntry(key, read.raw, this.#strategy.serializer, { kind: 'entity', id });
+    return value === REJECTED ? null : (value as T | null);
+  }
 
   #invalidate(keys: string[]): Promise<boolean> {
     return this.#cache.invalidate(keys, this.#stats);
