@@ -32,6 +32,7 @@ const SUITES: Record<string, Suite> = {
   'near-memory': { limitSeconds: 180 },
   'invalidation-scale': { limitSeconds: 120 },
   'breaker-open': { limitSeconds: 60 },
+  capture: { limitSeconds: 240 },
   databases: { limitSeconds: 300, script: 'databases.ts', env: { BENCH_CONTENTION_MS: '5000' } },
 };
 

@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   'near-memory': () => import('./suites/near-memory'),
   'invalidation-scale': () => import('./suites/invalidation-scale'),
   'breaker-open': () => import('./suites/breaker-open'),
+  capture: () => import('./suites/capture'),
 };
 
 /**

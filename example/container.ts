@@ -109,7 +109,9 @@ export interface DataLayer {
   cachedEntityTypes: string[];
   /**
    * Starts change capture (REDIS_CACHE.md section 16) on this cache service and database: writes made outside the
-   * repositories invalidate their keys too. Stopped by {@link close}.
+   * repositories invalidate their keys too, and so do cascades: deleting a deck deletes its cards (Card -> Deck is
+   * ON DELETE CASCADE), whose `cards:{id}` entries only capture clears (without it they are served until their TTL).
+   * Call it wherever decks are deleted. Stopped by {@link close}.
    * @returns null when caching is disabled
    * @throws {CaptureSetupError} when the database is not set up for capture
    */

@@ -79,8 +79,11 @@ export async function startChangeCapture(
   if (databaseProvider(databaseUrl) === 'postgresql') {
     const { connectionString, schema } = postgresTarget(databaseUrl);
     if (options.install ?? true) await runPostgres(connectionString, postgresCaptureSql(tables, { schema }));
-    const slot = options.slot ?? (schema === 'public' ? 'cachedrepo_capture' : `cachedrepo_capture_${schema}`);
-    source = new PostgresChangeSource({ connection: connectionString, schema, slot: slot.toLowerCase() });
+    source = new PostgresChangeSource({
+      connection: connectionString,
+      schema,
+      slot: captureSlot(schema, options.slot),
+    });
   } else {
     // A connection of its own: polling does not wait behind the application's statements.
     const prisma = createPrismaClient(databaseUrl);
@@ -97,13 +100,44 @@ export async function startChangeCapture(
     await closeConnection();
     throw error;
   }
+  let stopped: Promise<void> | null = null;
   return {
     capture,
-    stop: async () => {
-      await capture.stop();
-      await closeConnection();
-    },
+    // Once: the data layer's close stops it again.
+    stop: () =>
+      (stopped ??= (async () => {
+        await capture.stop();
+        await closeConnection();
+      })()),
   };
+}
+
+/** The slot {@link startChangeCapture} reads on PostgreSQL: `slot`, else one per schema. */
+function captureSlot(schema: string, slot?: string): string {
+  return (slot ?? (schema === 'public' ? 'cachedrepo_capture' : `cachedrepo_capture_${schema}`)).toLowerCase();
+}
+
+/**
+ * PostgreSQL: drops the replication slot {@link startChangeCapture} reads for `databaseUrl` (or `slot`), if it exists
+ * and no consumer holds it, so that the server keeps no WAL for it (REDIS_CACHE.md section 16: an abandoned slot
+ * retains WAL). For a retired application, or a schema that is thrown away (the walkthrough's). A later start creates
+ * the slot again and clears the cache prefix once. Nothing to do on SQLite.
+ * @returns true when a slot was dropped
+ */
+export async function dropChangeCaptureSlot(databaseUrl: string, slot?: string): Promise<boolean> {
+  if (databaseProvider(databaseUrl) !== 'postgresql') return false;
+  const { connectionString, schema } = postgresTarget(databaseUrl);
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    const dropped = await client.query(
+      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+      [captureSlot(schema, slot)],
+    );
+    return (dropped.rowCount ?? 0) > 0;
+  } finally {
+    await client.end();
+  }
 }
 
 async function runPostgres(connectionString: string, sql: string): Promise<void> {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { errors } from 'cachedrepo';
 import { freePort } from 'cachedrepo/testing';
 import { cachedDataLayer, dataLayer, prepareDatabase, provideRedis } from './environment';
+import { scenarioCapture } from './capture-scenario';
 import { heading, line } from './report';
 import { scenarioCaching } from './caching-scenario';
 import { scenarioBaseline, scenarioDegradation, scenarioInvalidation } from './scenarios';
@@ -9,7 +10,8 @@ import { scenarioBaseline, scenarioDegradation, scenarioInvalidation } from './s
 /**
  * `npm run example`: seeds a real SQLite database, then shows on a real Redis the four
  * scenarios of the source documents: baseline, misses then hits, invalidation after writes,
- * and the application working on with Redis gone.
+ * and the application working on with Redis gone; between them a study session (decorated
+ * services) and writes made outside the repositories, invalidated by change capture.
  */
 async function main(): Promise<void> {
   heading('@cachedrepo example');
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
       }
       await scenarioInvalidation(cached.container, seed);
       await (await import('./study-scenario')).scenarioStudy(cached.container, seed);
+      // Change capture runs for this scenario, whose deleted deck takes its cards with it (ON DELETE CASCADE).
+      await scenarioCapture(cached.container, cached.layer, databaseUrl, seed);
       if (redis.owned) {
         const server = redis.owned;
         await scenarioDegradation(cached.container, plain.container, seed, async () => {

@@ -3,7 +3,7 @@ import type { OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 import { writePathOf, type WritePath } from './write-path';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
-import type { EntityCheck, EntryShape } from '../protocol/entry-codec';
+import { decodeEntry, REJECTED, type EntityCheck, type EntryShape } from '../protocol/entry-codec';
 import { checkId, invalidIdError, type IdCodec } from './id-codec';
 import {
   projectChange,
@@ -21,9 +21,13 @@ import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
 /** Cache management every cached repository adds to the interface it decorates; `Id` is the entity's id type. */
 export interface CacheControl<Id = string> {
   /**
-   * Invalidates by hand. With an id: that entity's key and every list or query key its
-   * current state appears in. Without: every key of the entity type (SCAN + UNLINK over its
-   * namespaces; its cost grows with the keyspace, keep it for administration).
+   * Invalidates by hand. With an id: that entity's key, the strategy's `alwaysAffected` keys, and the query keys
+   * (`keysOf`) of two states: the one the database holds now, and the one cached at the entity's key, if any (read
+   * first: after a write made outside the repositories it is the state before that write, the one the lists were
+   * filled with). A list holding a state neither of these is (the entity's entry expired or was evicted before the
+   * list, or was never cached) keeps it until its TTL; change capture makes the call unnecessary. Without an id: every
+   * key of the entity type (SCAN + UNLINK over its namespaces; its cost grows with the keyspace, keep it for
+   * administration).
    * @throws {InvalidIdError} when `id` is not an id of the entity's type
    */
   invalidateCache(id?: Id): Promise<void>;
@@ -253,8 +257,12 @@ export class CachedRepository<
 
   async invalidateCache(id?: IdOf<T>): Promise<void> {
     if (id !== undefined) {
-      const current = await this.#base.findById(this.#checked(id));
-      await this.#invalidate(current ? this.#strategy.affectedKeys(current, null) : [this.#strategy.entityKey(id)]);
+      const valid = this.#checked(id);
+      const key = this.#strategy.entityKey(valid);
+      // The state the cache holds for the entity is the one the lists were filled with: read it before the database.
+      const cached = await this.#cachedEntity(key, valid);
+      const current = await this.#base.findById(valid);
+      await this.#invalidate([key, ...this.#strategy.affectedKeys(cached, current)]);
       return;
     }
     for (const namespace of this.#strategy.namespaces)
@@ -288,6 +296,14 @@ export class CachedRepository<
   /** Seconds an entity (or its absence) stays cached: created once, not per read. */
   readonly #entityTtl = (entity: T | null): number =>
     entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds;
+
+  /** The entity cached at `key`, or null (none, a lease, a negative entry, an entry that does not decode). */
+  async #cachedEntity(key: string, id: IdOf<T>): Promise<T | null> {
+    const read = await this.#cache.read(key);
+    if (read.kind !== 'value') return null;
+    const value = decodeEntry(key, read.raw, this.#strategy.serializer, { kind: 'entity', id, entity: this.#check });
+    return value === REJECTED ? null : (value as T | null);
+  }
 
   #invalidate(keys: string[]): Promise<boolean> {
     return this.#cache.invalidate(keys, this.#stats);

@@ -60,6 +60,8 @@ describe(`example application with change capture (${testDatabaseProvider()})`, 
     await waitFor('the outbox delivered', async () => (await db.prisma.cacheOutbox.count()) === 0);
   };
 
+  const decksOf = () => container.resolve(TOKENS.DeckRepository);
+
   const gone =
     (...keys: string[]) =>
     async (): Promise<boolean> =>
@@ -127,5 +129,47 @@ describe(`example application with change capture (${testDatabaseProvider()})`, 
     expect((await decks.findWithCards(from.id))?.cards).toEqual([]);
     expect((await decks.findWithCards(to.id))?.cards.map((c) => c.id)).toEqual([card.id]);
     expect((await cards.findByDeckId(to.id)).map((c) => c.id)).toEqual([card.id]);
+  });
+
+  /**
+   * Card -> Deck is ON DELETE CASCADE: deleting a deck deletes its cards in the database, rows no repository wrote.
+   * The deck's own write clears `cards:deck:{deckId}`; each card's `cards:{id}` is cleared by capture alone.
+   */
+  describe.each([
+    ['through the deck repository', async (deckId: string) => void (await decksOf().delete(deckId))],
+    [
+      'by raw SQL from another connection',
+      (deckId: string) => db.rawSql(`DELETE FROM "Deck" WHERE "id" = ?`, [deckId]),
+    ],
+  ])('a deck deleted %s', (_how, deleteDeck) => {
+    it('takes its cards with it (ON DELETE CASCADE), and capture invalidates every cascaded card key', async () => {
+      const decks = decksOf();
+      const cards = container.resolve(TOKENS.CardRepository);
+      const deck = await decks.save({ name: 'Doomed', description: null, level: CefrLevel.B1, isActive: true });
+      const fronts = ['eins', 'zwei', 'drei'];
+      const saved = [];
+      for (const [orderIndex, front] of fronts.entries())
+        saved.push(await cards.save({ deckId: deck.id, front, back: front, example: null, orderIndex }));
+      await captured(1 + fronts.length);
+      for (const card of saved) expect((await cards.findById(card.id))?.deckId).toBe(deck.id);
+      expect(await cards.findByDeckId(deck.id)).toHaveLength(fronts.length);
+      expect((await decks.findWithCards(deck.id))?.cards).toHaveLength(fronts.length);
+      const keys = [
+        ...saved.map((card) => `cache:cards:${card.id}`),
+        `cache:cards:deck:${deck.id}`,
+        `cache:decks:${deck.id}:full`,
+      ];
+      await waitFor('cached', async () => (await redis.exists(...keys)) === keys.length);
+      const started = Date.now();
+      await deleteDeck(deck.id);
+      // The deck's row and its cards' rows, from the deck's delete and the cascade.
+      await captured(1 + fronts.length);
+      await waitFor('every cascaded card key invalidated', gone(...keys), 10_000);
+      report(`${db.provider} example: deck delete cascading to 3 cards, to every key gone (ms)`, Date.now() - started);
+      expect(await db.prisma.card.count({ where: { deckId: deck.id } })).toBe(0);
+      for (const card of saved) expect(await cards.findById(card.id)).toBeNull();
+      expect(await cards.findByDeckId(deck.id)).toEqual([]);
+      expect(await decks.findWithCards(deck.id)).toBeNull();
+    });
   });
 });

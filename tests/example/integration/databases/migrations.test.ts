@@ -103,6 +103,36 @@ describe(`migrateDatabase (${testDatabaseProvider()})`, () => {
       expect(await tablesOf('grown')).toContain('CacheOutbox');
     });
 
+    it('turns an existing Card -> Deck RESTRICT foreign key into ON DELETE CASCADE, keeping the rows', async () => {
+      await migrateDatabase(withSchema('cascade'));
+      // As deployed before the 20261207053309_card_deck_cascade migration: the foreign key RESTRICT.
+      const [first] = await records('cascade');
+      const cascade = /(deck\s+Deck\s+@relation\(fields: \[deckId\], references: \[id\], onDelete: )Cascade\)/;
+      expect(first?.datamodel).toMatch(cascade);
+      await query(`ALTER TABLE cascade."Card" DROP CONSTRAINT "Card_deckId_fkey"`);
+      await query(
+        `ALTER TABLE cascade."Card" ADD CONSTRAINT "Card_deckId_fkey" FOREIGN KEY ("deckId") REFERENCES ` +
+          `cascade."Deck"("id") ON DELETE RESTRICT ON UPDATE CASCADE`,
+      );
+      await query('UPDATE cascade."_cachedrepo_schema" SET datamodel = $1, schema_sha256 = $2', [
+        (first?.datamodel ?? '').replace(cascade, '$1Restrict)'),
+        'restrict',
+      ]);
+      await query(`INSERT INTO cascade."Deck" (id, name, level, "updatedAt") VALUES ('d1', 'Deck', 'A1', now())`);
+      await query(
+        `INSERT INTO cascade."Card" (id, "deckId", front, back, "orderIndex", "updatedAt") ` +
+          `VALUES ('c1', 'd1', 'f', 'b', 0, now())`,
+      );
+      await expect(query(`DELETE FROM cascade."Deck" WHERE id = 'd1'`)).rejects.toThrow(/foreign key/);
+
+      await migrateDatabase(withSchema('cascade'));
+
+      expect((await records('cascade'))[1]?.applied_sql).toMatch(/ON DELETE CASCADE/);
+      expect(await query('SELECT id FROM cascade."Card"')).toEqual([{ id: 'c1' }]);
+      await query(`DELETE FROM cascade."Deck" WHERE id = 'd1'`);
+      expect(await query('SELECT id FROM cascade."Card"')).toEqual([]);
+    });
+
     it('refuses a difference that would drop a table with its rows, and applies it when told to', async () => {
       await migrateDatabase(withSchema('shrunk'));
       // As if a model had been removed from schema.prisma since the last deployment.
