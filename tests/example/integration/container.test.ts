@@ -34,8 +34,12 @@ describe('registerDataLayer swaps cached and plain repositories by configuration
       description: null,
     });
   });
+  // Each test's layers are closed after it: a layer left running (its outbox deliverer renews a
+  // lease key every 100 ms) would write into the next test's Redis.
+  afterEach(async () => {
+    for (const layer of layers.splice(0)) await layer.close();
+  });
   afterAll(async () => {
-    for (const layer of layers) await layer.close();
     redis.disconnect();
     await db.close();
     await server.stop();
