@@ -4,6 +4,7 @@ import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cach
 import type { EntryShape } from '../protocol/entry-codec';
 import { CacheOptionsError, KeyPatternError } from '../errors';
 import { createSuperjsonSerializer, type Serializer } from '../repository/serializer';
+import { checkTtlSeconds as checkTtl } from '../repository/ttl';
 
 /**
  * The cache of decorated service methods (`@Cacheable`, `@CacheEvict`) of one application
@@ -77,14 +78,11 @@ export function checkMethodKey(method: string, key: unknown): string {
 }
 
 /**
- * @throws {CacheOptionsError} when `seconds` is not a whole number of at least `min`
+ * A decorated method's TTL (`repository/ttl.ts`, the one TTL check).
+ * @throws {CacheOptionsError} when `seconds` is not a whole number from `min` to a year
  */
 export function checkTtlSeconds(what: string, seconds: number, min: number): number {
-  if (!Number.isInteger(seconds) || seconds < min || seconds > 31_536_000)
-    throw new CacheOptionsError(
-      `${what} must be a whole number of seconds between ${min} and 31536000, got ${seconds}`,
-    );
-  return seconds;
+  return checkTtl(what, seconds, min, CacheOptionsError);
 }
 
 /** See the module comment. One per application instance (container), shared by its services. */

@@ -3,6 +3,7 @@ import { decodeEntry, type EntryShape } from '../protocol/entry-codec';
 import { StrategyError } from '../errors';
 import type { Serializer } from '../repository/serializer';
 import { copyValue } from '../protocol/value-copy';
+import { checkTtlSeconds } from '../repository/ttl';
 
 /**
  * How one strategy's near cache (an in-process L1 in front of Redis) is bounded. TTLs are
@@ -33,7 +34,7 @@ export function checkNearCacheOptions(
   };
   whole('maxEntries', options.maxEntries, 1);
   whole('maxBytes', options.maxBytes, 1024);
-  whole('ttlSeconds', options.ttlSeconds, 1);
+  if (options.ttlSeconds !== undefined) checkTtlSeconds(`${what} near cache ttlSeconds`, options.ttlSeconds, 1);
   return Object.freeze({
     maxEntries: options.maxEntries,
     maxBytes: options.maxBytes ?? DEFAULT_NEAR_CACHE_MAX_BYTES,

@@ -6,6 +6,7 @@ import type { Repository } from './repository';
 import { createSuperjsonSerializer, type Serializer } from './serializer';
 import { stringId, type IdCodec } from './id-codec';
 import type { OmittableField } from './projection';
+import { checkTtlSeconds } from './ttl';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
 
@@ -182,8 +183,8 @@ export function defineCacheStrategy<
   R extends Repository<T> = Repository<T>,
   O extends OmittableField<T> = never,
 >(definition: CacheStrategyDefinition<T, R, O>): CacheStrategy<T, R, O> {
-  const ttlSeconds = checkTtl(`${definition.entityType} TTL`, definition.ttlSeconds, 1);
-  const negativeTtlSeconds = checkTtl(
+  const ttlSeconds = checkTtlSeconds(`${definition.entityType} TTL`, definition.ttlSeconds, 1);
+  const negativeTtlSeconds = checkTtlSeconds(
     `${definition.entityType} negative TTL`,
     definition.negativeTtlSeconds ?? DEFAULT_NEGATIVE_TTL_SECONDS,
     0,
@@ -196,7 +197,7 @@ export function defineCacheStrategy<
     if (query)
       queries[name] = {
         ...query,
-        ttlSeconds: checkTtl(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1),
+        ttlSeconds: checkTtlSeconds(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1),
       };
   }
   const { keysOf, alwaysAffected = [] } = definition;
@@ -233,10 +234,4 @@ function omittedFields<O extends string>(entityType: string, omit: unknown): rea
         `got ${JSON.stringify(omit)}`,
     );
   return Object.freeze(fields.map(([name]) => name as O));
-}
-
-function checkTtl(what: string, seconds: number, minimum: number): number {
-  if (!Number.isInteger(seconds) || seconds < minimum)
-    throw new StrategyError(`${what} must be a whole number of seconds >= ${minimum}, got ${seconds}`);
-  return seconds;
 }

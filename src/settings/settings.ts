@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clusterNodesEnv, type ClusterNodesSetting } from '../redis/cluster/cluster-client';
 import { ConfigError } from '../errors';
 import { DEFAULTS } from '../defaults';
+import { MAX_TTL_SECONDS } from '../repository/ttl';
 
 /**
  * Configuration from the environment, validated with zod once at start. The cache's own
@@ -28,7 +29,7 @@ export const envTypes = Object.freeze({
       .transform(Number)
       .pipe(z.number().int().min(min, `expected at least ${min} ${unit}`).max(max, `expected at most ${max} ${unit}`)),
   /** A TTL in seconds (at least `min`, at most a year), `fallback` when unset. */
-  ttl: (fallback: number, min = 1) => envTypes.integer(min, 31_536_000, 'seconds').default(fallback),
+  ttl: (fallback: number, min = 1) => envTypes.integer(min, MAX_TTL_SECONDS, 'seconds').default(fallback),
   /** A timeout in milliseconds, `fallback` when unset. */
   millis: (fallback: number) => envTypes.integer(1, 600_000, 'milliseconds').default(fallback),
 });
