@@ -1,4 +1,5 @@
 import { errors } from 'cachedrepo';
+import { PrismaOutbox } from 'cachedrepo/prisma';
 import { InvalidArgumentError } from '../services/invalid-argument-error';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
@@ -41,7 +42,10 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   const { container, settings } = options;
   const cacheService = container.isRegistered(TOKENS.CacheService) ? container.resolve(TOKENS.CacheService) : null;
   const methodCache = container.resolve(TOKENS.MethodCache);
-  const metrics = createCacheMetrics(cacheService, methodCache);
+  const outbox = cacheService?.health().outbox.configured
+    ? new PrismaOutbox(container.resolve(TOKENS.PrismaClient))
+    : null;
+  const metrics = createCacheMetrics(cacheService, methodCache, outbox && (() => outbox.size()));
   const repositoryTokens = {
     hero: TOKENS.HeroRepository,
     child: TOKENS.ChildRepository,

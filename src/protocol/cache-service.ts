@@ -18,6 +18,7 @@ import { duplicateRedisClient, redactorOf } from '../redis/redis-client';
 import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
+import { Watches } from './watches';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
 
@@ -50,6 +51,8 @@ export class CacheService {
   private readonly deliverer: OutboxDeliverer | null;
   private readonly batcher: ReadBatcher;
   private readonly near: NearCacheGroup;
+  /** What watches cached repositories' reads and writes (the consistency auditor, tracing); idle when both are off. */
+  readonly watches: Watches;
 
   /**
    * @param redis an ioredis client; several to spread commands over connections in turn
@@ -117,6 +120,11 @@ export class CacheService {
       this.logger,
     );
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
+    this.watches = new Watches(
+      options,
+      { read: (key) => this.read(key), invalidate: (keys, stats) => this.invalidate(keys, stats), logger: this.logger },
+      this.enabled,
+    );
     this.deliverer?.start();
   }
 
@@ -265,6 +273,7 @@ export class CacheService {
         delivered: this.deliverer?.delivered ?? 0,
       },
       nearCache: this.near.health(),
+      audit: this.watches.auditHealth(),
     };
   }
 
@@ -280,6 +289,7 @@ export class CacheService {
   /** Stops the outbox delivery, the near caches' tracking, and closes the Redis connections. */
   async close(): Promise<void> {
     this.deliverer?.stop();
+    this.watches.close();
     this.near.close();
     await this.gateway.close();
   }

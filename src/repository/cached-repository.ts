@@ -3,6 +3,8 @@ import type { OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 import { writePathOf, type WritePath } from './write-path';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
+import type { EntryShape } from '../protocol/entry-codec';
+import type { RepositoryWatch } from '../protocol/read-watch';
 import { ApiCollisionError, StrategyError } from '../errors';
 import type { CacheService } from '../protocol/cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
@@ -53,6 +55,9 @@ const OWN_METHODS: ReadonlySet<string> = new Set([
 
 type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
+/** The write methods a span is opened for when tracing is on (`update` calls `updateReturningBeforeImage`). */
+const TRACED_WRITES: readonly string[] = Object.freeze(['save', 'updateReturningBeforeImage', 'delete']);
+
 /** Entity keys remembered per repository (a Map of id to key, emptied when full). */
 const KEY_MEMO_SIZE = 4096;
 
@@ -84,6 +89,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   readonly #reader: CacheAsideReader;
   readonly #stats: EntityCacheStats;
   readonly #findAll: (() => Promise<T[]>) | undefined;
+  /** The consistency auditor and tracing, when on (`CacheService.watches`). */
+  readonly #watch: RepositoryWatch | null;
 
   /**
    * @throws {ApiCollisionError} when the base repository has a method named like the
@@ -97,12 +104,14 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
     this.#base = base;
     this.#strategy = strategy;
     this.#cache = cache;
-    this.#writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
+    const writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
     this.#stats = cache.stats.for(strategy.entityType);
     const near = strategy.nearCache
       ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer)
       : null;
     this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats, near);
+    this.#watch = cache.watches.watchFor(strategy.entityType, strategy.serializer, near, this.#stats);
+    this.#writes = this.#watch?.tracer?.traceWrites(this, TRACED_WRITES, writes) ?? writes;
     const names = methodNames(base);
     const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
     if (shadowing.length > 0)
@@ -121,7 +130,8 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
         );
       const method = baseMethods[name] as AsyncFunction;
       const cached: AsyncFunction = (...args) =>
-        this.#reader.read(
+        this.#read(
+          name,
           policy.key(...args),
           { kind: policy.shape ?? 'list' },
           () => policy.ttlSeconds,
@@ -155,11 +165,16 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   findById(id: string): Promise<T | null> {
-    return this.#reader.read(this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () => this.#base.findById(id));
+    return this.#read('findById', this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () =>
+      this.#base.findById(id),
+    );
   }
 
   findByIds(ids: readonly string[]): Promise<T[]> {
-    return this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, (missing) => this.#base.findByIds(missing));
+    const loadMany = (missing: string[]): Promise<T[]> => this.#base.findByIds(missing);
+    const read = (load: typeof loadMany): Promise<T[]> =>
+      this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, load);
+    return this.#watch === null ? read(loadMany) : this.#watch.readMany('findByIds', loadMany, read);
   }
 
   /** Cached when the strategy has a `findAll` policy, else the base's `findAll`. */
@@ -222,6 +237,15 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   /** Seconds an entity (or its absence) stays cached: created once, not per read. */
   readonly #entityTtl = (entity: T | null): number =>
     entity === null ? this.#strategy.negativeTtlSeconds : this.#strategy.entityTtlSeconds;
+
+  /** A cached read, through the watch when one is on. */
+  #read<V>(method: string, key: string, shape: EntryShape, ttl: (value: V) => number, load: () => Promise<V>) {
+    const watch = this.#watch;
+    if (watch === null) return this.#reader.read(key, shape, ttl, load);
+    return watch.read(method, key, shape, load, (watched, report) =>
+      this.#reader.readReporting(key, shape, ttl, watched, report),
+    );
+  }
 
   #invalidate(keys: string[]): Promise<boolean> {
     return this.#cache.invalidate(keys, this.#stats);
