@@ -47,6 +47,22 @@ module.exports = {
       to: { path: 'node_modules/ioredis/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'opentelemetry-stays-in-tracing',
+      comment:
+        '@opentelemetry/api is an optional peer, loaded only when tracing is on: only src/tracing names it, and only ' +
+        'cache-tracer.ts loads it (a require in loadOpenTelemetry); elsewhere in src/tracing its types alone.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/tracing/' },
+      to: { path: 'node_modules/@opentelemetry/' },
+    },
+    {
+      name: 'opentelemetry-types-only-outside-its-loader',
+      comment: 'Only the loader runs @opentelemetry/api code; the spans are built from the module it loaded.',
+      severity: 'error',
+      from: { path: '^src/tracing/', pathNot: '^src/tracing/cache-tracer\\.ts$' },
+      to: { path: 'node_modules/@opentelemetry/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'leaves-stay-leaves',
       comment: 'The breaker, logging/stats and the error classes depend on nothing else of the library.',
       severity: 'error',

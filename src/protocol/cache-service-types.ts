@@ -3,6 +3,7 @@ import type { BreakerState, CircuitBreakerOptions } from '../trust/circuit-break
 import type { NearCacheHealth, NearCacheServiceOptions } from '../near-cache/near-cache-group';
 import type { InvalidationOutbox, OutboxDeliveryOptions } from './outbox';
 import type { ConsistencyAuditHealth, ConsistencyAuditOptions } from '../audit/audit-types';
+import type { TracingOptions } from '../tracing/tracing-types';
 
 /** The shapes a `CacheService` takes and reports (its options, health, reads and store outcomes). */
 
@@ -44,6 +45,8 @@ export interface CacheServiceOptions {
    * reads per second (REDIS_CACHE.md, section 13). @default off (no sample rate)
    */
   audit?: ConsistencyAuditOptions;
+  /** OpenTelemetry spans of cached reads and writes (REDIS_CACHE.md, section 13). @default off */
+  tracing?: TracingOptions;
 }
 
 /** What {@link CacheService.health} reports, e.g. for a health endpoint. */

@@ -231,7 +231,9 @@ export class CacheService {
       this.gateway.sendsWhileRevalidating,
     );
     this.near.writeApplied(unique);
-    if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
+    const delivered = result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE;
+    this.watches.noteInvalidation(unique.length, delivered);
+    if (delivered) return true;
     this.pending.add(unique);
     this.gateway.distrust('pending-invalidation');
     return false;

@@ -1,5 +1,5 @@
 import type { EntityAudit } from '../audit/entity-audit';
-import type { EntityTracer } from '../tracing/tracing-types';
+import type { EntityTracer, ReadSpan } from '../tracing/tracing-types';
 import type { EntryShape } from './entry-codec';
 import { emptyReport, type ReadReport } from './read-report';
 
@@ -22,7 +22,7 @@ export class RepositoryWatch {
    * One cached read: `read(load, report)` runs it (`CacheAsideReader.readReporting`), `load` is the base
    * repository's call with the same method and arguments.
    */
-  async read<V>(
+  read<V>(
     method: string,
     key: string,
     shape: EntryShape,
@@ -31,7 +31,20 @@ export class RepositoryWatch {
   ): Promise<V> {
     const sampled = this.audit !== null && this.picks();
     const span = this.tracer?.startRead(method) ?? null;
+    // Neither the auditor nor a recording span wants this read: no report, no extra await.
     if (!sampled && span === null) return read(load, this.unread);
+    return this.watched(key, shape, load, read, sampled, span, method);
+  }
+
+  private async watched<V>(
+    key: string,
+    shape: EntryShape,
+    load: () => Promise<V>,
+    read: (load: () => Promise<V>, report: ReadReport) => Promise<V>,
+    sampled: boolean,
+    span: ReadSpan | null,
+    method: string,
+  ): Promise<V> {
     const report = emptyReport();
     let value: V;
     try {

@@ -7,6 +7,7 @@ import type { InvalidationOutbox } from '../protocol/outbox';
 import { createRedisClient } from '../redis/redis-client';
 import type { CacheSettings } from './settings';
 import type { ConsistencyAuditOptions } from '../audit/audit-types';
+import type { TracingOptions } from '../tracing/tracing-types';
 
 /** What {@link createCacheService} may be given besides the settings. */
 export interface CreateCacheServiceOptions {
@@ -27,6 +28,8 @@ export interface CreateCacheServiceOptions {
    * when `settings.cache.auditSampleRate` (CACHE_AUDIT_SAMPLE_RATE) is above 0. @default its defaults
    */
   audit?: Omit<ConsistencyAuditOptions, 'sampleRate'>;
+  /** OpenTelemetry spans of cached reads and writes. @default off */
+  tracing?: TracingOptions;
 }
 
 /**
@@ -80,6 +83,7 @@ export function createCacheService(
     },
     ...(options.logger && { logger: options.logger }),
     ...(cache.auditSampleRate > 0 && { audit: { ...options.audit, sampleRate: cache.auditSampleRate } }),
+    ...(options.tracing && { tracing: options.tracing }),
     ...(cache.outboxEnabled &&
       options.outbox && { outbox: options.outbox, outboxDelivery: { pollIntervalMs: cache.outboxPollIntervalMs } }),
   });
