@@ -8,6 +8,7 @@ import { TOKENS } from '../container';
 import { instrumentRepositories } from './instrument-repositories';
 import { createCacheMetrics, type CacheMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
+import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 
@@ -32,7 +33,8 @@ export interface CacheServer {
 }
 
 /**
- * The cache's HTTP API on Fastify (not yet listening): `GET /health/cache`, `GET /metrics`,
+ * The cache's HTTP API on Fastify (not yet listening): `GET /health/cache`, `GET /metrics`, `GET /dashboard` (a live
+ * page over `/metrics`),
  * and, when `settings.http.adminToken` is set (CACHE_ADMIN_TOKEN), the `/admin/cache/*` routes
  * behind that bearer token; without a token they do not exist (404). Errors are JSON
  * `{ error, message }`: 400 for a bad body or argument, 404 for an unknown entity, 500 without
@@ -71,6 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   });
   await app.register(healthRoutes, { cacheService });
   await app.register(metricsRoutes, { metrics });
+  await app.register(dashboardRoutes);
   const token = settings.http.adminToken;
   if (token !== undefined) {
     const repositories = Object.fromEntries(
