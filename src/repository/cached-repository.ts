@@ -129,14 +129,12 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
           `The ${strategy.entityType} strategy caches ${name}, which the repository does not have`,
         );
       const method = baseMethods[name] as AsyncFunction;
-      const cached: AsyncFunction = (...args) =>
-        this.#read(
-          name,
-          policy.key(...args),
-          { kind: policy.shape ?? 'list' },
-          () => policy.ttlSeconds,
-          () => method.apply(base, args),
-        );
+      const shape = { kind: policy.shape ?? 'list' } as const;
+      const ttl = (): number => policy.ttlSeconds;
+      const cached: AsyncFunction =
+        this.#watch === null
+          ? (...args) => this.#reader.read(policy.key(...args), shape, ttl, () => method.apply(base, args))
+          : (...args) => this.#read(name, policy.key(...args), shape, ttl, () => method.apply(base, args));
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
       else self[name] = cached;
     }
@@ -165,16 +163,21 @@ export class CachedRepository<T extends Entity, R extends Repository<T> = Reposi
   }
 
   findById(id: string): Promise<T | null> {
-    return this.#read('findById', this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () =>
-      this.#base.findById(id),
-    );
+    // The hit path: with nothing watching, the reader is called as before watches existed. (The load is written in
+    // each call: held in a local first, it made a near-cache hit cost 0.8 us instead of 0.4, measured.)
+    return this.#watch === null
+      ? this.#reader.read(this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () => this.#base.findById(id))
+      : this.#read('findById', this.#keyOf(id), { kind: 'entity', id }, this.#entityTtl, () => this.#base.findById(id));
   }
 
   findByIds(ids: readonly string[]): Promise<T[]> {
-    const loadMany = (missing: string[]): Promise<T[]> => this.#base.findByIds(missing);
-    const read = (load: typeof loadMany): Promise<T[]> =>
-      this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, load);
-    return this.#watch === null ? read(loadMany) : this.#watch.readMany('findByIds', loadMany, read);
+    return this.#watch === null
+      ? this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, (missing) => this.#base.findByIds(missing))
+      : this.#watch.readMany(
+          'findByIds',
+          (missing) => this.#base.findByIds(missing),
+          (load) => this.#reader.readMany(ids, this.#keyOf, this.#entityTtl, load),
+        );
   }
 
   /** Cached when the strategy has a `findAll` policy, else the base's `findAll`. */
