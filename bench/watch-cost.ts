@@ -107,8 +107,7 @@ async function measure(nearCache: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // One environment per kind of hit: in one process, four services with near caches slowed the Redis hits of the
-  // others about fourfold (not investigated), which would hide what the watchers cost.
+  // One environment (redis-server, database) per kind of hit, measured one after the other.
   await measure(false);
   await measure(true);
 }
