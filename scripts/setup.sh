@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine, run before the example, the tests and the benchmarks:
-# installs redis-server and PostgreSQL (Debian packages, needs root) when they are missing,
+# installs redis-server, PostgreSQL and Chromium (Debian packages, needs root) when they are missing,
 # installs node_modules from the lockfile when they are missing or stale, and generates the Prisma
 # clients (SQLite, and PostgreSQL from the same schema).
 set -euo pipefail
@@ -29,6 +29,20 @@ if [ -z "${PG_BIN_DIR:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 
     echo "setup: PostgreSQL is required for the tests' PostgreSQL pass and could not be installed automatically." >&2
     echo "       Install it (Debian/Ubuntu: sudo apt-get install postgresql)" >&2
     echo "       or set PG_BIN_DIR to the directory of initdb." >&2
+    exit 1
+  fi
+fi
+
+# Chromium: the test of the live dashboard page (GET /dashboard) drives it headless through playwright-core, which
+# cannot download a browser of its own here. CHROMIUM_BIN names another binary.
+if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: chromium not found; installing Debian's chromium with apt-get..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is required for the dashboard test and could not be installed automatically." >&2
+    echo "       Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_BIN." >&2
     exit 1
   fi
 fi

@@ -3,6 +3,7 @@ import type { CacheControl, CacheService } from 'cachedrepo';
 type CacheStatsSnapshot = ReturnType<CacheControl['getCacheStats']>;
 import type { MethodCache } from 'cachedrepo/decorators';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerHealthMetrics } from './health-metrics';
 
 /**
  * Prometheus metrics of the cache (prom-client, text exposition format 0.0.4), in a registry of
@@ -15,7 +16,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  * - `cache_read_duration_seconds` {type, source}: latency of a read through a cached repository
  *   (see instrument-repositories.ts) or a decorated method, hit or miss;
  * - `cache_breaker_state` {state}: 1 for the breaker's current state (`closed`, `open`), else 0;
- *   `cache_breaker_openings_total`, `cache_pending_invalidations`, `cache_enabled`.
+ *   `cache_breaker_openings_total`, `cache_pending_invalidations`, `cache_enabled`;
+ * - near-cache tracking, dataset clears, the outbox and the consistency auditor: see health-metrics.ts.
  */
 
 /** Buckets of the latency histograms, in seconds: from a 100 us hit to a 5 s load. */
@@ -34,11 +36,16 @@ export interface CacheMetrics {
 }
 
 /**
- * Creates the registry and observes `methodCache`'s calls. Counters are read from the cache's
+ * Creates the registry and observes `methodCache`'s calls; `outboxBacklog` counts the outbox rows waiting (null: no
+ * outbox, no `cache_outbox_backlog`). Counters are read from the cache's
  * stats when scraped (as increments since the last scrape, so they stay monotonic even when
  * the stats are reset).
  */
-export function createCacheMetrics(cacheService: CacheService | null, methodCache: MethodCache): CacheMetrics {
+export function createCacheMetrics(
+  cacheService: CacheService | null,
+  methodCache: MethodCache,
+  outboxBacklog: (() => Promise<number>) | null = null,
+): CacheMetrics {
   const registry = new Registry();
   const latency = new Histogram({
     name: 'cache_read_duration_seconds',
@@ -114,6 +121,7 @@ export function createCacheMetrics(cacheService: CacheService | null, methodCach
       this.set(methodCache.active ? 1 : 0);
     },
   });
+  registerHealthMetrics(registry, cacheService, outboxBacklog);
   const observeRead = (type: string, source: Source, seconds: number): void =>
     latency.observe({ type, source }, seconds);
   const stop = methodCache.observe((event) => {

@@ -1,4 +1,5 @@
 import { errors } from 'cachedrepo';
+import { PrismaOutbox } from 'cachedrepo/prisma';
 import { InvalidArgumentError } from '../services/invalid-argument-error';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { DependencyContainer } from 'tsyringe';
@@ -7,6 +8,7 @@ import { TOKENS } from '../container';
 import { instrumentRepositories } from './instrument-repositories';
 import { createCacheMetrics, type CacheMetrics } from './metrics';
 import { adminRoutes } from './routes/admin';
+import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 
@@ -31,7 +33,8 @@ export interface CacheServer {
 }
 
 /**
- * The cache's HTTP API on Fastify (not yet listening): `GET /health/cache`, `GET /metrics`,
+ * The cache's HTTP API on Fastify (not yet listening): `GET /health/cache`, `GET /metrics`, `GET /dashboard` (a live
+ * page over `/metrics`),
  * and, when `settings.http.adminToken` is set (CACHE_ADMIN_TOKEN), the `/admin/cache/*` routes
  * behind that bearer token; without a token they do not exist (404). Errors are JSON
  * `{ error, message }`: 400 for a bad body or argument, 404 for an unknown entity, 500 without
@@ -41,7 +44,10 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   const { container, settings } = options;
   const cacheService = container.isRegistered(TOKENS.CacheService) ? container.resolve(TOKENS.CacheService) : null;
   const methodCache = container.resolve(TOKENS.MethodCache);
-  const metrics = createCacheMetrics(cacheService, methodCache);
+  const outbox = cacheService?.health().outbox.configured
+    ? new PrismaOutbox(container.resolve(TOKENS.PrismaClient))
+    : null;
+  const metrics = createCacheMetrics(cacheService, methodCache, outbox && (() => outbox.size()));
   const repositoryTokens = {
     hero: TOKENS.HeroRepository,
     child: TOKENS.ChildRepository,
@@ -67,6 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<CacheServer> 
   });
   await app.register(healthRoutes, { cacheService });
   await app.register(metricsRoutes, { metrics });
+  await app.register(dashboardRoutes);
   const token = settings.http.adminToken;
   if (token !== undefined) {
     const repositories = Object.fromEntries(

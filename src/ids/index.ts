@@ -13,6 +13,7 @@ export {
   bigIntId,
   compositeId,
   checkId,
+  distinctBy,
   type IdCodec,
   type IdScalar,
   type IdScalarKind,

@@ -1,4 +1,4 @@
-import type { IdCodec } from '../ids/index';
+import { distinctBy, type IdCodec } from '../ids/index';
 
 /** Prisma's "record to update/delete does not exist" error (P2025), from any generated client. */
 export function isRecordNotFound(error: unknown): boolean {
@@ -14,14 +14,7 @@ export type IdText<Id> = Pick<IdCodec<Id>, 'text'>;
 
 /** `ids` without duplicates, first occurrence kept; `codec` tells composite ids apart (scalars compare as they are). */
 export function distinctIds<Id>(ids: readonly Id[], codec?: IdText<Id>): Id[] {
-  if (!codec) return [...new Set(ids)];
-  const seen = new Set<string>();
-  return ids.filter((id) => {
-    const text = codec.text(id);
-    if (seen.has(text)) return false;
-    seen.add(text);
-    return true;
-  });
+  return codec ? distinctBy(ids, (id) => codec.text(id)) : [...new Set(ids)];
 }
 
 /**

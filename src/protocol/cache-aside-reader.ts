@@ -18,6 +18,7 @@ import { copyValue, isCopyable } from './value-copy';
 import { BatchLoader } from './batch-loader';
 import { waitForOtherLoad } from './lease-wait';
 import { distinctIdsOf, type IdCodec } from '../repository/id-codec';
+import type { ReadReport } from './read-report';
 
 /** `reread`: not loaded here; another reader's entry, read again after waiting for its lease (`lease-wait.ts`). */
 type Outcome = StoreOutcome | 'no-lease' | 'not-stored' | 'reread';
@@ -96,6 +97,24 @@ export class CacheAsideReader {
     if (near.hit) return near.value;
     const found = await this.redisLookup(key, shape, ttlFor, near.ticket);
     return found.hit ? found.value : this.loadMiss(found, ttlFor, load);
+  }
+
+  /**
+   * {@link read}, telling `report` where the value came from and how its store ended, for the hooks that watch reads
+   * (the consistency auditor, tracing). A separate method, so that a read nobody watches pays nothing for it.
+   */
+  async readReporting<V>(
+    key: string,
+    shape: EntryShape,
+    ttlFor: (value: V) => number,
+    load: () => Promise<V>,
+    report: ReadReport,
+  ): Promise<V> {
+    const near = this.nearLookup<V>(key, shape);
+    if (near.hit) return ((report.served = 'near'), near.value);
+    const found = await this.redisLookup(key, shape, ttlFor, near.ticket);
+    if (found.hit) return ((report.served = 'redis'), found.value);
+    return this.loadMiss(found, ttlFor, load, undefined, report);
   }
 
   /**
@@ -187,20 +206,26 @@ export class CacheAsideReader {
    * Loads a miss through single-flight: a new load places a lease, loads and stores; a read that
    * joins a load under way accepts its value only once that load's store succeeded.
    * @param batch the multi-key read's batch, told synchronously when this read starts a load
+   * @param report told what this read did (see {@link readReporting})
    */
   private async loadMiss<V>(
     found: Missed,
     ttlFor: (value: V) => number,
     load: () => Promise<V>,
     batch?: { expect(): void; skip(): void },
+    report?: ReadReport,
   ): Promise<V> {
+    if (report) report.served = 'loaded';
     if (found.unavailable) return load();
     const { miss, shape } = found;
     const flight = await this.cache.flights.run(miss.key, (close) => {
       batch?.expect();
       return this.loadAndStore(miss, shape, ttlFor, load, close, () => batch?.skip());
     });
-    if (!flight.joined) return flight.value.value as V;
+    if (!flight.joined) {
+      if (report) report.stored = flight.value.stored;
+      return flight.value.value as V;
+    }
     // A joined load began before this read, and this read joined it before its store was sent,
     // so the store ran in Redis after this read began. Only that store's success under its lease
     // proves that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
@@ -208,9 +233,12 @@ export class CacheAsideReader {
     const outcome = await loaded.stored;
     // `reread`: that entry was read after this read began (the load closed joining before re-reading).
     if (outcome !== 'stored' && outcome !== 'reread') return load();
-    if (loaded.copyable) return copyValue(loaded.template) as V;
-    const value = decodeEntry(miss.key, loaded.raw as string, this.serializer, shape);
-    return value === REJECTED ? load() : (value as V);
+    const value = loaded.copyable
+      ? copyValue(loaded.template)
+      : decodeEntry(miss.key, loaded.raw as string, this.serializer, shape);
+    if (value === REJECTED) return load();
+    if (report) report.served = 'joined';
+    return value as V;
   }
 
   /**

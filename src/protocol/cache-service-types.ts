@@ -2,6 +2,8 @@ import type { CacheLogger } from '../observability/cache-logger';
 import type { BreakerState, CircuitBreakerOptions } from '../trust/circuit-breaker';
 import type { NearCacheHealth, NearCacheServiceOptions } from '../near-cache/near-cache-group';
 import type { InvalidationOutbox, OutboxDeliveryOptions } from './outbox';
+import type { ConsistencyAuditHealth, ConsistencyAuditOptions } from '../audit/audit-types';
+import type { TracingOptions } from '../tracing/tracing-types';
 
 /** The shapes a `CacheService` takes and reports (its options, health, reads and store outcomes). */
 
@@ -45,6 +47,13 @@ export interface CacheServiceOptions {
    * @default false (off: reads in other processes are then never older than a completed write)
    */
   nearCache?: NearCacheServiceOptions | boolean;
+  /**
+   * The consistency auditor: checks a sample of cache hits against the base repository, within a rate limit in base
+   * reads per second (REDIS_CACHE.md, section 13). @default off (no sample rate)
+   */
+  audit?: ConsistencyAuditOptions;
+  /** OpenTelemetry spans of cached reads and writes (REDIS_CACHE.md, section 13). @default off */
+  tracing?: TracingOptions;
 }
 
 /** What {@link CacheService.health} reports, e.g. for a health endpoint. */
@@ -70,6 +79,8 @@ export interface CacheHealth {
   outbox: { configured: boolean; deliverer: boolean; delivered: number };
   /** Near caches: whether tracking is active, invalidation messages, flushes, and each cache's counters. */
   nearCache: NearCacheHealth;
+  /** What the consistency auditor checked and found; null when it is off. */
+  audit: ConsistencyAuditHealth | null;
 }
 
 /** What a read found in one key. `wrong-type`: a value of another Redis type (a corrupt entry). */

@@ -21,6 +21,7 @@ import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/r
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
 import { DEFAULTS } from '../defaults';
+import { Watches } from './watches';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
 
@@ -55,6 +56,8 @@ export class CacheService {
   private readonly deliverer: OutboxDeliverer | null;
   private readonly batcher: ReadBatcher;
   private readonly near: NearCacheGroup;
+  /** What watches cached repositories' reads and writes (the consistency auditor, tracing); idle when both are off. */
+  readonly watches: Watches;
 
   /**
    * @param redis an ioredis client; several to spread commands over connections in turn
@@ -113,6 +116,11 @@ export class CacheService {
       this.logger,
     );
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
+    this.watches = new Watches(
+      options,
+      { read: (key) => this.read(key), invalidate: (keys, stats) => this.invalidate(keys, stats), logger: this.logger },
+      this.enabled,
+    );
     this.deliverer?.start();
   }
 
@@ -228,7 +236,9 @@ export class CacheService {
       this.gateway.sendsWhileRevalidating,
     );
     this.near.writeApplied(unique);
-    if (result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE) return true;
+    const delivered = result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE;
+    this.watches.noteInvalidation(unique.length, delivered);
+    if (delivered) return true;
     this.pending.add(unique);
     this.gateway.distrust('pending-invalidation');
     return false;
@@ -302,6 +312,7 @@ export class CacheService {
         delivered: this.deliverer?.delivered ?? 0,
       },
       nearCache: this.near.health(),
+      audit: this.watches.auditHealth(),
     };
   }
 
@@ -317,6 +328,7 @@ export class CacheService {
   /** Stops the outbox delivery, the near caches' tracking, and closes the Redis connections. */
   async close(): Promise<void> {
     this.deliverer?.stop();
+    this.watches.close();
     this.near.close();
     await this.gateway.close();
   }

@@ -13,6 +13,7 @@ import {
   type ProjectedRepository,
   type Projector,
 } from './projection';
+import type { RepositoryWatch } from '../protocol/read-watch';
 import { ApiCollisionError, StrategyError } from '../errors';
 import type { CacheService } from '../protocol/cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
@@ -77,6 +78,9 @@ const OWN_METHODS: ReadonlySet<string> = new Set([
 
 type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
+/** The write methods a span is opened for when tracing is on (`update` calls `updateReturningBeforeImage`). */
+const TRACED_WRITES: readonly string[] = Object.freeze(['save', 'updateReturningBeforeImage', 'delete']);
+
 /** Entity keys remembered per repository (a Map of id text to key, emptied when full). */
 const KEY_MEMO_SIZE = 4096;
 
@@ -117,6 +121,8 @@ export class CachedRepository<
   readonly #ids: IdCodec<IdOf<T>>;
   readonly #check: EntityCheck & { readonly ids: IdCodec<IdOf<T>> };
   readonly #project: Projector;
+  /** The consistency auditor and tracing, when on (`CacheService.watches`). */
+  readonly #watch: RepositoryWatch | null;
 
   /**
    * @throws {ApiCollisionError} when the base repository has a method named like the
@@ -133,12 +139,14 @@ export class CachedRepository<
     this.#ids = strategy.ids;
     this.#check = Object.freeze({ ids: strategy.ids, omitted: strategy.omitted });
     this.#project = projectorOf(strategy.omitted);
-    this.#writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
+    const writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
     this.#stats = cache.stats.for(strategy.entityType);
     const near = strategy.nearCache
       ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer)
       : null;
     this.#reader = new CacheAsideReader(cache, strategy.serializer, this.#stats, near);
+    this.#watch = cache.watches.watchFor(strategy.entityType, strategy.serializer, near, this.#stats);
+    this.#writes = this.#watch?.tracer?.traceWrites(this, TRACED_WRITES, writes) ?? writes;
     const names = methodNames(base);
     const shadowing = [...names].filter((name) => RESERVED_NAMES.has(name));
     if (shadowing.length > 0)
@@ -159,13 +167,13 @@ export class CachedRepository<
         );
       const method = baseMethods[name] as AsyncFunction;
       const shape: EntryShape = Object.freeze({ kind: policy.shape ?? 'list', entity: this.#check });
-      const cached: AsyncFunction = (...args) =>
-        this.#reader.read(
-          policy.key(...args),
-          shape,
-          () => policy.ttlSeconds,
-          async () => project(await method.apply(base, args)),
-        );
+      const ttl = (): number => policy.ttlSeconds;
+      const cached: AsyncFunction =
+        this.#watch === null
+          ? (...args) =>
+              this.#reader.read(policy.key(...args), shape, ttl, async () => project(await method.apply(base, args)))
+          : (...args) =>
+              this.#read(name, policy.key(...args), shape, ttl, async () => project(await method.apply(base, args)));
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
       else self[name] = cached;
     }
@@ -205,8 +213,16 @@ export class CachedRepository<
   findById(id: IdOf<T>): Promise<Projection<T, O> | null> {
     if (!this.#ids.is(id)) return Promise.reject(invalidIdError(this.#ids, this.#strategy.entityType, id));
     const shape: EntryShape = { kind: 'entity', id, entity: this.#check };
-    return this.#reader.read(this.#keyOf(id), shape, this.#entityTtl, async () =>
-      this.#project(await this.#base.findById(id)),
+    // The hit path: with nothing watching, the reader is called as before watches existed. (The load is written in
+    // each call: held in a local first, it made a near-cache hit cost 0.8 us instead of 0.4, measured.)
+    return (
+      this.#watch === null
+        ? this.#reader.read(this.#keyOf(id), shape, this.#entityTtl, async () =>
+            this.#project(await this.#base.findById(id)),
+          )
+        : this.#read('findById', this.#keyOf(id), shape, this.#entityTtl, async () =>
+            this.#project(await this.#base.findById(id)),
+          )
     ) as Promise<Projection<T, O> | null>;
   }
 
@@ -214,8 +230,13 @@ export class CachedRepository<
   findByIds(ids: readonly IdOf<T>[]): Promise<Projection<T, O>[]> {
     for (const id of ids)
       if (!this.#ids.is(id)) return Promise.reject(invalidIdError(this.#ids, this.#strategy.entityType, id));
-    return this.#reader.readMany(ids, this.#check, this.#keyOf, this.#entityTtl, async (missing) =>
-      this.#project(await this.#base.findByIds(missing)),
+    const load = async (missing: IdOf<T>[]): Promise<T[]> => this.#project(await this.#base.findByIds(missing));
+    return (
+      this.#watch === null
+        ? this.#reader.readMany(ids, this.#check, this.#keyOf, this.#entityTtl, load)
+        : this.#watch.readMany('findByIds', load, (watched) =>
+            this.#reader.readMany(ids, this.#check, this.#keyOf, this.#entityTtl, watched),
+          )
     ) as Promise<Projection<T, O>[]>;
   }
 
@@ -303,6 +324,15 @@ export class CachedRepository<
     if (read.kind !== 'value') return null;
     const value = decodeEntry(key, read.raw, this.#strategy.serializer, { kind: 'entity', id, entity: this.#check });
     return value === REJECTED ? null : (value as T | null);
+  }
+
+  /** A cached read, through the watch when one is on. */
+  #read<V>(method: string, key: string, shape: EntryShape, ttl: (value: V) => number, load: () => Promise<V>) {
+    const watch = this.#watch;
+    if (watch === null) return this.#reader.read(key, shape, ttl, load);
+    return watch.read(method, key, shape, load, (watched, report) =>
+      this.#reader.readReporting(key, shape, ttl, watched, report),
+    );
   }
 
   #invalidate(keys: string[]): Promise<boolean> {

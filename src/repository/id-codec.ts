@@ -171,10 +171,14 @@ function describeGiven(id: unknown): string {
 
 /** `ids` without repeats (by {@link IdCodec.text}), each at its first position. */
 export function distinctIdsOf<Id>(codec: IdCodec<Id>, ids: readonly Id[]): Id[] {
-  if (codec.kind !== 'composite') return [...new Set(ids)];
+  return codec.kind === 'composite' ? distinctBy(ids, (id) => codec.text(id)) : [...new Set(ids)];
+}
+
+/** `items` without repeats by `textOf`, each at its first position. */
+export function distinctBy<V>(items: readonly V[], textOf: (item: V) => string): V[] {
   const seen = new Set<string>();
-  return ids.filter((id) => {
-    const text = codec.text(id);
+  return items.filter((item) => {
+    const text = textOf(item);
     if (seen.has(text)) return false;
     seen.add(text);
     return true;

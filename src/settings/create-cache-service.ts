@@ -6,6 +6,8 @@ import { createRedisCluster } from '../redis/cluster/cluster-client';
 import type { InvalidationOutbox } from '../protocol/outbox';
 import { createRedisClient } from '../redis/redis-client';
 import type { CacheSettings } from './settings';
+import type { ConsistencyAuditOptions } from '../audit/audit-types';
+import type { TracingOptions } from '../tracing/tracing-types';
 
 /** What {@link createCacheService} may be given besides the settings. */
 export interface CreateCacheServiceOptions {
@@ -21,6 +23,13 @@ export interface CreateCacheServiceOptions {
   secrets?: readonly string[];
   /** Other CacheServices of this process whose near caches see this one's writes at once, and it theirs. */
   nearCachePeers?: NearCachePeers;
+  /**
+   * The consistency auditor's other options (its rate limit in base reads per second, the re-check delay); it runs
+   * when `settings.cache.auditSampleRate` (CACHE_AUDIT_SAMPLE_RATE) is above 0. @default its defaults
+   */
+  audit?: Omit<ConsistencyAuditOptions, 'sampleRate'>;
+  /** OpenTelemetry spans of cached reads and writes. @default off */
+  tracing?: TracingOptions;
 }
 
 /**
@@ -73,6 +82,8 @@ export function createCacheService(
       ...(options.nearCachePeers && { peers: options.nearCachePeers }),
     },
     ...(options.logger && { logger: options.logger }),
+    ...(cache.auditSampleRate > 0 && { audit: { ...options.audit, sampleRate: cache.auditSampleRate } }),
+    ...(options.tracing && { tracing: options.tracing }),
     ...(cache.outboxEnabled &&
       options.outbox && { outbox: options.outbox, outboxDelivery: { pollIntervalMs: cache.outboxPollIntervalMs } }),
   });

@@ -94,6 +94,13 @@ export const cacheEnvShape = Object.freeze({
   CACHE_NEAR_CACHE_MAX_STALENESS: envTypes
     .integer(10, 60_000, 'milliseconds')
     .default(DEFAULTS.nearCacheMaxStalenessMs),
+  /** Fraction of cache hits the consistency auditor checks against the database, 0 (off) to 1. */
+  CACHE_AUDIT_SAMPLE_RATE: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'expected a fraction from 0 to 1, such as 0.01')
+    .transform(Number)
+    .default(0),
 });
 
 /** Variables whose values are never shown in an error. */
@@ -177,6 +184,11 @@ export interface CacheSettings {
      * Milliseconds a near cache may lag Redis at most when invalidations stop arriving without a connection closing.
      */
     nearCacheMaxStalenessMs: number;
+    /**
+     * Fraction of cache hits (Redis or near cache) the consistency auditor checks against the base repository, 0 to 1;
+     * 0 turns it off (REDIS_CACHE.md, section 13).
+     */
+    auditSampleRate: number;
   };
 }
 
@@ -208,6 +220,7 @@ export function cacheSettingsFrom(v: z.infer<z.ZodObject<typeof cacheEnvShape>>)
       nearCacheEnabled: v.CACHE_NEAR_CACHE_ENABLED,
       nearCacheTracking: v.CACHE_NEAR_CACHE_TRACKING,
       nearCacheMaxStalenessMs: v.CACHE_NEAR_CACHE_MAX_STALENESS,
+      auditSampleRate: v.CACHE_AUDIT_SAMPLE_RATE,
     },
   };
 }

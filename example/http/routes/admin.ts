@@ -23,7 +23,8 @@ class BadRequest extends Error {
 
 /**
  * The admin routes, all behind the bearer token:
- * - `GET /admin/cache/stats`: counters per entity type and per decorated method;
+ * - `GET /admin/cache/stats`: counters per entity type and per decorated method, and the consistency auditor's
+ *   (`audit`: hits checked, mismatches, inconsistency ratio...; null when CACHE_AUDIT_SAMPLE_RATE is 0);
  * - `POST /admin/cache/invalidate` `{ entityType, id? }`: one entity (its key and every list
  *   its current state is in) or learner, or the whole type (SCAN + UNLINK over its
  *   namespaces: its cost grows with the keyspace);
@@ -41,6 +42,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminDependencies)
       enabled: methodCache.active,
       entities: all.filter((snapshot) => !methods.has(snapshot.entityType)),
       methods: methodCache.methodStats().map(({ entityType, ...counters }) => ({ method: entityType, ...counters })),
+      audit: cacheService?.health().audit ?? null,
     };
   });
 

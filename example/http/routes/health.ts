@@ -18,6 +18,11 @@ export interface CacheHealthReport {
   errors: number;
   datasetClears: number;
   outbox: { configured: boolean; deliverer: boolean; delivered: number } | null;
+  /**
+   * The consistency auditor (CACHE_AUDIT_SAMPLE_RATE): hits checked against the database, mismatches found (each
+   * logged and invalidated) and their ratio; null when it is off. Mismatches do not make the cache degraded.
+   */
+  audit: { checked: number; mismatches: number; inconsistencyRatio: number } | null;
 }
 
 /**
@@ -41,6 +46,7 @@ export async function healthRoutes(
         errors: 0,
         datasetClears: 0,
         outbox: null,
+        audit: null,
       };
       return reply.code(200).send(report);
     }
@@ -59,6 +65,11 @@ export async function healthRoutes(
       errors: health.errors,
       datasetClears: health.datasetClears,
       outbox: health.outbox,
+      audit: health.audit && {
+        checked: health.audit.checked,
+        mismatches: health.audit.mismatches,
+        inconsistencyRatio: health.audit.inconsistencyRatio,
+      },
     };
     return reply.code(healthy ? 200 : 503).send(report);
   });

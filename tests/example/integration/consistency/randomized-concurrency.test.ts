@@ -31,6 +31,8 @@ const MAX_DELAY_MS = 3;
 const NAMES = ['Ajax', 'Brontes', 'Circe'];
 const LANGUAGES = [Language.English, Language.French, Language.German];
 const MISSING_ID = 'hero-missing';
+/** The consistency auditor of every instance: every hit sampled, within 300 base reads per second per instance. */
+const AUDIT = { sampleRate: 1, maxReadsPerSecond: 300, recheckDelayMs: 300 };
 
 type Operation = { instance: number } & (
   HeroQuery | { kind: 'update'; id: string; changes: Pick<EntityChanges<Hero>, 'name' | 'language'> }
@@ -106,9 +108,11 @@ describe.each([
     // With 1 s, a CPU-starved machine timed an UNLINK out, the writer kept it pending (no outbox
     // here) while another instance read the old entry: the documented one-sided limit, which the
     // outbox tests cover.
+    // Every instance audits its hits (the consistency auditor, sampling all of them): a run with no stale read must
+    // report no mismatch, while writes in flight make hits old all the time (its re-check dismisses those).
     const peers = new NearCachePeers();
     for (let i = 0; i < INSTANCES; i += 1)
-      clients.push(await connectCache(server.url, { nearCache: nearCache && { peers } }, 10_000));
+      clients.push(await connectCache(server.url, { nearCache: nearCache && { peers }, audit: AUDIT }, 10_000));
   });
   afterAll(async () => {
     await Promise.all(clients.map(({ cache }) => cache.close()));
@@ -206,6 +210,15 @@ describe.each([
       problems.push(`driver failed: ${(error as Error).stack ?? String(error)}`);
     }
 
+    await until(
+      () => clients.every(({ cache }) => cache.health().audit?.pendingRechecks === 0),
+      10_000,
+      "the auditors' re-checks to finish",
+    );
+    const audits = clients.map(({ cache }) => cache.health().audit!);
+    const audited = (field: 'checked' | 'mismatches' | 'transient') =>
+      audits.reduce((sum, audit) => sum + audit[field], 0);
+    if (audited('mismatches') > 0) problems.push(`the auditors counted ${audited('mismatches')} mismatch(es)`);
     const stats = clients.map(({ cache }) => cache.stats.for('hero').snapshot());
     const hits = stats.reduce((sum, s) => sum + s.hits, 0);
     const misses = stats.reduce((sum, s) => sum + s.misses, 0);
@@ -216,7 +229,9 @@ describe.each([
     const summary =
       `${nearCache ? 'near cache on' : 'Redis only'}, seed ${SEED}: ${operations} operations in ` +
       `${Date.now() - started} ms, ${hits} hits (${nearHits} near-cache) / ${misses} misses, ` +
-      `stores ${JSON.stringify(outcomes)}, ${auditedEntries} live entries audited`;
+      `stores ${JSON.stringify(outcomes)}, ${auditedEntries} live entries audited; auditors: ` +
+      `${audited('checked')} hits checked, ${audited('transient')} transient differences, ` +
+      `${audited('mismatches')} mismatches`;
     if (problems.length > 0) {
       throw new Error(
         `Replay with CONSISTENCY_SEED=${SEED}\n${summary}\n${problems.length} problem(s), first ` +
@@ -228,6 +243,8 @@ describe.each([
     // Not vacuous: the cache served reads, and writes overtook loads (stale stores refused).
     expect(hits).toBeGreaterThan(0);
     expect(auditedEntries).toBeGreaterThan(0);
+    expect(audited('checked')).toBeGreaterThan(0);
+    expect(audited('mismatches')).toBe(0);
     expect(outcomes.lost ?? 0).toBeGreaterThan(0);
     expect(stats.every((s) => s.errors === 0)).toBe(true);
     if (nearCache) expect(nearHits).toBeGreaterThan(0);
