@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine, run before the example, the tests and the benchmarks:
-# installs redis-server, PostgreSQL and Chromium (Debian packages, needs root) when they are missing,
-# installs node_modules from the lockfile when they are missing or stale, and generates the Prisma
-# clients (SQLite, and PostgreSQL from the same schema).
+# installs redis-server and PostgreSQL (and, with --browser, for `npm test`, Chromium: Debian packages, needs root)
+# when they are missing, installs node_modules from the lockfile when they are missing or stale, and generates the
+# Prisma clients (SQLite, and PostgreSQL from the same schema).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,9 +33,10 @@ if [ -z "${PG_BIN_DIR:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 
   fi
 fi
 
-# Chromium: the test of the live dashboard page (GET /dashboard) drives it headless through playwright-core, which
-# cannot download a browser of its own here. CHROMIUM_BIN names another binary.
-if [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+# Chromium, for `npm test` only (`setup.sh --browser`): the test of the live dashboard page (GET /dashboard) drives it
+# headless through playwright-core, which cannot download a browser of its own here. CHROMIUM_BIN names another
+# binary. The walkthrough and the benchmarks do not need it, so a cold `npm run example` does not download it.
+if [ "${1:-}" = "--browser" ] && [ -z "${CHROMIUM_BIN:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: chromium not found; installing Debian's chromium with apt-get..."
     apt-get update -qq
