@@ -2,6 +2,14 @@
  * Keys whose invalidation could not reach Redis: their entries may predate a completed
  * write. The circuit breaker stays open (no read trusts the cache) until they are delivered.
  * Past `capacity` keys the set overflows and recovery clears the whole prefix instead.
+ *
+ * While overflowed, keys are still recorded: recovery clears the prefix with SCAN + UNLINK and
+ * then calls {@link clearOverflow}, and a key whose write failed during that scan may sit in a
+ * part of the keyspace the scan had already passed. Keys recorded since the overflow began (or
+ * since the last {@link clearOverflow}) therefore stay pending after the overflow is cleared and
+ * are delivered one by one. When they cannot be kept (the capacity is exceeded again, or
+ * {@link overflow} is called again), the scan under way may have missed one, so
+ * {@link clearOverflow} keeps the set overflowed and the next recovery clears the prefix again.
  */
 export class PendingInvalidations {
   private readonly keys = new Set<string>();
@@ -11,21 +19,21 @@ export class PendingInvalidations {
    */
   private readonly addedSinceSnapshot = new Set<string>();
   private overflowedFlag = false;
+  /**
+   * Keys were forgotten while overflowed since the overflow began or since the last {@link clearOverflow}: a clearing
+   * of the prefix that started before they were forgotten does not cover them.
+   */
+  private lostWhileOverflowed = false;
 
   /** @param capacity keys remembered before overflowing. @default 100000 */
   constructor(private readonly capacity = 100_000) {}
 
   add(keys: readonly string[]): void {
-    if (this.overflowedFlag) return;
     for (const key of keys) {
       this.keys.add(key);
       this.addedSinceSnapshot.add(key);
     }
-    if (this.keys.size > this.capacity) {
-      this.overflowedFlag = true;
-      this.keys.clear();
-      this.addedSinceSnapshot.clear();
-    }
+    if (this.keys.size > this.capacity) this.overflow();
   }
 
   get overflowed(): boolean {
@@ -51,13 +59,31 @@ export class PendingInvalidations {
     for (const key of keys) if (!this.addedSinceSnapshot.has(key)) this.keys.delete(key);
   }
 
-  /** Gives up on single keys: recovery clears the whole prefix (change capture that may have missed changes). */
+  /**
+   * Gives up on single keys: recovery clears the whole prefix (change capture that may have missed changes).
+   * Called while a clearing is under way, it makes that clearing insufficient: {@link clearOverflow} then keeps
+   * the set overflowed.
+   */
   overflow(): void {
+    if (this.overflowedFlag) this.lostWhileOverflowed = true;
     this.overflowedFlag = true;
     this.keys.clear();
+    this.addedSinceSnapshot.clear();
   }
 
+  /**
+   * Called once the whole prefix was cleared by a clearing that began after the last call (or after the overflow).
+   * Keys added meanwhile stay pending, to be delivered; if some had to be forgotten meanwhile, the set stays
+   * overflowed and the prefix must be cleared once more.
+   */
   clearOverflow(): void {
+    if (this.lostWhileOverflowed) {
+      // The keys kept so far were added before this call, so before the next clearing begins: it covers them.
+      this.lostWhileOverflowed = false;
+      this.keys.clear();
+      this.addedSinceSnapshot.clear();
+      return;
+    }
     this.overflowedFlag = false;
   }
 }
