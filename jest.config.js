@@ -87,8 +87,8 @@ const redisCluster = {
     // Near-cache tests start their own standalone redis-server (startRedisServer); their cluster
     // counterparts are tests/integration/redis/cluster/near-cache*.test.ts.
     '/near-cache/',
-    // Change capture starts its own redis-server; what it sends goes through the invalidation path the cluster tests
-    // cover (CacheService.invalidate, the lease script on one key).
+    // Change capture starts its own redis-server; its cluster counterpart is
+    // tests/integration/redis/cluster/change-capture.test.ts (keys on 3 masters, the prefix cleared on each).
     '/capture/',
   ],
 };
