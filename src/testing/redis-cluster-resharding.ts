@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisClusterHandle, RedisClusterNodeHandle } from './redis-cluster';
+import type { RedisClusterHandle, RedisClusterNodeHandle } from './redis-cluster-api';
 
 /**
  * Moves one hash slot between two live masters of a test cluster with the commands a
