@@ -44,4 +44,10 @@ export const DEFAULTS = Object.freeze({
   outboxBatchSize: 500,
   /** Milliseconds a near cache may lag behind Redis when invalidation messages stop arriving. */
   nearCacheMaxStalenessMs: 250,
+  /** Milliseconds between two PINGs of the near caches' invalidation connection (the tracking heartbeat). */
+  nearCacheHeartbeatIntervalMs: 100,
+  /** Milliseconds a heartbeat PING may take before the invalidation connection counts as lost and is reset. */
+  nearCacheHeartbeatTimeoutMs: 1000,
+  /** Most bytes one near cache keeps (16 MiB), as estimated from its entries. */
+  nearCacheMaxBytes: 16 * 1024 * 1024,
 });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULTS } from '../defaults';
 import { ThrottledErrorLog } from '../observability/cache-logger';
 import { connectionFact } from '../redis/connection-state';
 import type { ClientTrackingOptions, TrackingListener, TrackingSource } from './tracking-types';
@@ -102,8 +103,9 @@ export class ClientTracking implements TrackingSource {
   ) {
     for (const client of clients) OWNER.set(client, this);
     this.warnings = new ThrottledErrorLog(options.logger);
-    this.maxStalenessMs = options.maxStalenessMs ?? 250;
-    this.heartbeat = setInterval(() => void this.beat(), options.heartbeatIntervalMs ?? 100);
+    this.maxStalenessMs = options.maxStalenessMs ?? DEFAULTS.nearCacheMaxStalenessMs;
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULTS.nearCacheHeartbeatIntervalMs;
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatIntervalMs);
     this.heartbeat.unref();
   }
 
@@ -270,7 +272,7 @@ export class ClientTracking implements TrackingSource {
     if (this.subscriberId === null) return void this.establish();
     if (!this.isActive) for (const client of this.clients) if (!this.tracked.has(client)) void this.track(client, true);
     const epoch = this.subscriberEpoch;
-    const timeoutMs = this.options.heartbeatTimeoutMs ?? 1000;
+    const timeoutMs = this.options.heartbeatTimeoutMs ?? DEFAULTS.nearCacheHeartbeatTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const sentAt = performance.now();
     const answered = await Promise.race([

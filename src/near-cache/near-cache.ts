@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { DEFAULTS } from '../defaults';
 import { decodeEntry, type EntryShape } from '../protocol/entry-codec';
 import { StrategyError } from '../errors';
 import type { Serializer } from '../repository/serializer';
@@ -20,8 +21,8 @@ export interface NearCacheOptions {
   ttlSeconds?: number | undefined;
 }
 
-/** Default of {@link NearCacheOptions.maxBytes}: 16 MiB. */
-export const DEFAULT_NEAR_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+/** Default of {@link NearCacheOptions.maxBytes}: 16 MiB (`DEFAULTS.nearCacheMaxBytes`). */
+export const DEFAULT_NEAR_CACHE_MAX_BYTES = DEFAULTS.nearCacheMaxBytes;
 
 /** Checks near-cache options. @throws {StrategyError} for bounds that are not positive whole numbers */
 export function checkNearCacheOptions(

@@ -1,3 +1,5 @@
+import { DEFAULTS } from '../defaults';
+
 /** States of a {@link CircuitBreaker}. */
 export type BreakerState = 'closed' | 'open';
 
@@ -41,8 +43,8 @@ export class CircuitBreaker {
     private readonly onChange: (state: BreakerState, reason?: BreakerOpenReason) => void,
     options: CircuitBreakerOptions = {},
   ) {
-    this.failureThreshold = options.failureThreshold ?? 3;
-    this.probeIntervalMs = options.probeIntervalMs ?? 1000;
+    this.failureThreshold = options.failureThreshold ?? DEFAULTS.breakerFailureThreshold;
+    this.probeIntervalMs = options.probeIntervalMs ?? DEFAULTS.breakerProbeIntervalMs;
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type TrackingListener,
   type TrackingSource,
 } from '../../near-cache/client-tracking';
+import { DEFAULTS } from '../../defaults';
 import { connectionFact } from '../connection-state';
 import { duplicateRedisClient, redactorOf } from '../redis-client';
 import { CLUSTER_SLOTS } from './key-slot';
@@ -89,8 +90,8 @@ export class ClusterTracking implements TrackingSource {
     cluster.on('refresh', this.onTopology);
     cluster.on('-node', this.onTopology);
     cluster.on('ready', this.onTopology);
-    this.maxStalenessMs = options.maxStalenessMs ?? 250;
-    this.timer = setInterval(() => this.beat(), options.heartbeatIntervalMs ?? 100);
+    this.maxStalenessMs = options.maxStalenessMs ?? DEFAULTS.nearCacheMaxStalenessMs;
+    this.timer = setInterval(() => this.beat(), options.heartbeatIntervalMs ?? DEFAULTS.nearCacheHeartbeatIntervalMs);
     this.timer.unref();
   }
 
