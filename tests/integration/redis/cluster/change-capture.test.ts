@@ -8,7 +8,7 @@ import {
 import { CacheService } from '../../../../src/protocol/cache-service';
 import { keySlot } from '../../../../src/redis/cluster/key-slot';
 import { MemoryLogger, put } from '../../../support/cache';
-import { until } from '../../../support/wait';
+import { sleep, until } from '../../../support/wait';
 import { captureStrategies, ITEM_TABLES_SQL } from '../../capture/support/items';
 import { newSqliteFile, openSqlite, sqliteClient, type SqliteDatabase } from '../../capture/support/sqlite-file';
 import { connectCluster, useRedisCluster } from './support';
@@ -21,36 +21,46 @@ describe('change capture on a Redis Cluster of 3 masters', () => {
   let tests = 0;
   let cache: CacheService;
   let capture: ChangeCapture;
+  let file: string;
   const opened: SqliteDatabase[] = [];
+  const stops: (() => Promise<void>)[] = [];
 
   afterEach(async () => {
-    await capture?.stop();
-    await cache?.close();
+    for (const stop of stops.splice(0).reverse()) await stop();
     for (const db of opened.splice(0)) db.close();
   });
 
-  /** A database with the item tables and capture installed, a consumer reading it, and the writer's connection. */
-  const start = async (): Promise<SqliteDatabase> => {
-    tests += 1;
-    const file = newSqliteFile();
-    const writer = openSqlite(file);
-    const reader = openSqlite(file);
-    opened.push(writer, reader);
-    for (const statement of ITEM_TABLES_SQL) writer.exec(statement);
-    await installSqliteCapture(sqliteClient(writer), capturedColumns(captureStrategies));
-    cache = new CacheService(await connectCluster(fixture.handle), {
+  /** A cache service on the cluster (its own client) and a consumer of `file`'s change table through it. */
+  const consumer = async (): Promise<{ cache: CacheService; capture: ChangeCapture }> => {
+    const service = new CacheService(await connectCluster(fixture.handle), {
       keyPrefix: `capture${tests}`,
       logger: new MemoryLogger(),
       circuitBreaker: { probeIntervalMs: 100 },
     });
-    expect(await cache.waitUntilReady(10_000)).toBe(true);
-    capture = new ChangeCapture(cache, new SqliteChangeSource(sqliteClient(reader)), {
+    stops.push(() => service.close());
+    expect(await service.waitUntilReady(10_000)).toBe(true);
+    const reader = openSqlite(file);
+    opened.push(reader);
+    const reading = new ChangeCapture(service, new SqliteChangeSource(sqliteClient(reader)), {
       strategies: captureStrategies,
       pollIntervalMs: 20,
       leaseMs: 500,
       logger: new MemoryLogger(),
     });
-    await capture.start();
+    stops.push(() => reading.stop());
+    await reading.start();
+    return { cache: service, capture: reading };
+  };
+
+  /** A database with the item tables and capture installed, a consumer reading it, and the writer's connection. */
+  const start = async (): Promise<SqliteDatabase> => {
+    tests += 1;
+    file = newSqliteFile();
+    const writer = openSqlite(file);
+    opened.push(writer);
+    for (const statement of ITEM_TABLES_SQL) writer.exec(statement);
+    await installSqliteCapture(sqliteClient(writer), capturedColumns(captureStrategies));
+    ({ cache, capture } = await consumer());
     await until(() => capture.health().reading, 10_000, 'the consumer lease');
     return writer;
   };
@@ -119,5 +129,28 @@ describe('change capture on a Redis Cluster of 3 masters', () => {
     await until(() => cache.trusted, 10_000, 'the cache trusted again');
     await seed(['item:k1']);
     expect(await present(['item:k1'])).toEqual(['item:k1']);
+  });
+
+  it('one consumer at a time; another takes over when it stops and applies what was committed meanwhile', async () => {
+    const writer = await start();
+    const ids = Array.from({ length: 12 }, (_, index) => `i${index}`);
+    writer.exec(`INSERT INTO item VALUES ${ids.map((id) => `('${id}', 'l', 'n')`).join(', ')}`);
+    await until(async () => (await changesLeft()) === 0, 10_000, 'the inserts applied');
+    const second = await consumer();
+    // Several of the second one's attempts at the lease (one per quarter lease, 125 ms) while the first renews it.
+    await sleep(600);
+    expect(second.capture.health()).toMatchObject({ consumer: false, reading: false, changesApplied: 0 });
+    expect(capture.health()).toMatchObject({ consumer: true, changesApplied: 12 });
+
+    await capture.stop();
+    // Committed once the first consumer stopped: the second applies it, whether it took the lease before or after.
+    const keys = [...ids.map((id) => `item:${id}`), 'item:list:l', 'item:list:m', 'item:all'];
+    expect(mastersOf(keys).size).toBe(3);
+    await seed(keys);
+    writer.exec(`UPDATE item SET list = 'm'`);
+    await until(() => second.capture.health().consumer, 10_000, 'the second consumer holding the lease');
+    await until(async () => (await present(keys)).length === 0, 10_000, 'the updates invalidated by the second');
+    expect(second.capture.health()).toMatchObject({ consumer: true, changesApplied: 12, errors: 0 });
+    expect(second.cache.health()).toMatchObject({ breaker: 'closed', pendingInvalidations: 0 });
   });
 });
