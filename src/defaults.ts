@@ -50,4 +50,26 @@ export const DEFAULTS = Object.freeze({
   nearCacheHeartbeatTimeoutMs: 1000,
   /** Most bytes one near cache keeps (16 MiB), as estimated from its entries. */
   nearCacheMaxBytes: 16 * 1024 * 1024,
+  /** Keys whose invalidation failed kept in a process before it gives up on single keys and clears the prefix. */
+  pendingInvalidationsCapacity: 100_000,
+  /** Milliseconds between two ticks of the event-loop stall sampler (a late tick is a stall). */
+  eventLoopSampleIntervalMs: 20,
+  /** Event-loop stalls remembered by the sampler (the oldest are forgotten first). */
+  eventLoopStallsKept: 256,
+  /** Milliseconds between two renewals of change capture's consumer lease, and two reads of an empty change table. */
+  capturePollIntervalMs: 100,
+  /** Milliseconds change capture's consumer lease lasts unless renewed: another process takes over after this. */
+  captureLeaseMs: 1000,
+  /** Milliseconds change capture waits before reading its source again after a failure. */
+  captureRetryDelayMs: 1000,
+  /** Milliseconds change capture waits for the prefix to be cleared when its source lost changes. */
+  captureClearTimeoutMs: 30_000,
+  /** Milliseconds between two measurements of change capture's lag by its consumer. */
+  captureLagIntervalMs: 5000,
+  /** Keys change capture sends per invalidation (one UNLINK each). */
+  captureKeysPerInvalidation: 5000,
+  /** Row changes capture applies at once: rows of a SQLite change table, changes of a large PostgreSQL commit. */
+  captureBatchSize: 1000,
+  /** PostgreSQL replication messages received and not yet applied before change capture pauses reading the socket. */
+  captureMaxBufferedMessages: 10_000,
 });

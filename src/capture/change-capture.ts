@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheService } from '../protocol/cache-service';
 import { createDefaultLogger, type CacheLogger } from '../observability/cache-logger';
+import { DEFAULTS } from '../defaults';
 import { CacheOptionsError, CaptureSetupError } from '../errors';
 import type { ApplyBatch, CaptureLag, ChangeBatch, ChangeSource } from './change-source';
 import { RowKeys, type AnyCacheStrategy } from './row-keys';
@@ -107,12 +108,12 @@ export class ChangeCapture {
   ) {
     this.rows = new RowKeys(options.strategies);
     this.leaseKey = `!capture:${source.kind}:${source.name}`;
-    this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.leaseMs = options.leaseMs ?? 1000;
-    this.retryDelayMs = options.retryDelayMs ?? 1000;
-    this.clearTimeoutMs = options.clearTimeoutMs ?? 30_000;
-    this.keysPerInvalidation = options.keysPerInvalidation ?? 5000;
-    this.lagIntervalMs = options.lagIntervalMs ?? 5000;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULTS.capturePollIntervalMs;
+    this.leaseMs = options.leaseMs ?? DEFAULTS.captureLeaseMs;
+    this.retryDelayMs = options.retryDelayMs ?? DEFAULTS.captureRetryDelayMs;
+    this.clearTimeoutMs = options.clearTimeoutMs ?? DEFAULTS.captureClearTimeoutMs;
+    this.keysPerInvalidation = options.keysPerInvalidation ?? DEFAULTS.captureKeysPerInvalidation;
+    this.lagIntervalMs = options.lagIntervalMs ?? DEFAULTS.captureLagIntervalMs;
     this.logger = options.logger ?? createDefaultLogger();
     if (this.leaseMs <= this.pollIntervalMs)
       throw new CacheOptionsError(

@@ -1,3 +1,5 @@
+import { DEFAULTS } from '../defaults';
+
 /**
  * Keys whose invalidation could not reach Redis: their entries may predate a completed
  * write. The circuit breaker stays open (no read trusts the cache) until they are delivered.
@@ -26,7 +28,7 @@ export class PendingInvalidations {
   private lostWhileOverflowed = false;
 
   /** @param capacity keys remembered before overflowing. @default 100000 */
-  constructor(private readonly capacity = 100_000) {}
+  constructor(private readonly capacity: number = DEFAULTS.pendingInvalidationsCapacity) {}
 
   add(keys: readonly string[]): void {
     for (const key of keys) {

@@ -1,3 +1,5 @@
+import { DEFAULTS } from '../defaults';
+
 /** Options of an {@link EventLoopStalls}. Times are milliseconds. */
 export interface EventLoopStallsOptions {
   /** Milliseconds between two ticks of the sampling timer. @default 20 */
@@ -31,8 +33,8 @@ export class EventLoopStalls {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(options: EventLoopStallsOptions = {}) {
-    this.intervalMs = options.intervalMs ?? 20;
-    const capacity = options.capacity ?? 256;
+    this.intervalMs = options.intervalMs ?? DEFAULTS.eventLoopSampleIntervalMs;
+    const capacity = options.capacity ?? DEFAULTS.eventLoopStallsKept;
     this.starts = new Array<number>(capacity).fill(0);
     this.ends = new Array<number>(capacity).fill(0);
   }

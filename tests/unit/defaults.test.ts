@@ -28,6 +28,18 @@ const DOCUMENTED: [file: string, option: string, key: keyof typeof DEFAULTS][] =
   ['src/near-cache/near-cache-group.ts', 'heartbeatTimeoutMs', 'nearCacheHeartbeatTimeoutMs'],
   ['src/near-cache/near-cache-group.ts', 'maxStalenessMs', 'nearCacheMaxStalenessMs'],
   ['src/near-cache/near-cache.ts', 'maxBytes', 'nearCacheMaxBytes'],
+  ['src/trust/event-loop-stalls.ts', 'intervalMs', 'eventLoopSampleIntervalMs'],
+  ['src/trust/event-loop-stalls.ts', 'capacity', 'eventLoopStallsKept'],
+  ['src/capture/change-capture.ts', 'pollIntervalMs', 'capturePollIntervalMs'],
+  ['src/capture/change-capture.ts', 'leaseMs', 'captureLeaseMs'],
+  ['src/capture/change-capture.ts', 'retryDelayMs', 'captureRetryDelayMs'],
+  ['src/capture/change-capture.ts', 'clearTimeoutMs', 'captureClearTimeoutMs'],
+  ['src/capture/change-capture.ts', 'lagIntervalMs', 'captureLagIntervalMs'],
+  ['src/capture/change-capture.ts', 'keysPerInvalidation', 'captureKeysPerInvalidation'],
+  ['src/capture/sqlite/sqlite-source.ts', 'pollIntervalMs', 'capturePollIntervalMs'],
+  ['src/capture/sqlite/sqlite-source.ts', 'batchSize', 'captureBatchSize'],
+  ['src/capture/postgres/postgres-source.ts', 'batchSize', 'captureBatchSize'],
+  ['src/capture/postgres/postgres-source.ts', 'maxBufferedMessages', 'captureMaxBufferedMessages'],
 ];
 
 describe('DEFAULTS', () => {
@@ -37,7 +49,13 @@ describe('DEFAULTS', () => {
     for (const value of documented) expect(value).toBe(DEFAULTS[key]);
   });
 
-  it('keeps the values the breaker and the near cache used before they moved here', () => {
+  it('documents the pending invalidations capacity (a constructor parameter) with its DEFAULTS value', () => {
+    const source = readFileSync(join(ROOT, 'src/protocol/pending-invalidations.ts'), 'utf8');
+    const documented = /@param capacity [^@]*@default ([\d_]+)/.exec(source)?.[1] ?? '';
+    expect(Number(documented.replace(/_/g, ''))).toBe(DEFAULTS.pendingInvalidationsCapacity);
+  });
+
+  it('keeps the values the breaker, the near cache, the stall sampler and capture used before they moved here', () => {
     expect(DEFAULTS).toMatchObject({
       breakerFailureThreshold: 3,
       breakerProbeIntervalMs: 1000,
@@ -45,6 +63,17 @@ describe('DEFAULTS', () => {
       nearCacheHeartbeatTimeoutMs: 1000,
       nearCacheMaxStalenessMs: 250,
       nearCacheMaxBytes: 16 * 1024 * 1024,
+      pendingInvalidationsCapacity: 100_000,
+      eventLoopSampleIntervalMs: 20,
+      eventLoopStallsKept: 256,
+      capturePollIntervalMs: 100,
+      captureLeaseMs: 1000,
+      captureRetryDelayMs: 1000,
+      captureClearTimeoutMs: 30_000,
+      captureLagIntervalMs: 5000,
+      captureKeysPerInvalidation: 5000,
+      captureBatchSize: 1000,
+      captureMaxBufferedMessages: 10_000,
     });
   });
 

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { LogicalReplicationService } from 'pg-logical-replication';
+import { DEFAULTS } from '../../defaults';
 import { CacheOptionsError } from '../../errors';
 import type { ApplyBatch, CaptureLag, CapturedColumns, ChangeSource } from '../change-source';
 import { checkPostgresSetup, type PostgresCaptureNames } from './postgres-setup';
@@ -71,8 +72,8 @@ export class PostgresChangeSource implements ChangeSource {
     this.name = slot;
     this.names = { slot, publication, schema: options.schema ?? 'public' };
     this.createSlot = options.createSlot ?? true;
-    this.batchSize = options.batchSize ?? 1000;
-    this.maxBufferedMessages = options.maxBufferedMessages ?? 10_000;
+    this.batchSize = options.batchSize ?? DEFAULTS.captureBatchSize;
+    this.maxBufferedMessages = options.maxBufferedMessages ?? DEFAULTS.captureMaxBufferedMessages;
     const base = typeof options.connection === 'string' ? { connectionString: options.connection } : options.connection;
     this.config = { application_name: 'cachedrepo-capture', ...base };
   }

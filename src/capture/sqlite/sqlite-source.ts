@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../defaults';
 import type { RowImage } from '../../repository/captured-table';
 import type { ApplyBatch, CaptureLag, CapturedColumns, ChangeSource, RowChange } from '../change-source';
 import type { SqlClient } from './sql-client';
@@ -35,8 +36,8 @@ export class SqliteChangeSource implements ChangeSource {
   ) {
     this.name = options.changeTable ?? DEFAULT_CHANGE_TABLE;
     this.table = `"${this.name.replace(/"/g, '""')}"`;
-    this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.batchSize = options.batchSize ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULTS.capturePollIntervalMs;
+    this.batchSize = options.batchSize ?? DEFAULTS.captureBatchSize;
   }
 
   check(tables: CapturedColumns): Promise<void> {
