@@ -187,6 +187,38 @@ describe('collection queries: pages cached under a generation per collection', (
   });
 });
 
+describe('collection queries with a near cache', () => {
+  const fixture = useRedisCache({ cacheOptions: { nearCache: true, circuitBreaker: { probeIntervalMs: 100 } } });
+
+  it('serve pages from the near cache, yet read the generation from Redis on every call', async () => {
+    const base = new MemoryArticles();
+    const articles = CachedRepository.wrap(base, articleStrategy(600, { maxEntries: 100 }), fixture.cache);
+    for (let i = 1; i <= 3; i += 1) await base.save({ id: i, title: `title ${i}`, tags: ['a'] });
+    const nearHits = (): number =>
+      fixture.cache.health().nearCache.caches.find((c) => c.entityType === 'article')?.hits ?? 0;
+    const titles = async (): Promise<string[]> =>
+      (await articles.findByTag('a', { limit: 10, offset: 0 })).map((a) => a.title);
+    await until(
+      async () => {
+        const before = nearHits();
+        expect(await titles()).toEqual(['title 1', 'title 2', 'title 3']);
+        return nearHits() > before;
+      },
+      5000,
+      'a page served by the near cache',
+    );
+    const loads = base.calls.findByTag;
+    // The generation key lost behind the near cache's back (an eviction): the next call must not serve the page it
+    // keeps, which is under the old generation.
+    base.rows.set('2', { id: 2, title: 'changed', tags: ['a'] });
+    await fixture.redis.del('cache:article:tag:a');
+    expect(await titles()).toEqual(['title 1', 'changed', 'title 3']);
+    expect(base.calls.findByTag).toBe((loads ?? 0) + 1);
+    await articles.update(3, { title: 'written' });
+    expect(await titles()).toEqual(['title 1', 'changed', 'written']);
+  });
+});
+
 describe('collection queries with Redis down', () => {
   it('load every page from the base repository while Redis is down, never a cached one', async () => {
     const server = await startRedisServer();
