@@ -42,6 +42,23 @@ export function isGeneration(value: unknown): value is string {
 }
 
 /**
+ * The page key of a call of a collection query: `{collection}@{generation}:{variant}`. A key of a strategy's key
+ * schema never holds `@` (placeholder values are percent-encoded), so no page key equals a schema key; a page key
+ * still starts with the collection's namespace, so clearing the namespace (or the dataset) removes pages too.
+ */
+export function pageKey(collection: string, generation: string, variant: string): string {
+  return `${collection}@${generation}:${variant}`;
+}
+
+/** The collection key and generation a page key was made of ({@link pageKey}); null for any other key. */
+export function pageOrigin(key: string): { collection: string; generation: string } | null {
+  const at = key.indexOf('@');
+  if (at <= 0) return null;
+  const generation = key.slice(at + 1, at + 18);
+  return isGeneration(generation) && key[at + 18] === ':' ? { collection: key.slice(0, at), generation } : null;
+}
+
+/**
  * Reads the current generation of collections, creating it when absent, in one command (a Lua script on one key, so
  * it runs unchanged on Redis Cluster and on any Redis version with scripting). Never throws.
  */

@@ -6,6 +6,7 @@ import type { EntityCacheStats } from '../observability/cache-stats';
 import { StrategyError } from '../errors';
 import type { CollectionQuery, QueryCachePolicy } from './cache-strategy';
 import { encodeVariant } from './collection-variant';
+import { pageKey } from '../protocol/generations';
 import type { Projector } from './projection';
 
 type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
@@ -63,15 +64,6 @@ export function cachedQuery(
     ? (...args) => reader.read(key(...args), shape, ttl, async () => project(await method.apply(base, args)))
     : (...args) =>
         readThrough(parts, name, key(...args), shape, ttl, async () => project(await method.apply(base, args)));
-}
-
-/**
- * The page key of a call of a collection query: `{collection}@{generation}:{variant}`. A key of the strategy's key
- * schema never holds `@` (placeholder values are percent-encoded), so no page key equals a schema key; a page key
- * still starts with the collection's namespace, so clearing the namespace (or the dataset) removes pages too.
- */
-export function pageKey(collection: string, generation: string, variant: string): string {
-  return `${collection}@${generation}:${variant}`;
 }
 
 /**

@@ -24,10 +24,12 @@ export interface ArticleRepository extends Repository<Article> {
 
 /**
  * Articles in memory. `gate`, when set, holds every `findByTag` after it has read its rows and before it returns
- * them: a load that read the state before a write and returns after it.
+ * them: a load that read the state before a write and returns after it. `entry`, when set, holds every `findByTag`
+ * before it reads its rows: a read that reads the state after a write that came while it waited.
  */
 export class MemoryArticles extends KeyedMemoryRepository<Article> implements ArticleRepository {
   gate: Promise<void> | null = null;
+  entry: Promise<void> | null = null;
 
   constructor() {
     let next = 0;
@@ -40,6 +42,7 @@ export class MemoryArticles extends KeyedMemoryRepository<Article> implements Ar
 
   async findByTag(tag: string, page: Page): Promise<Article[]> {
     this.count('findByTag');
+    if (this.entry) await this.entry;
     const rows = this.tagged(tag).slice(page.offset, page.offset + page.limit);
     if (this.gate) await this.gate;
     return rows;

@@ -1,5 +1,5 @@
 import { startRedisServer } from 'cachedrepo/testing';
-import { isGeneration, newGeneration } from '../../../src/protocol/generations';
+import { isGeneration, newGeneration, pageKey, pageOrigin } from '../../../src/protocol/generations';
 import { connectCache, useRedisCache } from '../../support/cache';
 import { until } from '../../support/wait';
 
@@ -42,6 +42,16 @@ describe('CacheService.generation', () => {
     for (const token of [...tokens].slice(0, 100)) expect(isGeneration(token)).toBe(true);
     for (const other of ['', '~short', '{"v":1}', 'lease:abc', `${newGeneration()}x`])
       expect(isGeneration(other)).toBe(false);
+  });
+});
+
+describe('page keys', () => {
+  it('give back the collection and generation they were made of, and no other key does', () => {
+    const generation = newGeneration();
+    const key = pageKey('article:tag:a%40b', generation, "('a@b',{'limit':d1})");
+    expect(pageOrigin(key)).toEqual({ collection: 'article:tag:a%40b', generation });
+    for (const other of ['article:tag:a', '@x', `a@${generation}`, `a@${generation}x`, 'user:email:a@b.c'])
+      expect(pageOrigin(other)).toBeNull();
   });
 });
 
