@@ -22,8 +22,15 @@ import { encodeKeyComponent } from './key-schema';
 /** Longest variant text kept as is; a longer one is hashed. */
 export const MAX_VARIANT_LENGTH = 200;
 
-/** What a strategy's `variant(...args)` may return (encoded like the default, so a string and a number differ). */
-export type CollectionVariant = string | number | Readonly<Record<string, string | number | bigint | boolean | null>>;
+/**
+ * What a strategy's `variant(...args)` may return, encoded like the default (so a string and a number differ): a
+ * string, a number, or a plain record of plain values such as `{ limit: 20, offset: 40 }` (arrays, Dates, bigints,
+ * booleans, null and nested plain records are encoded too). `object` is accepted for records typed by an interface
+ * (which TypeScript does not let match an index signature); anything else (a class instance, a Map, a function inside)
+ * throws {@link StrategyError} at call time.
+ */
+export type CollectionVariant =
+  string | number | Readonly<Record<string, string | number | bigint | boolean | null>> | object;
 
 /**
  * The variant text of `value` (a call's arguments, or what the policy's `variant` returned).

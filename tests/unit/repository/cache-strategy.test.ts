@@ -9,8 +9,13 @@ interface Post {
   readonly id: number;
   tag: string;
 }
+/** An interface, as page types often are: a variant may return it as it is. */
+interface Page {
+  limit: number;
+  offset: number;
+}
 interface PostRepository extends Repository<Post> {
-  findByTag(tag: string, page: { limit: number; offset: number }): Promise<Post[]>;
+  findByTag(tag: string, page: Page): Promise<Post[]>;
   findNewest(): Promise<Post | null>;
 }
 const postKeys = defineKeySchema({ byId: 'post:{id}', byTag: 'post:tag:{tag}', newest: 'post:newest' });
