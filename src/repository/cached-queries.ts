@@ -9,7 +9,8 @@ import { encodeVariant } from './collection-variant';
 import { pageKey } from '../protocol/generations';
 import type { Projector } from './projection';
 
-type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
+/** A repository method, erased. */
+export type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
 /** What the cached query methods of one `CachedRepository` read through. */
 export interface QueryReadParts {
@@ -105,4 +106,28 @@ function collectionQuery(
     if (generation === null) return load();
     return readThrough(parts, name, pageKey(collection, generation, variant), shape, ttl, load);
   };
+}
+
+/**
+ * A method of the base the strategy does not cache, passed through. With a projection (`project`), what it resolves to
+ * is projected too; synchronous results are left as they are (ProjectedRepository keeps their types), and without one
+ * the base's result is returned untouched.
+ */
+export function passedThrough(base: object, method: AsyncFunction, project: Projector | null): AsyncFunction {
+  if (project === null) return (...args) => method.apply(base, args);
+  return (...args) => {
+    const result = method.apply(base, args);
+    return result instanceof Promise ? result.then(project) : result;
+  };
+}
+
+/** Names of the methods of `object` and its prototypes (not Object's). */
+export function methodNames(object: object): Set<string> {
+  const names = new Set<string>();
+  for (let proto: object | null = object; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && typeof (object as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  return names;
 }

@@ -13,7 +13,14 @@ import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
 import type { Cached, CacheControl, OutboxWriteMember } from './cache-control';
 
 export type { Cached, CacheControl, OutboxWriteMember, RepositoryIdOf } from './cache-control';
-import { cachedQuery, readThrough, type QueryReadParts } from './cached-queries';
+import {
+  cachedQuery,
+  methodNames,
+  passedThrough,
+  readThrough,
+  type AsyncFunction,
+  type QueryReadParts,
+} from './cached-queries';
 
 /** Names a base repository or a strategy's queries must not use: the decorator's own API. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
@@ -33,8 +40,6 @@ const OWN_METHODS: ReadonlySet<string> = new Set([
   'updateRecorded',
   'deleteRecorded',
 ]);
-
-type AsyncFunction = (...args: unknown[]) => Promise<unknown>;
 
 /** The write methods a span is opened for when tracing is on (`update` calls `updateReturningBeforeImage`). */
 const TRACED_WRITES: readonly string[] = Object.freeze(['save', 'updateReturningBeforeImage', 'delete']);
@@ -136,18 +141,9 @@ export class CachedRepository<
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
       else self[name] = cached;
     }
-    for (const name of names) {
-      if (OWN_METHODS.has(name) || name in policies) continue;
-      const method = baseMethods[name] as AsyncFunction;
-      // With a projection, what a method resolves to is projected too; synchronous results are left as they are
-      // (ProjectedRepository keeps their types), and without one the base's result is returned untouched.
-      self[name] = projects
-        ? (...args) => {
-            const result = method.apply(base, args);
-            return result instanceof Promise ? result.then(project) : result;
-          }
-        : (...args) => method.apply(base, args);
-    }
+    for (const name of names)
+      if (!OWN_METHODS.has(name) && !(name in policies))
+        self[name] = passedThrough(base, baseMethods[name] as AsyncFunction, projects ? project : null);
   }
 
   /**
@@ -293,15 +289,4 @@ export class CachedRepository<
   #invalidate(keys: string[]): Promise<boolean> {
     return this.#cache.invalidate(keys, this.#stats);
   }
-}
-
-/** Names of the methods of `object` and its prototypes (not Object's). */
-function methodNames(object: object): Set<string> {
-  const names = new Set<string>();
-  for (let proto: object | null = object; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (name !== 'constructor' && typeof (object as Record<string, unknown>)[name] === 'function') names.add(name);
-    }
-  }
-  return names;
 }
