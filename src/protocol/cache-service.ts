@@ -105,21 +105,15 @@ export class CacheService {
           options.outboxDelivery,
         )
       : null;
-    this.recovery = new Recovery(
-      this.gateway,
-      this.prefix,
-      this.scanBatchSize,
-      this.pending,
-      this.deliverer,
-      this.logger,
-    );
+    const { gateway, prefix, scanBatchSize, pending, deliverer, logger } = this;
+    this.recovery = new Recovery(gateway, prefix, scanBatchSize, pending, deliverer, logger);
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
     this.watches = new Watches(
       options,
       { read: (key) => this.read(key), invalidate: (keys, stats) => this.invalidate(keys, stats), logger: this.logger },
       this.enabled,
     );
-    const { enabled, gateway, flights, pending, near, watches, scanBatchSize } = this;
+    const { enabled, flights, near, watches } = this;
     const fullKey = (key: string): string => this.fullKey(key);
     this.invalidator = new Invalidator({ enabled, gateway, flights, pending, near, watches, scanBatchSize, fullKey });
     this.generations = new Generations(this.gateway);
