@@ -56,7 +56,9 @@ export interface CollectionQuery<A extends readonly unknown[]> {
   /**
    * The key (unprefixed) of the collection this call reads a page or a filter of, e.g.
    * `(tag, page) => articleKeys.byTag({ tag })`. It must not be the `key` of another query (it holds a generation,
-   * not an entry), and must not contain `@` (schema keys never do: placeholder values are percent-encoded).
+   * not an entry), and must not contain `@` (schema keys never do: placeholder values are percent-encoded). The
+   * generation is created with the policy's `ttlSeconds` (at least as long as the pages under it live).
+   * @throws {StrategyError} at call time (the call's promise rejects) for an empty key or one that holds `@`
    */
   collection(...args: A): string;
   /**

@@ -65,28 +65,33 @@ export class MemoryArticles extends KeyedMemoryRepository<Article> implements Ar
 
 export const articleKeys = defineKeySchema({ byId: 'article:{id}', byTag: 'article:tag:{tag}' });
 
+/** The definition of {@link articleStrategy}, for variants of it. */
+export function articleStrategyDefinition(ttlSeconds = 600, nearCache?: { maxEntries: number }) {
+  return {
+    entityType: 'article',
+    namespaces: [articleKeys.$namespace],
+    ttlSeconds,
+    id: intId(),
+    entityKey: (id: number) => articleKeys.byId({ id }),
+    queries: {
+      findByTag: { collection: (tag: string) => articleKeys.byTag({ tag }) },
+      findByTagAfter: {
+        collection: (tag: string) => articleKeys.byTag({ tag }),
+        variant: (_tag: string, after: number | null, limit: number) => ({ after, limit }),
+      },
+    },
+    keysOf: (article: Article) => [
+      articleKeys.byId({ id: article.id }),
+      ...article.tags.map((tag) => articleKeys.byTag({ tag })),
+    ],
+    ...(nearCache ? { nearCache } : {}),
+  };
+}
+
 /** Pages of a tag are collection queries: the tag's key holds its generation. With `nearCache`, pages are kept near. */
 export function articleStrategy(
   ttlSeconds = 600,
   nearCache?: { maxEntries: number },
 ): CacheStrategy<Article, ArticleRepository> {
-  return defineCacheStrategy<Article, ArticleRepository>({
-    entityType: 'article',
-    namespaces: [articleKeys.$namespace],
-    ttlSeconds,
-    id: intId(),
-    entityKey: (id) => articleKeys.byId({ id }),
-    queries: {
-      findByTag: { collection: (tag) => articleKeys.byTag({ tag }) },
-      findByTagAfter: {
-        collection: (tag) => articleKeys.byTag({ tag }),
-        variant: (_tag, after, limit) => ({ after, limit }),
-      },
-    },
-    keysOf: (article) => [
-      articleKeys.byId({ id: article.id }),
-      ...article.tags.map((tag) => articleKeys.byTag({ tag })),
-    ],
-    ...(nearCache ? { nearCache } : {}),
-  });
+  return defineCacheStrategy<Article, ArticleRepository>(articleStrategyDefinition(ttlSeconds, nearCache));
 }

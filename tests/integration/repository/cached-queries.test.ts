@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { CachedRepository, type Cached } from 'cachedrepo';
+import { CachedRepository, defineCacheStrategy, type Cached } from 'cachedrepo';
 import { startRedisServer } from 'cachedrepo/testing';
 import { clusterMasters } from '../../../src/redis/cluster/masters';
 import { connectCache, useRedisCache } from '../../support/cache';
@@ -7,6 +7,7 @@ import { until } from '../../support/wait';
 import {
   articleKeys,
   articleStrategy,
+  articleStrategyDefinition,
   MemoryArticles,
   type Article,
   type ArticleRepository,
@@ -184,6 +185,16 @@ describe('collection queries: pages cached under a generation per collection', (
       /article\.findByTag: the arguments of a collection query hold a function/,
     );
     await expect(articles.findByTag('a@b', { limit: 1, offset: 0 })).resolves.toEqual([]);
+    // A collection key built by hand with a raw @ could meet a page key: refused, naming the query.
+    const handMade = defineCacheStrategy<Article, ArticleRepository>({
+      ...articleStrategyDefinition(),
+      queries: { findByTag: { collection: (tag) => `article:tag:${tag}` } },
+    });
+    const raw = CachedRepository.wrap(base, handMade, fixture.cache);
+    await expect(raw.findByTag('a@b', { limit: 1, offset: 0 })).rejects.toThrow(
+      /article\.findByTag: collection\(\.\.\.args\) must return a key .* without '@'\), got "article:tag:a@b"/,
+    );
+    await expect(raw.findByTag('a', { limit: 1, offset: 0 })).resolves.toHaveLength(1);
   });
 });
 
