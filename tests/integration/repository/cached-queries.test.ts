@@ -114,6 +114,10 @@ describe('collection queries: pages cached under a generation per collection', (
     expect(await fixture.redis.exists(`cache:article:tag:a@${generation}:('a',{'limit':d1,'offset':d0})`)).toBe(1);
     // The generation key lives as long as the pages at least (their TTL: 600 s).
     expect(await fixture.redis.ttl(`cache:article:tag:a`)).toBeGreaterThan(590);
+    // A page hit costs two round trips: the generation (the script, whose own GET INFO counts too) and the page.
+    await resetCommandStats(fixture.redis);
+    await articles.findByTag('a', { limit: 1, offset: 3 });
+    expect(await commandsRun(fixture.redis)).toEqual({ evalsha: 1, get: 2 });
   });
 
   it('makes both collections fresh when a write moves an article from one to another', async () => {
