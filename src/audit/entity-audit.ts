@@ -1,6 +1,7 @@
 import type { EntityCacheStats } from '../observability/cache-stats';
 import { NEAR_MISS, NEAR_OFF, type NearCache } from '../near-cache/near-cache';
 import { decodeEntry, REJECTED, type EntryShape } from '../protocol/entry-codec';
+import { pageOrigin } from '../protocol/generations';
 import type { ReadReport } from '../protocol/read-report';
 import { copyValue, isCopyable } from '../protocol/value-copy';
 import type { Serializer } from '../repository/serializer';
@@ -116,6 +117,13 @@ export class EntityAudit {
    * cache's entry, else Redis's; {@link ABSENT} when neither holds a valid entry (or Redis cannot be asked).
    */
   private async peek(key: string, shape: EntryShape): Promise<unknown> {
+    // A page of a collection query is retired by a new generation of its collection, not by deleting its key: once
+    // the generation has changed, no read serves it any more (`generations.ts`).
+    const page = pageOrigin(key);
+    if (page !== null) {
+      const current = await this.auditor.cache.read(page.collection);
+      if (current.kind !== 'value' || current.raw !== page.generation) return ABSENT;
+    }
     const near = this.nearCache?.get(key, shape);
     if (near !== undefined && near !== NEAR_MISS && near !== NEAR_OFF && near !== REJECTED) return near;
     const read = await this.auditor.cache.read(key);
