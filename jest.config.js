@@ -90,6 +90,8 @@ const redisCluster = {
     // Change capture starts its own redis-server; what it sends goes through the invalidation path the cluster tests
     // cover (CacheService.invalidate, the lease script on one key).
     '/capture/',
+    // The blog example starts its own redis-server and change capture, like capture/ above.
+    '/tests/example/integration/blog/',
   ],
 };
 
