@@ -105,6 +105,17 @@ describe(`blog: lists, pages and cascades over HTTP (${testDatabaseProvider()})`
     expect(await page(`favorited=${dave}&limit=10&offset=0`)).toEqual({ articles: [], total: 0 });
   });
 
+  it('a favorite written with plain SQL outside the repositories is read through the same declarations', async () => {
+    const frank = (await api.post('/members', undefined, { username: 'frank', password: 'frank-secret' })).body?.id;
+    const article = (await page(`author=${carol}&limit=1&offset=0`)).articles[0]!.id;
+    expect((await api.get(`/articles/${article}`, Number(frank))).body).toMatchObject({ favorited: false });
+    expect(await page(`favorited=${String(frank)}&limit=5&offset=0`)).toEqual({ articles: [], total: 0 });
+    await stack.db.rawSql('INSERT INTO "Favorite" ("memberId", "articleId") VALUES (?, ?)', [frank, article]);
+    await captureBarrier(stack, cached.data);
+    expect((await api.get(`/articles/${article}`, Number(frank))).body).toMatchObject({ favorited: true });
+    expect((await page(`favorited=${String(frank)}&limit=5&offset=0`)).total).toBe(1);
+  });
+
   it('the cached server answers as the plain one (no cache) on the same database', async () => {
     await captureBarrier(stack, cached.data);
     const erin = (await api.post('/members', undefined, { username: 'erin', password: 'erin-secret' })).body?.id;
