@@ -17,6 +17,12 @@ import { blogCaptureStrategies } from './cache/strategies';
 
 /** Options of {@link startBlogCapture}. */
 export interface BlogCaptureOptions {
+  /**
+   * Run the capture's setup SQL first (SQLite: the change table and triggers; PostgreSQL: REPLICA IDENTITY FULL and
+   * the publication), as a migration step would. One process is enough: on SQLite, a second process rewriting the
+   * triggers while the first one writes may wait past the busy timeout (SQLITE_BUSY). @default true
+   */
+  install?: boolean;
   /** PostgreSQL: the replication slot. @default `blog_capture` */
   slot?: string;
   /** Poll interval of the consumer, in milliseconds. @default the library's (ChangeCaptureOptions) */
@@ -35,8 +41,8 @@ export interface BlogCapture {
 /**
  * Change capture of the blog's seven tables (REDIS_CACHE.md section 16): cascaded deletes (a member's articles,
  * favorites, follows and comments; an article's tag links) and writes made outside the repositories invalidate the
- * keys the same strategies name. Installs the capture first (SQLite triggers; PostgreSQL REPLICA IDENTITY FULL and
- * the publication). Every process may start it: one at a time reads (the consumer lease).
+ * keys the same strategies name. Installs the capture first unless told not to (`install`). Every process may start
+ * it: one at a time reads (the consumer lease).
  * @throws {CaptureSetupError} when the database is not set up for capture (PostgreSQL without wal_level=logical)
  */
 export async function startBlogCapture(
@@ -50,12 +56,14 @@ export async function startBlogCapture(
   let closeConnection = async (): Promise<void> => undefined;
   if (databaseProvider(databaseUrl) === 'postgresql') {
     const { connectionString, schema } = postgresTarget(databaseUrl);
-    const client = new Client({ connectionString });
-    await client.connect();
-    try {
-      await client.query(postgresCaptureSql(tables, { schema }));
-    } finally {
-      await client.end();
+    if (options.install ?? true) {
+      const client = new Client({ connectionString });
+      await client.connect();
+      try {
+        await client.query(postgresCaptureSql(tables, { schema }));
+      } finally {
+        await client.end();
+      }
     }
     source = new PostgresChangeSource({ connection: connectionString, schema, slot: options.slot ?? 'blog_capture' });
   } else {
@@ -63,7 +71,7 @@ export async function startBlogCapture(
     const prisma = createPrismaClient(databaseUrl);
     closeConnection = () => prisma.$disconnect();
     const sql = prismaSqlClient(prisma);
-    await installSqliteCapture(sql, tables);
+    if (options.install ?? true) await installSqliteCapture(sql, tables);
     source = new SqliteChangeSource(sql);
   }
   const capture = new ChangeCapture(cache, source, {

@@ -5,9 +5,10 @@ import { openBlogData } from './wiring';
 
 /**
  * The blog's server: `DATABASE_URL=file:./blog.db REDIS_URL=redis://127.0.0.1:6379 PORT=3001 npx tsx
- * example/blog/serve.ts` (REDIS_ENABLED=false: no cache). Applies the migrations, starts change capture (one process
- * at a time reads it), listens on 127.0.0.1:PORT (0: any free port), and prints `listening on <address>`. SIGINT or
- * SIGTERM closes it.
+ * example/blog/serve.ts` (REDIS_ENABLED=false: no cache). Applies the migrations (BLOG_MIGRATE=false: not), starts
+ * change capture (one process at a time reads it; BLOG_CAPTURE_INSTALL=false: without installing its triggers, left
+ * to the process that migrates), listens on 127.0.0.1:PORT (0: any free port), and prints `listening on <address>`.
+ * SIGINT or SIGTERM closes it.
  */
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
@@ -18,7 +19,10 @@ async function main(): Promise<void> {
   const data = await openBlogData({
     databaseUrl,
     redisUrl,
-    ...(process.env.BLOG_CAPTURE_SLOT && { capture: { slot: process.env.BLOG_CAPTURE_SLOT } }),
+    capture: {
+      install: process.env.BLOG_CAPTURE_INSTALL !== 'false',
+      ...(process.env.BLOG_CAPTURE_SLOT && { slot: process.env.BLOG_CAPTURE_SLOT }),
+    },
   });
   const app = buildBlogServer(new BlogService(data.repositories));
   const stop = async (): Promise<void> => {

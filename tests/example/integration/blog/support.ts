@@ -92,7 +92,10 @@ export async function spawnBlogProcess(stack: BlogStack): Promise<BlogProcess> {
         DATABASE_URL: stack.db.url,
         REDIS_URL: stack.server.url,
         PORT: '0',
+        // The first server migrated and installed capture (on SQLite, rewriting the triggers while it writes would
+        // wait for its lock).
         BLOG_MIGRATE: 'false',
+        BLOG_CAPTURE_INSTALL: 'false',
         NODE_OPTIONS: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
