@@ -3,9 +3,6 @@ import { createDefaultLogger, redactingLogger, type CacheLogger } from '../obser
 import { SecretRedactor } from '../observability/secret-redactor';
 import type { CacheHealth, CacheRead, CacheServiceOptions, StoreOutcome } from './cache-service-types';
 import { CacheStatsRegistry, type EntityCacheStats } from '../observability/cache-stats';
-import { CacheOptionsError } from '../errors';
-import { escapeGlob } from '../repository/key-schema';
-import { isLease } from './lease';
 import { Leases } from './leases';
 import { Recovery } from './recovery';
 import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
@@ -17,11 +14,14 @@ import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
 import { createStore } from '../redis/create-store';
 import { redactorOf } from '../redis/redis-client';
-import { OUT_OF_MEMORY, RedisGateway, UNAVAILABLE, WRONG_TYPE } from '../redis/redis-gateway';
+import { RedisGateway } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { SingleFlight } from './single-flight';
 import { DEFAULTS } from '../defaults';
 import { Watches } from './watches';
+import { Invalidator } from './invalidator';
+import { Generations } from './generations';
+import { classifyRead, serviceHealth, serviceSettings } from './cache-service-parts';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
 
@@ -56,6 +56,8 @@ export class CacheService {
   private readonly deliverer: OutboxDeliverer | null;
   private readonly batcher: ReadBatcher;
   private readonly near: NearCacheGroup;
+  private readonly invalidator: Invalidator;
+  private readonly generations: Generations;
   /** What watches cached repositories' reads and writes (the consistency auditor, tracing); idle when both are off. */
   readonly watches: Watches;
 
@@ -68,16 +70,12 @@ export class CacheService {
    */
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
-    this.keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
-    if (this.keyPrefix === '')
-      throw new CacheOptionsError(
-        'keyPrefix must not be empty: validating a restored dataset clears every key under it',
-      );
+    ({
+      keyPrefix: this.keyPrefix,
+      scanBatchSize: this.scanBatchSize,
+      leaseWaitMs: this.leaseWaitMs,
+    } = serviceSettings(options));
     this.prefix = `${this.keyPrefix}:`;
-    this.scanBatchSize = options.scanBatchSize ?? DEFAULTS.scanBatchSize;
-    this.leaseWaitMs = options.leaseWaitMs ?? DEFAULTS.leaseWaitMs;
-    if (!(this.leaseWaitMs >= 0 && this.leaseWaitMs <= 60_000))
-      throw new CacheOptionsError(`leaseWaitMs must be milliseconds from 0 to 60000, got ${this.leaseWaitMs}`);
     for (const client of clients) {
       const clientRedactor = redactorOf(client);
       if (clientRedactor) this.redactor.include(clientRedactor);
@@ -121,6 +119,10 @@ export class CacheService {
       { read: (key) => this.read(key), invalidate: (keys, stats) => this.invalidate(keys, stats), logger: this.logger },
       this.enabled,
     );
+    const { enabled, gateway, flights, pending, near, watches, scanBatchSize } = this;
+    const fullKey = (key: string): string => this.fullKey(key);
+    this.invalidator = new Invalidator({ enabled, gateway, flights, pending, near, watches, scanBatchSize, fullKey });
+    this.generations = new Generations(this.gateway);
     this.deliverer?.start();
   }
 
@@ -165,6 +167,16 @@ export class CacheService {
    */
   nearCacheFor(entityType: string, options: NearCacheOptions, serializer: Serializer): NearCache | null {
     return this.near.cacheFor(entityType, options, serializer);
+  }
+
+  /**
+   * The current generation of the collection at `key` (unprefixed), created with a TTL of `ttlSeconds` seconds when
+   * absent: one command, always sent to Redis (never answered by a near cache). Collection queries cache their pages
+   * under it (`generations.ts`, REDIS_CACHE.md section 3, "Lists with arguments").
+   * @returns null when Redis is unavailable or the key holds something else than a generation (load without caching)
+   */
+  generation(key: string, ttlSeconds: number, stats?: EntityCacheStats): Promise<string | null> {
+    return this.generations.current(this.fullKey(key), ttlSeconds, stats);
   }
 
   /**
@@ -221,27 +233,8 @@ export class CacheService {
    * of the write from the outbox when one is configured.
    * @returns false when the invalidation is pending
    */
-  async invalidate(keys: readonly string[], stats?: EntityCacheStats): Promise<boolean> {
-    const unique = [...new Set(keys)];
-    if (unique.length === 0 || !this.enabled) return true;
-    this.flights.forget(unique);
-    if (stats) stats.invalidations += unique.length;
-    // Near caches drop the keys before the UNLINK and again once it is applied: a GET sent in
-    // between may have been served before it, and its fill must be cancelled.
-    this.near.writeApplied(unique);
-    const result = await this.gateway.run(
-      'invalidate',
-      stats,
-      (redis) => redis.unlink(unique.map((key) => this.fullKey(key))),
-      this.gateway.sendsWhileRevalidating,
-    );
-    this.near.writeApplied(unique);
-    const delivered = result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE;
-    this.watches.noteInvalidation(unique.length, delivered);
-    if (delivered) return true;
-    this.pending.add(unique);
-    this.gateway.distrust('pending-invalidation');
-    return false;
+  invalidate(keys: readonly string[], stats?: EntityCacheStats): Promise<boolean> {
+    return this.invalidator.invalidate(keys, stats);
   }
 
   /**
@@ -249,13 +242,8 @@ export class CacheService {
    * Its cost grows with the keyspace: an administrative operation, never on the write path.
    * @returns keys removed (0 when Redis is unavailable)
    */
-  async clearNamespace(namespace: string): Promise<number> {
-    this.near.clear();
-    const removed = await this.gateway.run('clear', undefined, (redis) =>
-      redis.scanAndUnlink(`${escapeGlob(this.fullKey(namespace))}:*`, this.scanBatchSize),
-    );
-    this.near.clear();
-    return typeof removed === 'symbol' ? 0 : removed;
+  clearNamespace(namespace: string): Promise<number> {
+    return this.invalidator.clearNamespace(namespace);
   }
 
   /** True when the cache is used: Redis answers and its dataset is validated (the breaker is closed). */
@@ -283,11 +271,7 @@ export class CacheService {
    * @returns true once the prefix was cleared and the cache is trusted again; false when not done in time
    */
   invalidateAll(timeoutMs: number): Promise<boolean> {
-    if (!this.enabled) return Promise.resolve(true);
-    this.pending.overflow();
-    this.gateway.distrust('pending-invalidation');
-    this.gateway.breaker.probeNow();
-    return this.gateway.waitUntilTrusted(timeoutMs);
+    return this.invalidator.invalidateAll(timeoutMs);
   }
 
   /** Empties every near cache of this service (the next reads go to Redis and fill them again). */
@@ -297,23 +281,8 @@ export class CacheService {
 
   /** Breaker state, pending invalidations, dataset clears, outbox delivery and counters. */
   health(): CacheHealth {
-    return {
-      enabled: this.enabled,
-      breaker: this.gateway.breaker.state,
-      breakerOpenings: this.gateway.breaker.openings,
-      pendingInvalidations: this.pending.size,
-      pendingOverflowed: this.pending.overflowed,
-      errors: this.gateway.errorCount,
-      bypassed: this.gateway.bypassCount,
-      datasetClears: this.recovery.datasetClears,
-      outbox: {
-        configured: this.deliverer !== null,
-        deliverer: this.deliverer?.leader ?? false,
-        delivered: this.deliverer?.delivered ?? 0,
-      },
-      nearCache: this.near.health(),
-      audit: this.watches.auditHealth(),
-    };
+    const { enabled, gateway, pending, recovery, deliverer, near, watches } = this;
+    return serviceHealth({ enabled, gateway, pending, recovery, deliverer, near, watches });
   }
 
   /**
@@ -332,11 +301,4 @@ export class CacheService {
     this.near.close();
     await this.gateway.close();
   }
-}
-
-function classifyRead(raw: string | null | symbol): CacheRead {
-  if (raw === null) return { kind: 'empty' };
-  if (raw === WRONG_TYPE) return { kind: 'wrong-type' };
-  if (typeof raw === 'symbol') return { kind: 'unavailable' };
-  return isLease(raw) ? { kind: 'empty' } : { kind: 'value', raw };
 }

@@ -7,6 +7,7 @@ import { createSuperjsonSerializer, type Serializer } from './serializer';
 import { stringId, type IdCodec } from './id-codec';
 import type { OmittableField } from './projection';
 import { checkTtlSeconds } from './ttl';
+import type { CollectionVariant } from './collection-variant';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
 
@@ -21,18 +22,57 @@ export type CacheableQueryName<R, T extends AnyEntity> =
  * How the results of one query method are cached. `shape` says what a hit must look like
  * (checked on every hit, see `entry-codec.ts`): a method returning an array caches a list of
  * entities (`'list'`, the default); any other must declare `'one'`: an object with an `id`,
- * or null. The compiler enforces which applies.
+ * or null. The compiler enforces which applies. The key is given one of two ways
+ * ({@link QueryKeying}): `key` (one key per call) or `collection` (pages and filters of one collection).
  */
-export type QueryCachePolicy<A extends readonly unknown[], V = unknown[]> = {
+export type QueryCachePolicy<A extends readonly unknown[], V = unknown[]> = QueryKeying<A> & {
+  /** Seconds a result (one call's entry, or one page) stays cached. */
+  ttlSeconds: number;
+} & ShapeOf<V>;
+
+/** The `shape` a policy must declare for a method resolving to `V`. */
+export type ShapeOf<V> = [V] extends [readonly unknown[]] ? { shape?: 'list' } : { shape: 'one' };
+
+/** Exactly one of `key` or `collection`: giving both or neither fails to compile. */
+export type QueryKeying<A extends readonly unknown[]> = KeyedQuery<A> | CollectionQuery<A>;
+
+/** A query cached under one key per call, which the writes that change its result name in `keysOf`. */
+export interface KeyedQuery<A extends readonly unknown[]> {
   /** The cache key (unprefixed) of one call, from its arguments. */
   key(...args: A): string;
-  /** Seconds a result stays cached. */
-  ttlSeconds: number;
-} & ([V] extends [readonly unknown[]] ? { shape?: 'list' } : { shape: 'one' });
+  collection?: never;
+  variant?: never;
+}
+
+/**
+ * A query whose calls read pages or filters of one collection (REDIS_CACHE.md, section 3, "Lists with arguments"):
+ * `collection(...args)` is the collection's key, an ordinary key of the strategy's key schema that `keysOf` (or
+ * `alwaysAffected`) names for every entity the collection holds. The key holds the collection's generation, a random
+ * token; each page is cached under `{collection}@{generation}:{variant}`. A write invalidates the collection key like
+ * any other key (one UNLINK, whatever the number of pages), after which every read finds a new generation and so
+ * new page keys: the old pages are never read again and expire by their TTL (`cached-queries.ts`).
+ */
+export interface CollectionQuery<A extends readonly unknown[]> {
+  /**
+   * The key (unprefixed) of the collection this call reads a page or a filter of, e.g.
+   * `(tag, page) => articleKeys.byTag({ tag })`. It must not be the `key` of another query (it holds a generation,
+   * not an entry), and must not contain `@` (schema keys never do: placeholder values are percent-encoded).
+   */
+  collection(...args: A): string;
+  /**
+   * What tells this call's page apart from the collection's other pages, e.g. `(tag, page) => page`.
+   * Encoded canonically (`collection-variant.ts`): types are told apart (`1` and `'1'`), record keys are sorted, and
+   * a text longer than 200 characters is hashed (SHA-256, base64url), which bounds the page key's length.
+   * @default every argument of the call, encoded the same way (which throws {@link StrategyError} at call time for
+   *   a function, a symbol, a class instance or a cycle: give a `variant` for such arguments)
+   */
+  variant?(...args: A): CollectionVariant;
+  key?: never;
+}
 
 type PolicyOf<R, K, Ttl> = K extends keyof R
   ? R[K] extends (...args: infer A) => Promise<infer V>
-    ? Omit<QueryCachePolicy<A, V>, 'ttlSeconds'> & Ttl
+    ? QueryKeying<A> & ShapeOf<V> & Ttl
     : never
   : never;
 
@@ -175,8 +215,8 @@ export const DEFAULT_NEGATIVE_TTL_SECONDS = 30;
  *   keysOf: (user) => [userKeys.byId({ id: user.id })],
  * });
  * @throws {StrategyError} for a TTL that is not a whole number of seconds (at least 1; the negative TTL at least 0),
- *   near-cache bounds that are not positive whole numbers, or an `omit` that is not fields mapped to `true` (or names
- *   `id`)
+ *   a query policy without exactly one of `key` and `collection` (or a `variant` without `collection`), near-cache
+ *   bounds that are not positive whole numbers, or an `omit` that is not fields mapped to `true` (or names `id`)
  */
 export function defineCacheStrategy<
   T extends AnyEntity,
@@ -194,11 +234,12 @@ export function defineCacheStrategy<
     string,
     { ttlSeconds?: number } | undefined,
   ][]) {
-    if (query)
-      queries[name] = {
-        ...query,
-        ttlSeconds: checkTtlSeconds(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1),
-      };
+    if (!query) continue;
+    checkKeying(`${definition.entityType}.${name}`, query);
+    queries[name] = {
+      ...query,
+      ttlSeconds: checkTtlSeconds(`${definition.entityType}.${name} TTL`, query.ttlSeconds ?? ttlSeconds, 1),
+    };
   }
   const { keysOf, alwaysAffected = [] } = definition;
   const nearCache = definition.nearCache ? checkNearCacheOptions(definition.entityType, definition.nearCache) : null;
@@ -222,6 +263,17 @@ export function defineCacheStrategy<
       return [...keys];
     },
   });
+}
+
+/** Exactly one of `key` and `collection` is a function; `variant` comes with `collection` only (plain JavaScript). */
+function checkKeying(where: string, query: object): void {
+  const { key, collection, variant } = query as Partial<Record<'key' | 'collection' | 'variant', unknown>>;
+  const keyed = typeof key === 'function';
+  const collected = typeof collection === 'function';
+  if (keyed === collected || (key !== undefined && !keyed) || (collection !== undefined && !collected))
+    throw new StrategyError(`The ${where} query policy must give exactly one of key(...args) and collection(...args)`);
+  if (variant !== undefined && (!collected || typeof variant !== 'function'))
+    throw new StrategyError(`The ${where} query policy's variant must be a function, given with collection(...args)`);
 }
 
 /** The names given `true` in a definition's `omit`, checked. */

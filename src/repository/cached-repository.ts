@@ -1,61 +1,19 @@
 import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
-import type { OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 import { writePathOf, type WritePath } from './write-path';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
 import { decodeEntry, REJECTED, type EntityCheck, type EntryShape } from '../protocol/entry-codec';
 import { checkId, invalidIdError, type IdCodec } from './id-codec';
-import {
-  projectChange,
-  projectorOf,
-  type OmittableField,
-  type Projection,
-  type ProjectedRepository,
-  type Projector,
-} from './projection';
+import { projectChange, projectorOf, type OmittableField, type Projection, type Projector } from './projection';
 import type { RepositoryWatch } from '../protocol/read-watch';
 import { ApiCollisionError, StrategyError } from '../errors';
 import type { CacheService } from '../protocol/cache-service';
 import type { CacheStatsSnapshot, EntityCacheStats } from '../observability/cache-stats';
 import type { CacheStrategy, QueryCachePolicy } from './cache-strategy';
+import type { Cached, CacheControl, OutboxWriteMember } from './cache-control';
 
-/** Cache management every cached repository adds to the interface it decorates; `Id` is the entity's id type. */
-export interface CacheControl<Id = string> {
-  /**
-   * Invalidates by hand. With an id: that entity's key, the strategy's `alwaysAffected` keys, and the query keys
-   * (`keysOf`) of two states: the one the database holds now, and the one cached at the entity's key, if any (read
-   * first: after a write made outside the repositories it is the state before that write, the one the lists were
-   * filled with). A list holding a state neither of these is (the entity's entry expired or was evicted before the
-   * list, or was never cached) keeps it until its TTL; change capture makes the call unnecessary. Without an id: every
-   * key of the entity type (SCAN + UNLINK over its namespaces; its cost grows with the keyspace, keep it for
-   * administration).
-   * @throws {InvalidIdError} when `id` is not an id of the entity's type
-   */
-  invalidateCache(id?: Id): Promise<void>;
-  /**
-   * Hits, misses, errors and hit ratio of this entity type (shared by every repository of the type on one
-   * CacheService).
-   */
-  getCacheStats(): CacheStatsSnapshot;
-}
-
-/** The id type of a repository type: the parameter of its `findById` (`string` for a `Repository<Hero>`). */
-export type RepositoryIdOf<R> = R extends { findById(id: infer Id): unknown } ? Id : string;
-
-/**
- * A repository of type `R` with caching: the same interface plus {@link CacheControl}; with a projection `O` (fields
- * the strategy keeps out of the cache), every method returns its entities without them ({@link ProjectedRepository}).
- */
-export type Cached<R, O extends PropertyKey = never> = ProjectedRepository<R, O> & CacheControl<RepositoryIdOf<R>>;
-
-/**
- * Members of an outbox-recording base a cached repository does not offer: it records its own writes, and a write
- * passed through would skip its invalidation.
- */
-export type OutboxWriteMember = Exclude<
-  keyof OutboxRecordingRepository<AnyEntity>,
-  keyof BeforeImageRepository<AnyEntity>
->;
+export type { Cached, CacheControl, OutboxWriteMember, RepositoryIdOf } from './cache-control';
+import { cachedQuery, readThrough, type QueryReadParts } from './cached-queries';
 
 /** Names a base repository or a strategy's queries must not use: the decorator's own API. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['invalidateCache', 'getCacheStats']);
@@ -159,21 +117,22 @@ export class CachedRepository<
     const baseMethods = base as unknown as Record<string, AsyncFunction>;
     const project = this.#project;
     const projects = strategy.omitted.length > 0;
+    const parts: QueryReadParts = {
+      entityType: strategy.entityType,
+      cache,
+      reader: this.#reader,
+      watch: this.#watch,
+      stats: this.#stats,
+      check: this.#check,
+      project,
+    };
     for (const [name, policy] of Object.entries(policies)) {
       if (!policy) continue;
       if (!names.has(name))
         throw new StrategyError(
           `The ${strategy.entityType} strategy caches ${name}, which the repository does not have`,
         );
-      const method = baseMethods[name] as AsyncFunction;
-      const shape: EntryShape = Object.freeze({ kind: policy.shape ?? 'list', entity: this.#check });
-      const ttl = (): number => policy.ttlSeconds;
-      const cached: AsyncFunction =
-        this.#watch === null
-          ? (...args) =>
-              this.#reader.read(policy.key(...args), shape, ttl, async () => project(await method.apply(base, args)))
-          : (...args) =>
-              this.#read(name, policy.key(...args), shape, ttl, async () => project(await method.apply(base, args)));
+      const cached = cachedQuery(name, policy, base, baseMethods[name] as AsyncFunction, parts);
       if (name === 'findAll') this.#findAll = cached as () => Promise<T[]>;
       else self[name] = cached;
     }
@@ -328,11 +287,7 @@ export class CachedRepository<
 
   /** A cached read, through the watch when one is on. */
   #read<V>(method: string, key: string, shape: EntryShape, ttl: (value: V) => number, load: () => Promise<V>) {
-    const watch = this.#watch;
-    if (watch === null) return this.#reader.read(key, shape, ttl, load);
-    return watch.read(method, key, shape, load, (watched, report) =>
-      this.#reader.readReporting(key, shape, ttl, watched, report),
-    );
+    return readThrough({ reader: this.#reader, watch: this.#watch }, method, key, shape, ttl, load);
   }
 
   #invalidate(keys: string[]): Promise<boolean> {
