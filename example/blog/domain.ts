@@ -55,26 +55,33 @@ export interface Comment {
   createdAt: Date;
 }
 
-// Ports: the generic CRUD plus the finders each list needs. Lists are newest first.
+/** One page of a list, by offset. */
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+// Ports: the generic CRUD plus the finders each list needs. Lists are newest first; the long ones (an author's
+// articles, a tag's articles, a member's favorites) are read a page at a time.
 
 export interface MemberRepository extends Repository<Member> {
   findByUsername(username: string): Promise<Member | null>;
 }
 export interface ArticleRepository extends Repository<Article> {
-  findByAuthor(authorId: number): Promise<Article[]>;
+  findByAuthor(authorId: number, page: Page): Promise<Article[]>;
 }
 export interface TagRepository extends Repository<Tag> {
   findByName(name: string): Promise<Tag | null>;
 }
 export interface ArticleTagRepository extends Repository<ArticleTag> {
   /** The links of one tag: the articles tagged with it. */
-  findByTag(tagId: number): Promise<ArticleTag[]>;
+  findByTag(tagId: number, page: Page): Promise<ArticleTag[]>;
   /** The links of one article: its tags. */
   findByArticle(articleId: number): Promise<ArticleTag[]>;
 }
 export interface FavoriteRepository extends Repository<Favorite> {
   /** The favorites one member gave. */
-  findByMember(memberId: number): Promise<Favorite[]>;
+  findByMember(memberId: number, page: Page): Promise<Favorite[]>;
   /** The favorites one article received (their count is the article's `favoritesCount`). */
   findByArticle(articleId: number): Promise<Favorite[]>;
 }

@@ -1,5 +1,5 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import type { Article, BlogRepositories, Member } from './domain';
+import type { Article, BlogRepositories, Member, Page } from './domain';
 
 /** A failure a caller caused, with the HTTP status it maps to. */
 export class BlogError extends Error {
@@ -32,13 +32,10 @@ export interface ArticleView extends Article {
 }
 /** Which articles a list holds: one filter at a time, newest first. */
 export type ArticleFilter = { tag: string } | { authorId: number } | { favoritedBy: number };
-export interface Page {
-  limit: number;
-  offset: number;
-}
+/** One page of a list; `hasMore` says whether a next page has articles. */
 export interface ArticlePage {
   articles: ArticleView[];
-  total: number;
+  hasMore: boolean;
 }
 
 const publicMember = ({ id, username, bio, createdAt }: Omit<Member, 'passwordHash'>): PublicMember => ({
@@ -107,11 +104,11 @@ export class BlogService {
   }
 
   async articles(filter: ArticleFilter, page: Page, viewer: number | null): Promise<ArticlePage> {
-    const ids = await this.articleIds(filter);
-    const found = await this.repos.articles.findByIds(ids.slice(page.offset, page.offset + page.limit));
-    const byId = new Map(found.map((article) => [article.id, article]));
-    const ordered = ids.flatMap((id) => byId.get(id) ?? []).slice(0, page.limit);
-    return { articles: await Promise.all(ordered.map((article) => this.view(article, viewer))), total: ids.length };
+    // One more than the page: whether there is a next page, without counting the list.
+    const ids = await this.articleIds(filter, { limit: page.limit + 1, offset: page.offset });
+    const found = await this.repos.articles.findByIds(ids.slice(0, page.limit));
+    const views = await Promise.all(found.map((article) => this.view(article, viewer)));
+    return { articles: views, hasMore: ids.length > page.limit };
   }
 
   async createArticle(viewer: number, input: { title: string; body: string; tags: string[] }): Promise<ArticleView> {
@@ -161,13 +158,15 @@ export class BlogService {
     return this.repos.comments.findByArticle(articleId);
   }
 
-  private async articleIds(filter: ArticleFilter): Promise<number[]> {
+  /** The ids of one page of a list, each page cached in the list's collection (the strategies' `collection`). */
+  private async articleIds(filter: ArticleFilter, page: Page): Promise<number[]> {
     if ('tag' in filter) {
       const tag = await this.repos.tags.findByName(filter.tag);
-      return tag ? (await this.repos.articleTags.findByTag(tag.id)).map(({ id }) => id.articleId) : [];
+      return tag ? (await this.repos.articleTags.findByTag(tag.id, page)).map(({ id }) => id.articleId) : [];
     }
-    if ('authorId' in filter) return (await this.repos.articles.findByAuthor(filter.authorId)).map(({ id }) => id);
-    return (await this.repos.favorites.findByMember(filter.favoritedBy)).map(({ id }) => id.articleId);
+    if ('authorId' in filter)
+      return (await this.repos.articles.findByAuthor(filter.authorId, page)).map(({ id }) => id);
+    return (await this.repos.favorites.findByMember(filter.favoritedBy, page)).map(({ id }) => id.articleId);
   }
 
   private async view(article: Article, viewer: number | null): Promise<ArticleView> {

@@ -17,7 +17,7 @@ export const articleCacheStrategy = (ttlSeconds: number) =>
     ttlSeconds,
     id: intId(),
     entityKey: (id) => articleKeys.byId({ id }),
-    queries: { findByAuthor: { key: (authorId) => articleKeys.byAuthor({ authorId }) } },
+    queries: { findByAuthor: { collection: (authorId) => articleKeys.byAuthor({ authorId }) } },
     keysOf: (article) => [articleKeys.byId({ id: article.id }), articleKeys.byAuthor({ authorId: article.authorId })],
     capture: [
       {

@@ -24,7 +24,7 @@ export const favoriteCacheStrategy = (ttlSeconds: number) =>
     id: compositeId({ memberId: 'int', articleId: 'int' }),
     entityKey: (id) => favoriteKeys.byId(id),
     queries: {
-      findByMember: { key: (memberId) => favoriteKeys.byMember({ memberId }) },
+      findByMember: { collection: (memberId) => favoriteKeys.byMember({ memberId }) },
       findByArticle: { key: (articleId) => favoriteKeys.byArticle({ articleId }) },
     },
     keysOf: ({ id }) => [

@@ -42,7 +42,7 @@ export const articleTagCacheStrategy = (ttlSeconds: number) =>
     id: compositeId({ articleId: 'int', tagId: 'int' }),
     entityKey: (id) => articleTagKeys.byId(id),
     queries: {
-      findByTag: { key: (tagId) => articleTagKeys.byTag({ tagId }) },
+      findByTag: { collection: (tagId) => articleTagKeys.byTag({ tagId }) },
       findByArticle: { key: (articleId) => articleTagKeys.byArticle({ articleId }) },
     },
     keysOf: ({ id }) => [

@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from '../../../generated/prisma/client';
 import { compositeId, intId, type AnyEntity } from 'cachedrepo/ids';
-import { byCreation, PrismaRepository, type OrderBy } from 'cachedrepo/prisma';
+import { byCreation, PrismaRepository, type ModelDelegate, type OrderBy, type RowMapper } from 'cachedrepo/prisma';
 import type {
   Article,
   ArticleTag,
@@ -16,6 +16,7 @@ import type {
   Tag,
   TagRepository,
   ArticleRepository,
+  Page,
 } from '../domain';
 import { compositeShape, sameShape } from './mappers';
 
@@ -30,6 +31,19 @@ const newest = (...keys: string[]): OrderBy => [
   { createdAt: 'desc' },
   ...keys.map((key) => ({ [key]: 'desc' as const })),
 ];
+
+/** One page of the rows matching `where` (Prisma's `skip` and `take`), as entities. */
+async function pageOf<T extends AnyEntity, Row, Id>(
+  model: ModelDelegate<Row, Id>,
+  mapper: RowMapper<T, Row>,
+  where: object,
+  orderBy: OrderBy,
+  page: Page,
+): Promise<T[]> {
+  // The port's findMany names where and orderBy only; the generated delegate takes skip and take too.
+  const args = { where, orderBy, skip: page.offset, take: page.limit };
+  return (await model.findMany(args)).map((row) => mapper.toDomain(row));
+}
 
 /** The first entity of a list, or null (a finder of a unique column). */
 async function first<T extends AnyEntity>(list: Promise<T[]>): Promise<T | null> {
@@ -55,8 +69,8 @@ export class PrismaArticleRepository
   constructor(prisma: PrismaClient) {
     super('Article', prisma, (db) => db.article, sameShape(), byCreation, { id: intId() });
   }
-  findByAuthor(authorId: number): Promise<Article[]> {
-    return this.findManyMapped({ authorId } satisfies Prisma.ArticleWhereInput, newest('id'));
+  findByAuthor(authorId: number, page: Page): Promise<Article[]> {
+    return pageOf(this.model, this.mapper, { authorId } satisfies Prisma.ArticleWhereInput, newest('id'), page);
   }
 }
 
@@ -82,8 +96,9 @@ export class PrismaArticleTagRepository
       id: compositeId({ articleId: 'int', tagId: 'int' }),
     });
   }
-  findByTag(tagId: number): Promise<ArticleTag[]> {
-    return this.findManyMapped({ tagId } satisfies Prisma.ArticleTagWhereInput, newest(...ARTICLE_TAG));
+  findByTag(tagId: number, page: Page): Promise<ArticleTag[]> {
+    const where = { tagId } satisfies Prisma.ArticleTagWhereInput;
+    return pageOf(this.model, this.mapper, where, newest(...ARTICLE_TAG), page);
   }
   findByArticle(articleId: number): Promise<ArticleTag[]> {
     return this.findManyMapped({ articleId } satisfies Prisma.ArticleTagWhereInput, [{ tagId: 'asc' }]);
@@ -100,8 +115,8 @@ export class PrismaFavoriteRepository
       id: compositeId({ memberId: 'int', articleId: 'int' }),
     });
   }
-  findByMember(memberId: number): Promise<Favorite[]> {
-    return this.findManyMapped({ memberId } satisfies Prisma.FavoriteWhereInput, newest(...FAVORITE));
+  findByMember(memberId: number, page: Page): Promise<Favorite[]> {
+    return pageOf(this.model, this.mapper, { memberId } satisfies Prisma.FavoriteWhereInput, newest(...FAVORITE), page);
   }
   findByArticle(articleId: number): Promise<Favorite[]> {
     return this.findManyMapped({ articleId } satisfies Prisma.FavoriteWhereInput, newest(...FAVORITE));
