@@ -5,15 +5,7 @@ import { createPrismaClient } from '../infrastructure/prisma/database';
 import { blogCacheStrategies } from './cache/strategies';
 import { startBlogCapture, type BlogCapture, type BlogCaptureOptions } from './capture';
 import type { BlogRepositories } from './domain';
-import {
-  PrismaArticleRepository,
-  PrismaArticleTagRepository,
-  PrismaCommentRepository,
-  PrismaFavoriteRepository,
-  PrismaFollowRepository,
-  PrismaMemberRepository,
-  PrismaTagRepository,
-} from './prisma/repositories';
+import { prismaRepositories } from './prisma/repositories';
 
 /** How {@link openBlogData} builds the blog's data layer. */
 export interface BlogDataOptions {
@@ -50,15 +42,7 @@ export interface BlogData {
 export async function openBlogData(options: BlogDataOptions): Promise<BlogData> {
   const prisma = options.prisma ?? createPrismaClient(options.databaseUrl);
   const ownPrisma = options.prisma === undefined;
-  const plain: BlogRepositories = {
-    members: new PrismaMemberRepository(prisma),
-    articles: new PrismaArticleRepository(prisma),
-    tags: new PrismaTagRepository(prisma),
-    articleTags: new PrismaArticleTagRepository(prisma),
-    favorites: new PrismaFavoriteRepository(prisma),
-    follows: new PrismaFollowRepository(prisma),
-    comments: new PrismaCommentRepository(prisma),
-  };
+  const plain: BlogRepositories = prismaRepositories(prisma);
   if (options.redisUrl === null)
     return {
       repositories: plain,
@@ -72,14 +56,15 @@ export async function openBlogData(options: BlogDataOptions): Promise<BlogData> 
     ...(options.logger && { logger: options.logger }),
   });
   const strategies = blogCacheStrategies(options.ttlSeconds ?? 600);
+  const bases = prismaRepositories(prisma);
   const repositories: BlogRepositories = {
-    members: CachedRepository.wrap(new PrismaMemberRepository(prisma), strategies.members, cache),
-    articles: CachedRepository.wrap(new PrismaArticleRepository(prisma), strategies.articles, cache),
-    tags: CachedRepository.wrap(new PrismaTagRepository(prisma), strategies.tags, cache),
-    articleTags: CachedRepository.wrap(new PrismaArticleTagRepository(prisma), strategies.articleTags, cache),
-    favorites: CachedRepository.wrap(new PrismaFavoriteRepository(prisma), strategies.favorites, cache),
-    follows: CachedRepository.wrap(new PrismaFollowRepository(prisma), strategies.follows, cache),
-    comments: CachedRepository.wrap(new PrismaCommentRepository(prisma), strategies.comments, cache),
+    members: CachedRepository.wrap(bases.members, strategies.members, cache),
+    articles: CachedRepository.wrap(bases.articles, strategies.articles, cache),
+    tags: CachedRepository.wrap(bases.tags, strategies.tags, cache),
+    articleTags: CachedRepository.wrap(bases.articleTags, strategies.articleTags, cache),
+    favorites: CachedRepository.wrap(bases.favorites, strategies.favorites, cache),
+    follows: CachedRepository.wrap(bases.follows, strategies.follows, cache),
+    comments: CachedRepository.wrap(bases.comments, strategies.comments, cache),
   };
   let capture: BlogCapture | null = null;
   const close = async (): Promise<void> => {
