@@ -9,10 +9,17 @@ export interface ErasedStrategy {
   readonly entityType: string;
   readonly namespaces: readonly string[];
   readonly serializer: Serializer;
-  readonly queries: Readonly<Record<string, { key(...args: readonly unknown[]): string } | undefined>>;
+  /** Each policy has `key` (one key per call) or `collection` (the key of the collection a call reads a page of). */
+  readonly queries: Readonly<Record<string, ErasedPolicy | undefined>>;
   readonly ids: IdCodec<unknown>;
   entityKey(id: unknown): string;
   affectedKeys(before: Entity | null, after: Entity | null): string[];
+}
+
+/** A query policy as the checks see it. */
+export interface ErasedPolicy {
+  key?(...args: readonly unknown[]): string;
+  collection?(...args: readonly unknown[]): string;
 }
 
 /** A conformance case as the checks see it. */
@@ -20,7 +27,8 @@ export interface ErasedCase {
   readonly label: string;
   readonly strategy: ErasedStrategy;
   readonly samples: readonly Entity[];
-  readonly holding: Readonly<Record<string, false | ((entity: Entity) => readonly unknown[] | null) | undefined>>;
+  /** What the user's holding functions return: one call's arguments, `{ calls: [...] }`, or null (`conformance.ts`). */
+  readonly holding: Readonly<Record<string, false | ((entity: Entity) => unknown) | undefined>>;
   readonly alternatives: Readonly<Record<string, readonly unknown[] | undefined>>;
   readonly seed: number;
   readonly generatedStrings: number;

@@ -3,8 +3,8 @@ import { inspect } from 'node:util';
 import type { AnyEntity } from '../repository/entity';
 import { CorruptEntryError } from '../errors';
 import type { ErasedCase } from './conformance-case';
-import { describeValue, generateHostileStrings, HOSTILE_STRINGS, variantsOf, withField } from './conformance-values';
-import { hostileIds } from './conformance-ids';
+import { describeValue, variantsOf, withField } from './conformance-values';
+import { keysHolding, type ExpectedKey } from './conformance-queries';
 
 export type { ErasedCase, ErasedStrategy } from './conformance-case';
 
@@ -16,12 +16,6 @@ type Entity = AnyEntity;
  * `node:assert/strict` naming the input that broke it, so it runs under any test runner.
  */
 
-/** One key the strategy must name, and why. */
-interface ExpectedKey {
-  key: string;
-  why: string;
-}
-
 /** A change of one sample: `after` differs from `before` in the field(s) `what` names. */
 interface Change {
   before: Entity;
@@ -29,39 +23,8 @@ interface Change {
   what: string;
 }
 
-const GLOB_CHARACTERS = /[*?[\]\\]/;
 const show = (value: unknown): string =>
   inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: Infinity, maxArrayLength: Infinity });
-
-/**
- * The cached queries (from `strategy.queries`, never from the user's table) with the user's holding function of each.
- */
-function cachedQueries(subject: ErasedCase): {
-  name: string;
-  key: (...args: readonly unknown[]) => string;
-  holding: (entity: Entity) => readonly unknown[] | null;
-}[] {
-  return Object.entries(subject.strategy.queries).flatMap(([name, policy]) => {
-    if (!policy) return [];
-    const holding = subject.holding[name];
-    assert.ok(
-      typeof holding === 'function',
-      `${subject.label}: the strategy caches ${name}, so holding.${name} must give the arguments ` +
-        `of the ${name} call whose result holds an entity (or null), got ${describeValue(holding)}`,
-    );
-    return [{ name, key: (...args: readonly unknown[]) => policy.key(...args), holding }];
-  });
-}
-
-/** The keys of every cached query call whose result holds `entity`, as `why` says. */
-function keysHolding(subject: ErasedCase, entity: Entity, state: string): ExpectedKey[] {
-  return cachedQueries(subject).flatMap(({ name, key, holding }) => {
-    const args = holding(entity);
-    return args === null
-      ? []
-      : [{ key: key(...args), why: `${name}(${args.map(describeValue).join(', ')}) holds the ${state}` }];
-  });
-}
 
 function assertCovers(subject: ErasedCase, before: Entity | null, after: Entity | null, what: string): void {
   const keys = subject.strategy.affectedKeys(before, after);
@@ -183,105 +146,5 @@ export function checkUpdates(subject: ErasedCase): void {
   for (const { before, after, what } of fieldChanges(subject)) {
     assertCovers(subject, before, after, what);
     assertCovers(subject, after, before, `${what}, reversed`);
-  }
-}
-
-function hostileStrings(subject: ErasedCase): string[] {
-  const sampleKeys = subject.samples.flatMap((sample) => [
-    subject.strategy.entityKey(sample.id),
-    ...keysHolding(subject, sample, 'sample').map(({ key }) => key),
-  ]);
-  const words = [...new Set(sampleKeys.flatMap((key) => key.split(':')))];
-  return [
-    ...new Set([
-      ...HOSTILE_STRINGS,
-      ...words,
-      ...generateHostileStrings(subject.seed, subject.generatedStrings, words),
-    ]),
-  ];
-}
-
-/** Where a key came from: `identity` tells calls apart exactly, `label` names the call in messages. */
-interface Origin {
-  identity: string;
-  label: string;
-}
-
-/** Records that `origin` gave `key`; fails when another call gave the same key (the keys are not injective). */
-function assertOnlyOrigin(subject: ErasedCase, origins: Map<string, Origin>, key: string, origin: Origin): void {
-  const previous = origins.get(key);
-  assert.ok(
-    previous === undefined || previous.identity === origin.identity,
-    `${subject.label}: ${origin.label} and ${previous?.label} both give the key ` +
-      `${describeValue(key)} (seed ${subject.seed})`,
-  );
-  origins.set(key, origin);
-}
-
-/**
- * No raw glob character, the expected number of `:`-segments, inside the strategy's namespaces (which
- * `invalidateCache()` clears).
- */
-function assertSafeKey(subject: ErasedCase, key: string, segments: number, origin: string): void {
-  const context = `${subject.label}: ${origin} gives ${describeValue(key)} (seed ${subject.seed})`;
-  assert.ok(!GLOB_CHARACTERS.test(key), `${context}, with a raw glob character (* ? [ ] \\)`);
-  assert.equal(
-    key.split(':').length,
-    segments,
-    `${context}, with ${key.split(':').length} ':'-segments instead of ${segments}`,
-  );
-  assert.ok(
-    subject.strategy.namespaces.some((namespace) => key.startsWith(`${namespace}:`)),
-    `${context}, outside its namespaces ${subject.strategy.namespaces.join(', ')}`,
-  );
-}
-
-/**
- * Keys under hostile ids and hostile values of every open string field (and string-array
- * field): no raw glob character, as many `:`-segments as the sample's key, in the strategy's
- * namespaces (entity keys), and injective across every entity key and query key.
- */
-export function checkKeyEncoding(subject: ErasedCase): void {
-  const hostile = hostileStrings(subject);
-  const origins = new Map<string, Origin>();
-  const first = subject.samples[0] as Entity;
-  const entitySegments = subject.strategy.entityKey(first.id).split(':').length;
-  const ids = hostileIds(subject.strategy.ids, first.id, hostile, subject.seed, subject.generatedStrings);
-  for (const id of ids) {
-    const origin = { identity: `entityKey(${show(id)})`, label: `entityKey(${describeValue(id)})` };
-    const key = subject.strategy.entityKey(id);
-    assertSafeKey(subject, key, entitySegments, origin.label);
-    assertOnlyOrigin(subject, origins, key, origin);
-  }
-  const queries = cachedQueries(subject);
-  for (const sample of subject.samples) {
-    const baseline = new Map(
-      queries.map(({ name, key, holding }) => {
-        const args = holding(sample);
-        return [name, args === null ? undefined : key(...args).split(':').length];
-      }),
-    );
-    for (const [field, value] of Object.entries(sample)) {
-      const open = subject.alternatives[field] === undefined;
-      const isStrings =
-        typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
-      if (!open || !isStrings) continue;
-      for (const text of hostile) {
-        const entity = withField(sample, field, Array.isArray(value) ? [text] : text);
-        for (const { name, key, holding } of queries) {
-          const args = holding(entity);
-          if (args === null) continue;
-          const origin = {
-            identity: `${name}(${args.map(show).join(', ')})`,
-            label: `${name}(${args.map(describeValue).join(', ')})`,
-          };
-          const queryKey = key(...args);
-          const segments = baseline.get(name) ?? queryKey.split(':').length;
-          baseline.set(name, segments);
-          assertSafeKey(subject, queryKey, segments, `${origin.label} (${field} = ${describeValue(text)})`);
-          assertOnlyOrigin(subject, origins, queryKey, origin);
-        }
-      }
-    }
   }
 }

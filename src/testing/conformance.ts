@@ -5,13 +5,13 @@ import type { Repository } from '../repository/repository';
 import {
   checkCreateAndDelete,
   checkHoldingDeclared,
-  checkKeyEncoding,
   checkRejectsForeignEntries,
   checkRoundTrip,
   checkUpdates,
   type ErasedCase,
 } from './conformance-checks';
 import { checkIds } from './conformance-ids';
+import { checkKeyEncoding } from './conformance-keys';
 
 /**
  * The strategy conformance suite: what every {@link CacheStrategy} must do, checked against a
@@ -24,7 +24,8 @@ import { checkIds } from './conformance-ids';
  * - invalidation: the queries are those of `strategy.queries` (not a list the user writes), and
  *   `affectedKeys(before, after)` names, for a create, a delete and an update of each field of
  *   each sample on its own (and of all fields at once), the entity key and the key of every
- *   cached query call holding the old state or the new one, each key once;
+ *   cached query call holding the old state or the new one (every call `holding` names: an entity in several lists of
+ *   one query is checked in each), each key once; a collection query's key is its collection key;
  * - ids: the samples' ids are of the strategy's id type (`IdCodec`), which tells ids apart;
  * - keys: under hostile ids of the strategy's id type (strings, Ints, BigInts or composite ids: a fixed list and a
  *   seeded generator) and hostile field values, every key stays in the strategy's namespaces, has no raw
@@ -42,12 +43,25 @@ export type QueryArguments<R, K> = K extends keyof R
  * For every cacheable query of `R` (`findAll` and each finder), the arguments of the call
  * whose cached result holds a given state of an entity (`null`: no call of it holds that
  * state, e.g. an inactive deck in the active list), or `false` for a query the strategy does
- * not cache. Every query must be listed: forgetting one is a compile error.
- * @example { findAll: () => [], findByLanguage: (hero) => [hero.language] }
+ * not cache. When several calls of one query hold the entity (an article in the list of each of its tags), give them
+ * all as `{ calls: [...] }` ({@link HoldingCalls}): each call's key is checked. Every query must be listed: forgetting
+ * one is a compile error.
+ * @example { findAll: () => [], findByLanguage: (hero) => [hero.language],
+ *   findByTag: (article) => ({ calls: article.tags.map((tag) => [tag, { limit: 20, offset: 0 }]) }) }
  */
 export type QueriesHolding<T extends AnyEntity, R extends Repository<T>> = {
-  readonly [K in CacheableQueryName<R, T>]: false | ((entity: T) => QueryArguments<R, K> | TupleContext | null);
+  readonly [K in CacheableQueryName<R, T>]:
+    false | ((entity: T) => QueryArguments<R, K> | TupleContext | HoldingCalls<QueryArguments<R, K>> | null);
 };
+
+/**
+ * Several calls of one query whose results hold an entity, each given by its arguments (an empty list: none does).
+ * For a collection query (`collection(...args)` in its policy), one call per collection is enough: every page of a
+ * collection has the collection's key.
+ */
+export interface HoldingCalls<A> {
+  readonly calls: readonly (A | TupleContext)[];
+}
 
 /**
  * Makes `() => []` type as a tuple while `R` is still being inferred: TypeScript types an
@@ -76,7 +90,7 @@ export interface StrategyConformanceCase<
    * each field also varies between them. Each field of each sample is varied on its own.
    */
   samples: readonly [T, ...T[]];
-  /** The query calls holding an entity, one entry per cacheable query (see {@link QueriesHolding}). */
+  /** The query calls holding an entity: one entry per cacheable query, one call or several ({@link QueriesHolding}). */
   holding: QueriesHolding<T, R>;
   /**
    * Valid other values of enum-like fields (and any field whose values the built-in variants cannot make, such as value

@@ -20,6 +20,7 @@ export {
   findConformanceFailures,
   type StrategyConformanceCase,
   type QueriesHolding,
+  type HoldingCalls,
   type QueryArguments,
   type FieldAlternatives,
   type ConformanceCheck,

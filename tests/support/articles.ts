@@ -62,8 +62,11 @@ export class MemoryArticles extends KeyedMemoryRepository<Article> implements Ar
 
 export const articleKeys = defineKeySchema({ byId: 'article:{id}', byTag: 'article:tag:{tag}' });
 
-/** Pages of a tag are collection queries: the tag's key holds its generation. */
-export function articleStrategy(ttlSeconds = 600): CacheStrategy<Article, ArticleRepository> {
+/** Pages of a tag are collection queries: the tag's key holds its generation. With `nearCache`, pages are kept near. */
+export function articleStrategy(
+  ttlSeconds = 600,
+  nearCache?: { maxEntries: number },
+): CacheStrategy<Article, ArticleRepository> {
   return defineCacheStrategy<Article, ArticleRepository>({
     entityType: 'article',
     namespaces: [articleKeys.$namespace],
@@ -81,5 +84,6 @@ export function articleStrategy(ttlSeconds = 600): CacheStrategy<Article, Articl
       articleKeys.byId({ id: article.id }),
       ...article.tags.map((tag) => articleKeys.byTag({ tag })),
     ],
+    ...(nearCache ? { nearCache } : {}),
   });
 }
