@@ -90,6 +90,8 @@ const redisCluster = {
     // Change capture starts its own redis-server; its cluster counterpart is
     // tests/integration/redis/cluster/change-capture.test.ts (keys on 3 masters, the prefix cleared on each).
     '/capture/',
+    // The blog example starts its own redis-server and change capture, like capture/ above.
+    '/tests/example/integration/blog/',
   ],
 };
 

@@ -10,6 +10,13 @@ export {
   type TransactionOptions,
 } from './prisma-repository';
 export type { RawSqlClient } from './raw-sql';
+export {
+  definePrismaRepository,
+  type DefinedPrismaRepository,
+  type PrismaFinderQuery,
+  type PrismaRepositoryDefinition,
+  type WhereOf,
+} from './define-repository';
 export type { PrismaIdOptions, PrismaIdArguments, WhereUnique } from './prisma-ids';
 export { retryOnWriteConflict, isWriteConflict } from './write-conflicts';
 export { PrismaOutbox, recordInvalidation, type OutboxModel } from './prisma-outbox';
