@@ -4,6 +4,7 @@ import type { BeforeStateReader } from './before-state';
 import { insertOutboxRow, type OutboxModel } from './prisma-outbox';
 import { sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import type { RawUpdateWriter } from './raw-update';
+import type { RecentRows } from './recent-rows';
 import { BEFORE_PREFIX, SQLITE_OUTBOX_IF_CHANGED, type Assignment, type UpdateStatements } from './raw-update-sql';
 
 /** Compare-and-set attempts that found the row changed by another writer before the general path takes over. */
@@ -41,6 +42,12 @@ type Loose = Record<string, unknown>;
  *   binds (the probe proved the row then reads back as bound). When another writer changed the
  *   row in between, read again and retry, up to 3 attempts; when the row reads back unchanged yet
  *   did not match (a value stored in another form than the one bound), give up at once.
+ *
+ * The compare-and-set is first tried with the row as this repository last read or wrote it
+ * (`RecentRows`), without the read: it applies only if the row holds exactly those values, so
+ * they are then the state it replaced, whoever wrote what in between; otherwise the read and the
+ * loop above follow. Skipped while such tries have mostly found the row changed (they would cost
+ * more than they save).
  */
 export class FastUpdate<T extends AnyEntity, Row extends object> {
   constructor(
@@ -50,6 +57,7 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     private readonly before: BeforeStateReader<Row>,
     private readonly writer: RawUpdateWriter<Row>,
     private readonly toDomain: (row: Row) => T,
+    private readonly recent: RecentRows<Row>,
   ) {}
 
   /**
@@ -81,6 +89,7 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
       if (column.startsWith(BEFORE_PREFIX)) before[column.slice(BEFORE_PREFIX.length)] = value;
       else after[column] = value;
     }
+    this.recent.remember(id, after as Row);
     return { before: this.toDomain(before as Row), after: this.toDomain(after as Row) };
   }
 
@@ -91,22 +100,53 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     set: readonly Assignment[],
     recording: Recording<T> | null,
   ): Promise<{ before: T; after: T } | null> {
+    const remembered = this.recent.get(id);
+    const trying = remembered !== undefined && this.recent.worthTrying();
+    if (trying) {
+      // The row as this repository last saw it: when it still holds exactly that, the SELECT is saved.
+      const done = await this.#attempt(statements, id, set, remembered, recording);
+      this.recent.found(!done);
+      if (done) return done;
+    }
     let [read] = await this.client.$queryRawUnsafe<Row[]>(select, id);
+    if (remembered && !trying) this.recent.found(!read || !sameValues(read as Loose, remembered as Loose));
     for (let attempt = 1; attempt <= MAX_COMPARE_AND_SET_ATTEMPTS; attempt += 1) {
-      if (!read) throw new errors.EntityNotFoundError(this.entityType, id);
-      const before = this.toDomain(read);
-      const keys = recording ? recording.affected(before, this.toDomain({ ...read, ...Object.fromEntries(set) })) : [];
-      const written = await this.#write(statements, id, set, read, keys, recording);
-      if (written) {
-        const after = this.toDomain(written);
-        if (recording) await this.#recordMissedKeys(recording, keys, recording.affected(before, after));
-        return { before, after };
+      if (!read) {
+        this.recent.forget(id);
+        throw new errors.EntityNotFoundError(this.entityType, id);
       }
+      const done = await this.#attempt(statements, id, set, read, recording);
+      if (done) return done;
       const [again] = await this.client.$queryRawUnsafe<Row[]>(select, id);
-      if (again && sameValues(again as Loose, read as Loose)) return null;
+      if (again && sameValues(again as Loose, read as Loose)) {
+        this.recent.forget(id);
+        return null;
+      }
       read = again;
     }
+    this.recent.forget(id);
     return null;
+  }
+
+  /**
+   * One compare-and-set against `read` (the row as read, or as remembered): the change, or null when the row no longer
+   * holds `read` (or is gone).
+   */
+  async #attempt(
+    statements: UpdateStatements,
+    id: IdOf<T>,
+    set: readonly Assignment[],
+    read: Row,
+    recording: Recording<T> | null,
+  ): Promise<{ before: T; after: T } | null> {
+    const before = this.toDomain(read);
+    const keys = recording ? recording.affected(before, this.toDomain({ ...read, ...Object.fromEntries(set) })) : [];
+    const written = await this.#write(statements, id, set, read, keys, recording);
+    if (!written) return null;
+    this.recent.remember(id, written);
+    const after = this.toDomain(written);
+    if (recording) await this.#recordMissedKeys(recording, keys, recording.affected(before, after));
+    return { before, after };
   }
 
   async #write(

@@ -15,6 +15,7 @@ import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
 import type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
 import { rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import { RawUpdateWriter, type ProbedModel, type RolledBackTransaction } from './raw-update';
+import { RecentRows } from './recent-rows';
 import { retryOnWriteConflict } from './write-conflicts';
 
 export type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
@@ -78,6 +79,8 @@ export class PrismaRepository<
   readonly #fast: FastUpdate<T, Row>;
   readonly #fallbackIsolation: TransactionOptions;
   readonly #outboxCheck: RawOutboxCheck<Tx>;
+  /** Rows as last read or written by raw statements, tried as the before-state of the next update (`FastUpdate`). */
+  readonly #recent = new RecentRows<Row>();
 
   /**
    * @throws {InvalidIdError} when a composite id codec is invalid (see `compositeId`)
@@ -119,8 +122,14 @@ export class PrismaRepository<
       }
     };
     const writer = new RawUpdateWriter<Row>(prisma, rawFields, rolledBack);
-    this.#fast = new FastUpdate<T, Row>(entityType, prisma, dialect, this.#before, writer, (row) =>
-      mapper.toDomain(row),
+    this.#fast = new FastUpdate<T, Row>(
+      entityType,
+      prisma,
+      dialect,
+      this.#before,
+      writer,
+      (row) => mapper.toDomain(row),
+      this.#recent,
     );
     this.#fallbackIsolation = readThenWriteIsolation(dialect);
   }
@@ -132,10 +141,14 @@ export class PrismaRepository<
   async findById(id: IdOf<T>): Promise<T | null> {
     const valid = this.#checked(id);
     const select = await this.#before.readStatementFor(valid);
-    const row = select
-      ? ((await this.prisma.$queryRawUnsafe<Row[]>(select, valid))[0] ?? null)
-      : await this.model.findUnique({ where: this.#ids.where(valid) });
-    return row ? this.mapper.toDomain(row) : null;
+    if (!select) {
+      const row = await this.model.findUnique({ where: this.#ids.where(valid) });
+      return row ? this.mapper.toDomain(row) : null;
+    }
+    const row = (await this.prisma.$queryRawUnsafe<Row[]>(select, valid))[0];
+    if (!row) return null;
+    this.#recent.remember(valid, row);
+    return this.mapper.toDomain(row);
   }
 
   async findByIds(ids: readonly IdOf<T>[]): Promise<T[]> {
@@ -171,6 +184,7 @@ export class PrismaRepository<
     const data = this.mapper.toUpdateData(changes);
     const fast = await this.#fast.update(id, data, null);
     if (fast) return fast;
+    this.#recent.forget(id);
     const select = await this.#before.statementFor(id);
     const [beforeRow, afterRow] = select
       ? await this.notFoundAs(id, async () => {
@@ -213,6 +227,7 @@ export class PrismaRepository<
     const dialect = await this.#outboxCheck.dialect();
     const fast = dialect ? await this.#fast.update(id, data, { affected, dialect }) : null;
     if (fast) return fast;
+    this.#recent.forget(id);
     const select = await this.#before.statementFor(id);
     const run = (): Promise<EntityChange<T>> =>
       this.prisma.$transaction(
@@ -234,6 +249,7 @@ export class PrismaRepository<
 
   async deleteRecorded(id: IdOf<T>, affected: AffectedKeysOf<T>): Promise<T | null> {
     const where = this.#ids.where(this.#checked(id));
+    this.#recent.forget(id);
     const dialect = await this.#outboxCheck.dialect();
     try {
       return await this.prisma.$transaction(async (tx) => {
@@ -250,6 +266,7 @@ export class PrismaRepository<
 
   async delete(id: IdOf<T>): Promise<T | null> {
     const where = this.#ids.where(this.#checked(id));
+    this.#recent.forget(id);
     try {
       return this.mapper.toDomain(await this.model.delete({ where }));
     } catch (error) {

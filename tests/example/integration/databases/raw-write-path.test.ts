@@ -98,8 +98,12 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     await heroes.updateReturningBeforeImage(hero.id, { description: 'h2' });
     await logged.prisma.cacheOutbox.deleteMany({});
 
+    // Each time another writer changes the row first (the row `heroes` remembers is stale, so it reads the row), and
+    // another one right after that read.
+    await other.update(hero.id, { name: 'Ariadne I' });
     arm(() => other.update(hero.id, { language: Language.French, description: 'other' }));
     const recorded = await heroes.updateRecorded(hero.id, { description: 'h3' }, affected);
+    await other.update(hero.id, { name: 'Ariadne II' });
     arm(() => other.update(hero.id, { language: Language.German, description: 'other again' }));
     const returned = await heroes.updateReturningBeforeImage(hero.id, { description: 'h4' });
 
@@ -132,6 +136,40 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:fr', 'hero:language:fr']]);
     expect((await other.findById(hero.id))?.description).toBe('h4');
   });
+
+  it(
+    'tries the row as it last read or wrote it before reading it, and never reports a row another writer changed ' +
+      'since as the row replaced',
+    async () => {
+      const heroes = new PrismaHeroRepository(logged.prisma);
+      const hero = await heroes.save(newHero('r0'));
+      await heroes.findById(hero.id);
+      logged.statements.length = 0;
+      const first = await heroes.updateRecorded(hero.id, { description: 'r1' }, affected);
+      const selects = logged.statements.filter((sql) => sql.startsWith('SELECT "id", "name"'));
+      // Written outside the repository: the row it remembers no longer holds.
+      await logged.prisma.$executeRawUnsafe(
+        `UPDATE "Hero" SET "language" = 'fr', "description" = 'outside' WHERE "id" = ${
+          testDatabaseProvider() === 'postgresql' ? '$1' : '?'
+        }`,
+        hero.id,
+      );
+      const second = await heroes.updateRecorded(hero.id, { description: 'r2' }, affected);
+
+      expect(selects).toEqual([]); // the row read by findById was the row: no SELECT before the write
+      expect([first.before.description, first.after.description]).toEqual(['r0', 'r1']);
+      expect([second.before.description, second.before.language, second.after.description]).toEqual([
+        'outside',
+        Language.French,
+        'r2',
+      ]);
+      expect(second.after.language).toBe(Language.French);
+      expect(await outboxKeys()).toEqual([
+        [`hero:${hero.id}`, 'hero:language:el', 'hero:language:el'],
+        [`hero:${hero.id}`, 'hero:language:fr', 'hero:language:fr'],
+      ]);
+    },
+  );
 
   it(
     'sets @updatedAt as Prisma does, leaves other dates alone, and writes Int, Boolean and ' +

@@ -72,12 +72,13 @@ describe('PrismaRepository write path', () => {
   });
 
   it(
-    'updateRecorded reads the row with one raw SELECT, then writes it and the outbox row only ' +
-      'if the row is unchanged, in raw SQL',
+    'updateRecorded of a row it has not read or written reads it with one raw SELECT, then writes it and the ' +
+      'outbox row only if the row is unchanged, in raw SQL',
     async () => {
       const heroes = new HeroRows(logged.prisma);
-      const hero = await heroes.save(newHero('v0'));
-      await heroes.updateRecorded(hero.id, { description: 'v1' }, affected); // the first write probes
+      const warm = await heroes.save(newHero('v0'));
+      await heroes.updateRecorded(warm.id, { description: 'v1' }, affected); // the first write probes
+      const hero = await heroes.save(newHero('v1'));
       logged.statements.length = 0;
 
       const { before, after } = await heroes.updateRecorded(
@@ -126,11 +127,12 @@ describe('PrismaRepository write path', () => {
 
   it(
     'updateReturningBeforeImage is one locking statement on PostgreSQL, a raw SELECT and a ' +
-      'compare-and-set UPDATE on SQLite',
+      'compare-and-set UPDATE on SQLite (for a row it has not read or written)',
     async () => {
       const heroes = new HeroRows(logged.prisma);
-      const hero = await heroes.save(newHero('b0'));
-      await heroes.updateReturningBeforeImage(hero.id, { description: 'b1' });
+      const warm = await heroes.save(newHero('b0'));
+      await heroes.updateReturningBeforeImage(warm.id, { description: 'b1' }); // the first write probes
+      const hero = await heroes.save(newHero('b1'));
       logged.statements.length = 0;
 
       const { before, after } = await heroes.updateReturningBeforeImage(hero.id, { description: 'b2' });
