@@ -76,7 +76,9 @@ export function reportConfiguration(config: YcsbConfiguration): {
         run.readP99Ms,
         workload === 'C' ? '-' : run.updateP50Ms,
         workload === 'C' ? '-' : run.updateP99Ms,
-        `${run.stale.stale} / ${run.stale.reads}`,
+        run.stale.stale === 0
+          ? `0 / ${run.stale.reads}`
+          : `${run.stale.stale} / ${run.stale.reads} (max ${(run.stale.maxLagUs / 1000).toFixed(1)} ms late)`,
         run.errors + run.stale.unknown,
       ]),
     });
@@ -93,6 +95,8 @@ export function reportConfiguration(config: YcsbConfiguration): {
       figures[figureKey(config, workload, run.contender, 'opsPerSecond')] = Math.round(run.throughput);
       figures[figureKey(config, workload, run.contender, 'ratioToPrisma')] = run.throughput / baseline;
       figures[figureKey(config, workload, run.contender, 'staleReads')] = run.stale.stale;
+      figures[figureKey(config, workload, run.contender, 'readP50Ms')] = run.readP50Ms;
+      figures[figureKey(config, workload, run.contender, 'readP99Ms')] = run.readP99Ms;
     }
   }
   return { tables, charts, figures };
