@@ -32,6 +32,9 @@ export function figureKey(config: YcsbConfiguration, workload: WorkloadName, con
   return `${config.database}.${config.processes}p.${workload}.${slug}.${what}`;
 }
 
+/** A latency, or a dash when no operation of the kind completed in the measured window (NaN is no JSON). */
+const orDash = (value: number): number | string => (Number.isFinite(value) ? value : '-');
+
 function order(runs: readonly YcsbRunResult[]): YcsbRunResult[] {
   const names = Object.values(YCSB_NAMES) as string[];
   return [...runs].sort((a, b) => names.indexOf(a.contender) - names.indexOf(b.contender));
@@ -72,14 +75,14 @@ export function reportConfiguration(config: YcsbConfiguration): {
         run.contender,
         run.throughput,
         run.throughput / baseline,
-        run.readP50Ms,
-        run.readP99Ms,
-        workload === 'C' ? '-' : run.updateP50Ms,
-        workload === 'C' ? '-' : run.updateP99Ms,
+        orDash(run.readP50Ms),
+        orDash(run.readP99Ms),
+        orDash(run.updateP50Ms),
+        orDash(run.updateP99Ms),
         run.stale.stale === 0
           ? `0 / ${run.stale.reads}`
           : `${run.stale.stale} / ${run.stale.reads} (max ${(run.stale.maxLagUs / 1000).toFixed(1)} ms late)`,
-        run.errors + run.stale.unknown,
+        String(run.errors + run.stale.unknown),
       ]),
     });
     charts.push({
