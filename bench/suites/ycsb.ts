@@ -19,7 +19,8 @@ import { WORKLOADS, type WorkloadName } from '../support/ycsb-workload';
  *
  * Environment (for longer or narrower runs): YCSB_MEASURE_MS (default 2000), YCSB_WARMUP_MS (1000), YCSB_CLIENTS
  * (64), YCSB_RECORDS (1000), YCSB_PROCESSES (`1,4`), YCSB_DATABASES (`sqlite,postgresql`), YCSB_WORKLOADS
- * (`A,B,C`), YCSB_CONTENDERS (a comma-separated subset of the contenders' names; plain Prisma always runs).
+ * (`A,B,C`), YCSB_CONTENDERS (comma-separated parts of the contenders' names, e.g. `redis only,bento`: the contenders
+ * whose names contain one; plain Prisma always runs), YCSB_WORKER_NODE_ARGS (Node options of the workers).
  */
 const env = process.env;
 const RECORDS = Number(env.YCSB_RECORDS ?? 1000);
@@ -36,12 +37,14 @@ const list = (value: string | undefined, fallback: string): string[] =>
 const PROCESS_COUNTS = list(env.YCSB_PROCESSES, '1,4').map(Number);
 const DATABASES = list(env.YCSB_DATABASES, 'sqlite,postgresql');
 const WORKLOAD_NAMES = list(env.YCSB_WORKLOADS, 'A,B,C').filter((name): name is WorkloadName => name in WORKLOADS);
-const ONLY = env.YCSB_CONTENDERS ? list(env.YCSB_CONTENDERS, '') : null;
+const ONLY = env.YCSB_CONTENDERS ? list(env.YCSB_CONTENDERS.toLowerCase(), '') : null;
 
 const progress = (line: string): void => void process.stderr.write(`ycsb: ${line}\n`);
 
 function contenders(processes: number, workloadIndex: number): YcsbContenderName[] {
-  const names = contendersFor(processes).filter((name) => !ONLY || name === YCSB_NAMES.prisma || ONLY.includes(name));
+  const names = contendersFor(processes).filter(
+    (name) => !ONLY || name === YCSB_NAMES.prisma || ONLY.some((part) => name.toLowerCase().includes(part)),
+  );
   // A rotating start, so that drift (JIT, the other processes on the machine) hits each contender alike.
   const shift = workloadIndex % names.length;
   return [...names.slice(shift), ...names.slice(0, shift)];

@@ -38,7 +38,8 @@ interface Worker {
 
 function startWorker(index: number, databaseUrl: string, redisUrl: string): Promise<Worker> {
   const child = fork(join(__dirname, 'ycsb-worker.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    // YCSB_WORKER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the workers (bench/README.md).
+    execArgv: ['--import', 'tsx', ...(process.env.YCSB_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, YCSB_PROCESS_INDEX: String(index) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
