@@ -10,7 +10,7 @@ import { describeMachine, printTable, renderChart, type SuiteResult } from './su
  * tables, writes bench/results/<suite>.json and bench/results/summary.json, and renders
  * bench/results/chart.svg (the guide shows it, with the date and the machine).
  *
- * Every suite is bounded in time (SUITES below); the whole run takes about 8 minutes on 2 cores.
+ * Every suite is bounded in time (SUITES below); the whole run takes about 14 minutes on 2 cores (6 of them YCSB).
  * Exits non-zero only when a suite fails to run, never on the numbers.
  */
 
