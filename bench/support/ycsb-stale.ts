@@ -3,9 +3,10 @@
  *
  * Every update writes a version no other update writes (its process and its sequence number), and each process logs
  * when its updates started and completed and when its reads started and which version they returned, on one clock
- * shared by the processes (see `ycsbClock`). A read is stale when it returned version v although an update of the
- * same record that started after v's update completed had itself completed before the read started: such an update
- * is newer than v in every order the database could have applied them in, and it was done before the read began.
+ * shared by the processes (`sharedClockUs` in ycsb-workload.ts). A read is stale when it returned version v although
+ * an update of the same record that started after v's update completed had itself completed before the read started:
+ * such an update is newer than v in every order the database could have applied them in, and it was done before the
+ * read began.
  *
  * Two updates of one record that overlap in time may be applied in either order, and the client cannot see which:
  * neither counts as newer than the other, so a read returning either is never counted (sound: no read that a correct

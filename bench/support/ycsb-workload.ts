@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { describeVersion, versionOf, versionOfDescription } from './ycsb-stale';
 import { ZipfianGenerator } from './ycsb-zipfian';
 import type { YcsbContender } from './ycsb-contenders';
@@ -13,11 +12,13 @@ export const WORKLOADS = {
 export type WorkloadName = keyof typeof WORKLOADS;
 
 /**
- * Microseconds on a clock the processes of one machine share: the wall clock at the process's time origin plus the
- * monotonic time since (process.hrtime is per process; Date.now() alone has millisecond resolution).
+ * Microseconds on a clock the processes of one machine share: process.hrtime reads CLOCK_MONOTONIC on Linux (libuv's
+ * uv_hrtime; mach_absolute_time on macOS, QueryPerformanceCounter on Windows), one clock for the whole machine, as
+ * the near-invalidation suite relies on too. (`performance.timeOrigin + performance.now()` would also be shared, but
+ * only to within the wall clock's drift between the processes' starts.)
  */
 export function sharedClockUs(): number {
-  return (performance.timeOrigin + performance.now()) * 1000;
+  return Number(process.hrtime.bigint()) / 1000;
 }
 
 /** What one process measured in one run. Logs are flat arrays of (record, version, start[, end]) for compactness. */
