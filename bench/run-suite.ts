@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<SuiteModule>> = {
   'invalidation-scale': () => import('./suites/invalidation-scale'),
   'breaker-open': () => import('./suites/breaker-open'),
   capture: () => import('./suites/capture'),
+  ycsb: () => import('./suites/ycsb'),
 };
 
 /**

@@ -105,7 +105,11 @@ function escapeXml(text: string): string {
 }
 
 /** An SVG of horizontal bar charts, one panel per metric, titled with the date and the machine. */
-export function renderChart(panels: readonly ChartPanel[], machine: Machine): string {
+export function renderChart(
+  panels: readonly ChartPanel[],
+  machine: Machine,
+  title = 'cachedrepo: npm run bench',
+): string {
   const width = 960;
   const labelWidth = 300;
   const barArea = width - labelWidth - 120;
@@ -113,7 +117,7 @@ export function renderChart(panels: readonly ChartPanel[], machine: Machine): st
   const gap = 6;
   let y = 56;
   const parts: string[] = [];
-  parts.push(`<text x="16" y="24" font-size="18" font-weight="bold">cachedrepo: npm run bench</text>`);
+  parts.push(`<text x="16" y="24" font-size="18" font-weight="bold">${escapeXml(title)}</text>`);
   const subtitle = [
     machine.date.slice(0, 10),
     `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB`,
