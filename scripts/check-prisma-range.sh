@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# Checks cachedrepo/prisma against each Prisma version of a list (the arguments; by default the lowest of the
-# peerDependencies range, the newest 6.x and the newest 7.x): builds and packs the library once, then for each
-# version makes an empty project outside this repository, installs the tarball with prisma@V, @prisma/client@V
-# and the newest @prisma/adapter-better-sqlite3 of V's minor line not newer than V (7.10.1 has no adapter of its
-# own), writes a schema (an Int id model, a String id model and the shipped cachedrepo/outbox.prisma) as that
-# major wants it, runs `prisma generate`, type-checks tests/pack/prisma-range.ts with the generated client
-# (tsc --strict) and runs it under node:test on a redis-server started with cachedrepo/testing. Prints one line
-# per version, passed or failed with the failing step (and that step's output); exits non-zero if any failed.
-# Needs redis-server (scripts/setup.sh). Takes minutes per version: see REDIS_CACHE.md, section 9.
+# Checks cachedrepo/prisma against each Prisma version of a list (the arguments; by default the lowest and the
+# newest of each major in the peerDependencies range): builds and packs the library once, then for each version
+# makes an empty project outside this repository, installs the tarball with prisma@V, @prisma/client@V and the
+# newest @prisma/adapter-better-sqlite3 of V's minor line not newer than V (7.10.1 has no adapter of its own),
+# writes a schema (an Int id model, a String id model and the shipped cachedrepo/outbox.prisma) as that major wants
+# it, runs `prisma generate`, type-checks tests/pack/prisma-range.ts with the generated client (tsc --strict;
+# CommonJS for Prisma 6, an ES module for Prisma 7) and runs it under node:test on a redis-server started with
+# cachedrepo/testing. Prints one line per version, passed or failed with the failing step (and that step's
+# output); exits non-zero if any failed. Needs redis-server (scripts/setup.sh). About 1.5-2.5 minutes a version,
+# most of it `npm install` (REDIS_CACHE.md, section 9).
 #
-#   bash scripts/check-prisma-range.sh                 # 6.19.0 6.19.3 7.10.0
-#   bash scripts/check-prisma-range.sh 7.0.0 7.10.1    # any versions
+#   bash scripts/check-prisma-range.sh                 # 6.19.0 6.19.3 7.0.0 7.10.1
+#   bash scripts/check-prisma-range.sh 7.5.0           # any versions
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(6.19.0 6.19.3 7.10.0)
+[ ${#versions[@]} -gt 0 ] || versions=(6.19.0 6.19.3 7.0.0 7.10.1)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cachedrepo-prisma-range-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# CHECK_PRISMA_RANGE_KEEP=1 keeps the projects (to look into a failure).
+[ -n "${CHECK_PRISMA_RANGE_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 # better-sqlite3 has no prebuilt binary reachable here and compiles from source (minutes): a build is kept per
 # version and Node ABI, and the repository's own is used when the versions match.
 binaries="${XDG_CACHE_HOME:-$HOME/.cache}/cachedrepo-prisma-range"
@@ -82,15 +84,15 @@ sqlite_binary() {
 }
 
 # The schema and prisma.config.ts as each major wants them. Prisma 6: the `prisma-client` generator with the
-# JavaScript engine, the adapter in prisma.config.ts (the CLI then downloads no engine) and a url kept in the
-# datasource; Prisma 7: no engineType, the url in prisma.config.ts only. CommonJS output for this CommonJS project.
+# JavaScript engine, CommonJS output, the adapter in prisma.config.ts (the CLI then downloads no engine) and a url
+# kept in the datasource, as in this repository. Prisma 7: its defaults (an ES module client whose imports name .ts
+# files), no engineType, the url in prisma.config.ts only. So both module systems are checked.
 write_schema() {
   local major=$1
   mkdir -p prisma || return 1
   if [ "$major" -ge 7 ]; then
-    printf '%s\n' 'generator client {' '  provider            = "prisma-client"' \
-      '  output              = "../generated/prisma"' '  moduleFormat        = "cjs"' \
-      '  importFileExtension = ""' '}' '' 'datasource db {' '  provider = "sqlite"' '}' >prisma/schema.prisma &&
+    printf '%s\n' 'generator client {' '  provider = "prisma-client"' '  output   = "../generated/prisma"' '}' '' \
+      'datasource db {' '  provider = "sqlite"' '}' >prisma/schema.prisma &&
       cat >prisma.config.ts <<'EOF'
 import { defineConfig } from 'prisma/config';
 export default defineConfig({ schema: 'prisma/schema.prisma', datasource: { url: 'file:./test.db' } });
@@ -141,15 +143,16 @@ generate() {
   fi
 }
 
-# The entry: the generated client (with query events: the test checks which SQL ran) handed to the test.
+# The entry: the generated client (with query events: the test checks which SQL ran) handed to the test. An ES
+# module (Prisma 7) names the files it imports, .ts as Prisma 7's generated client does (tsc rewrites them to .js).
 write_main() {
-  local adapter=PrismaBetterSqlite3
-  [ "$1" -ge 7 ] || adapter=PrismaBetterSQLite3 # renamed in 7
+  local adapter=PrismaBetterSqlite3 ext=.ts
+  [ "$1" -ge 7 ] || { adapter=PrismaBetterSQLite3 && ext=""; } # the adapter was renamed in 7
   cp "$root/tests/pack/prisma-range.ts" prisma-range.ts &&
     cat >main.ts <<EOF
 import { $adapter as Adapter } from '@prisma/adapter-better-sqlite3';
-import { PrismaClient, type Prisma } from './generated/prisma/client';
-import { runPrismaRangeTests } from './prisma-range';
+import { PrismaClient, type Prisma } from './generated/prisma/client$ext';
+import { runPrismaRangeTests } from './prisma-range$ext';
 
 const client = new PrismaClient({
   adapter: new Adapter({ url: 'file:./test.db' }),
@@ -165,18 +168,20 @@ run_tests() {
 }
 
 check_version() {
-  local v=$1 major dir
+  local v=$1 major dir type=commonjs tsc_esm=()
   major=${v%%.*}
+  [ "$major" -lt 7 ] || { type=module && tsc_esm=(--rewriteRelativeImportExtensions); }
   dir="$work/prisma-$v"
   mkdir "$dir" && cd "$dir"
-  echo '{ "name": "prisma-range", "version": "1.0.0", "private": true }' >package.json
+  echo "{ \"name\": \"prisma-range\", \"version\": \"1.0.0\", \"private\": true, \"type\": \"$type\" }" >package.json
   step "npm install" install "$v" || return 1
   step "better-sqlite3 binary" sqlite_binary || return 1
   step "schema" write_schema "$major" || return 1
   step "prisma generate" generate "$major" || return 1
   step "entry" write_main "$major" || return 1
   step "tsc --strict (the test against the generated client's types)" npx --no-install tsc --strict \
-    --skipLibCheck --target es2022 --types node --module node16 --moduleResolution node16 main.ts || return 1
+    --skipLibCheck --target es2022 --types node --module node16 --moduleResolution node16 "${tsc_esm[@]}" main.ts ||
+    return 1
   step "node main.js (tests/pack/prisma-range.ts under node:test)" run_tests || return 1
 }
 
@@ -195,6 +200,7 @@ for v in "${versions[@]}"; do
     echo "check-prisma-range: prisma $v: FAILED at: $(cat "$work/failed-step" 2>/dev/null) ($((SECONDS - started)) s)"
     tail -n 60 "$log" >&2
   fi
-  rm -rf "$work/prisma-$v"
+  [ -n "${CHECK_PRISMA_RANGE_KEEP:-}" ] || rm -rf "$work/prisma-$v"
 done
+[ -z "${CHECK_PRISMA_RANGE_KEEP:-}" ] || echo "check-prisma-range: projects kept in $work"
 exit $status
