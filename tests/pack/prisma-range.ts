@@ -1,8 +1,8 @@
 // The Prisma part of the packed library against one Prisma version: scripts/check-prisma-range.sh installs the tarball
-// with prisma@V, @prisma/client@V and @prisma/adapter-better-sqlite3@V into an empty project, generates a client for
-// the schema it writes there (Counter: Int id, Tag: String id, and the shipped cachedrepo/outbox.prisma), and runs
-// this file under node:test through a small entry that passes that client to runPrismaRangeTests. Type-checked here
-// too (the client's shape is structural); compiled with tsc --strict there, against the generated client's own types.
+// with prisma@V, @prisma/client@V and the SQLite adapter of V into an empty project, generates a client for the
+// schema it writes there (Counter: Int id, Tag: String id, and the shipped cachedrepo/outbox.prisma), and runs this
+// file under node:test through a small entry that passes that client to runPrismaRangeTests. Type-checked here too
+// (the client's shape is structural); compiled with tsc --strict there, against the generated client's own types.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { CacheService, CachedRepository, createRedisClient, defineCacheStrategy, defineKeySchema } from 'cachedrepo';
