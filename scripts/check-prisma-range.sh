@@ -7,8 +7,8 @@
 # it, runs `prisma generate`, type-checks tests/pack/prisma-range.ts with the generated client (tsc --strict;
 # CommonJS for Prisma 6, an ES module for Prisma 7) and runs it under node:test on a redis-server started with
 # cachedrepo/testing. Prints one line per version, passed or failed with the failing step (and that step's
-# output); exits non-zero if any failed. Needs redis-server (scripts/setup.sh). About 1.5-2.5 minutes a version,
-# most of it `npm install` (REDIS_CACHE.md, section 9).
+# output); exits non-zero if any failed. Needs redis-server (scripts/setup.sh). About 65 s a version with the npm
+# cache warm, up to 2.5 minutes cold, most of it `npm install` (REDIS_CACHE.md, section 9).
 #
 #   bash scripts/check-prisma-range.sh                 # 6.19.0 6.19.3 7.0.0 7.10.1
 #   bash scripts/check-prisma-range.sh 7.5.0           # any versions
