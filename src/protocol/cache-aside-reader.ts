@@ -1,52 +1,16 @@
-import type { CacheService, StoreOutcome } from './cache-service';
+import type { CacheService } from './cache-service';
 import type { EntityCacheStats } from '../observability/cache-stats';
-import {
-  decodeEntry,
-  encodeEntry,
-  hasShape,
-  parseEntry,
-  REJECTED,
-  type EntityCheck,
-  type EntryShape,
-} from './entry-codec';
+import { decodeEntry, hasShape, parseEntry, REJECTED, type EntityCheck, type EntryShape } from './entry-codec';
 import { isLease } from './lease';
 import { NEAR_MISS, NEAR_OFF, type FillTicket, type NearCache } from '../near-cache/near-cache';
 import { NOT_DECODED, type SharedRead } from '../redis/read-batcher';
 import { WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
+import { MissLoader, type Miss } from './miss-loader';
 import { BatchLoader } from './batch-loader';
-import { waitForOtherLoad } from './lease-wait';
 import { distinctIdsOf, type IdCodec } from '../repository/id-codec';
 import type { ReadReport } from './read-report';
-
-/** `reread`: not loaded here; another reader's entry, read again after waiting for its lease (`lease-wait.ts`). */
-type Outcome = StoreOutcome | 'no-lease' | 'not-stored' | 'reread';
-
-/**
- * What one load did. `stored` settles when the store under its lease is done; until then (and
- * after) the value is available to readers that joined the load, as copies of `template` or
- * decoded again from `raw`, so that nobody shares the object the load's own caller got.
- */
-interface Loaded<V> {
-  value: V;
-  stored: Promise<Outcome>;
-  /** A copy of the value taken before its caller got it (when copyable). */
-  template: unknown;
-  copyable: boolean;
-  /** The entry written, when there is one. */
-  raw: string | null;
-}
-
-/**
- * A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was
- * empty (no value, no lease).
- */
-interface Miss {
-  key: string;
-  rejected: string | undefined;
-  empty: boolean;
-}
 
 /** A miss found by a lookup: what to load, and whether Redis could be asked at all. */
 interface Missed {
@@ -83,7 +47,12 @@ export class CacheAsideReader {
     private readonly serializer: Serializer,
     private readonly stats: EntityCacheStats,
     private readonly nearCache: NearCache | null = null,
-  ) {}
+  ) {
+    this.misses = new MissLoader(cache, serializer, stats);
+  }
+
+  /** The lease, load and store of a miss. */
+  private readonly misses: MissLoader;
 
   /**
    * The cached value of `key`, or `load()`'s result, stored for `ttlFor(value)` seconds
@@ -220,7 +189,7 @@ export class CacheAsideReader {
     const { miss, shape } = found;
     const flight = await this.cache.flights.run(miss.key, (close) => {
       batch?.expect();
-      return this.loadAndStore(miss, shape, ttlFor, load, close, () => batch?.skip());
+      return this.misses.loadAndStore(miss, shape, ttlFor, load, close, () => batch?.skip());
     });
     if (!flight.joined) {
       if (report) report.stored = flight.value.stored;
@@ -275,82 +244,5 @@ export class CacheAsideReader {
     if (read.copyable) return read.retained || read.handedOut < read.readers ? copyValue(value) : value;
     // Not copyable: the first reader gets the decoded value, the others decode their own.
     return read.handedOut === 1 ? value : decodeEntry(key, raw, this.serializer, shape);
-  }
-
-  /**
-   * Lease, load, store. `close` ends the joining of this load before the store is sent: a
-   * store's success proves nothing about a write whose invalidation came after it, so a read that
-   * began after the store was sent must not accept this value.
-   */
-  private async loadAndStore<V>(
-    miss: Miss,
-    shape: EntryShape,
-    ttlFor: (value: V) => number,
-    load: () => Promise<V>,
-    close: () => void,
-    skipLoad: () => void,
-  ): Promise<Loaded<V>> {
-    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
-    if (token === null && this.cache.leaseWaitMs > 0) {
-      // Another reader holds the key: wait for its entry. Readers that join from now on begin
-      // after the re-reads below and must not take their answer, so joining ends here.
-      close();
-      const waited = await waitForOtherLoad(this.cache, miss.key, this.cache.leaseWaitMs, this.stats);
-      const value = waited.found ? decodeEntry(miss.key, waited.raw, this.serializer, shape) : REJECTED;
-      if (waited.found && value !== REJECTED) {
-        skipLoad();
-        return {
-          value: value as V,
-          stored: Promise.resolve('reread'),
-          template: null,
-          copyable: false,
-          raw: waited.raw,
-        };
-      }
-    }
-    const value = await this.loadReleasing([miss], [token], load);
-    close();
-    const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
-    // Only a store runs behind the caller; a lease given back is awaited, so that the next
-    // read of the key does not find it.
-    if (loaded.raw === null) await loaded.stored;
-    return loaded;
-  }
-
-  /** Runs a load; when it fails, gives its leases back so other readers need not wait for their TTL. */
-  private async loadReleasing<V>(
-    misses: readonly Miss[],
-    tokens: readonly (string | null)[],
-    load: () => Promise<V>,
-  ): Promise<V> {
-    try {
-      return await load();
-    } catch (error) {
-      await Promise.all(misses.map((miss, index) => this.release(miss.key, tokens[index] ?? null)));
-      throw error;
-    }
-  }
-
-  /**
-   * Sends the store under the lease at once (so it precedes any later command of this process
-   * on the connection) and returns without waiting for it, with what readers joining the load
-   * need: a copy of the value taken now, or the encoded entry.
-   */
-  private store(key: string, token: string | null, value: unknown, ttlSeconds: number): Omit<Loaded<unknown>, 'value'> {
-    const none = { template: null, copyable: false, raw: null };
-    if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
-    if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };
-    const raw = encodeEntry(key, value, this.serializer);
-    if (!this.cache.fits(raw)) {
-      this.stats.oversized += 1;
-      return { ...none, stored: this.release(key, token).then(() => 'oversized') };
-    }
-    const stored = this.cache.storeLeased(key, token, raw, ttlSeconds, this.stats);
-    const copyable = isCopyable(value);
-    return { stored, copyable, template: copyable ? copyValue(value) : null, raw };
-  }
-
-  private release(key: string, token: string | null): Promise<void> {
-    return token === null ? Promise.resolve() : this.cache.releaseLease(key, token, this.stats);
   }
 }

@@ -1,0 +1,126 @@
+import type { CacheService, StoreOutcome } from './cache-service';
+import type { EntityCacheStats } from '../observability/cache-stats';
+import { decodeEntry, encodeEntry, REJECTED, type EntryShape } from './entry-codec';
+import type { Serializer } from '../repository/serializer';
+import { copyValue, isCopyable } from './value-copy';
+import { waitForOtherLoad } from './lease-wait';
+
+/** `reread`: not loaded here; another reader's entry, read again after waiting for its lease (`lease-wait.ts`). */
+export type Outcome = StoreOutcome | 'no-lease' | 'not-stored' | 'reread';
+
+/**
+ * What one load did. `stored` settles when the store under its lease is done; until then (and
+ * after) the value is available to readers that joined the load, as copies of `template` or
+ * decoded again from `raw`, so that nobody shares the object the load's own caller got.
+ */
+export interface Loaded<V> {
+  value: V;
+  stored: Promise<Outcome>;
+  /** A copy of the value taken before its caller got it (when copyable). */
+  template: unknown;
+  copyable: boolean;
+  /** The entry written, when there is one. */
+  raw: string | null;
+}
+
+/**
+ * A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was
+ * empty (no value, no lease).
+ */
+export interface Miss {
+  key: string;
+  rejected: string | undefined;
+  empty: boolean;
+}
+
+/**
+ * The miss half of a cache-aside read (REDIS_CACHE.md, section 4): place a lease on the empty (or
+ * corrupt) key, load, and store only while the lease is still in the key; a reader that finds
+ * another reader's lease waits for its entry first (`lease-wait.ts`). Apart from the lookup half
+ * (`cache-aside-reader.ts`) so that each file keeps one job; the single-flight that decides who
+ * loads stays with the reader.
+ */
+export class MissLoader {
+  constructor(
+    private readonly cache: CacheService,
+    private readonly serializer: Serializer,
+    private readonly stats: EntityCacheStats,
+  ) {}
+
+  /**
+   * Lease, load, store. `close` ends the joining of this load before the store is sent: a
+   * store's success proves nothing about a write whose invalidation came after it, so a read that
+   * began after the store was sent must not accept this value.
+   */
+  async loadAndStore<V>(
+    miss: Miss,
+    shape: EntryShape,
+    ttlFor: (value: V) => number,
+    load: () => Promise<V>,
+    close: () => void,
+    skipLoad: () => void,
+  ): Promise<Loaded<V>> {
+    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
+    if (token === null && this.cache.leaseWaitMs > 0) {
+      // Another reader holds the key: wait for its entry. Readers that join from now on begin
+      // after the re-reads below and must not take their answer, so joining ends here.
+      close();
+      const waited = await waitForOtherLoad(this.cache, miss.key, this.cache.leaseWaitMs, this.stats);
+      const value = waited.found ? decodeEntry(miss.key, waited.raw, this.serializer, shape) : REJECTED;
+      if (waited.found && value !== REJECTED) {
+        skipLoad();
+        return {
+          value: value as V,
+          stored: Promise.resolve('reread'),
+          template: null,
+          copyable: false,
+          raw: waited.raw,
+        };
+      }
+    }
+    const value = await this.loadReleasing([miss], [token], load);
+    close();
+    const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
+    // Only a store runs behind the caller; a lease given back is awaited, so that the next
+    // read of the key does not find it.
+    if (loaded.raw === null) await loaded.stored;
+    return loaded;
+  }
+
+  /** Runs a load; when it fails, gives its leases back so other readers need not wait for their TTL. */
+  private async loadReleasing<V>(
+    misses: readonly Miss[],
+    tokens: readonly (string | null)[],
+    load: () => Promise<V>,
+  ): Promise<V> {
+    try {
+      return await load();
+    } catch (error) {
+      await Promise.all(misses.map((miss, index) => this.release(miss.key, tokens[index] ?? null)));
+      throw error;
+    }
+  }
+
+  /**
+   * Sends the store under the lease at once (so it precedes any later command of this process
+   * on the connection) and returns without waiting for it, with what readers joining the load
+   * need: a copy of the value taken now, or the encoded entry.
+   */
+  private store(key: string, token: string | null, value: unknown, ttlSeconds: number): Omit<Loaded<unknown>, 'value'> {
+    const none = { template: null, copyable: false, raw: null };
+    if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
+    if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };
+    const raw = encodeEntry(key, value, this.serializer);
+    if (!this.cache.fits(raw)) {
+      this.stats.oversized += 1;
+      return { ...none, stored: this.release(key, token).then(() => 'oversized') };
+    }
+    const stored = this.cache.storeLeased(key, token, raw, ttlSeconds, this.stats);
+    const copyable = isCopyable(value);
+    return { stored, copyable, template: copyable ? copyValue(value) : null, raw };
+  }
+
+  private release(key: string, token: string | null): Promise<void> {
+    return token === null ? Promise.resolve() : this.cache.releaseLease(key, token, this.stats);
+  }
+}
