@@ -5,7 +5,13 @@ import { insertOutboxRow, type OutboxModel } from './prisma-outbox';
 import { sameValue, sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import type { RawUpdateWriter } from './raw-update';
 import type { RecentRows } from './recent-rows';
-import { BEFORE_PREFIX, SQLITE_OUTBOX_IF_CHANGED, type Assignment, type UpdateStatements } from './raw-update-sql';
+import {
+  BEFORE_PREFIX,
+  SQLITE_OUTBOX_IF_CHANGED,
+  SQLITE_TAKE_WRITE_LOCK,
+  type Assignment,
+  type UpdateStatements,
+} from './raw-update-sql';
 
 /** Compare-and-set attempts that found the row changed by another writer before the general path takes over. */
 const MAX_COMPARE_AND_SET_ATTEMPTS = 3;
@@ -48,7 +54,8 @@ interface LockedWrite<Row> {
  *   UPDATE binds (the probe proved the row then reads back as bound). One write then locks the
  *   row, applies only if the columns the keys read still hold the expected values, and inserts
  *   the outbox row when it applied: on PostgreSQL one statement (`lockedCompareAndSet`), on
- *   SQLite one batch transaction (SELECT, UPDATE, INSERT under the database's write lock). It
+ *   SQLite one batch transaction (a no-op write that takes the database's write lock, SELECT,
+ *   UPDATE, INSERT). It
  *   returns the row it found: when the compared columns had changed, the next attempt expects
  *   that row (no SELECT), up to 3 attempts. The columns compared are the ones the strategy's
  *   capture declaration names for this table, so concurrent writes of other columns of a hot row
@@ -166,17 +173,19 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
       return { before, after: (after as Loose)['id'] === null ? null : after };
     }
     const { sql, values } = statements.compareAndSet(id, set, expected as Loose, compared);
+    // The SELECT runs in the write's transaction, under SQLite's write lock (taken by its first statement): the row
+    // read is the row replaced.
+    const lock = this.client.$executeRawUnsafe(SQLITE_TAKE_WRITE_LOCK);
     const read = this.client.$queryRawUnsafe<Row[]>(select, id);
     const write = this.client.$queryRawUnsafe<Row[]>(sql, ...values);
-    // The SELECT runs in the write's transaction, which holds SQLite's write lock from its first
-    // statement (BEGIN IMMEDIATE) or fails with SQLITE_BUSY: the row read is the row replaced.
-    const [rows, written] = outbox
+    const [, rows, written] = outbox
       ? await this.client.$transaction([
+          lock,
           read,
           write,
           this.client.$executeRawUnsafe(SQLITE_OUTBOX_IF_CHANGED, outbox.keys, outbox.at),
         ])
-      : await this.client.$transaction([read, write]);
+      : await this.client.$transaction([lock, read, write]);
     return { before: rows[0], after: written[0] ?? null };
   }
 

@@ -162,3 +162,14 @@ export class UpdateStatements {
  */
 export const SQLITE_OUTBOX_IF_CHANGED =
   'INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT ?, ? WHERE changes() = 1';
+
+/**
+ * SQLite: a write that changes nothing, sent first in a batch transaction so that the transaction
+ * holds the database's write lock from its first statement even when the adapter opens it with a
+ * deferred `BEGIN`: a later upgrade from reading to writing fails at once with SQLITE_BUSY when
+ * another connection wrote since the read (https://www.sqlite.org/lang_transaction.html,
+ * https://www.sqlite.org/rescode.html#busy_snapshot), while the first write waits for the lock
+ * under the busy timeout. Checked here with two connections: no other connection can then begin
+ * `BEGIN IMMEDIATE`.
+ */
+export const SQLITE_TAKE_WRITE_LOCK = 'UPDATE "CacheOutbox" SET "id" = "id" WHERE 0';

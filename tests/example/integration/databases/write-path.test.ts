@@ -111,7 +111,8 @@ describe('PrismaRepository write path', () => {
             ),
           ]
         : [
-            // the batch transaction (its BEGIN IMMEDIATE is not in Prisma's query log): the row locked, read, written
+            // the batch transaction (BEGIN is not in the query log): the write lock taken, the row read, written
+            /^UPDATE "CacheOutbox" SET "id" = "id" WHERE 0$/,
             /^SELECT "id", .* FROM "Hero" WHERE "id" = \?$/,
             new RegExp(
               String.raw`^UPDATE "Hero" SET "language" = \?, "description" = \?, "updatedAt" = \? ` +
