@@ -47,6 +47,8 @@ describe(`recorded update with declared key columns (${testDatabaseProvider()})`
       (row) => JSON.parse(row.keys) as string[],
     );
   const updates = () => logged.statements.filter((sql) => /^(WITH "before"|UPDATE "Hero")/.test(sql)).length;
+  /** SQLite first tries a compare-and-set of every column without the lock: one more UPDATE when the row changed. */
+  const optimistic = testDatabaseProvider() === 'sqlite' ? 1 : 0;
 
   /** A repository that has probed and remembers `hero` as `description`, and a second writer. */
   async function writers(description: string) {
@@ -66,7 +68,7 @@ describe(`recorded update with declared key columns (${testDatabaseProvider()})`
 
     const change = await heroes.updateRecorded(hero.id, { description: 'v1' }, affected, declared(['id', 'language']));
 
-    expect(updates()).toBe(1);
+    expect(updates()).toBe(1 + optimistic);
     expect([change.before.description, change.before.name, change.after.description]).toEqual([
       'other',
       'Ariadne I',
@@ -82,7 +84,7 @@ describe(`recorded update with declared key columns (${testDatabaseProvider()})`
 
     const change = await heroes.updateRecorded(hero.id, { description: 'v1' }, affected, declared(['id', 'language']));
 
-    expect(updates()).toBe(2);
+    expect(updates()).toBe(2 + optimistic);
     expect([change.before.language, change.after.language]).toEqual([Language.French, Language.French]);
     expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:fr', 'hero:language:fr']]);
   });
@@ -94,7 +96,7 @@ describe(`recorded update with declared key columns (${testDatabaseProvider()})`
 
     const change = await heroes.updateRecorded(hero.id, { description: 'v1' }, affected, declared(['id']));
 
-    expect(updates()).toBe(1);
+    expect(updates()).toBe(1 + optimistic);
     expect(change.before.language).toBe(Language.French);
     expect(await outboxKeys()).toEqual([
       [`hero:${hero.id}`, 'hero:language:el', 'hero:language:el'],
@@ -103,7 +105,7 @@ describe(`recorded update with declared key columns (${testDatabaseProvider()})`
     await other.update(hero.id, { description: 'other' }); // not a key column, yet every column counts now
     logged.statements.length = 0;
     await heroes.updateRecorded(hero.id, { description: 'v2' }, affected, declared(['id']));
-    expect(updates()).toBe(2);
+    expect(updates()).toBe(2 + optimistic);
   });
 
   it('ignores a declaration of another table or of a column the model does not have', async () => {
@@ -115,7 +117,7 @@ describe(`recorded update with declared key columns (${testDatabaseProvider()})`
       await other.update(hero.id, { description: 'other' });
       logged.statements.length = 0;
       await heroes.updateRecorded(hero.id, { description: 'v1' }, affected, keyTables);
-      expect(updates()).toBe(2); // every column compared: the stale remembered row fails once
+      expect(updates()).toBe(2 + optimistic); // every column compared: the stale remembered row fails once
     }
   });
 });
