@@ -55,8 +55,9 @@ interface LockedWrite<Row> {
  *   row, applies only if the columns the keys read still hold the expected values, and inserts
  *   the outbox row when it applied: on PostgreSQL one statement (`lockedCompareAndSet`), on
  *   SQLite one batch transaction (a no-op write that takes the database's write lock, SELECT,
- *   UPDATE, INSERT), which SQLite tries only after a compare-and-set of every column with the
- *   outbox row (2 statements, no read) found the row changed. The locking write returns the row
+ *   UPDATE, INSERT). Both are tried only after a compare-and-set of every column with the outbox
+ *   row and no lock (one statement; on SQLite a batch of 2) found the row changed, unless such
+ *   tries have mostly found it changed lately (`RecentRows`). The locking write returns the row
  *   it found: when the compared columns had changed, the next attempt expects that row (no
  *   SELECT), up to 3 attempts. The columns compared are the ones the strategy's capture
  *   declaration names for this table, so concurrent writes of other columns of a hot row wait
@@ -120,9 +121,11 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     const keyed = recording.keyColumns !== null && this.#keyColumnsTrusted;
     const compared = keyed ? (recording.keyColumns as readonly string[]) : statements.columns;
     let expected = this.recent.get(id) ?? (await this.client.$queryRawUnsafe<Row[]>(select, id))[0];
-    // SQLite: first the compare-and-set of every column without reading, the cheapest write when the row is as
-    // expected (a batch of 2 statements instead of 4); the locking write only after it found the row changed.
-    let optimistic = recording.dialect === 'sqlite';
+    // First the compare-and-set of every column without a lock, the cheapest write when the row is as expected (on
+    // SQLite 2 statements instead of 4, on PostgreSQL no lock), unless such tries have mostly found the row changed
+    // lately (a hot row other writers change): then the locking write at once.
+    const trying = this.recent.worthTrying();
+    let optimistic = trying;
     for (let attempt = 1; attempt <= MAX_COMPARE_AND_SET_ATTEMPTS && expected; attempt += 1) {
       const keys = recording.affected(
         this.toDomain(expected),
@@ -131,11 +134,15 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
       if (optimistic) {
         optimistic = false;
         attempt -= 1;
-        const written = await this.#optimisticWrite(statements, id, set, expected, keys);
+        const written = await this.#optimisticWrite(statements, id, set, expected, keys, recording.dialect);
+        this.recent.found(!written);
         if (written) return this.#applied(id, expected, written, keys, recording, false);
         continue;
       }
       const found = await this.#lockedWrite(statements, select, id, set, expected, compared, keys, recording.dialect);
+      // Whether a try would have applied: so tries resume once the row stops changing under this writer.
+      if (!trying && attempt === 1 && found.before)
+        this.recent.found(!sameValues(found.before as Loose, expected as Loose));
       if (found.after) return this.#applied(id, found.before as Row, found.after, keys, recording, keyed);
       // Not applied, yet the compared columns read back as expected: a value stored in another form than bound.
       const same = (name: string) => sameValue((found.before as Loose)[name], (expected as Loose)[name]);
@@ -172,14 +179,23 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     return change;
   }
 
-  /** SQLite: the compare-and-set of every column against `expected` and the outbox row, in one batch transaction. */
+  /**
+   * The compare-and-set of every column against `expected` and the outbox row, without a lock: one statement on
+   * PostgreSQL, one batch transaction on SQLite.
+   */
   async #optimisticWrite(
     statements: UpdateStatements,
     id: IdOf<T>,
     set: readonly Assignment[],
     expected: Row,
     keys: readonly string[],
+    dialect: RawSqlDialect,
   ): Promise<Row | null> {
+    if (keys.length > 0 && dialect === 'postgresql') {
+      const json = JSON.stringify(keys);
+      const { sql, values } = statements.compareAndSetRecorded(id, set, expected as Loose, json, new Date());
+      return (await this.client.$queryRawUnsafe<Row[]>(sql, ...values))[0] ?? null;
+    }
     const { sql, values } = statements.compareAndSet(id, set, expected as Loose);
     const write = this.client.$queryRawUnsafe<Row[]>(sql, ...values);
     if (keys.length === 0) return (await write)[0] ?? null;

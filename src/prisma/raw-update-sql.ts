@@ -92,6 +92,25 @@ export class UpdateStatements {
   }
 
   /**
+   * PostgreSQL: {@link compareAndSet} of every column and, when it applied, the INSERT of one `CacheOutbox` row
+   * (`keys`, `createdAt`), in one statement without a lock (a data-modifying WITH: both or neither commit,
+   * https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING).
+   */
+  compareAndSetRecorded(
+    id: unknown,
+    set: readonly Assignment[],
+    expected: Readonly<Record<string, unknown>>,
+    keys: string,
+    at: Date,
+  ): Statement {
+    const { sql: update, values } = this.compareAndSet(id, set, expected);
+    const outbox =
+      `INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST(${this.#next(values, keys)} ` +
+      `AS TEXT), CAST(${this.#next(values, at)} AS TIMESTAMP(3)) FROM "after"`;
+    return { sql: `WITH "after" AS (${update}), "outbox" AS (${outbox}) SELECT * FROM "after"`, values };
+  }
+
+  /**
    * PostgreSQL: the compare-and-set of the columns `compared` against `expected`, on the row
    * locked first (`SELECT ... FOR UPDATE` in a WITH, as in {@link updateReturningBefore}), with
    * the INSERT of one `CacheOutbox` row (`outbox.keys`, `outbox.at`) when it applied, in one
