@@ -1,4 +1,5 @@
 import { distinctBy, type IdCodec } from '../ids/index';
+import type { CapturedTable } from '../repository/captured-table';
 
 /** Prisma's "record to update/delete does not exist" error (P2025), from any generated client. */
 export function isRecordNotFound(error: unknown): boolean {
@@ -44,4 +45,16 @@ export const byCreation: OrderBy = Object.freeze<OrderBy[number][]>([{ createdAt
 /** `value` unless it is `undefined`; for mapping optional changes to Prisma update data. */
 export function ifDefined<T, R>(value: T | undefined, map: (value: T) => R): R | undefined {
   return value === undefined ? undefined : map(value);
+}
+
+/**
+ * The columns a capture declaration names for `table` (a model's table and columns as raw SQL names them), or null:
+ * no declaration for it, or one naming a column the model does not have.
+ */
+export function keyColumnsOf(
+  tables: readonly CapturedTable<unknown>[],
+  table: { name: string; columns: readonly string[] } | null,
+): readonly string[] | null {
+  const declared = table ? tables.find((candidate) => candidate.table === table.name) : undefined;
+  return table && declared?.columns.every((column) => table.columns.includes(column)) ? declared.columns : null;
 }

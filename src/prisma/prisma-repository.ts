@@ -7,13 +7,14 @@ import {
   type OutboxRecordingRepository,
 } from '../index';
 import { type AnyEntity, type IdOf } from '../ids/index';
+import type { CapturedTable } from '../repository/captured-table';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
-import { distinctIds, isRecordNotFound, orderByIds, type OrderBy } from './prisma-helpers';
+import { distinctIds, isRecordNotFound, keyColumnsOf, orderByIds, type OrderBy } from './prisma-helpers';
 import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
 import type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
-import { rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
+import { plainScalarFields, rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import { RawUpdateWriter, type ProbedModel, type RolledBackTransaction } from './raw-update';
 import { RecentRows } from './recent-rows';
 import { retryOnWriteConflict } from './write-conflicts';
@@ -45,16 +46,12 @@ function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptio
  * The writes that return the state they replaced get exactly the row the write replaced, on
  * SQLite and on PostgreSQL, under concurrent writers. Once the probes of {@link BeforeStateReader}
  * (raw SELECT) and `RawUpdateWriter` (raw UPDATE) have passed for the model and the data's types,
- * an update is raw statements only (see `FastUpdate`): on PostgreSQL without an outbox row, one
- * statement that locks the old row and updates it; otherwise a raw SELECT, then a compare-and-set
- * UPDATE that applies only if the row still holds what was read (with the outbox row in the same
- * statement on PostgreSQL, in a batch transaction on SQLite), retried when another writer got in
- * between. Otherwise (an unproven model or data, `increment` and the like, a contended row): the
- * read and the compiled update in one transaction, with a raw `SELECT ... FOR UPDATE` (plain
- * `SELECT` on SQLite) once verified, else `findUnique` under REPEATABLE READ (PostgreSQL) or
- * SERIALIZABLE, retried on a write conflict. `findById` is the raw SELECT once verified. Outbox
- * rows are one raw INSERT once verified (see `RawOutboxCheck`), and deletes take the
- * before-state from `DELETE ... RETURNING`. Measured in bench/databases.ts.
+ * an update is raw statements only, locking the row it replaces (see `FastUpdate`). Otherwise (an
+ * unproven model or data, `increment` and the like, a row changed by others three times): the read
+ * and the compiled update in one transaction, with a raw `SELECT ... FOR UPDATE` (plain `SELECT` on
+ * SQLite) once verified, else `findUnique` under REPEATABLE READ (PostgreSQL) or SERIALIZABLE,
+ * retried on a write conflict. `findById` is the raw SELECT once verified. Outbox rows are one raw
+ * INSERT once verified (`RawOutboxCheck`); deletes take the before-state from `DELETE ... RETURNING`.
  *
  * On SQLite, use an adapter that starts transactions with `BEGIN IMMEDIATE` (the example app's
  * SqliteAdapterFactory): with the stock adapter's deferred `BEGIN`, a read-then-write transaction
@@ -81,6 +78,8 @@ export class PrismaRepository<
   readonly #outboxCheck: RawOutboxCheck<Tx>;
   /** Rows as last read or written by raw statements, tried as the before-state of the next update (`FastUpdate`). */
   readonly #recent = new RecentRows<Row>();
+  /** The model's table and scalar columns as raw SQL names them, when its fields are all of plain types. */
+  readonly #rawTable: { name: string; columns: readonly string[] } | null;
 
   /**
    * @throws {InvalidIdError} when a composite id codec is invalid (see `compositeId`)
@@ -109,6 +108,8 @@ export class PrismaRepository<
       findUnique: ({ where }) => this.model.findUnique({ where: this.#ids.where(where.id as IdOf<T>) }),
       fields: rawFields,
     });
+    const refs = plainScalarFields(rawFields);
+    this.#rawTable = refs?.[0] ? { name: refs[0].modelName, columns: refs.map((field) => field.name) } : null;
     const dialect = rawSqlDialect(prisma);
     const rolledBack: RolledBackTransaction<Row> = async (probe) => {
       try {
@@ -216,16 +217,22 @@ export class PrismaRepository<
     });
   }
 
+  /**
+   * @param keyTables the strategy's capture declaration: when it names this model's table with columns of the model,
+   *   the raw write compares only those columns (see `FastUpdate`)
+   */
   async updateRecorded(
     given: IdOf<T>,
     changes: EntityChanges<T>,
     affected: AffectedKeysOf<T>,
+    keyTables: readonly CapturedTable<T>[] = [],
   ): Promise<EntityChange<T>> {
     const id = this.#checked(given);
     const where = this.#ids.where(id);
     const data = this.mapper.toUpdateData(changes);
     const dialect = await this.#outboxCheck.dialect();
-    const fast = dialect ? await this.#fast.update(id, data, { affected, dialect }) : null;
+    const keyColumns = keyColumnsOf(keyTables, this.#rawTable);
+    const fast = dialect ? await this.#fast.update(id, data, { affected, dialect, keyColumns }) : null;
     if (fast) return fast;
     this.#recent.forget(id);
     const select = await this.#before.statementFor(id);

@@ -102,7 +102,13 @@ export class CachedRepository<
     this.#ids = strategy.ids;
     this.#check = Object.freeze({ ids: strategy.ids, omitted: strategy.omitted });
     this.#project = projectorOf(strategy.omitted);
-    const writes = writePathOf<T>(base, strategy.entityType, cache.recordsWritesInOutbox, this.#affected);
+    const writes = writePathOf<T>(
+      base,
+      strategy.entityType,
+      cache.recordsWritesInOutbox,
+      this.#affected,
+      strategy.capture,
+    );
     this.#stats = cache.stats.for(strategy.entityType);
     const near = strategy.nearCache
       ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer)

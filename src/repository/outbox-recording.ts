@@ -1,3 +1,4 @@
+import type { CapturedTable } from './captured-table';
 import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { BeforeImageRepository, EntityChange } from './repository';
 
@@ -23,9 +24,17 @@ export interface OutboxRecordingRepository<T extends AnyEntity> extends BeforeIm
   saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T>;
   /**
    * Like `updateReturningBeforeImage`, and records `affected(before, after)` in the same transaction.
+   * @param keyTables the strategy's `capture` declaration (the tables and the columns `affected` reads), passed by
+   *   the cached repository; a repository may use it to avoid conflicts on the other columns (`PrismaRepository`
+   *   does), and must still record exactly the keys of the change. Empty when the strategy declares none.
    * @throws {EntityNotFoundError} when `id` does not exist (nothing is recorded)
    */
-  updateRecorded(id: IdOf<T>, changes: EntityChanges<T>, affected: AffectedKeysOf<T>): Promise<EntityChange<T>>;
+  updateRecorded(
+    id: IdOf<T>,
+    changes: EntityChanges<T>,
+    affected: AffectedKeysOf<T>,
+    keyTables?: readonly CapturedTable<T>[],
+  ): Promise<EntityChange<T>>;
   /** @returns the entity as it was, or null when `id` did not exist (nothing is recorded). */
   deleteRecorded(id: IdOf<T>, affected: AffectedKeysOf<T>): Promise<T | null>;
 }

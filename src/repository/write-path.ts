@@ -1,3 +1,4 @@
+import type { CapturedTable } from './captured-table';
 import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { AffectedKeysOf, OutboxRecordingRepository } from './outbox-recording';
 import type { BeforeImageRepository, EntityChange } from './repository';
@@ -18,6 +19,7 @@ const OUTBOX_WRITES = ['saveRecorded', 'updateRecorded', 'deleteRecorded'] as co
  * and `delete`. The compiler already requires a {@link BeforeImageRepository}; the checks here
  * catch what a cast or plain JavaScript lets through, and the outbox, which is configuration.
  * @param affected the keys a change makes stale (the strategy's), recorded by outbox writes
+ * @param keyTables the strategy's `capture` declaration: the columns `affected` reads, for `updateRecorded`
  * @throws {WriteCapabilityError} when `base` has no `updateReturningBeforeImage`, or when
  *   `withOutbox` and `base` does not declare `recordsWritesInOutbox: true` with its three writes
  */
@@ -26,6 +28,7 @@ export function writePathOf<T extends AnyEntity>(
   entityType: string,
   withOutbox: boolean,
   affected: AffectedKeysOf<T>,
+  keyTables: readonly CapturedTable<T>[] = [],
 ): WritePath<T> {
   if (typeof (base as Partial<BeforeImageRepository<T>>).updateReturningBeforeImage !== 'function')
     throw new WriteCapabilityError(
@@ -57,7 +60,7 @@ export function writePathOf<T extends AnyEntity>(
   const outbox = recording as OutboxRecordingRepository<T>;
   return {
     save: (input) => outbox.saveRecorded(input, affected),
-    update: (id, changes) => outbox.updateRecorded(id, changes, affected),
+    update: (id, changes) => outbox.updateRecorded(id, changes, affected, keyTables),
     delete: (id) => outbox.deleteRecorded(id, affected),
   };
 }

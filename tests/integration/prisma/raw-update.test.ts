@@ -69,21 +69,40 @@ describe('UpdateStatements', () => {
     );
   });
 
+  it('numbers placeholders on PostgreSQL and matches NULLs with IS NOT DISTINCT FROM', () => {
+    const pg = new UpdateStatements('postgresql', REFS);
+    const cas = pg.compareAndSet('x', set, expected);
+    expect(cas.sql).toBe(
+      'UPDATE "Thing" SET "name" = $1, "at" = $2 WHERE "id" = $3 AND "name" IS NOT DISTINCT FROM $4 AND "count" IS ' +
+        'NOT DISTINCT FROM $5 AND "ratio" IS NOT DISTINCT FROM $6 AND "on" IS NOT DISTINCT FROM $7 AND "at" IS NOT ' +
+        'DISTINCT FROM $8 RETURNING "id", "name", "count", "ratio", "on", "at"',
+    );
+    expect(cas.values).toEqual(['b', new Date(9), 'x', 'a', null, 1, true, new Date(1)]);
+    expect(pg.compareAndSet('x', set, expected, ['id', 'on']).sql).toContain(
+      'WHERE "id" = $3 AND "on" IS NOT DISTINCT FROM $4 RETURNING',
+    );
+  });
+
   it(
-    'numbers placeholders on PostgreSQL, matches NULLs with IS NOT DISTINCT FROM, and writes ' +
-      'the outbox row in the same statement',
+    'locks the row, compares only the given columns, writes the outbox row when it applied, and returns both rows, ' +
+      'on PostgreSQL',
     () => {
-      const pg = new UpdateStatements('postgresql', REFS);
-      const recorded = pg.compareAndSetRecorded('x', set, expected, '["k"]', new Date(7));
-      expect(recorded.sql).toBe(
-        'WITH "after" AS (UPDATE "Thing" SET "name" = $1, "at" = $2 WHERE "id" = $3 AND "name" IS ' +
-          'NOT DISTINCT FROM $4 AND "count" IS NOT DISTINCT FROM $5 AND "ratio" IS NOT DISTINCT FROM ' +
-          '$6 AND "on" IS NOT DISTINCT FROM $7 AND "at" IS NOT DISTINCT FROM $8 RETURNING "id", ' +
-          '"name", "count", "ratio", "on", "at"), ' +
-          ('"outbox" AS (INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST($9 AS TEXT), ' +
-            'CAST($10 AS TIMESTAMP(3)) FROM "after") SELECT * FROM "after"'),
+      const pg = new UpdateStatements('postgresql', REFS.slice(0, 3));
+      const locked = pg.lockedCompareAndSet('x', [['name', 'b']], expected, ['id', 'count'], {
+        keys: '["k"]',
+        at: new Date(7),
+      });
+      expect(locked.sql).toBe(
+        'WITH "before" AS (SELECT "id", "name", "count" FROM "Thing" WHERE "id" = $2 FOR UPDATE), ' +
+          '"after" AS (UPDATE "Thing" SET "name" = $1 FROM "before" WHERE "Thing"."id" = "before"."id" AND ' +
+          '"before"."count" IS NOT DISTINCT FROM $3 RETURNING "Thing"."id", "Thing"."name", "Thing"."count"), ' +
+          '"outbox" AS (INSERT INTO "CacheOutbox" ("keys", "createdAt") SELECT CAST($4 AS TEXT), CAST($5 AS ' +
+          'TIMESTAMP(3)) FROM "after") SELECT "before"."id" AS "before:id", "before"."name" AS "before:name", ' +
+          '"before"."count" AS "before:count", "after"."id", "after"."name", "after"."count" FROM "before" ' +
+          'LEFT JOIN "after" ON TRUE',
       );
-      expect(recorded.values).toEqual(['b', new Date(9), 'x', 'a', null, 1, true, new Date(1), '["k"]', new Date(7)]);
+      expect(locked.values).toEqual(['b', 'x', null, '["k"]', new Date(7)]);
+      expect(pg.lockedCompareAndSet('x', [['name', 'b']], expected, ['id'], null).sql).not.toContain('CacheOutbox');
     },
   );
 

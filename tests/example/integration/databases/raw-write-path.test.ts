@@ -93,22 +93,26 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
     const { client, arm, disarm } = interposing(logged.prisma);
     const heroes = new PrismaHeroRepository(client);
     const other = new PrismaHeroRepository(logged.prisma);
-    const hero = await heroes.save(newHero('h0'));
-    await heroes.updateRecorded(hero.id, { description: 'h1' }, affected); // the first writes probe
-    await heroes.updateReturningBeforeImage(hero.id, { description: 'h2' });
+    // The probes run on another hero, so that `heroes` has never read or written this one.
+    const probed = await heroes.save(newHero('p0'));
+    await heroes.updateRecorded(probed.id, { description: 'p1' }, affected); // the first writes probe
+    await heroes.updateReturningBeforeImage(probed.id, { description: 'p2' });
+    const hero = await other.save(newHero('h0'));
     await logged.prisma.cacheOutbox.deleteMany({});
 
-    // Each time another writer changes the row first (the row `heroes` remembers is stale, so it reads the row), and
-    // another one right after that read.
-    await other.update(hero.id, { name: 'Ariadne I' });
+    // Another writer changes the row right after the SELECT that gives the keys (so the locking write finds another
+    // row than expected and tries again with the row it found); then, with the row `heroes` remembers stale, another
+    // writer first, and another one right after the read.
     arm(() => other.update(hero.id, { language: Language.French, description: 'other' }));
     const recorded = await heroes.updateRecorded(hero.id, { description: 'h3' }, affected);
+    const first = disarm();
     await other.update(hero.id, { name: 'Ariadne II' });
     arm(() => other.update(hero.id, { language: Language.German, description: 'other again' }));
     const returned = await heroes.updateReturningBeforeImage(hero.id, { description: 'h4' });
 
     const waited = disarm();
 
+    expect(first).toBe(false);
     expect([
       recorded.before.description,
       recorded.before.language,
@@ -146,7 +150,10 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
       await heroes.findById(hero.id);
       logged.statements.length = 0;
       const first = await heroes.updateRecorded(hero.id, { description: 'r1' }, affected);
-      const selects = logged.statements.filter((sql) => sql.startsWith('SELECT "id", "name"'));
+      // Only a SELECT inside the write's own transaction (SQLite; PostgreSQL locks in its one statement).
+      const selects = logged.statements.filter(
+        (sql, index) => sql.startsWith('SELECT "id", "name"') && !logged.statements[index + 1]?.startsWith('UPDATE'),
+      );
       // Written outside the repository: the row it remembers no longer holds.
       await logged.prisma.$executeRawUnsafe(
         `UPDATE "Hero" SET "language" = 'fr', "description" = 'outside' WHERE "id" = ${
@@ -270,8 +277,8 @@ describe(`raw write path (${testDatabaseProvider()})`, () => {
 
         expect([before.description, after.description]).toEqual(['s0', 's1']);
         expect(after.createdAt).toEqual(before.createdAt);
-        // tried once, then the general path
-        expect(logged.statements.filter((sql) => /^UPDATE "Hero" SET .* AND "name" IS \?/.test(sql))).toHaveLength(1);
+        // tried once without the lock and once with it (which read the row back unchanged), then the general path
+        expect(logged.statements.filter((sql) => /^UPDATE "Hero" SET .* AND "name" IS \?/.test(sql))).toHaveLength(2);
         expect(logged.statements).toContain('COMMIT');
         expect(await outboxKeys()).toEqual([[`hero:${hero.id}`, 'hero:language:el', 'hero:language:el']]);
       },

@@ -119,7 +119,7 @@ describe('PrismaRepository write path', () => {
       const sent = logged.statements.slice(0, 1 + write.length);
       expect(sent).toHaveLength(1 + write.length);
       [select, ...write].forEach((pattern, index) => expect(sent[index]).toMatch(pattern));
-      // no compiled Prisma query, no lock
+      // no compiled Prisma query, no lock (the row was as read)
       expect(logged.statements.some((sql) => sql.includes('FOR UPDATE') || sql.includes('`'))).toBe(false);
       expect((await outboxKeys()).pop()).toEqual([`hero:${hero.id}`, 'hero:language:el', 'hero:language:fr']);
     },
