@@ -158,6 +158,17 @@ export class NearCacheGroup implements TrackingListener, NearCachePeer {
     return cache;
   }
 
+  /**
+   * True when a write through this CacheService waits, after its UNLINK, for a command Redis answers in a later
+   * pass of its event loop (`Invalidator.invalidate`): Redis writes the UNLINK's reply before the invalidations it
+   * sends other processes' near caches in the same pass, and may be descheduled in between, so only such an answer
+   * proves they are in those processes' sockets, where the invalidation fence finds them. On with near caches and
+   * the fence.
+   */
+  get awaitsDelivery(): boolean {
+    return this.enabled && this.fence !== null;
+  }
+
   /** Redis reported changed keys (prefixed), or `null` for all. */
   invalidated(keys: readonly string[] | null): void {
     if (keys === null) return this.flush(false);
