@@ -17,8 +17,9 @@ import { InvalidationFence, type InvalidationFenceStats } from './invalidation-f
 export interface NearCacheServiceOptions {
   /**
    * When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). Off unless asked for: a near
-   * cache relaxes cross-process freshness to the tracking bound (REDIS_CACHE.md, section 11). @default false (true when
-   * `nearCache` is given as an object)
+   * cache costs memory and a tracking connection, and without {@link invalidationFence} relaxes cross-process
+   * freshness to the tracking delay (REDIS_CACHE.md, section 11). @default false (true when `nearCache` is given as
+   * an object)
    */
   enabled?: boolean;
   /** How Redis reports changes (see {@link TrackingMode}). @default 'default' */
