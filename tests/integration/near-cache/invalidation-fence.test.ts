@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { RedisServerHandle } from 'cachedrepo/testing';
+import { createCacheService, loadCacheSettings } from 'cachedrepo/settings';
 import type { TrackingMode } from '../../../src/near-cache/client-tracking';
 import { MemoryNotes, newNote, type NoteInstance, openNoteInstance, untilNearHit, useNoteRedis } from './support';
 import { until } from '../../support/wait';
@@ -103,5 +104,22 @@ describe('near cache: the invalidation fence', () => {
     expect(titles.map((found) => found?.title)).toEqual(Array(20).fill('kept'));
     expect(app.near().hits).toBe(before + 20);
     expect(app.cache.health().nearCache.caches[0]?.fencedMisses).toBe(0);
+  });
+
+  it.each([
+    ['unset', undefined, true],
+    ['false', 'false', false],
+  ])('CACHE_NEAR_CACHE_FENCE %s reaches the service built from the settings', async (_what, value, on) => {
+    const settings = loadCacheSettings({
+      REDIS_URL: server.url,
+      CACHE_NEAR_CACHE_ENABLED: 'true',
+      ...(value !== undefined && { CACHE_NEAR_CACHE_FENCE: value }),
+    });
+    const cache = createCacheService(settings);
+    try {
+      expect(cache?.health().nearCache.fence !== null).toBe(on);
+    } finally {
+      await cache?.close();
+    }
   });
 });
