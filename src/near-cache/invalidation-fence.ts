@@ -22,10 +22,14 @@
  * phase. A fence opened then resolves in the next check phase, which follows a poll that began after it; `clear`
  * stops it taking reads.
  *
- * Not covered (the residual window): Redis writes the replies of one pass client by client, so it may write the
- * writer's reply, be descheduled, and write the invalidation later; a read that starts after the write returned and
- * passes its fence in between is served the old entry. The window is Redis's own scheduling delay between two socket
- * writes (microseconds, more on an overloaded host); the heartbeat (`maxStalenessMs`) still bounds a Redis that hangs.
+ * What it needs from the writer: Redis writes the replies of one pass client by client, the writer's first, and may be
+ * descheduled before it writes the invalidations (seen in one process: 3 of 30 writes read stale past the fence). So a
+ * write by a process with near caches and the fence on waits for one more command Redis answers in a later pass
+ * (`Invalidator.invalidate`, `NearCacheGroup.awaitsDelivery`), by when every invalidation is in the readers' sockets.
+ * Residual windows: a writer without near caches or with the fence off does not wait, so its write may reach another
+ * process's near cache up to Redis's scheduling delay late; an invalidation Redis could not write whole (the reader's
+ * socket buffer full) arrives when the reader reads again. The heartbeat (`maxStalenessMs`) still bounds a Redis that
+ * hangs.
  */
 
 /** One fence: the reads that joined it wait for {@link promise}. */
