@@ -48,6 +48,11 @@ export const DEFAULTS = Object.freeze({
   nearCacheHeartbeatIntervalMs: 100,
   /** Milliseconds a heartbeat PING may take before the invalidation connection counts as lost and is reset. */
   nearCacheHeartbeatTimeoutMs: 1000,
+  /**
+   * Whether a near-cache hit waits for the invalidation fence (one or two event-loop iterations) so that another
+   * process's write that returned before the read began is seen (`CACHE_NEAR_CACHE_FENCE`).
+   */
+  nearCacheInvalidationFence: true,
   /** Most bytes one near cache keeps (16 MiB), as estimated from its entries. */
   nearCacheMaxBytes: 16 * 1024 * 1024,
   /** Keys whose invalidation failed kept in a process before it gives up on single keys and clears the prefix. */

@@ -10,13 +10,16 @@ import {
 import { NearCache, type NearCacheOptions, type NearCacheStats } from './near-cache';
 import { NearCachePeers, type NearCachePeer } from './near-cache-peers';
 import type { Serializer } from '../repository/serializer';
+import { DEFAULTS } from '../defaults';
+import { InvalidationFence, type InvalidationFenceStats } from './invalidation-fence';
 
 /** Options of the near caches of one CacheService. Times are milliseconds. */
 export interface NearCacheServiceOptions {
   /**
    * When false, strategies' near caches are never created (CACHE_NEAR_CACHE_ENABLED). Off unless asked for: a near
-   * cache relaxes cross-process freshness to the tracking bound (REDIS_CACHE.md, section 11). @default false (true when
-   * `nearCache` is given as an object)
+   * cache costs memory and a tracking connection, and without {@link invalidationFence} relaxes cross-process
+   * freshness to the tracking delay (REDIS_CACHE.md, section 11). @default false (true when `nearCache` is given as
+   * an object)
    */
   enabled?: boolean;
   /** How Redis reports changes (see {@link TrackingMode}). @default 'default' */
@@ -32,6 +35,15 @@ export interface NearCacheServiceOptions {
    * answered (CACHE_NEAR_CACHE_MAX_STALENESS). @default 250
    */
   maxStalenessMs?: number;
+  /**
+   * When true, a near-cache hit is served only after this process's event loop has read its sockets once since the
+   * read started (`invalidation-fence.ts`), so an invalidation Redis had sent when another process's write returned
+   * is applied first: such a read is fresh, not up to an event-loop iteration late (CACHE_NEAR_CACHE_FENCE). It
+   * costs each hit one or two event-loop iterations of latency (a few microseconds when idle), shared by the hits
+   * under way. False serves hits synchronously from memory: for a single process, or when writes of other processes
+   * may be seen up to an iteration of this process's event loop late. @default true
+   */
+  invalidationFence?: boolean;
   /**
    * Other CacheServices of this process whose near caches must see this one's writes at once, and whose writes this
    * one's near caches must see at once: the same {@link NearCachePeers} given to each. A service with
@@ -54,6 +66,8 @@ export interface NearCacheHealth {
   messages: number;
   /** Times the near caches were flushed because tracking or Redis stopped being trustworthy. */
   flushes: number;
+  /** The invalidation fence's counters; null when it is off (`invalidationFence: false`). */
+  fence: InvalidationFenceStats | null;
   caches: NearCacheStats[];
 }
 
@@ -77,6 +91,8 @@ export class NearCacheGroup implements TrackingListener, NearCachePeer {
   private readonly caches = new Map<string, NearCache>();
   /** This group and the groups it shares writes with (its own set when no peers were given). */
   private readonly peers: NearCachePeers;
+  /** What every near cache of this group makes a hit wait for; null when hits are served at once. */
+  private readonly fence: InvalidationFence | null;
   private tracking: TrackingSource | null = null;
   private trackingActive = false;
   private trusted = false;
@@ -105,6 +121,7 @@ export class NearCacheGroup implements TrackingListener, NearCachePeer {
     this.mode = options.trackingMode ?? 'default';
     this.peers = options.peers ?? new NearCachePeers();
     this.peers.join(this);
+    this.fence = (options.invalidationFence ?? DEFAULTS.nearCacheInvalidationFence) ? new InvalidationFence() : null;
   }
 
   /**
@@ -117,7 +134,7 @@ export class NearCacheGroup implements TrackingListener, NearCachePeer {
     if (!this.enabled || this.closed) return null;
     const existing = this.caches.get(entityType);
     if (existing) return existing;
-    const cache = new NearCache(entityType, options, serializer, this.isServing);
+    const cache = new NearCache(entityType, options, serializer, this.isServing, this.fence);
     if (this.tracking === null) {
       const trackingOptions: ClientTrackingOptions = {
         mode: this.mode,
@@ -140,6 +157,17 @@ export class NearCacheGroup implements TrackingListener, NearCachePeer {
     }
     this.caches.set(entityType, cache);
     return cache;
+  }
+
+  /**
+   * True when a write through this CacheService waits, after its UNLINK, for a command Redis answers in a later
+   * pass of its event loop (`Invalidator.invalidate`): Redis writes the UNLINK's reply before the invalidations it
+   * sends other processes' near caches in the same pass, and may be descheduled in between, so only such an answer
+   * proves they are in those processes' sockets, where the invalidation fence finds them. On with near caches and
+   * the fence.
+   */
+  get awaitsDelivery(): boolean {
+    return this.enabled && this.fence !== null;
   }
 
   /** Redis reported changed keys (prefixed), or `null` for all. */
@@ -177,6 +205,7 @@ export class NearCacheGroup implements TrackingListener, NearCachePeer {
       mode: this.mode,
       messages: this.tracking?.messages ?? 0,
       flushes: this.flushes,
+      fence: this.fence?.stats() ?? null,
       caches: [...this.caches.values()].map((cache) => cache.stats()),
     };
   }

@@ -5,6 +5,7 @@ import { StrategyError } from '../errors';
 import type { Serializer } from '../repository/serializer';
 import { copyValue } from '../protocol/value-copy';
 import { checkTtlSeconds } from '../repository/ttl';
+import type { InvalidationFence } from './invalidation-fence';
 
 /**
  * How one strategy's near cache (an in-process L1 in front of Redis) is bounded. TTLs are
@@ -86,6 +87,8 @@ export interface NearCacheStats {
   invalidations: number;
   /** Entries dropped by the bounds (entries, bytes). */
   evictions: number;
+  /** Reads that found an entry, waited for the invalidation fence, and found it dropped (then went to Redis). */
+  fencedMisses: number;
 }
 
 /**
@@ -103,12 +106,21 @@ export interface NearCacheStats {
 export class NearCache {
   private readonly entries: LRUCache<string, NearEntry>;
   private readonly tickets = new Map<string, FillTicket>();
-  private readonly counters = { hits: 0, misses: 0, fills: 0, cancelledFills: 0, invalidations: 0, evictions: 0 };
+  private readonly counters = {
+    hits: 0,
+    misses: 0,
+    fills: 0,
+    cancelledFills: 0,
+    invalidations: 0,
+    evictions: 0,
+    fencedMisses: 0,
+  };
   private readonly ttlMs: number;
 
   /**
    * @param serializer decodes the entries kept as strings
    * @param isServing whether the group trusts tracking at `performance.now()` time `now` (asked on every lookup)
+   * @param fence what a hit waits for before it is served ({@link fenceFor}); null: hits are served at once
    * @throws {StrategyError} for bounds that are not positive whole numbers
    */
   constructor(
@@ -116,6 +128,7 @@ export class NearCache {
     options: NearCacheOptions,
     private readonly serializer: Serializer,
     private readonly isServing: (now: number) => boolean,
+    private readonly fence: InvalidationFence | null = null,
   ) {
     const checked = checkNearCacheOptions(entityType, options);
     this.ttlMs = checked.ttlSeconds === undefined ? Number.POSITIVE_INFINITY : checked.ttlSeconds * 1000;
@@ -135,15 +148,32 @@ export class NearCache {
   }
 
   /**
+   * What a read of `key` must wait for before it asks {@link get}: the invalidation fence
+   * (`invalidation-fence.ts`) when this cache has one and holds an entry it would serve; null when
+   * {@link get} may be asked at once (no fence, or the answer is a miss or off: those go to Redis).
+   * The entry may be dropped while the read waits: {@link get} then answers a miss.
+   */
+  fenceFor(key: string, shape: EntryShape): Promise<void> | null {
+    if (this.fence === null) return null;
+    const now = performance.now();
+    if (!this.isServing(now)) return null;
+    const entry = this.entries.peek(key);
+    if (entry === undefined || entry.shape !== shape.kind || entry.expiresAt <= now) return null;
+    return this.fence.wait();
+  }
+
+  /**
    * A value of `key` for a read of `shape` that no other read shares; {@link NEAR_MISS} when
    * there is none; {@link NEAR_OFF} when the near cache is not serving (then no fill either).
+   * @param fenced true after the read waited for {@link fenceFor} (a miss then counts as a fenced miss)
    */
-  get(key: string, shape: EntryShape): unknown {
+  get(key: string, shape: EntryShape, fenced = false): unknown {
     const now = performance.now();
     if (!this.isServing(now)) return NEAR_OFF;
     const entry = this.entries.get(key);
     if (entry === undefined || entry.shape !== shape.kind) {
       this.counters.misses += 1;
+      if (fenced) this.counters.fencedMisses += 1;
       return NEAR_MISS;
     }
     if (entry.expiresAt <= now) {

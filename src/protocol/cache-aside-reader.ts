@@ -26,6 +26,9 @@ interface NearMiss {
   ticket: FillTicket | null;
 }
 
+/** What the near cache answered for one key. */
+type NearLookup<V> = { hit: true; value: V } | NearMiss;
+
 /** What a lookup found: a hit's value, or the miss. */
 type Lookup<V> = { hit: true; value: V } | Missed;
 
@@ -61,8 +64,9 @@ export class CacheAsideReader {
    * caller that mutates it changes no other read's result.
    */
   async read<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number, load: () => Promise<V>): Promise<V> {
-    // The near cache is asked synchronously: a near hit costs no await beyond this function's own.
-    const near = this.nearLookup<V>(key, shape);
+    // A near hit waits for the invalidation fence when there is one, else costs no await beyond this function's own.
+    const lookup = this.nearLookup<V>(key, shape);
+    const near = lookup instanceof Promise ? await lookup : lookup;
     if (near.hit) return near.value;
     const found = await this.redisLookup(key, shape, ttlFor, near.ticket);
     return found.hit ? found.value : this.loadMiss(found, ttlFor, load);
@@ -79,7 +83,8 @@ export class CacheAsideReader {
     load: () => Promise<V>,
     report: ReadReport,
   ): Promise<V> {
-    const near = this.nearLookup<V>(key, shape);
+    const lookup = this.nearLookup<V>(key, shape);
+    const near = lookup instanceof Promise ? await lookup : lookup;
     if (near.hit) return ((report.served = 'near'), near.value);
     const found = await this.redisLookup(key, shape, ttlFor, near.ticket);
     if (found.hit) return ((report.served = 'redis'), found.value);
@@ -120,11 +125,20 @@ export class CacheAsideReader {
     return entities;
   }
 
-  /** The near cache for one key: a hit's copy, or the fill ticket a Redis read of the key takes. */
-  private nearLookup<V>(key: string, shape: EntryShape): { hit: true; value: V } | NearMiss {
+  /**
+   * The near cache for one key: a hit's copy, or the fill ticket a Redis read of the key takes; a promise of either
+   * when the near cache holds the key and has an invalidation fence (`NearCache.fenceFor`), answered after it.
+   */
+  private nearLookup<V>(key: string, shape: EntryShape): NearLookup<V> | Promise<NearLookup<V>> {
     const near = this.nearCache;
     if (near === null) return { hit: false, ticket: null };
-    const hit = near.get(key, shape);
+    const fence = near.fenceFor(key, shape);
+    if (fence === null) return this.nearAnswer(near, key, near.get(key, shape));
+    return fence.then(() => this.nearAnswer<V>(near, key, near.get(key, shape, true)));
+  }
+
+  /** A near-cache answer (`NearCache.get`) as a hit, or a miss with the fill ticket its Redis read takes. */
+  private nearAnswer<V>(near: NearCache, key: string, hit: unknown): NearLookup<V> {
     if (hit === NEAR_OFF) return { hit: false, ticket: null };
     if (hit !== NEAR_MISS && hit !== REJECTED) {
       this.stats.hits += 1;
@@ -138,7 +152,8 @@ export class CacheAsideReader {
    * (with the corrupt value found there, if any, which the lease may replace).
    */
   private async lookup<V>(key: string, shape: EntryShape, ttlFor: (value: V) => number): Promise<Lookup<V>> {
-    const near = this.nearLookup<V>(key, shape);
+    const lookup = this.nearLookup<V>(key, shape);
+    const near = lookup instanceof Promise ? await lookup : lookup;
     return near.hit ? near : this.redisLookup(key, shape, ttlFor, near.ticket);
   }
 

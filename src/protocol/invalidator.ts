@@ -45,6 +45,10 @@ export class Invalidator {
     );
     near.writeApplied(unique);
     const delivered = result !== UNAVAILABLE && result !== OUT_OF_MEMORY && result !== WRONG_TYPE;
+    // A read of the same keys (same masters), answered in a later pass than the UNLINK: by then Redis has written the
+    // invalidations of that pass to other processes' near caches (`NearCacheGroup.awaitsDelivery`).
+    if (delivered && near.awaitsDelivery)
+      await gateway.run('invalidate', undefined, (redis) => redis.mget(unique.map((key) => this.parts.fullKey(key))));
     watches.noteInvalidation(unique.length, delivered);
     if (delivered) return true;
     pending.add(unique);

@@ -79,6 +79,7 @@ export function createCacheService(
       enabled: cache.nearCacheEnabled,
       trackingMode: cache.nearCacheTracking,
       maxStalenessMs: cache.nearCacheMaxStalenessMs,
+      invalidationFence: cache.nearCacheFence,
       ...(options.nearCachePeers && { peers: options.nearCachePeers }),
     },
     ...(options.logger && { logger: options.logger }),

@@ -94,6 +94,8 @@ export const cacheEnvShape = Object.freeze({
   CACHE_NEAR_CACHE_MAX_STALENESS: envTypes
     .integer(10, 60_000, 'milliseconds')
     .default(DEFAULTS.nearCacheMaxStalenessMs),
+  /** Whether near-cache hits wait for the invalidation fence (REDIS_CACHE.md, section 11). */
+  CACHE_NEAR_CACHE_FENCE: envTypes.boolean.default(DEFAULTS.nearCacheInvalidationFence),
   /** Fraction of cache hits the consistency auditor checks against the database, 0 (off) to 1. */
   CACHE_AUDIT_SAMPLE_RATE: z
     .string()
@@ -185,6 +187,12 @@ export interface CacheSettings {
      */
     nearCacheMaxStalenessMs: number;
     /**
+     * Whether a near-cache hit waits until this process has read its sockets once since the read began, so that an
+     * invalidation already sent by Redis when another process's write returned is applied first (the invalidation
+     * fence, `NearCacheServiceOptions.invalidationFence`). False serves hits synchronously. @default true
+     */
+    nearCacheFence: boolean;
+    /**
      * Fraction of cache hits (Redis or near cache) the consistency auditor checks against the base repository, 0 to 1;
      * 0 turns it off (REDIS_CACHE.md, section 13).
      */
@@ -220,6 +228,7 @@ export function cacheSettingsFrom(v: z.infer<z.ZodObject<typeof cacheEnvShape>>)
       nearCacheEnabled: v.CACHE_NEAR_CACHE_ENABLED,
       nearCacheTracking: v.CACHE_NEAR_CACHE_TRACKING,
       nearCacheMaxStalenessMs: v.CACHE_NEAR_CACHE_MAX_STALENESS,
+      nearCacheFence: v.CACHE_NEAR_CACHE_FENCE,
       auditSampleRate: v.CACHE_AUDIT_SAMPLE_RATE,
     },
   };

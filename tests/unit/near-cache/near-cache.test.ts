@@ -12,6 +12,7 @@ import {
   NearCache,
   type NearCacheOptions,
 } from '../../../src/near-cache/near-cache';
+import { InvalidationFence } from '../../../src/near-cache/invalidation-fence';
 
 /** Entities with string ids and no omitted field (what a default strategy checks). */
 const STRING_IDS: EntityCheck = { ids: stringId(), omitted: [] };
@@ -218,5 +219,26 @@ describe('NearCache', () => {
     expect(near.get('book:2', { ...ENTITY, id: '2' })).toBe(NEAR_MISS);
     expect(near.get('book:3', { ...ENTITY, id: '3' })).toBe(NEAR_MISS);
     expect(near.stats()).toMatchObject({ entityType: 'book', entries: 0, bytes: 0, invalidations: 3, evictions: 0 });
+  });
+
+  it('makes a read wait for its fence only when it holds an entry to serve, and counts drops meanwhile', async () => {
+    const serving = { on: true };
+    const near = new NearCache('book', { maxEntries: 10 }, serializer, () => serving.on, new InvalidationFence());
+    const shape = { ...ENTITY, id: '1' };
+    expect(near.fenceFor('book:1', shape)).toBeNull();
+    fillWith(near, 'book:1', book('1'));
+    expect(near.fenceFor('book:1', { kind: 'list' } as never)).toBeNull();
+    serving.on = false;
+    expect(near.fenceFor('book:1', shape)).toBeNull();
+    serving.on = true;
+    const fence = near.fenceFor('book:1', shape);
+    expect(fence).toBeInstanceOf(Promise);
+    // The fence does not count: the lookup after it does.
+    expect(near.stats()).toMatchObject({ hits: 0, misses: 0 });
+    near.drop('book:1');
+    await fence;
+    expect(near.get('book:1', shape, true)).toBe(NEAR_MISS);
+    expect(near.stats()).toMatchObject({ hits: 0, misses: 1, fencedMisses: 1 });
+    expect(nearCache().fenceFor('book:1', shape)).toBeNull();
   });
 });
