@@ -1,5 +1,4 @@
 import { distinctBy, type IdCodec } from '../ids/index';
-import type { CapturedTable } from '../repository/captured-table';
 
 /** Prisma's "record to update/delete does not exist" error (P2025), from any generated client. */
 export function isRecordNotFound(error: unknown): boolean {
@@ -47,12 +46,18 @@ export function ifDefined<T, R>(value: T | undefined, map: (value: T) => R): R |
   return value === undefined ? undefined : map(value);
 }
 
+/** What {@link keyColumnsOf} reads of a capture declaration (`CapturedTable`, `cachedrepo/capture`). */
+export interface KeyTable {
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
 /**
  * The columns a capture declaration names for `table` (a model's table and columns as raw SQL names them), or null:
  * no declaration for it, or one naming a column the model does not have.
  */
 export function keyColumnsOf(
-  tables: readonly CapturedTable<unknown>[],
+  tables: readonly KeyTable[],
   table: { name: string; columns: readonly string[] } | null,
 ): readonly string[] | null {
   const declared = table ? tables.find((candidate) => candidate.table === table.name) : undefined;

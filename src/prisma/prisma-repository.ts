@@ -7,11 +7,10 @@ import {
   type OutboxRecordingRepository,
 } from '../index';
 import { type AnyEntity, type IdOf } from '../ids/index';
-import type { CapturedTable } from '../repository/captured-table';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
-import { distinctIds, isRecordNotFound, keyColumnsOf, orderByIds, type OrderBy } from './prisma-helpers';
+import { distinctIds, isRecordNotFound, keyColumnsOf, orderByIds, type KeyTable, type OrderBy } from './prisma-helpers';
 import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
 import type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
 import { plainScalarFields, rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
@@ -225,7 +224,7 @@ export class PrismaRepository<
     given: IdOf<T>,
     changes: EntityChanges<T>,
     affected: AffectedKeysOf<T>,
-    keyTables: readonly CapturedTable<T>[] = [],
+    keyTables: readonly KeyTable[] = [],
   ): Promise<EntityChange<T>> {
     const id = this.#checked(given);
     const where = this.#ids.where(id);
