@@ -64,9 +64,9 @@ interface LockedWrite<Row> {
  *   for its lock instead of failing the compare-and-set (in a YCSB run most failed); without a
  *   declaration, every column. After the write, the keys of the actual change are computed
  *   again (`#applied`).
- * - SQLite without an outbox row: the compare-and-set of every column, first tried with the
- *   remembered row (skipped while such tries have mostly found the row changed), else after a
- *   SELECT, retried up to 3 times.
+ * - SQLite without an outbox row: the compare-and-set of every column with the remembered row
+ *   (skipped while such tries have mostly found the row changed), else one batch transaction: the
+ *   no-op write that takes the write lock, the SELECT, the UPDATE.
  */
 export class FastUpdate<T extends AnyEntity, Row extends object> {
   /** False once a change showed the declared key columns incomplete: every column is compared then. */
@@ -246,30 +246,30 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     select: string,
     id: IdOf<T>,
     set: readonly Assignment[],
-  ): Promise<{ before: T; after: T } | null> {
+  ): Promise<{ before: T; after: T }> {
     const remembered = this.recent.get(id);
     const trying = remembered !== undefined && this.recent.worthTrying();
     if (trying) {
-      // The row as this repository last saw it: when it still holds exactly that, the SELECT is saved.
+      // The row as this repository last saw it: when it still holds exactly that, the lock and the SELECT are saved.
       const done = await this.#attempt(statements, id, set, remembered);
       this.recent.found(!done);
       if (done) return done;
     }
-    let [read] = await this.client.$queryRawUnsafe<Row[]>(select, id);
-    if (remembered && !trying) this.recent.found(!read || !sameValues(read as Loose, remembered as Loose));
-    for (let attempt = 1; attempt <= MAX_COMPARE_AND_SET_ATTEMPTS; attempt += 1) {
-      if (!read) {
-        this.recent.forget(id);
-        throw new errors.EntityNotFoundError(this.entityType, id);
-      }
-      const done = await this.#attempt(statements, id, set, read);
-      if (done) return done;
-      const [again] = await this.client.$queryRawUnsafe<Row[]>(select, id);
-      if (again && sameValues(again as Loose, read as Loose)) break;
-      read = again;
+    // The SELECT runs in the write's transaction, under SQLite's write lock (taken by its first statement).
+    const { sql, values } = statements.update(id, set);
+    const [, [before], [after]] = await this.client.$transaction([
+      this.client.$executeRawUnsafe(SQLITE_TAKE_WRITE_LOCK),
+      this.client.$queryRawUnsafe<Row[]>(select, id),
+      this.client.$queryRawUnsafe<Row[]>(sql, ...values),
+    ]);
+    // Whether a try would have applied: so tries resume once the row stops changing under this writer.
+    if (remembered && !trying && before) this.recent.found(!sameValues(before as Loose, remembered as Loose));
+    if (!before || !after) {
+      this.recent.forget(id);
+      throw new errors.EntityNotFoundError(this.entityType, id);
     }
-    this.recent.forget(id);
-    return null;
+    this.recent.remember(id, after);
+    return { before: this.toDomain(before), after: this.toDomain(after) };
   }
 
   /** One compare-and-set of every column against `read`: the change, or null when the row no longer holds `read`. */

@@ -126,8 +126,8 @@ describe('PrismaRepository write path', () => {
   );
 
   it(
-    'updateReturningBeforeImage is one locking statement on PostgreSQL, a raw SELECT and a ' +
-      'compare-and-set UPDATE on SQLite (for a row it has not read or written)',
+    'updateReturningBeforeImage is one locking statement on PostgreSQL, a batch that locks, reads and updates on ' +
+      'SQLite (for a row it has not read or written)',
     async () => {
       const heroes = new HeroRows(logged.prisma);
       const warm = await heroes.save(newHero('b0'));
@@ -152,8 +152,10 @@ describe('PrismaRepository write path', () => {
         ]);
       } else {
         expect(logged.statements).toEqual([
+          'UPDATE "CacheOutbox" SET "id" = "id" WHERE 0',
           expect.stringMatching(/^SELECT .* FROM "Hero" WHERE "id" = \?$/),
-          expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? AND /),
+          expect.stringMatching(/^UPDATE "Hero" SET "description" = \?, "updatedAt" = \? WHERE "id" = \? RETURNING /),
+          'COMMIT',
         ]);
       }
     },
