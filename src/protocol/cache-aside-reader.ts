@@ -43,7 +43,8 @@ const LEASE_ON_READ_AT = 0.25;
  * - with a near cache: a hit there is a copy of an entry Redis has not reported changed;
  * - a Redis hit is one GET (or a share of one MGET with the reads of the same tick); readers
  *   of one key in a batch decode it once and each get their own copy;
- * - a miss places a lease, loads, and stores only while the lease is still in the key; its
+ * - a miss places a lease (in the read's own round trip, `SET NX GET`, while this reader's lookups
+ *   often miss), loads, and stores only while the lease is still in the key; its
  *   caller gets the value as soon as it is loaded, the store finishing behind it; concurrent
  *   misses of one key in this process share one load and accept it only once it is stored.
  */

@@ -1,27 +1,33 @@
 import { CachedRepository } from 'cachedrepo';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { useRedisCache } from '../../support/cache';
 import { bookCacheStrategy, InMemoryBookRepository, sampleBook, type Book } from '../../support/books';
 
 /**
- * The commands clients sent to Redis while `action` ran (MONITOR; the commands a Lua script runs left out), until an
- * `ECHO` sent after it shows up: the cache's own, in the order Redis executed them.
+ * The commands that touched `key` while `action` ran, as Redis executed them (MONITOR on the server, or on every
+ * master of a cluster; the commands a Lua script runs left out), until an `ECHO` sent after it shows up. A SET is
+ * shown with its options (`SET EX 10 NX GET`), other commands by name.
  */
-async function commandsSent(redis: Redis, action: () => Promise<void>): Promise<string[]> {
-  const monitor = await redis.monitor();
+async function commandsSent(redis: Redis, key: string, action: () => Promise<void>): Promise<string[]> {
+  const servers = 'nodes' in redis ? (redis as unknown as Cluster).nodes('master') : [redis];
   const seen: string[] = [];
-  let done: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (done = resolve));
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === 'end-of-action') done();
-    // A SET's options (NX, GET...) after its key and value; other commands by name.
-    else if (source !== 'lua')
-      seen.push(args[0]?.toLowerCase() === 'set' ? ['set', ...args.slice(3)].join(' ') : `${args[0]}`);
-  });
+  const monitors = await Promise.all(
+    servers.map(async (server) => {
+      const monitor = await server.monitor();
+      const ended = new Promise<void>((done) =>
+        monitor.on('monitor', (_time: string, args: string[], source: string) => {
+          if (args[0] === 'echo' && args[1] === 'end-of-action') done();
+          else if (source !== 'lua' && args.includes(key))
+            seen.push(args[0] === 'set' ? ['set', ...args.slice(3)].join(' ') : `${args[0]}`);
+        }),
+      );
+      return { monitor, ended, server };
+    }),
+  );
   await action();
-  await redis.echo('end-of-action');
-  await ended;
-  monitor.disconnect();
+  await Promise.all(monitors.map(({ server }) => server.echo('end-of-action')));
+  await Promise.all(monitors.map(({ ended }) => ended));
+  for (const { monitor } of monitors) monitor.disconnect();
   return seen.map((command) => command.toUpperCase());
 }
 
@@ -47,7 +53,7 @@ describe('cache-aside reads while misses are common (the lease placed by the rea
 
   it('places the lease in the read itself: one SET NX GET before the load, no GET, then the store', async () => {
     const { books } = await missingReader();
-    const sent = await commandsSent(fixture.redis, async () => {
+    const sent = await commandsSent(fixture.redis, keyOf('b1'), async () => {
       expect((await books.findById('b1'))?.title).toBe('Dune');
       await fixture.cache.storesSettled();
     });
@@ -68,7 +74,7 @@ describe('cache-aside reads while misses are common (the lease placed by the rea
     const ttl = await fixture.redis.ttl(keyOf('b2'));
     expect(ttl).toBeGreaterThan(3000);
     const loads = base.calls.findById;
-    const sent = await commandsSent(fixture.redis, async () => {
+    const sent = await commandsSent(fixture.redis, keyOf('b2'), async () => {
       expect((await books.findById('b2'))?.title).toBe('Children of Dune');
     });
     expect(sent).toEqual(['SET EX 10 NX GET']);
@@ -96,7 +102,7 @@ describe('cache-aside reads while misses are common (the lease placed by the rea
   it('still replaces a corrupt entry under a lease, counted', async () => {
     const { books } = await missingReader();
     await fixture.redis.set(keyOf('b1'), '{not an entry', 'EX', 3600);
-    const sent = await commandsSent(fixture.redis, async () => {
+    const sent = await commandsSent(fixture.redis, keyOf('b1'), async () => {
       expect((await books.findById('b1'))?.title).toBe('Dune');
       await fixture.cache.storesSettled();
     });
@@ -135,7 +141,7 @@ describe('cache-aside reads while misses are common (the lease placed by the rea
     const base = new InMemoryBookRepository();
     await base.save(sampleBook({ id: 'b1' }));
     const books = new CachedRepository(base, bookCacheStrategy(), fixture.cache);
-    const sent = await commandsSent(fixture.redis, async () => {
+    const sent = await commandsSent(fixture.redis, keyOf('b1'), async () => {
       expect((await books.findById('b1'))?.title).toBe('Dune');
       await fixture.cache.storesSettled();
     });
