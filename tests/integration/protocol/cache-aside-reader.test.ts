@@ -137,6 +137,16 @@ describe('cache-aside reads while misses are common (the lease placed by the rea
     expect((await books.findById('b1'))?.title).toBe('Dune Messiah');
   });
 
+  it('reads of several keys in one tick stay one MGET, and each miss places its lease afterwards', async () => {
+    const { books } = await missingReader();
+    const sent = await commandsSent(fixture.redis, keyOf('b1'), async () => {
+      const found = await Promise.all([books.findById('b1'), books.findById('b2')]);
+      expect(found.map((book) => book?.id)).toEqual(['b1', 'b2']);
+      await fixture.cache.storesSettled();
+    });
+    expect(sent).toEqual(['MGET', 'SET EX 10 NX', 'EVALSHA']);
+  });
+
   it('while lookups mostly hit, a miss is a GET and then the lease (two commands before the load)', async () => {
     const base = new InMemoryBookRepository();
     await base.save(sampleBook({ id: 'b1' }));
