@@ -1,4 +1,4 @@
-import type { Failure, RedisGateway } from './redis-gateway';
+import { OUT_OF_MEMORY, type Failure, type RedisGateway } from './redis-gateway';
 import type { StoreConnection } from './store';
 
 /** Marks a {@link SharedRead} whose reply nobody has decoded yet. */
@@ -150,10 +150,17 @@ export class ReadBatcher {
     pending.resolve(pending.read);
   }
 
-  /** One `SET NX GET`: the reply, and the lease when it placed it. */
+  /**
+   * One `SET NX GET`: the reply, and the lease when it placed it. A Redis whose memory is full (`noeviction`) refuses
+   * that write but still answers reads: the read is then a GET, so that hits are still served.
+   */
   private async sendLeasing(key: string, pending: Pending, token: string, failures: { errors: number }): Promise<void> {
     const ttl = this.leaseTtlSeconds;
     const leased = await this.gateway.run('get', failures, (redis) => redis.getOrLease(key, token, ttl), false, [key]);
+    if (leased === OUT_OF_MEMORY) {
+      pending.lease = null;
+      return this.sendOne(key, pending);
+    }
     if (typeof leased === 'symbol') pending.read.reply = leased;
     else {
       pending.read.reply = leased.value;

@@ -3,13 +3,18 @@ import type { Cluster, Redis } from 'ioredis';
 import { useRedisCache } from '../../support/cache';
 import { bookCacheStrategy, InMemoryBookRepository, sampleBook, type Book } from '../../support/books';
 
+/** The redis-server, or every master of a cluster (the redis-cluster pass gives the same fixture on a cluster). */
+function serversOf(redis: Redis): Redis[] {
+  return 'nodes' in redis ? (redis as unknown as Cluster).nodes('master') : [redis];
+}
+
 /**
  * The commands that touched `key` while `action` ran, as Redis executed them (MONITOR on the server, or on every
  * master of a cluster; the commands a Lua script runs left out), until an `ECHO` sent after it shows up. A SET is
  * shown with its options (`SET EX 10 NX GET`), other commands by name.
  */
 async function commandsSent(redis: Redis, key: string, action: () => Promise<void>): Promise<string[]> {
-  const servers = 'nodes' in redis ? (redis as unknown as Cluster).nodes('master') : [redis];
+  const servers = serversOf(redis);
   const seen: string[] = [];
   const monitors = await Promise.all(
     servers.map(async (server) => {
@@ -145,6 +150,26 @@ describe('cache-aside reads while misses are common (the lease placed by the rea
       await fixture.cache.storesSettled();
     });
     expect(sent).toEqual(['MGET', 'SET EX 10 NX', 'EVALSHA']);
+  });
+
+  it('with the memory full (noeviction), which refuses the SET, a hit is still served by a GET', async () => {
+    const { base, books } = await missingReader();
+    await books.findById('b1');
+    await fixture.cache.storesSettled();
+    const loads = base.calls.findById;
+    const servers = serversOf(fixture.redis);
+    await Promise.all(
+      servers.map((server) => server.config('SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '1')),
+    );
+    try {
+      await expect(fixture.redis.set(keyOf('b1'), 'x', 'NX')).rejects.toThrow(/OOM/);
+      const hits = fixture.cache.stats.for('book').hits;
+      expect((await books.findById('b1'))?.title).toBe('Dune');
+      expect(fixture.cache.stats.for('book').hits).toBe(hits + 1);
+      expect(base.calls.findById).toBe(loads);
+    } finally {
+      await Promise.all(servers.map((server) => server.config('SET', 'maxmemory', '0')));
+    }
   });
 
   it('while lookups mostly hit, a miss is a GET and then the lease (two commands before the load)', async () => {
