@@ -87,12 +87,9 @@ export class CacheService {
       circuitBreaker: options.circuitBreaker,
     });
     this.enabled = this.gateway.enabled;
-    this.leases = new Leases(
-      this.gateway,
-      options.leaseTtlSeconds ?? DEFAULTS.leaseTtlSeconds,
-      options.maxEntryBytes ?? DEFAULTS.maxEntryBytes,
-    );
-    this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default');
+    const leaseTtl = options.leaseTtlSeconds ?? DEFAULTS.leaseTtlSeconds;
+    this.leases = new Leases(this.gateway, leaseTtl, options.maxEntryBytes ?? DEFAULTS.maxEntryBytes);
+    this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default', leaseTtl);
     this.near = nearCacheGroupFor(this.prefix, store.tracking, options.nearCache, this.enabled, this.logger);
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
     this.deliverer = options.outbox
@@ -145,10 +142,11 @@ export class CacheService {
   /**
    * Like {@link read}, for `CacheAsideReader`: the reply as shared with the other reads of the
    * same key in the batch, so that it is decoded once. `fillsNearCache`: the reply may fill a
-   * near cache, so Redis must track the key for this process.
+   * near cache, so Redis must track the key for this process. `lease`: a token (`newLeaseToken`) the read places if
+   * the key is empty, in the same round trip when it is sent alone (`SharedRead.lease`, `read-batcher.ts`).
    */
-  readShared(key: string, stats?: EntityCacheStats, fillsNearCache = false): Promise<SharedRead> {
-    return this.batcher.read(this.fullKey(key), stats, fillsNearCache);
+  readShared(key: string, stats?: EntityCacheStats, fillsNearCache = false, lease?: string): Promise<SharedRead> {
+    return this.batcher.read(this.fullKey(key), stats, fillsNearCache, lease);
   }
 
   /**

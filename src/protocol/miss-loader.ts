@@ -4,6 +4,7 @@ import { decodeEntry, encodeEntry, REJECTED, type EntryShape } from './entry-cod
 import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
 import { waitForOtherLoad } from './lease-wait';
+import type { SharedRead } from '../redis/read-batcher';
 
 /** `reread`: not loaded here; another reader's entry, read again after waiting for its lease (`lease-wait.ts`). */
 export type Outcome = StoreOutcome | 'no-lease' | 'not-stored' | 'reread';
@@ -31,12 +32,26 @@ export interface Miss {
   key: string;
   rejected: string | undefined;
   empty: boolean;
+  /** The read that found the miss: it holds the lease it placed in the empty key, if any (`SET NX GET`). */
+  read: SharedRead | null;
+}
+
+/**
+ * The lease the miss's read placed in the key, for the one reader that loads it (readers sharing the read take it
+ * once); null when it placed none or another reader took it.
+ */
+export function takeLease(miss: Miss): string | null {
+  const read = miss.read;
+  if (read === null || read.lease === null) return null;
+  const token = read.lease;
+  read.lease = null;
+  return token;
 }
 
 /**
  * The miss half of a cache-aside read (REDIS_CACHE.md, section 4): place a lease on the empty (or
- * corrupt) key, load, and store only while the lease is still in the key; a reader that finds
- * another reader's lease waits for its entry first (`lease-wait.ts`). Apart from the lookup half
+ * corrupt) key, unless the read already did, load, and store only while the lease is still in the key;
+ * a reader that finds another reader's lease waits for its entry first (`lease-wait.ts`). Apart from the lookup half
  * (`cache-aside-reader.ts`) so that each file keeps one job; the single-flight that decides who
  * loads stays with the reader.
  */
@@ -60,7 +75,8 @@ export class MissLoader {
     close: () => void,
     skipLoad: () => void,
   ): Promise<Loaded<V>> {
-    const token = await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty);
+    // Placed by the read itself when it found the key empty (one round trip); otherwise placed now.
+    const token = takeLease(miss) ?? (await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty));
     if (token === null && this.cache.leaseWaitMs > 0) {
       // Another reader holds the key: wait for its entry. Readers that join from now on begin
       // after the re-reads below and must not take their answer, so joining ends here.

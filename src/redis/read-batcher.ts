@@ -1,4 +1,4 @@
-import type { Failure, RedisGateway } from './redis-gateway';
+import { OUT_OF_MEMORY, type Failure, type RedisGateway } from './redis-gateway';
 import type { StoreConnection } from './store';
 
 /** Marks a {@link SharedRead} whose reply nobody has decoded yet. */
@@ -22,6 +22,11 @@ export class SharedRead {
   handedOut = 0;
   /** True once a near cache keeps {@link decoded} as its template: then it is never handed out. */
   retained = false;
+  /**
+   * The lease token this read placed in the empty key (`SET NX GET`, {@link ReadBatcher.read}'s `lease`), until the
+   * reader that loads the key takes it; null when it placed none.
+   */
+  lease: string | null = null;
 }
 
 interface Pending {
@@ -32,6 +37,8 @@ interface Pending {
   promise: Promise<SharedRead>;
   /** Error counters of the entity types waiting on the key (one per type). */
   counters: { errors: number }[];
+  /** The lease token to place if the key is empty, when the read is sent alone; null for a plain GET. */
+  lease: string | null;
 }
 
 /**
@@ -49,6 +56,10 @@ interface Pending {
  * 8 us more per sequential hit, and GC, measured in issue 12). A read alone costs one
  * `nextTick`. An MGET reads a key of another Redis type as absent, where a GET reports it
  * (WRONGTYPE): such a key is then a plain miss, and the lease replaces it all the same.
+ *
+ * A read may ask to place a lease when the key is empty: sent alone (and not to fill a near cache) it is then one
+ * `SET key token EX ttl NX GET`, the miss's lease in the read's round trip (`get-or-lease.ts`); in an MGET it places
+ * nothing, and the reader places its lease afterwards as before.
  */
 export class ReadBatcher {
   /** Commands sent since start: GETs and MGETs. */
@@ -62,17 +73,23 @@ export class ReadBatcher {
    * @param optIn whether a read that fills a near cache must be preceded by `CLIENT CACHING YES`
    *   (client tracking in OPTIN mode: Redis then tracks only the keys read to fill near caches)
    */
+  /**
+   * @param leaseTtlSeconds seconds a lease placed by a read lives (the lease protocol's TTL)
+   */
   constructor(
     private readonly gateway: RedisGateway,
     private readonly optIn: () => boolean = () => false,
+    private readonly leaseTtlSeconds = 10,
   ) {}
 
   /**
    * The reply for `key` (as stored, prefixed), from the batch of this tick.
    * @param errors counter of the entity type reading it, incremented once when the command fails
    * @param track true when the reply may fill a near cache (see {@link optIn})
+   * @param lease a lease token to place if the key is empty, when the read is sent alone and not tracked
+   *   ({@link SharedRead.lease} then holds it); a read that joins a pending one of the same key places none
    */
-  read(key: string, errors?: { errors: number }, track = false): Promise<SharedRead> {
+  read(key: string, errors?: { errors: number }, track = false, lease?: string): Promise<SharedRead> {
     const joined = this.first === null ? undefined : key === this.firstKey ? this.first : this.others?.get(key);
     if (joined !== undefined) {
       joined.read.readers += 1;
@@ -83,7 +100,14 @@ export class ReadBatcher {
     const read = new SharedRead();
     let resolve!: (read: SharedRead) => void;
     const promise = new Promise<SharedRead>((done) => (resolve = done));
-    const pending: Pending = { read, track, resolve, promise, counters: errors === undefined ? [] : [errors] };
+    const pending: Pending = {
+      read,
+      track,
+      resolve,
+      promise,
+      counters: errors === undefined ? [] : [errors],
+      lease: lease ?? null,
+    };
     if (this.first === null) {
       this.first = pending;
       this.firstKey = key;
@@ -110,6 +134,8 @@ export class ReadBatcher {
 
   private async sendOne(key: string, pending: Pending): Promise<void> {
     const failures = { errors: 0 };
+    // A tracked read stays a GET: client tracking registers the keys of read commands only, and SET is a write.
+    if (pending.lease !== null && !pending.track) return this.sendLeasing(key, pending, pending.lease, failures);
     pending.read.reply = await this.gateway.run(
       'get',
       failures,
@@ -120,6 +146,26 @@ export class ReadBatcher {
       false,
       [key],
     );
+    if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
+    pending.resolve(pending.read);
+  }
+
+  /**
+   * One `SET NX GET`: the reply, and the lease when it placed it. A Redis whose memory is full (`noeviction`) refuses
+   * that write but still answers reads: the read is then a GET, so that hits are still served.
+   */
+  private async sendLeasing(key: string, pending: Pending, token: string, failures: { errors: number }): Promise<void> {
+    const ttl = this.leaseTtlSeconds;
+    const leased = await this.gateway.run('get', failures, (redis) => redis.getOrLease(key, token, ttl), false, [key]);
+    if (leased === OUT_OF_MEMORY) {
+      pending.lease = null;
+      return this.sendOne(key, pending);
+    }
+    if (typeof leased === 'symbol') pending.read.reply = leased;
+    else {
+      pending.read.reply = leased.value;
+      if (leased.placed) pending.read.lease = token;
+    }
     if (failures.errors > 0) for (const counter of pending.counters) counter.errors += 1;
     pending.resolve(pending.read);
   }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { scanAndUnlink, validateDataset, type ClearedDataset, type DatasetValidation } from './dataset-validation';
+import { getOrLease, type GetOrLeaseSupport, type LeasedRead } from './get-or-lease';
 import { runScript } from './scripts';
 import type { LuaScript, RedisStore, StoreConnection, StoreTopology, TrustHooks } from './store';
 
@@ -8,10 +9,16 @@ const ignore = (): void => undefined;
 
 /** One connection to one redis-server. */
 export class StandaloneConnection implements StoreConnection {
+  private readonly support: GetOrLeaseSupport = { unsupported: false };
+
   constructor(readonly redis: Redis) {}
 
   get(key: string): Promise<string | null> {
     return this.redis.get(key);
+  }
+
+  getOrLease(key: string, token: string, ttlSeconds: number): Promise<LeasedRead> {
+    return getOrLease(this.redis, this.support, key, token, ttlSeconds);
   }
 
   mget(keys: readonly string[]): Promise<(string | null)[]> {

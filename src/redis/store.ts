@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { ClientTrackingOptions, TrackingListener } from '../near-cache/client-tracking';
 import type { ClusterTracking } from './cluster/cluster-tracking';
 import type { ClearedDataset, DatasetValidation } from './dataset-validation';
+import type { LeasedRead } from './get-or-lease';
 
 /**
  * The commands of the cache protocol, the same on one server and on a Redis Cluster: every
@@ -11,6 +12,12 @@ import type { ClearedDataset, DatasetValidation } from './dataset-validation';
  */
 export interface StoreConnection {
   get(key: string): Promise<string | null>;
+  /**
+   * A GET that places a lease (`token`, for `ttlSeconds` seconds) in the same round trip when the key is empty:
+   * `SET key token EX ttlSeconds NX GET` (`get-or-lease.ts`). A write command: never for a read that fills a
+   * near cache (client tracking registers keys on read commands only).
+   */
+  getOrLease(key: string, token: string, ttlSeconds: number): Promise<LeasedRead>;
   /** One MGET on a server; one per hash slot, pipelined per master, on a cluster (CROSSSLOT otherwise). */
   mget(keys: readonly string[]): Promise<(string | null)[]>;
   /** `SET key value EX ttlSeconds NX`: true when it was set. */

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { ClearedDataset, DatasetValidation } from '../dataset-validation';
+import { getOrLease, type GetOrLeaseSupport, type LeasedRead } from '../get-or-lease';
 import { runScript } from '../scripts';
 import type { LuaScript, RedisStore, StoreConnection, StoreTopology, TrustHooks } from '../store';
 import { validateClusterDataset } from './cluster-dataset-validation';
@@ -89,6 +90,8 @@ export class ClusterTopology implements StoreTopology {
 
 /** The ioredis `Cluster` client: single-key commands routed by slot, multi-key ones split per slot. */
 export class ClusterConnection implements StoreConnection {
+  private readonly support: GetOrLeaseSupport = { unsupported: false };
+
   constructor(
     private readonly cluster: Cluster,
     private readonly topology: ClusterTopology,
@@ -96,6 +99,10 @@ export class ClusterConnection implements StoreConnection {
 
   get(key: string): Promise<string | null> {
     return this.cluster.get(key);
+  }
+
+  getOrLease(key: string, token: string, ttlSeconds: number): Promise<LeasedRead> {
+    return getOrLease(this.cluster, this.support, key, token, ttlSeconds);
   }
 
   mget(keys: readonly string[]): Promise<(string | null)[]> {

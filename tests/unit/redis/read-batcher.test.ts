@@ -24,6 +24,13 @@ function fakeRedis(values: Record<string, string>) {
     optInNextRead: () => {
       log.push('CLIENT CACHING YES');
     },
+    // SET key token EX ttl NX GET: the value, or the token placed in an empty key.
+    getOrLease: async (key: string, token: string, ttlSeconds: number) => {
+      log.push(`SET ${key} ${token} EX ${ttlSeconds} NX GET`);
+      const value = values[key] ?? null;
+      if (value === null) values[key] = token;
+      return reply({ value, placed: value === null });
+    },
   };
   return {
     redis: redis as unknown as StoreConnection,
@@ -169,5 +176,40 @@ describe('ReadBatcher', () => {
     await Promise.all([batcher.read('a'), batcher.read('a', undefined, true)]);
     await Promise.all([batcher.read('a'), batcher.read('b', undefined, true)]);
     expect(log).toEqual(['CLIENT CACHING YES', 'GET a', 'CLIENT CACHING YES', 'MGET a b']);
+  });
+
+  describe('a read that offers a lease (SET NX GET)', () => {
+    it('sent alone, places the lease in an empty key and keeps its token; an entry places nothing', async () => {
+      const { redis, log } = fakeRedis({ a: 'A' });
+      const batcher = new ReadBatcher(fakeGateway(redis), () => false, 7);
+      const empty = await batcher.read('b', undefined, false, 'token-b');
+      expect({ reply: empty.reply, lease: empty.lease }).toEqual({ reply: null, lease: 'token-b' });
+      const hit = await batcher.read('a', undefined, false, 'token-a');
+      expect({ reply: hit.reply, lease: hit.lease }).toEqual({ reply: 'A', lease: null });
+      expect(log).toEqual(['SET b token-b EX 7 NX GET', 'SET a token-a EX 7 NX GET']);
+    });
+
+    it('joined by a read that fills a near cache, is a GET (tracking follows reads) placing nothing', async () => {
+      const { redis, log } = fakeRedis({});
+      const batcher = new ReadBatcher(fakeGateway(redis));
+      const [first, second] = await Promise.all([
+        batcher.read('a', undefined, false, 'token-a'),
+        batcher.read('a', undefined, true),
+      ]);
+      expect(first).toBe(second);
+      expect(first?.lease).toBeNull();
+      expect(log).toEqual(['GET a']);
+    });
+
+    it('in a batch with other keys, is part of the MGET and places nothing', async () => {
+      const { redis, log } = fakeRedis({ b: 'B' });
+      const batcher = new ReadBatcher(fakeGateway(redis));
+      const reads = await Promise.all([batcher.read('a', undefined, false, 'token-a'), batcher.read('b')]);
+      expect(reads.map((read) => [read.reply, read.lease])).toEqual([
+        [null, null],
+        ['B', null],
+      ]);
+      expect(log).toEqual(['MGET a b']);
+    });
   });
 });
