@@ -24,12 +24,10 @@ export type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } f
 const ROLL_BACK = Symbol('roll back');
 
 /**
- * The isolation of a read-then-write transaction that reads with `findUnique` (no row lock): on
- * PostgreSQL REPEATABLE READ, under which an UPDATE of a row another transaction changed since the
- * read fails with a serialization error instead of overwriting it
- * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-REPEATABLE-READ), retried by
- * `retryOnWriteConflict`; elsewhere SERIALIZABLE, the one level SQLite accepts (a SQLite write
- * transaction holds the database's write lock).
+ * The isolation of a read-then-write transaction that reads with `findUnique` (no row lock): on PostgreSQL REPEATABLE
+ * READ, under which an UPDATE of a row another transaction changed since the read fails with a serialization error
+ * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-REPEATABLE-READ), retried by `retryOnWriteConflict`;
+ * elsewhere SERIALIZABLE, the one level SQLite accepts (a SQLite write transaction holds the database's write lock).
  */
 function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptions {
   return { isolationLevel: dialect === 'postgresql' ? 'RepeatableRead' : 'Serializable' };
