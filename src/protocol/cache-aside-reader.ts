@@ -7,7 +7,7 @@ import { NOT_DECODED, type SharedRead } from '../redis/read-batcher';
 import { WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
-import { MissLoader, takeLease, type Miss } from './miss-loader';
+import { MissLoader, takeLease, type Loaded, type Miss } from './miss-loader';
 import { BatchLoader } from './batch-loader';
 import { distinctIdsOf, type IdCodec } from '../repository/id-codec';
 import type { ReadReport } from './read-report';
@@ -219,6 +219,8 @@ export class CacheAsideReader {
     if (report) report.served = 'loaded';
     if (found.unavailable) return load();
     const { miss, shape } = found;
+    // No later than this read began: a joined load or read started after it reflects every write before it.
+    const began = performance.now();
     const flight = await this.cache.flights.run(miss.key, (close) => {
       batch?.expect();
       return this.misses.loadAndStore(miss, shape, ttlFor, load, close, () => batch?.skip());
@@ -230,13 +232,13 @@ export class CacheAsideReader {
     // A lease this read placed belongs to no load: give it back, so that it keeps no reader from storing.
     const orphan = takeLease(miss);
     if (orphan !== null) void this.cache.releaseLease(miss.key, orphan, this.stats);
-    // A joined load began before this read, and this read joined it before its store was sent,
-    // so the store ran in Redis after this read began. Only that store's success under its lease
-    // proves that no write completed in between (REDIS_CACHE.md, section 4); otherwise load again.
+    // This read joined the load before its store was sent, so the store ran in Redis after this read began. When the
+    // load began before this read, only that store's success under its lease proves that no write completed in
+    // between (REDIS_CACHE.md, section 4); otherwise load again.
     const loaded = flight.value;
     const outcome = await loaded.stored;
-    // `reread`: that entry was read after this read began (the load closed joining before re-reading).
-    if (outcome !== 'stored' && outcome !== 'reread') return load();
+    if (outcome !== 'stored' && !(began < loaded.freshFrom)) return reloadShared(loaded, load);
+    if (!loaded.copyable && loaded.raw === null) return reloadShared(loaded, load);
     const value = loaded.copyable
       ? copyValue(loaded.template)
       : decodeEntry(miss.key, loaded.raw as string, this.serializer, shape);
@@ -280,4 +282,18 @@ export class CacheAsideReader {
     // Not copyable: the first reader gets the decoded value, the others decode their own.
     return read.handedOut === 1 ? value : decodeEntry(key, raw, this.serializer, shape);
   }
+}
+
+/**
+ * The value for a reader that joined `loaded` when its store did not prove it fresh (no lease, lease lost): one load
+ * shared by the readers of that flight instead of one each (a hot key's joiners were most of the database's reads
+ * under YCSB B in four processes). It is started after `stored` settled, so after every one of them began: as fresh
+ * for each as its own load. Each gets a copy; a value that cannot be copied is loaded again by all but the first.
+ */
+async function reloadShared<V>(loaded: Loaded<V>, load: () => Promise<V>): Promise<V> {
+  const first = loaded.reload === undefined;
+  const shared = (loaded.reload ??= load());
+  const value = await shared;
+  if (isCopyable(value)) return copyValue(value) as V;
+  return first ? value : load();
 }

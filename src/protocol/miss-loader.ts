@@ -22,7 +22,19 @@ export interface Loaded<V> {
   copyable: boolean;
   /** The entry written, when there is one. */
   raw: string | null;
+  /**
+   * When (`performance.now()`) the load or the read that produced `value` was started: it reflects every write that
+   * completed before then, so a reader that joined earlier may take it whatever `stored` says.
+   */
+  freshFrom: number;
+  /**
+   * The load that joined readers share when this one's store did not succeed (`CacheAsideReader`); it starts once
+   * `stored` settled, after joining closed, so after every reader that shares it began.
+   */
+  reload?: Promise<V>;
 }
+
+const REREAD: Promise<Outcome> = Promise.resolve('reread');
 
 /**
  * A cache miss: the key, the corrupt value found there, if any, which the lease may replace, and whether the key was
@@ -65,7 +77,9 @@ export class MissLoader {
   /**
    * Lease, load, store. `close` ends the joining of this load before the store is sent: a
    * store's success proves nothing about a write whose invalidation came after it, so a read that
-   * began after the store was sent must not accept this value.
+   * began after the store was sent must not accept this value. Joining stays open while this reader waits for another
+   * reader's lease and while it loads: a reader that joined takes the value when the store succeeded, or when the read
+   * or load that produced it was sent after the joiner began (`freshFrom`).
    */
   async loadAndStore<V>(
     miss: Miss,
@@ -76,27 +90,26 @@ export class MissLoader {
     skipLoad: () => void,
   ): Promise<Loaded<V>> {
     // Placed by the read itself when it found the key empty (one round trip); otherwise placed now.
-    const token = takeLease(miss) ?? (await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty));
+    let token = takeLease(miss) ?? (await this.cache.acquireLease(miss.key, miss.rejected, this.stats, miss.empty));
     if (token === null && this.cache.leaseWaitMs > 0) {
-      // Another reader holds the key: wait for its entry. Readers that join from now on begin
-      // after the re-reads below and must not take their answer, so joining ends here.
-      close();
+      // Another reader holds the key: wait for its entry.
       const waited = await waitForOtherLoad(this.cache, miss.key, this.cache.leaseWaitMs, this.stats);
       const value = waited.found ? decodeEntry(miss.key, waited.raw, this.serializer, shape) : REJECTED;
       if (waited.found && value !== REJECTED) {
+        close();
         skipLoad();
-        return {
-          value: value as V,
-          stored: Promise.resolve('reread'),
-          template: null,
-          copyable: false,
-          raw: waited.raw,
-        };
+        const raw = waited.raw;
+        return { value: value as V, stored: REREAD, template: null, copyable: false, raw, freshFrom: waited.sentAt };
       }
+      // The other load gave up or a write removed its lease: place one, so that this load is stored and the next
+      // readers hit (without it, every reader that waited here loaded and nobody stored). The lease and the load that
+      // follows both begin after this reader did.
+      if (!waited.found && waited.empty) token = await this.cache.acquireLease(miss.key, undefined, this.stats, true);
     }
+    const freshFrom = performance.now();
     const value = await this.loadReleasing([miss], [token], load);
     close();
-    const loaded = { value, ...this.store(miss.key, token, value, ttlFor(value)) };
+    const loaded = { value, freshFrom, ...this.store(miss.key, token, value, ttlFor(value)) };
     // Only a store runs behind the caller; a lease given back is awaited, so that the next
     // read of the key does not find it.
     if (loaded.raw === null) await loaded.stored;
@@ -120,10 +133,18 @@ export class MissLoader {
   /**
    * Sends the store under the lease at once (so it precedes any later command of this process
    * on the connection) and returns without waiting for it, with what readers joining the load
-   * need: a copy of the value taken now, or the encoded entry.
+   * need: a copy of the value taken now, or the encoded entry (none when nothing is stored and the value cannot be
+   * copied: joiners then load).
    */
-  private store(key: string, token: string | null, value: unknown, ttlSeconds: number): Omit<Loaded<unknown>, 'value'> {
-    const none = { template: null, copyable: false, raw: null };
+  private store(
+    key: string,
+    token: string | null,
+    value: unknown,
+    ttlSeconds: number,
+  ): Omit<Loaded<unknown>, 'value' | 'reload' | 'freshFrom'> {
+    // Readers that joined may take the value even when it is not stored (`Loaded.freshFrom`): they get copies.
+    const copyable = isCopyable(value);
+    const none = { template: copyable ? copyValue(value) : null, copyable, raw: null };
     if (token === null) return { ...none, stored: Promise.resolve('no-lease') };
     if (ttlSeconds <= 0) return { ...none, stored: this.release(key, token).then(() => 'not-stored') };
     const raw = encodeEntry(key, value, this.serializer);
@@ -132,8 +153,7 @@ export class MissLoader {
       return { ...none, stored: this.release(key, token).then(() => 'oversized') };
     }
     const stored = this.cache.storeLeased(key, token, raw, ttlSeconds, this.stats);
-    const copyable = isCopyable(value);
-    return { stored, copyable, template: copyable ? copyValue(value) : null, raw };
+    return { stored, copyable, template: none.template, raw };
   }
 
   private release(key: string, token: string | null): Promise<void> {

@@ -94,8 +94,46 @@ describe('the lease wait (a reader that finds another reader lease waits for its
     await pause(50);
     base.open();
     await expect(loading).rejects.toThrow('the query timed out');
-    // The failed load gave its lease back: the waiting reader saw the key empty and loaded itself.
+    // The failed load gave its lease back: the waiting reader saw the key empty, placed its own lease and loaded.
     expect((await waiting)?.id).toBe('hot');
+    expect(base.calls.findById).toBe(2);
+    // ... and stored what it loaded, so the next readers of either process hit.
+    await second.findById('hot');
+    await first.findById('hot');
+    expect(base.calls.findById).toBe(2);
+  });
+
+  it('readers of a waiting process share its wait and, past the bound, its one load', async () => {
+    const { base, first, second } = await twoProcesses(100);
+    base.close();
+    const holding = first.findById('hot'); // the other process holds the lease, its query answers late
+    await pause(20);
+    const waiting = second.findById('hot'); // finds the lease and waits (at most 100 ms)
+    await pause(10);
+    const joined = [second.findById('hot'), second.findById('hot')]; // join that wait, then its load
+    await pause(250);
+    base.open();
+    const values = await Promise.all([waiting, ...joined, holding]);
+    expect(values.map((book) => book?.id)).toEqual(['hot', 'hot', 'hot', 'hot']);
+    // The holder's query and one for the waiting process (before, the joiners waited and loaded one each: 4).
+    expect(base.calls.findById).toBe(2);
+  });
+
+  it('readers that joined a load whose lease a write removed share one fresh load, not one each', async () => {
+    const { base, first, second } = await twoProcesses(5000);
+    base.close();
+    const loading = first.findById('hot'); // places the lease, reads the old title, answers after the write
+    await pause(20);
+    const joined = [first.findById('hot'), first.findById('hot'), first.findById('hot')];
+    await pause(20);
+    await second.update('hot', { title: 'Renamed' }); // removes the lease: the load's store fails
+    base.open();
+    expect((await loading)?.title).toBe('Dune');
+    const values = await Promise.all(joined);
+    expect(values.map((book) => book?.title)).toEqual(['Renamed', 'Renamed', 'Renamed']);
+    // Each its own object: a caller that changes what it got changes nobody else's.
+    expect(new Set(values).size).toBe(3);
+    // The first load and one shared load for the three joiners (before, one load each: 4).
     expect(base.calls.findById).toBe(2);
   });
 
