@@ -7,7 +7,7 @@ import { NOT_DECODED, type SharedRead } from '../redis/read-batcher';
 import { WRONG_TYPE } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import { copyValue, isCopyable } from './value-copy';
-import { MissLoader, takeLease, type Loaded, type Miss } from './miss-loader';
+import { MissLoader, reloadShared, takeLease, type Miss } from './miss-loader';
 import { BatchLoader } from './batch-loader';
 import { distinctIdsOf, type IdCodec } from '../repository/id-codec';
 import type { ReadReport } from './read-report';
@@ -215,12 +215,13 @@ export class CacheAsideReader {
     load: () => Promise<V>,
     batch?: { expect(): void; skip(): void },
     report?: ReadReport,
+    retry?: { began: number },
   ): Promise<V> {
     if (report) report.served = 'loaded';
     if (found.unavailable) return load();
     const { miss, shape } = found;
     // No later than this read began: a joined load or read started after it reflects every write before it.
-    const began = performance.now();
+    const began = retry?.began ?? performance.now();
     const flight = await this.cache.flights.run(miss.key, (close) => {
       batch?.expect();
       return this.misses.loadAndStore(miss, shape, ttlFor, load, close, () => batch?.skip());
@@ -237,7 +238,16 @@ export class CacheAsideReader {
     // between (REDIS_CACHE.md, section 4); otherwise load again.
     const loaded = flight.value;
     const outcome = await loaded.stored;
-    if (outcome !== 'stored' && !(began < loaded.freshFrom)) return reloadShared(loaded, load);
+    if (outcome !== 'stored' && !(began < loaded.freshFrom)) {
+      if (retry) return reloadShared(loaded, load);
+      // Once more, for the readers of that load together (their reads of one tick are one GET, their misses one new
+      // load): an entry stored meanwhile, or a leased load that is stored, so that the next readers hit (a load
+      // without a lease would leave the key empty for them). Both begin after every one of these readers did.
+      const again = await this.redisLookup<V>(miss.key, shape, ttlFor, null);
+      if (!again.hit) return this.loadMiss(again, ttlFor, load, undefined, report, { began });
+      if (report) report.served = 'redis';
+      return again.value;
+    }
     if (!loaded.copyable && loaded.raw === null) return reloadShared(loaded, load);
     const value = loaded.copyable
       ? copyValue(loaded.template)
@@ -282,18 +292,4 @@ export class CacheAsideReader {
     // Not copyable: the first reader gets the decoded value, the others decode their own.
     return read.handedOut === 1 ? value : decodeEntry(key, raw, this.serializer, shape);
   }
-}
-
-/**
- * The value for a reader that joined `loaded` when its store did not prove it fresh (no lease, lease lost): one load
- * shared by the readers of that flight instead of one each (a hot key's joiners were most of the database's reads
- * under YCSB B in four processes). It is started after `stored` settled, so after every one of them began: as fresh
- * for each as its own load. Each gets a copy; a value that cannot be copied is loaded again by all but the first.
- */
-async function reloadShared<V>(loaded: Loaded<V>, load: () => Promise<V>): Promise<V> {
-  const first = loaded.reload === undefined;
-  const shared = (loaded.reload ??= load());
-  const value = await shared;
-  if (isCopyable(value)) return copyValue(value) as V;
-  return first ? value : load();
 }

@@ -160,3 +160,17 @@ export class MissLoader {
     return token === null ? Promise.resolve() : this.cache.releaseLease(key, token, this.stats);
   }
 }
+
+/**
+ * The value for a reader that joined `loaded` when its store did not prove it fresh (no lease, lease lost): one load
+ * shared by the readers of that flight instead of one each (a hot key's joiners were most of the database's reads
+ * under YCSB B in four processes). It is started after `stored` settled, so after every one of them began: as fresh
+ * for each as its own load. Each gets a copy; a value that cannot be copied is loaded again by all but the first.
+ */
+export async function reloadShared<V>(loaded: Loaded<V>, load: () => Promise<V>): Promise<V> {
+  const first = loaded.reload === undefined;
+  const shared = (loaded.reload ??= load());
+  const value = await shared;
+  if (isCopyable(value)) return copyValue(value) as V;
+  return first ? value : load();
+}

@@ -133,7 +133,11 @@ describe('the lease wait (a reader that finds another reader lease waits for its
     expect(values.map((book) => book?.title)).toEqual(['Renamed', 'Renamed', 'Renamed']);
     // Each its own object: a caller that changes what it got changes nobody else's.
     expect(new Set(values).size).toBe(3);
-    // The first load and one shared load for the three joiners (before, one load each: 4).
+    // The first load and one shared load for the three joiners (before, one load each: 4)...
+    expect(base.calls.findById).toBe(2);
+    // ... which they loaded under a lease of their own and stored: the next readers hit.
+    expect((await second.findById('hot'))?.title).toBe('Renamed');
+    expect((await first.findById('hot'))?.title).toBe('Renamed');
     expect(base.calls.findById).toBe(2);
   });
 
