@@ -111,7 +111,7 @@ describe('the lease wait (a reader that finds another reader lease waits for its
     const waiting = second.findById('hot'); // finds the lease and waits (at most 100 ms)
     await pause(10);
     const joined = [second.findById('hot'), second.findById('hot')]; // join that wait, then its load
-    await pause(250);
+    await pause(400); // well past the bound, even on a loaded machine: the waiting process loads by now
     base.open();
     const values = await Promise.all([waiting, ...joined, holding]);
     expect(values.map((book) => book?.id)).toEqual(['hot', 'hot', 'hot', 'hot']);
