@@ -13,9 +13,10 @@ import { WORKLOADS, type WorkloadName } from '../support/ycsb-workload';
  * records, requests drawn from a Zipfian distribution (constant 0.99, unscrambled: bench/support/ycsb-zipfian.ts),
  * 64 closed-loop clients per process, in 1 and in 4 processes started together, on SQLite and on PostgreSQL, one
  * redis-server. Each contender gets a warm-up then a measured window, on freshly reset records and an empty Redis.
- * Reported per run: throughput (summed over processes), p50/p99 per operation type, and stale reads (a read that
- * started after an update of its record had completed and returned an older version: bench/support/ycsb-stale.ts),
- * counted over the warm-up and the measured window of every process on one shared clock.
+ * Reported per run: throughput (summed over processes), p50/p99 per operation type, the workers' CPU per operation
+ * (microseconds of user + system time in the measured window, per operation completed in it), and stale reads (a
+ * read that started after an update of its record had completed and returned an older version:
+ * bench/support/ycsb-stale.ts), counted over the warm-up and the measured window of every process on one shared clock.
  *
  * Environment (for longer or narrower runs): YCSB_MEASURE_MS (default 2000), YCSB_WARMUP_MS (1000), YCSB_CLIENTS
  * (64), YCSB_RECORDS (1000), YCSB_PROCESSES (`1,4`), YCSB_DATABASES (`sqlite,postgresql`), YCSB_WORKLOADS

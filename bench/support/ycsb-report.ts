@@ -70,6 +70,7 @@ export function reportConfiguration(config: YcsbConfiguration): {
         'update p99 ms',
         'stale reads',
         'errors',
+        'worker CPU us/op',
       ],
       rows: runs.map((run) => [
         run.contender,
@@ -83,6 +84,7 @@ export function reportConfiguration(config: YcsbConfiguration): {
           ? `0 / ${run.stale.reads}`
           : `${run.stale.stale} / ${run.stale.reads} (max ${(run.stale.maxLagUs / 1000).toFixed(1)} ms late)`,
         String(run.errors + run.stale.unknown),
+        orDash(run.cpuUsPerOperation),
       ]),
     });
     charts.push({
@@ -98,6 +100,8 @@ export function reportConfiguration(config: YcsbConfiguration): {
       figures[figureKey(config, workload, run.contender, 'opsPerSecond')] = Math.round(run.throughput);
       figures[figureKey(config, workload, run.contender, 'ratioToPrisma')] = run.throughput / baseline;
       figures[figureKey(config, workload, run.contender, 'staleReads')] = run.stale.stale;
+      if (Number.isFinite(run.cpuUsPerOperation))
+        figures[figureKey(config, workload, run.contender, 'cpuUsPerOperation')] = run.cpuUsPerOperation;
       figures[figureKey(config, workload, run.contender, 'readP50Ms')] = run.readP50Ms;
       figures[figureKey(config, workload, run.contender, 'readP99Ms')] = run.readP99Ms;
     }

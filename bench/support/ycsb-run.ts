@@ -21,6 +21,8 @@ export interface YcsbRunResult {
   readP99Ms: number;
   updateP50Ms: number;
   updateP99Ms: number;
+  /** CPU of the worker processes per operation of the measured window, microseconds (`PhaseLog.cpuUs`). */
+  cpuUsPerOperation: number;
   stale: StaleCount;
 }
 
@@ -121,6 +123,7 @@ export function mergeRun(
     readP99Ms: millis(readLatencies, 99),
     updateP50Ms: millis(updateLatencies, 50),
     updateP99Ms: millis(updateLatencies, 99),
+    cpuUsPerOperation: logs.reduce((sum, log) => sum + log.cpuUs, 0) / (reads + updates),
     stale: countStaleReads(toWrites(logs), toReads(logs)),
   };
 }

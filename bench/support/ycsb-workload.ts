@@ -36,6 +36,11 @@ export interface PhaseLog {
   writeLog: number[];
   /** The measured window's length, milliseconds. */
   measuredMs: number;
+  /**
+   * CPU time of this process (user + system, `process.cpuUsage`) from the start of the measured window to the end of
+   * the run, microseconds: the contender's own cost per operation, which throughput alone hides on a shared CPU.
+   */
+  cpuUs: number;
 }
 
 export interface PhasePlan {
@@ -75,6 +80,7 @@ export async function runPhase(
     readLog: [],
     writeLog: [],
     measuredMs: (plan.stopUs - plan.measureFromUs) / 1000,
+    cpuUs: 0,
   };
   let sequence = plan.firstSequence;
   // An operation counts (throughput, latency) when it completes inside the measured window, as YCSB counts them.
@@ -116,6 +122,11 @@ export async function runPhase(
       }
     }
   };
+  let cpuAtWindow: NodeJS.CpuUsage | null = null;
+  const window = setTimeout(() => (cpuAtWindow = process.cpuUsage()), (plan.measureFromUs - sharedClockUs()) / 1000);
   await Promise.all(Array.from({ length: plan.clients }, client));
+  clearTimeout(window);
+  const cpu = process.cpuUsage(cpuAtWindow ?? undefined);
+  log.cpuUs = cpuAtWindow === null ? Number.NaN : cpu.user + cpu.system;
   return { log, nextSequence: sequence };
 }
