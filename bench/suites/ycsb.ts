@@ -90,7 +90,7 @@ export default async function ycsb(): Promise<SuiteResult> {
       }
       try {
         for (const processes of PROCESS_COUNTS) {
-          const workers = await startWorkers(processes, database.url, server.url);
+          const workers = await startWorkers(processes, database, server.url);
           const config: YcsbConfiguration = {
             database: database.kind,
             databaseLabel: database.label,

@@ -1,9 +1,17 @@
-import { CachedRepository, type CacheLogger } from 'cachedrepo';
+import { CachedRepository, type CacheLogger, type CacheService } from 'cachedrepo';
+import {
+  ChangeCapture,
+  PostgresChangeSource,
+  prismaSqlClient,
+  SqliteChangeSource,
+  type ChangeSource,
+} from 'cachedrepo/capture';
 import { PrismaOutbox } from 'cachedrepo/prisma';
 import { createCacheService, loadCacheSettings } from 'cachedrepo/settings';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { heroCacheStrategy, PrismaHeroRepository, type Hero, type HeroRepository } from '../../example';
 import type { ChartBar } from './report';
+import { YCSB_CAPTURE_SLOT } from './ycsb-databases';
 
 /**
  * The contenders of the YCSB suite, in one process: each reads a hero by id and updates its description, with its
@@ -22,6 +30,7 @@ export const YCSB_NAMES = {
   prisma: 'plain Prisma',
   libraryRedis: 'cachedrepo, Redis only',
   libraryNear: 'cachedrepo + near cache',
+  libraryCapture: 'cachedrepo, capture',
   bento: 'BentoCache L1 + L2',
   bentoBus: 'BentoCache L1 + L2 + bus',
   cmRedis: 'cache-manager redis',
@@ -41,7 +50,21 @@ export function contendersFor(processes: number): YcsbContenderName[] {
 /** What the library's own settings default to, as the YCSB runs use them (reported with the results). */
 export const LIBRARY_MODE =
   'durable mode: the outbox (CACHE_OUTBOX_ENABLED defaults to true; PrismaOutbox, as the example wires it), ' +
-  'createCacheService(loadCacheSettings()) defaults otherwise; near cache via CACHE_NEAR_CACHE_ENABLED=true';
+  'createCacheService(loadCacheSettings()) defaults otherwise; near cache via CACHE_NEAR_CACHE_ENABLED=true; ' +
+  '"cachedrepo, capture": Redis only, durable mode change capture instead of the outbox (no outbox; a ChangeCapture ' +
+  'consumer in every process, one of them reading), on a copy of the records prepared for capture';
+
+/** The databases a worker's contenders use (`ycsb-worker.ts`). */
+export interface ContenderDatabases {
+  /** The process's client on the suite's database. */
+  prisma: PrismaClient;
+  /** The copy prepared for change capture (`YcsbDatabase.capturedUrl`). */
+  capturedUrl: string;
+  /** The process's client on that copy, opened on first use. */
+  captured(): Promise<PrismaClient>;
+  /** A new client on `url`, set up as the worker sets up its own. */
+  open(url: string): Promise<PrismaClient>;
+}
 
 const quiet: CacheLogger = {
   debug: () => undefined,
@@ -55,36 +78,59 @@ const quiet: CacheLogger = {
  * one per run, so that no run reads what another cached).
  */
 export async function buildYcsbContenders(
-  prisma: PrismaClient,
+  databases: ContenderDatabases,
   redisUrl: string,
   names: readonly YcsbContenderName[],
   prefix: string,
 ): Promise<{ contenders: YcsbContender[]; close(): Promise<void> }> {
+  const { prisma } = databases;
   const closers: (() => Promise<unknown>)[] = [];
   const contenders: YcsbContender[] = [];
   const findUnique = (id: string) => prisma.hero.findUnique({ where: { id } });
   const writeRow = (id: string, description: string) => prisma.hero.update({ where: { id }, data: { description } });
-  const library = async (near: boolean): Promise<YcsbContender> => {
+  const library = async (mode: 'redis' | 'near' | 'capture'): Promise<YcsbContender> => {
     // The library's settings from the environment it would read, with their defaults.
     const settings = loadCacheSettings({
       REDIS_URL: redisUrl,
       CACHE_KEY_PREFIX: prefix,
-      CACHE_NEAR_CACHE_ENABLED: String(near),
+      CACHE_NEAR_CACHE_ENABLED: String(mode === 'near'),
+      CACHE_OUTBOX_ENABLED: String(mode !== 'capture'),
     });
-    const service = createCacheService(settings, { outbox: new PrismaOutbox(prisma), logger: quiet });
+    const client = mode === 'capture' ? await databases.captured() : prisma;
+    const service = createCacheService(settings, {
+      ...(mode !== 'capture' && { outbox: new PrismaOutbox(client) }),
+      logger: quiet,
+    });
     if (!service || !(await service.waitUntilReady(5000))) throw new Error('ycsb: the library cache is not ready');
     closers.push(() => service.close());
+    if (mode === 'capture') await startCapture(service);
     const repository = CachedRepository.wrap<Hero, HeroRepository>(
-      new PrismaHeroRepository(prisma),
+      new PrismaHeroRepository(client),
       heroCacheStrategy(),
       service,
     );
     return {
-      name: near ? YCSB_NAMES.libraryNear : YCSB_NAMES.libraryRedis,
+      name: { redis: YCSB_NAMES.libraryRedis, near: YCSB_NAMES.libraryNear, capture: YCSB_NAMES.libraryCapture }[mode],
       kind: 'library',
       read: (id) => repository.findById(id),
       update: (id, description) => repository.update(id, { description }),
     };
+  };
+  // As an application starts it (example/capture/start-capture.ts), on the consumer's own connection; the setup SQL
+  // ran once for the suite (ycsb-databases.ts). Closed before the cache service.
+  const startCapture = async (service: CacheService): Promise<void> => {
+    let source: ChangeSource;
+    let own: PrismaClient | null = null;
+    if (databases.capturedUrl.startsWith('file:')) {
+      own = await databases.open(databases.capturedUrl);
+      source = new SqliteChangeSource(prismaSqlClient(own));
+    } else source = new PostgresChangeSource({ connection: databases.capturedUrl, slot: YCSB_CAPTURE_SLOT });
+    const capture = new ChangeCapture(service, source, { strategies: [heroCacheStrategy()], logger: quiet });
+    closers.push(async () => {
+      await capture.stop();
+      await own?.$disconnect();
+    });
+    await capture.start();
   };
   const url = new URL(redisUrl);
   const connection = { host: url.hostname, port: Number(url.port) };
@@ -132,8 +178,9 @@ export async function buildYcsbContenders(
       read: findUnique,
       update: writeRow,
     }),
-    [YCSB_NAMES.libraryRedis]: () => library(false),
-    [YCSB_NAMES.libraryNear]: () => library(true),
+    [YCSB_NAMES.libraryRedis]: () => library('redis'),
+    [YCSB_NAMES.libraryNear]: () => library('near'),
+    [YCSB_NAMES.libraryCapture]: () => library('capture'),
     [YCSB_NAMES.bento]: () => bento(false),
     [YCSB_NAMES.bentoBus]: () => bento(true),
     [YCSB_NAMES.cmRedis]: () => cacheManager(false),

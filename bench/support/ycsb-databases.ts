@@ -2,10 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { capturedColumns, installSqliteCapture, postgresCaptureSql, prismaSqlClient } from 'cachedrepo/capture';
 import type { PrismaClient } from '../../generated/prisma/client';
-import { createPrismaClient, Gender, Language, migrateDatabase, PrismaHeroRepository } from '../../example';
+import {
+  createPrismaClient,
+  Gender,
+  heroCacheStrategy,
+  Language,
+  migrateDatabase,
+  PrismaHeroRepository,
+} from '../../example';
 import {
   findPostgresBinDir,
+  LOGICAL_DECODING_SETTINGS,
   startPostgresServer,
 } from '../../tests/example/integration/databases/support/postgres-server';
 import { describeVersion, INITIAL_VERSION } from './ycsb-stale';
@@ -17,9 +26,15 @@ export interface YcsbDatabase {
   label: string;
   /** For the worker processes. */
   url: string;
+  /**
+   * A copy of the same records (same ids) in a database of its own prepared for change capture (REDIS_CACHE.md
+   * section 16: on SQLite the change table and its triggers, on PostgreSQL `REPLICA IDENTITY FULL` and the
+   * publication), for the contender whose durable mode is capture: the other contenders' writes pay nothing for it.
+   */
+  capturedUrl: string;
   /** Hero ids of records 0..n-1 (record 0 the most popular). */
   ids: string[];
-  /** Sets every record back to the initial version, before each run. */
+  /** Sets every record back to the initial version, in both databases, before each run. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,9 +57,23 @@ async function seed(prisma: PrismaClient, records: number): Promise<string[]> {
   return ids;
 }
 
-const resetTo = (prisma: PrismaClient) => async (): Promise<void> => {
-  await prisma.hero.updateMany({ data: { description: describeVersion(INITIAL_VERSION) } });
-};
+const resetTo =
+  (...clients: PrismaClient[]) =>
+  async (): Promise<void> => {
+    for (const prisma of clients)
+      await prisma.hero.updateMany({ data: { description: describeVersion(INITIAL_VERSION) } });
+  };
+
+/** Copies every hero of `from` into `to` (same ids, same dates). */
+async function copyHeroes(from: PrismaClient, to: PrismaClient): Promise<void> {
+  await to.hero.createMany({ data: await from.hero.findMany() });
+}
+
+/** The capture consumer's replication slot on PostgreSQL. */
+export const YCSB_CAPTURE_SLOT = 'ycsb_capture';
+
+/** The tables the capture contender's strategy declares (the hero's). */
+const capturedTables = () => capturedColumns([heroCacheStrategy()]);
 
 /**
  * A migrated SQLite file in a new temporary directory (WAL, as the example migrates it; every connection of the suite
@@ -53,18 +82,23 @@ const resetTo = (prisma: PrismaClient) => async (): Promise<void> => {
 export async function sqliteYcsbDatabase(records: number): Promise<YcsbDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ycsb-'));
   const url = `file:${join(dir, 'ycsb.db')}`;
-  await migrateDatabase(url);
+  const capturedUrl = `file:${join(dir, 'ycsb-captured.db')}`;
+  await Promise.all([migrateDatabase(url), migrateDatabase(capturedUrl)]);
   const prisma = createPrismaClient(url);
-  await prisma.$queryRawUnsafe('PRAGMA synchronous = OFF');
+  const captured = createPrismaClient(capturedUrl);
+  for (const client of [prisma, captured]) await client.$queryRawUnsafe('PRAGMA synchronous = OFF');
   const ids = await seed(prisma, records);
+  await copyHeroes(prisma, captured);
+  await installSqliteCapture(prismaSqlClient(captured), capturedTables());
   return {
     kind: 'sqlite',
     label: 'SQLite (WAL, synchronous OFF)',
     url,
+    capturedUrl,
     ids,
-    reset: resetTo(prisma),
+    reset: resetTo(prisma, captured),
     close: async () => {
-      await prisma.$disconnect();
+      await Promise.all([prisma.$disconnect(), captured.$disconnect()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -80,31 +114,44 @@ export async function postgresYcsbDatabase(records: number): Promise<YcsbDatabas
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }
-  const server = await startPostgresServer();
-  let prisma: PrismaClient | null = null;
+  // Logical decoding for the capture contender's database (the capture tests' settings; fsync stays off).
+  const server = await startPostgresServer({ settings: LOGICAL_DECODING_SETTINGS });
+  const clients: PrismaClient[] = [];
   try {
     const admin = new Client({ connectionString: server.url('postgres') });
     await admin.connect();
     await admin.query('CREATE DATABASE ycsb');
+    await admin.query('CREATE DATABASE ycsb_captured');
     await admin.end();
     const url = server.url('ycsb');
-    await migrateDatabase(url);
+    const capturedUrl = server.url('ycsb_captured');
+    await Promise.all([migrateDatabase(url), migrateDatabase(capturedUrl)]);
     const client = createPrismaClient(url);
-    prisma = client;
+    const captured = createPrismaClient(capturedUrl);
+    clients.push(client, captured);
     const ids = await seed(client, records);
+    await copyHeroes(client, captured);
+    const setup = new Client({ connectionString: capturedUrl });
+    await setup.connect();
+    await setup.query(postgresCaptureSql(capturedTables()));
+    // Created with the setup, as an application's migration would: a consumer that finds no slot must assume it
+    // missed changes and clears the cache's prefix (REDIS_CACHE.md section 16), which is not what a run measures.
+    await setup.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [YCSB_CAPTURE_SLOT]);
+    await setup.end();
     return {
       kind: 'postgresql',
       label: 'PostgreSQL (loopback, fsync off)',
       url,
+      capturedUrl,
       ids,
-      reset: resetTo(client),
+      reset: resetTo(client, captured),
       close: async () => {
-        await client.$disconnect();
+        await Promise.all(clients.map((prisma) => prisma.$disconnect()));
         await server.stop();
       },
     };
   } catch (error) {
-    await prisma?.$disconnect();
+    await Promise.all(clients.map((prisma) => prisma.$disconnect()));
     await server.stop();
     throw error;
   }

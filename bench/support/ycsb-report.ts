@@ -16,6 +16,7 @@ const KIND: Record<YcsbContenderName, ChartPanel['bars'][number]['kind']> = {
   [YCSB_NAMES.prisma]: 'database',
   [YCSB_NAMES.libraryRedis]: 'library',
   [YCSB_NAMES.libraryNear]: 'library',
+  [YCSB_NAMES.libraryCapture]: 'library',
   [YCSB_NAMES.bento]: 'peer',
   [YCSB_NAMES.bentoBus]: 'peer',
   [YCSB_NAMES.cmRedis]: 'peer',
@@ -118,22 +119,26 @@ export function targetNotes(config: YcsbConfiguration): string[] {
   const notes: string[] = [];
   const bLib = find('B', YCSB_NAMES.libraryRedis);
   const bNear = find('B', YCSB_NAMES.libraryNear);
+  const bCapture = find('B', YCSB_NAMES.libraryCapture);
   const bCm = find('B', YCSB_NAMES.cmRedis);
   if (Number.isFinite(bLib) && Number.isFinite(bCm))
     notes.push(
       `${where}: target B >= 1.2x cache-manager redis: Redis only ${ratio(bLib, bCm)}x ` +
-        `(${bLib / bCm >= 1.2 ? 'met' : 'missed'}), near cache ${ratio(bNear, bCm)}x`,
+        `(${bLib / bCm >= 1.2 ? 'met' : 'missed'}), near cache ${ratio(bNear, bCm)}x, capture ${ratio(bCapture, bCm)}x`,
     );
   const aLib = find('A', YCSB_NAMES.libraryRedis);
+  const aCapture = find('A', YCSB_NAMES.libraryCapture);
   const aPrisma = find('A', YCSB_NAMES.prisma);
   const aCm = find('A', YCSB_NAMES.cmRedis);
   if (Number.isFinite(aLib) && Number.isFinite(aPrisma))
     notes.push(
       `${where}: target A >= 1.0x plain Prisma and >= cache-manager redis: ${ratio(aLib, aPrisma)}x Prisma, ` +
-        `${ratio(aLib, aCm)}x cache-manager (${aLib >= aPrisma && aLib >= aCm ? 'met' : 'missed'})`,
+        `${ratio(aLib, aCm)}x cache-manager (${aLib >= aPrisma && aLib >= aCm ? 'met' : 'missed'}); capture ` +
+        `${ratio(aCapture, aPrisma)}x Prisma, ${ratio(aCapture, aCm)}x cache-manager`,
     );
+  const library: readonly string[] = [YCSB_NAMES.libraryRedis, YCSB_NAMES.libraryNear, YCSB_NAMES.libraryCapture];
   const libraryStale = config.runs
-    .filter((run) => run.contender === YCSB_NAMES.libraryRedis || run.contender === YCSB_NAMES.libraryNear)
+    .filter((run) => library.includes(run.contender))
     .reduce((sum, run) => sum + run.stale.stale, 0);
   notes.push(
     `${where}: target 0 stale reads for the library: ${libraryStale} (${libraryStale === 0 ? 'met' : 'missed'})`,

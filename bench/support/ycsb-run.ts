@@ -38,11 +38,23 @@ interface Worker {
   request(message: object, answer: string): Promise<Record<string, unknown>>;
 }
 
-function startWorker(index: number, databaseUrl: string, redisUrl: string): Promise<Worker> {
+/** The databases a worker opens: the suite's, and its copy prepared for change capture (`YcsbDatabase`). */
+export interface WorkerDatabases {
+  url: string;
+  capturedUrl: string;
+}
+
+function startWorker(index: number, databases: WorkerDatabases, redisUrl: string): Promise<Worker> {
   const child = fork(join(__dirname, 'ycsb-worker.ts'), [], {
     // YCSB_WORKER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the workers (bench/README.md).
     execArgv: ['--import', 'tsx', ...(process.env.YCSB_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, YCSB_PROCESS_INDEX: String(index) },
+    env: {
+      ...process.env,
+      DATABASE_URL: databases.url,
+      CAPTURED_DATABASE_URL: databases.capturedUrl,
+      REDIS_URL: redisUrl,
+      YCSB_PROCESS_INDEX: String(index),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting: { answer: string; resolve(message: Record<string, unknown>): void; reject(error: Error): void }[] = [];
@@ -131,7 +143,7 @@ export function mergeRun(
 /** `processes` worker processes on one database and one Redis, started together for every run. */
 export async function startWorkers(
   processes: number,
-  databaseUrl: string,
+  databases: WorkerDatabases,
   redisUrl: string,
 ): Promise<{
   run(
@@ -144,7 +156,7 @@ export async function startWorkers(
   close(): Promise<void>;
 }> {
   const workers = await Promise.all(
-    Array.from({ length: processes }, (_, index) => startWorker(index, databaseUrl, redisUrl)),
+    Array.from({ length: processes }, (_, index) => startWorker(index, databases, redisUrl)),
   );
   return {
     run: async (contender, workload, ids, prefix, timing) => {

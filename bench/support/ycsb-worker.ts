@@ -12,7 +12,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createPrismaClient } from '../../example';
-import { buildYcsbContenders, type YcsbContender, type YcsbContenderName } from './ycsb-contenders';
+import type { PrismaClient } from '../../generated/prisma/client';
+import {
+  buildYcsbContenders,
+  type ContenderDatabases,
+  type YcsbContender,
+  type YcsbContenderName,
+} from './ycsb-contenders';
 import { runPhase, type PhasePlan } from './ycsb-workload';
 
 type Request =
@@ -22,11 +28,19 @@ type Request =
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL as string;
+  const capturedUrl = process.env.CAPTURED_DATABASE_URL as string;
   const redisUrl = process.env.REDIS_URL as string;
   const processIndex = Number(process.env.YCSB_PROCESS_INDEX ?? 0);
-  const prisma = createPrismaClient(databaseUrl);
-  // A throwaway database: commit latency, not the disk, as the other suites measure (PostgreSQL runs with fsync off).
-  if (databaseUrl.startsWith('file:')) await prisma.$queryRawUnsafe('PRAGMA synchronous = OFF');
+  const open = async (url: string): Promise<PrismaClient> => {
+    const client = createPrismaClient(url);
+    // A throwaway database: commit latency, not the disk, as the other suites measure (PostgreSQL: fsync off).
+    if (url.startsWith('file:')) await client.$queryRawUnsafe('PRAGMA synchronous = OFF');
+    return client;
+  };
+  const prisma = await open(databaseUrl);
+  // The capture contender's database, opened when that contender first runs in this process.
+  let captured: Promise<PrismaClient> | null = null;
+  const databases: ContenderDatabases = { prisma, capturedUrl, captured: () => (captured ??= open(capturedUrl)), open };
   let built: { contenders: YcsbContender[]; close(): Promise<void> } | null = null;
   let sequence = 1;
   let runs = 0;
@@ -35,7 +49,7 @@ async function main(): Promise<void> {
   const handle = async (request: Request): Promise<void> => {
     switch (request.type) {
       case 'build':
-        built = await buildYcsbContenders(prisma, redisUrl, [request.contender], request.prefix);
+        built = await buildYcsbContenders(databases, redisUrl, [request.contender], request.prefix);
         return send({ type: 'built' });
       case 'go': {
         const contender = built?.contenders[0];
@@ -55,6 +69,7 @@ async function main(): Promise<void> {
       }
       case 'exit':
         await prisma.$disconnect();
+        if (captured) await (await captured).$disconnect();
         // Not waiting for every socket to drain: process.exit also writes a --cpu-prof profile.
         process.exit(0);
     }
