@@ -105,6 +105,27 @@ export async function sqliteYcsbDatabase(records: number): Promise<YcsbDatabase>
 }
 
 /**
+ * Moves the capture slot to the end of the WAL, between runs. While the capture contender does not run, the slot keeps
+ * the WAL of every other contender's writes (of the other database, which its consumer skips), and its next consumer
+ * would begin by having the server decode all of it on the same two cores: a backlog the harness makes, which a
+ * consumer that runs all the time never has. Nothing it skips needs invalidating (Redis is flushed before each run).
+ * A slot a stopping consumer still holds is left as it is.
+ */
+async function skipCaptureBacklog(capturedUrl: string): Promise<void> {
+  const db = new Client({ connectionString: capturedUrl });
+  await db.connect();
+  try {
+    await db.query(
+      'SELECT pg_replication_slot_advance(slot_name, pg_current_wal_lsn()) FROM pg_replication_slots ' +
+        'WHERE slot_name = $1 AND NOT active',
+      [YCSB_CAPTURE_SLOT],
+    );
+  } finally {
+    await db.end();
+  }
+}
+
+/**
  * A throwaway PostgreSQL cluster (tests' startPostgresServer: loopback, fsync off) with one migrated database.
  * @returns `{ skipped }` with the reason when PostgreSQL is not installed
  */
@@ -144,7 +165,10 @@ export async function postgresYcsbDatabase(records: number): Promise<YcsbDatabas
       url,
       capturedUrl,
       ids,
-      reset: resetTo(client, captured),
+      reset: async () => {
+        await resetTo(client, captured)();
+        await skipCaptureBacklog(capturedUrl);
+      },
       close: async () => {
         await Promise.all(clients.map((prisma) => prisma.$disconnect()));
         await server.stop();
