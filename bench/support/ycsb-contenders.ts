@@ -51,8 +51,9 @@ export function contendersFor(processes: number): YcsbContenderName[] {
 export const LIBRARY_MODE =
   'durable mode: the outbox (CACHE_OUTBOX_ENABLED defaults to true; PrismaOutbox, as the example wires it), ' +
   'createCacheService(loadCacheSettings()) defaults otherwise; near cache via CACHE_NEAR_CACHE_ENABLED=true; ' +
-  '"cachedrepo, capture": Redis only, durable mode change capture instead of the outbox (no outbox; a ChangeCapture ' +
-  'consumer in every process, one of them reading), on a copy of the records prepared for capture';
+  '"cachedrepo, capture": Redis only, the same settings with change capture started (a ChangeCapture consumer in ' +
+  'every process, one of them reading), whose captured writes then skip the outbox, on a copy of the records ' +
+  'prepared for capture';
 
 /** The databases a worker's contenders use (`ycsb-worker.ts`). */
 export interface ContenderDatabases {
@@ -94,13 +95,10 @@ export async function buildYcsbContenders(
       REDIS_URL: redisUrl,
       CACHE_KEY_PREFIX: prefix,
       CACHE_NEAR_CACHE_ENABLED: String(mode === 'near'),
-      CACHE_OUTBOX_ENABLED: String(mode !== 'capture'),
     });
     const client = mode === 'capture' ? await databases.captured() : prisma;
-    const service = createCacheService(settings, {
-      ...(mode !== 'capture' && { outbox: new PrismaOutbox(client) }),
-      logger: quiet,
-    });
+    // The outbox as the example wires it; with capture started, the captured writes skip it (DurableWrites).
+    const service = createCacheService(settings, { outbox: new PrismaOutbox(client), logger: quiet });
     if (!service || !(await service.waitUntilReady(5000))) throw new Error('ycsb: the library cache is not ready');
     closers.push(() => service.close());
     if (mode === 'capture') await startCapture(service);

@@ -27,6 +27,13 @@ export interface ChangeCaptureOptions {
   keysPerInvalidation?: number;
   /** Where failures are reported. @default pino at LOG_LEVEL, else JSON lines on stderr */
   logger?: CacheLogger;
+  /**
+   * While the consumer is started, writes through the cache service's cached repositories of the entity types whose
+   * strategies declare `capture` tables record no outbox row (`DurableWrites`): the change log, written by the
+   * database in the write's transaction, is their outbox. Set false when this consumer reads another database than the
+   * one those repositories write. @default true
+   */
+  replacesOutbox?: boolean;
 }
 
 /** What {@link ChangeCapture.health} reports. */
@@ -81,6 +88,7 @@ export class ChangeCapture {
   private readonly clearTimeoutMs: number;
   private readonly keysPerInvalidation: number;
   private readonly lagIntervalMs: number;
+  private readonly replacesOutbox: boolean;
   private lastLag: CaptureHealth['lag'] = null;
   private measuring = false;
   private readonly logger: CacheLogger;
@@ -115,6 +123,7 @@ export class ChangeCapture {
     this.keysPerInvalidation = options.keysPerInvalidation ?? DEFAULTS.captureKeysPerInvalidation;
     this.lagIntervalMs = options.lagIntervalMs ?? DEFAULTS.captureLagIntervalMs;
     this.logger = options.logger ?? createDefaultLogger();
+    this.replacesOutbox = options.replacesOutbox ?? true;
     if (this.leaseMs <= this.pollIntervalMs)
       throw new CacheOptionsError(
         `capture lease (${this.leaseMs} ms) must exceed the poll interval (${this.pollIntervalMs} ms)`,
@@ -126,8 +135,14 @@ export class ChangeCapture {
     return this.rows.tables;
   }
 
+  /** The entity types whose strategies declare captured tables (their writes skip the outbox while started). */
+  get entityTypes(): string[] {
+    return this.rows.entityTypes;
+  }
+
   /**
-   * Checks the database's setup, then starts competing for the consumer lease (timers are unref'd).
+   * Checks the database's setup, then starts competing for the consumer lease (timers are unref'd); from then on the
+   * captured entity types' writes skip the outbox (see {@link ChangeCaptureOptions.replacesOutbox}).
    * @throws {CaptureSetupError} when the database is not set up for capture (nothing is started)
    */
   async start(): Promise<void> {
@@ -135,10 +150,15 @@ export class ChangeCapture {
     await this.source.check(this.rows.columns);
     this.timer = setInterval(() => void this.tick(), this.pollIntervalMs);
     this.timer.unref();
+    if (this.replacesOutbox) this.cache.durableWrites.captureStarted(this, this.rows.entityTypes);
   }
 
-  /** Stops reading and competing for the lease, and closes the source (it does not close the cache). */
+  /**
+   * Stops reading and competing for the lease, and closes the source (it does not close the cache). Writes record
+   * outbox rows again from the call on; the changes committed meanwhile wait in the change log for the next consumer.
+   */
   async stop(): Promise<void> {
+    this.cache.durableWrites.captureStopped(this);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.leader = false;

@@ -39,6 +39,11 @@ export class RowKeys {
       throw new StrategyError('change capture needs at least one strategy that declares `capture` tables');
   }
 
+  /** The entity types of the strategies that declare captured tables, each once. */
+  get entityTypes(): string[] {
+    return [...new Set([...this.byTable.values()].flatMap((entries) => entries.map((e) => e.strategy.entityType)))];
+  }
+
   /** The captured tables, each once. */
   get tables(): string[] {
     return [...this.byTable.keys()];

@@ -4,6 +4,7 @@ import type { NearCacheGroup } from '../near-cache/near-cache-group';
 import { WRONG_TYPE, type RedisGateway } from '../redis/redis-gateway';
 import type { CacheHealth, CacheRead, CacheServiceOptions } from './cache-service-types';
 import { isLease } from './lease';
+import type { DurableWrites } from './durable-writes';
 import type { OutboxDeliverer } from './outbox';
 import type { PendingInvalidations } from './pending-invalidations';
 import type { Recovery } from './recovery';
@@ -36,6 +37,7 @@ export interface HealthSources {
   readonly pending: PendingInvalidations;
   readonly recovery: Recovery;
   readonly deliverer: OutboxDeliverer | null;
+  readonly durableWrites: DurableWrites;
   readonly near: NearCacheGroup;
   readonly watches: Watches;
 }
@@ -56,6 +58,7 @@ export function serviceHealth(sources: HealthSources): CacheHealth {
       configured: deliverer !== null,
       deliverer: deliverer?.leader ?? false,
       delivered: deliverer?.delivered ?? 0,
+      capturedEntityTypes: sources.durableWrites.capturedEntityTypes,
     },
     nearCache: sources.near.health(),
     audit: sources.watches.auditHealth(),

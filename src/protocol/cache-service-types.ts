@@ -75,8 +75,11 @@ export interface CacheHealth {
    * done even if the probe that did it failed on another master and was retried.
    */
   datasetClears: number;
-  /** Whether an outbox is configured, and whether this process is its deliverer now. */
-  outbox: { configured: boolean; deliverer: boolean; delivered: number };
+  /**
+   * Whether an outbox is configured, whether this process is its deliverer now, and the entity types whose writes skip
+   * it now because a started change capture consumer reads their tables (`DurableWrites`).
+   */
+  outbox: { configured: boolean; deliverer: boolean; delivered: number; capturedEntityTypes: string[] };
   /** Near caches: whether tracking is active, invalidation messages, flushes, and each cache's counters. */
   nearCache: NearCacheHealth;
   /** What the consistency auditor checked and found; null when it is off. */

@@ -8,6 +8,7 @@ import { Recovery } from './recovery';
 import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
 import type { NearCacheGroup } from '../near-cache/near-cache-group';
 import { nearCacheGroupFor } from '../near-cache/near-cache-for-store';
+import { DurableWrites } from './durable-writes';
 import { OutboxDeliverer } from './outbox';
 import { holdLease } from './holder-lease';
 import { PendingInvalidations } from './pending-invalidations';
@@ -39,8 +40,10 @@ export class CacheService {
   readonly stats = new CacheStatsRegistry();
   /** Loads under way in this process, shared by every cached repository on this service. */
   readonly flights = new SingleFlight();
-  /** True when an outbox is configured: cached repositories then record writes in it. */
+  /** True when an outbox is configured: cached repositories then record writes in it (see {@link durableWrites}). */
   readonly recordsWritesInOutbox: boolean;
+  /** Which writes record an outbox row now: none of the entity types a started change capture consumer reads. */
+  readonly durableWrites: DurableWrites;
   /**
    * What no line this service logs shows: the secrets its clients were created with (`createRedisClient`,
    * `createRedisCluster`: passwords and their `secrets` option), and whatever is added to it later.
@@ -105,6 +108,7 @@ export class CacheService {
     const { gateway, prefix, scanBatchSize, pending, deliverer, logger } = this;
     this.recovery = new Recovery(gateway, prefix, scanBatchSize, pending, deliverer, logger);
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
+    this.durableWrites = new DurableWrites(this.recordsWritesInOutbox);
     this.watches = new Watches(
       options,
       { read: (key) => this.read(key), invalidate: (keys, stats) => this.invalidate(keys, stats), logger: this.logger },
@@ -273,8 +277,8 @@ export class CacheService {
 
   /** Breaker state, pending invalidations, dataset clears, outbox delivery and counters. */
   health(): CacheHealth {
-    const { enabled, gateway, pending, recovery, deliverer, near, watches } = this;
-    return serviceHealth({ enabled, gateway, pending, recovery, deliverer, near, watches });
+    const { enabled, gateway, pending, recovery, deliverer, durableWrites, near, watches } = this;
+    return serviceHealth({ enabled, gateway, pending, recovery, deliverer, durableWrites, near, watches });
   }
 
   /**

@@ -106,6 +106,7 @@ export class CachedRepository<
       base,
       strategy.entityType,
       cache.recordsWritesInOutbox,
+      () => cache.durableWrites.recordsInOutbox(strategy.entityType),
       this.#affected,
       strategy.capture,
     );

@@ -16,8 +16,12 @@ const OUTBOX_WRITES = ['saveRecorded', 'updateRecorded', 'deleteRecorded'] as co
 /**
  * The write path of a cached repository over `base`: the outbox-recording writes when its cache
  * service records writes in an outbox (`withOutbox`), else `save`, `updateReturningBeforeImage`
- * and `delete`. The compiler already requires a {@link BeforeImageRepository}; the checks here
- * catch what a cast or plain JavaScript lets through, and the outbox, which is configuration.
+ * and `delete`. With an outbox, `recordsNow` is asked on every write: false while a started change
+ * capture consumer reads the entity's tables (`DurableWrites`), and the write then takes the plain
+ * path, its change log being its outbox. The compiler already requires a {@link BeforeImageRepository};
+ * the checks here catch what a cast or plain JavaScript lets through, and the outbox, which is
+ * configuration (checked even while capture runs: it may stop).
+ * @param recordsNow whether this write records an outbox row (asked only `withOutbox`)
  * @param affected the keys a change makes stale (the strategy's), recorded by outbox writes
  * @param keyTables the strategy's `capture` declaration: the columns `affected` reads, for `updateRecorded`
  * @throws {WriteCapabilityError} when `base` has no `updateReturningBeforeImage`, or when
@@ -27,6 +31,7 @@ export function writePathOf<T extends AnyEntity>(
   base: BeforeImageRepository<T>,
   entityType: string,
   withOutbox: boolean,
+  recordsNow: () => boolean,
   affected: AffectedKeysOf<T>,
   keyTables: readonly CapturedTable<T>[] = [],
 ): WritePath<T> {
@@ -37,12 +42,12 @@ export function writePathOf<T extends AnyEntity>(
         `update's transaction), or wrap the repository in readBeforeWrite(repository) and accept its bound ` +
         `(REDIS_CACHE.md, section 3)`,
     );
-  if (!withOutbox)
-    return {
-      save: (input) => base.save(input),
-      update: (id, changes) => base.updateReturningBeforeImage(id, changes),
-      delete: (id) => base.delete(id),
-    };
+  const plain: WritePath<T> = {
+    save: (input) => base.save(input),
+    update: (id, changes) => base.updateReturningBeforeImage(id, changes),
+    delete: (id) => base.delete(id),
+  };
+  if (!withOutbox) return plain;
   const recording = base as Partial<OutboxRecordingRepository<T>>;
   if (recording.recordsWritesInOutbox !== true)
     throw new WriteCapabilityError(
@@ -59,8 +64,9 @@ export function writePathOf<T extends AnyEntity>(
     );
   const outbox = recording as OutboxRecordingRepository<T>;
   return {
-    save: (input) => outbox.saveRecorded(input, affected),
-    update: (id, changes) => outbox.updateRecorded(id, changes, affected, keyTables),
-    delete: (id) => outbox.deleteRecorded(id, affected),
+    save: (input) => (recordsNow() ? outbox.saveRecorded(input, affected) : plain.save(input)),
+    update: (id, changes) =>
+      recordsNow() ? outbox.updateRecorded(id, changes, affected, keyTables) : plain.update(id, changes),
+    delete: (id) => (recordsNow() ? outbox.deleteRecorded(id, affected) : plain.delete(id)),
   };
 }
