@@ -30,8 +30,9 @@ export interface ChangeCaptureOptions {
   /**
    * While the consumer is started, writes through the cache service's cached repositories of the entity types whose
    * strategies declare `capture` tables record no outbox row (`DurableWrites`): the change log, written by the
-   * database in the write's transaction, is their outbox. Set false when this consumer reads another database than the
-   * one those repositories write. @default true
+   * database in the write's transaction, is their outbox; and their updates may compare only the declared columns
+   * (`KeyStateUpdateRepository`). Set false when this consumer reads another database than the one those repositories
+   * write. @default true
    */
   replacesOutbox?: boolean;
 }

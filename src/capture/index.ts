@@ -27,4 +27,5 @@ export { SqliteChangeSource, installSqliteCapture, type SqliteChangeSourceOption
 export { sqliteCaptureSql, triggerName, DEFAULT_CHANGE_TABLE } from './sqlite/sqlite-triggers';
 export { prismaSqlClient, type SqlClient, type PrismaRawClient } from './sqlite/sql-client';
 export type { CapturedTable, RowImage } from '../repository/captured-table';
+export type { KeyStateUpdateRepository } from '../repository/key-state-update';
 export type { CaptureSetupProblem } from '../errors';

@@ -9,19 +9,17 @@ import {
 import { type AnyEntity, type IdOf } from '../ids/index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
+import { KeyedUpdate } from './keyed-update';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
 import { distinctIds, isRecordNotFound, keyColumnsOf, orderByIds, type KeyTable, type OrderBy } from './prisma-helpers';
 import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
 import type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
 import { plainScalarFields, rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
-import { RawUpdateWriter, type ProbedModel, type RolledBackTransaction } from './raw-update';
+import { RawUpdateWriter, rollingBack, type ProbedModel } from './raw-update';
 import { RecentRows } from './recent-rows';
 import { retryOnWriteConflict } from './write-conflicts';
 
 export type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
-
-/** Thrown to roll a probe's transaction back. */
-const ROLL_BACK = Symbol('roll back');
 
 /**
  * The isolation of a read-then-write transaction that reads with `findUnique` (no row lock): on PostgreSQL REPEATABLE
@@ -71,6 +69,7 @@ export class PrismaRepository<
   readonly #ids: PrismaIds<IdOf<T>>;
   readonly #before: BeforeStateReader<Row>;
   readonly #fast: FastUpdate<T, Row>;
+  readonly #keyed: KeyedUpdate<T, Row>;
   readonly #fallbackIsolation: TransactionOptions;
   readonly #outboxCheck: RawOutboxCheck<Tx>;
   /** Rows as last read or written by raw statements, tried as the before-state of the next update (`FastUpdate`). */
@@ -108,27 +107,12 @@ export class PrismaRepository<
     const refs = plainScalarFields(rawFields);
     this.#rawTable = refs?.[0] ? { name: refs[0].modelName, columns: refs.map((field) => field.name) } : null;
     const dialect = rawSqlDialect(prisma);
-    const rolledBack: RolledBackTransaction<Row> = async (probe) => {
-      try {
-        await prisma.$transaction(async (tx) => {
-          // Probes run for a scalar id only (rawFields), whose `where` is `{ id }`.
-          await probe(tx, modelOf(tx) as unknown as ProbedModel<Row>);
-          throw ROLL_BACK;
-        });
-      } catch (error) {
-        if (error !== ROLL_BACK) throw error;
-      }
-    };
+    // Probes run for a scalar id only (rawFields), whose `where` is `{ id }`.
+    const rolledBack = rollingBack<Tx, Row>(prisma, (tx) => modelOf(tx) as unknown as ProbedModel<Row>);
     const writer = new RawUpdateWriter<Row>(prisma, rawFields, rolledBack);
-    this.#fast = new FastUpdate<T, Row>(
-      entityType,
-      prisma,
-      dialect,
-      this.#before,
-      writer,
-      (row) => mapper.toDomain(row),
-      this.#recent,
-    );
+    const toDomain = (row: Row): T => mapper.toDomain(row);
+    this.#fast = new FastUpdate<T, Row>(entityType, prisma, dialect, this.#before, writer, toDomain, this.#recent);
+    this.#keyed = new KeyedUpdate<T, Row>(entityType, prisma, dialect, this.#before, writer, toDomain, this.#recent);
     this.#fallbackIsolation = readThenWriteIsolation(dialect);
   }
 
@@ -203,6 +187,22 @@ export class PrismaRepository<
     // The update found the row, in the same transaction: the read did too.
     if (!beforeRow) throw new errors.EntityNotFoundError(this.entityType, id);
     return { before: this.mapper.toDomain(beforeRow), after: this.mapper.toDomain(afterRow) };
+  }
+
+  /**
+   * `KeyStateUpdateRepository` (`cachedrepo/capture`): on SQLite, with `keyTables` naming this model's table with
+   * columns of the model, one compare-and-set `UPDATE` of those columns (`KeyedUpdate`); else
+   * {@link updateReturningBeforeImage}.
+   */
+  async updateReturningKeyState(
+    given: IdOf<T>,
+    changes: EntityChanges<T>,
+    keyTables: readonly KeyTable[],
+  ): Promise<EntityChange<T>> {
+    const id = this.#checked(given);
+    const keyColumns = keyColumnsOf(keyTables, this.#rawTable);
+    const keyed = keyColumns ? await this.#keyed.update(id, this.mapper.toUpdateData(changes), keyColumns) : null;
+    return keyed ?? this.updateReturningBeforeImage(id, changes);
   }
 
   async saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T> {

@@ -20,6 +20,26 @@ export type RolledBackTransaction<Row> = (
   probe: (tx: RawSqlClient, model: ProbedModel<Row>) => Promise<void>,
 ) => Promise<void>;
 
+/** Thrown to roll a probe's transaction back. */
+const ROLL_BACK = Symbol('roll back');
+
+/** The {@link RolledBackTransaction} of a client's interactive transactions, on the model `modelOf` gives. */
+export function rollingBack<Tx extends RawSqlClient, Row>(
+  client: { $transaction<R>(run: (tx: Tx) => Promise<R>): PromiseLike<R> },
+  modelOf: (tx: Tx) => ProbedModel<Row>,
+): RolledBackTransaction<Row> {
+  return async (probe) => {
+    try {
+      await client.$transaction(async (tx) => {
+        await probe(tx, modelOf(tx));
+        throw ROLL_BACK;
+      });
+    } catch (error) {
+      if (error !== ROLL_BACK) throw error;
+    }
+  };
+}
+
 type Verdict = { auto: string[] } | 'refused' | 'inconclusive';
 
 /** Probes that ended without an answer (the row vanished, the database failed) before the raw UPDATE is given up. */

@@ -31,6 +31,14 @@ export class DurableWrites {
     return this.outboxConfigured && !this.#captured.has(entityType);
   }
 
+  /**
+   * True while a started consumer reads `entityType`'s tables (outbox or not): its updates may then compare only the
+   * declared columns (`KeyStateUpdateRepository`).
+   */
+  captures(entityType: string): boolean {
+    return this.#captured.has(entityType);
+  }
+
   /** The entity types whose writes skip the outbox now, because a started consumer reads their tables. */
   get capturedEntityTypes(): string[] {
     return [...this.#captured.keys()];

@@ -102,14 +102,13 @@ export class CachedRepository<
     this.#ids = strategy.ids;
     this.#check = Object.freeze({ ids: strategy.ids, omitted: strategy.omitted });
     this.#project = projectorOf(strategy.omitted);
-    const writes = writePathOf<T>(
-      base,
-      strategy.entityType,
-      cache.recordsWritesInOutbox,
-      () => cache.durableWrites.recordsInOutbox(strategy.entityType),
-      this.#affected,
-      strategy.capture,
-    );
+    const writes = writePathOf<T>(base, strategy.entityType, {
+      withOutbox: cache.recordsWritesInOutbox,
+      recordsNow: () => cache.durableWrites.recordsInOutbox(strategy.entityType),
+      capturedNow: () => cache.durableWrites.captures(strategy.entityType),
+      affected: this.#affected,
+      ...(strategy.capture && { keyTables: strategy.capture }),
+    });
     this.#stats = cache.stats.for(strategy.entityType);
     const near = strategy.nearCache
       ? cache.nearCacheFor(strategy.entityType, strategy.nearCache, strategy.serializer)

@@ -1,6 +1,7 @@
 /** Type tests of definePrismaRepository, compiled by `tsc --noEmit -p .` (see strategy-types.ts). */
 import type { Prisma, PrismaClient } from '../../generated/prisma/client';
-import { definePrismaRepository, type RowMapper } from 'cachedrepo/prisma';
+import { definePrismaRepository, type PrismaRepository, type RowMapper } from 'cachedrepo/prisma';
+import type { KeyStateUpdateRepository } from 'cachedrepo/capture';
 import { compositeId, intId } from 'cachedrepo/ids';
 import type { Repository } from 'cachedrepo';
 
@@ -74,3 +75,7 @@ export const favorites = definePrismaRepository(
   { entityType: 'Favorite', model: (db) => db.favorite, mapper: favoriteMapper, listOrder: [] },
   { id: compositeId({ memberId: 'int', articleId: 'int' }) },
 );
+
+// A Prisma repository offers the keyed update a cached repository sends while change capture reads its table.
+declare const postRepository: PrismaRepository<Post, Prisma.ArticleGetPayload<object>>;
+export const keyedPosts: KeyStateUpdateRepository<Post> = postRepository;
