@@ -71,6 +71,11 @@ export const DEFAULTS = Object.freeze({
   captureClearTimeoutMs: 30_000,
   /** Milliseconds between two measurements of change capture's lag by its consumer. */
   captureLagIntervalMs: 5000,
+  /**
+   * Milliseconds a captured write's receipt stays beside each key it invalidated (`write-receipt.ts`): change
+   * capture's consumer, when it reads the change within that time, leaves the key alone.
+   */
+  writeReceiptTtlMs: 5000,
   /** Keys change capture sends per invalidation (one UNLINK each). */
   captureKeysPerInvalidation: 5000,
   /** Row changes capture applies at once: rows of a SQLite change table, changes of a large PostgreSQL commit. */

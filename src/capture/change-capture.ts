@@ -48,6 +48,11 @@ export interface CaptureHealth {
   changesApplied: number;
   /** Keys invalidated by this process since start. */
   keysInvalidated: number;
+  /**
+   * Keys left alone by this process since start, because the write's own invalidation came after every change of them
+   * the batch held (its receipt: `write-receipt.ts`, REDIS_CACHE.md section 5).
+   */
+  keysSkipped: number;
   /** Batches whose invalidation failed (Redis unavailable): read again later, never skipped. */
   failedBatches: number;
   /** Times this process cleared the prefix because the source could not say which rows changed. */
@@ -100,7 +105,10 @@ export class ChangeCapture {
   private retryAt = 0;
   private clearing = false;
   private reading: Promise<void> | null = null;
-  private readonly counters = { changesApplied: 0, keysInvalidated: 0, failedBatches: 0, prefixClears: 0, errors: 0 };
+  private readonly counters = {
+    ...{ changesApplied: 0, keysInvalidated: 0, keysSkipped: 0 },
+    ...{ failedBatches: 0, prefixClears: 0, errors: 0 },
+  };
   private lastError: CaptureHealth['lastError'] = null;
   private lastLogged = 0;
 
@@ -151,7 +159,8 @@ export class ChangeCapture {
     await this.source.check(this.rows.columns);
     this.timer = setInterval(() => void this.tick(), this.pollIntervalMs);
     this.timer.unref();
-    if (this.replacesOutbox) this.cache.durableWrites.captureStarted(this, this.rows.entityTypes);
+    const log = { kind: this.source.kind, name: this.source.name };
+    if (this.replacesOutbox) this.cache.durableWrites.captureStarted(this, this.rows.entityTypes, log);
   }
 
   /**
@@ -247,13 +256,15 @@ export class ChangeCapture {
     if (clearAll !== undefined && !(await this.clearPrefix(clearAll))) return this.failed();
     if (!keys.ok) return true;
     if (!this.cache.trusted) return this.failed();
-    for (const [entityType, set] of keys.keys) {
-      const all = [...set];
+    for (const [entityType, positions] of keys.keys) {
+      const all = [...positions];
       const stats = this.cache.stats.for(entityType);
       for (let start = 0; start < all.length; start += this.keysPerInvalidation) {
-        const chunk = all.slice(start, start + this.keysPerInvalidation);
-        if (!(await this.cache.invalidate(chunk, stats))) return this.failed();
-        this.counters.keysInvalidated += chunk.length;
+        const chunk = new Map(all.slice(start, start + this.keysPerInvalidation));
+        const { delivered, skipped } = await this.cache.invalidateChanges(chunk, stats);
+        if (!delivered) return this.failed();
+        this.counters.keysInvalidated += chunk.size - skipped;
+        this.counters.keysSkipped += skipped;
       }
     }
     this.counters.changesApplied += batch.changes.length;

@@ -11,6 +11,11 @@ export interface RowChange {
   readonly table: string;
   readonly before: RowImage | null;
   readonly after: RowImage | null;
+  /**
+   * The change's position in the log, as writers' receipts name it (`write-receipt.ts`): SQLite the change row's id.
+   * Without it, the change's keys are always invalidated.
+   */
+  readonly position?: number | undefined;
 }
 
 /** Changes handed to the consumer at once. */

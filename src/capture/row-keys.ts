@@ -13,8 +13,11 @@ interface TableEntry {
   readonly declaration: CapturedTable<Entity>;
 }
 
-/** The keys a batch makes stale, per entity type; or why they cannot be known. */
-export type BatchKeys = { ok: true; keys: Map<string, Set<string>> } | { ok: false; reason: string };
+/**
+ * The keys a batch makes stale, per entity type, each with the log positions of the changes that make it stale (null
+ * when one of them has none); or why they cannot be known.
+ */
+export type BatchKeys = { ok: true; keys: Map<string, Map<string, number[] | null>> } | { ok: false; reason: string };
 
 /**
  * The captured tables of a set of strategies, and the keys a changed row makes stale: for each strategy that
@@ -59,7 +62,7 @@ export class RowKeys {
 
   /** The keys `changes` make stale, grouped by entity type; a change of a table not captured makes none. */
   keysOf(changes: readonly RowChange[]): BatchKeys {
-    const keys = new Map<string, Set<string>>();
+    const keys = new Map<string, Map<string, number[] | null>>();
     for (const change of changes) {
       for (const { strategy, declaration } of this.byTable.get(change.table) ?? []) {
         let affected: string[];
@@ -69,9 +72,14 @@ export class RowKeys {
           const why = error instanceof Error ? error.message : String(error);
           return { ok: false, reason: `${strategy.entityType}: keys of a ${change.table} row unknown (${why})` };
         }
-        const set = keys.get(strategy.entityType) ?? new Set<string>();
-        for (const key of affected) set.add(key);
-        keys.set(strategy.entityType, set);
+        const positions = keys.get(strategy.entityType) ?? new Map<string, number[] | null>();
+        for (const key of affected) {
+          const known = positions.get(key);
+          if (change.position === undefined) positions.set(key, null);
+          else if (known === undefined) positions.set(key, [change.position]);
+          else known?.push(change.position);
+        }
+        keys.set(strategy.entityType, positions);
       }
     }
     return { ok: true, keys };

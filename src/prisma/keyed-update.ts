@@ -1,4 +1,5 @@
 import { errors } from '../index';
+import type { ChangeLogRef, WriteReceipt } from '../capture/index';
 import type { AnyEntity, IdOf } from '../ids/index';
 import type { BeforeStateReader } from './before-state';
 import type { RawSqlClient, RawSqlDialect } from './raw-sql';
@@ -9,6 +10,29 @@ import type { RecentRows } from './recent-rows';
 const MAX_ATTEMPTS = 3;
 
 type Loose = Record<string, unknown>;
+
+/** The column of the `RETURNING` that carries the change table's sequence (never a model's column: it has a colon). */
+const SEQUENCE = 'cachedrepo:sequence';
+
+/**
+ * The receipt of a keyed update on SQLite (`write-receipt.ts`): `RETURNING` also reads the change table's
+ * AUTOINCREMENT counter (`sqlite_sequence`, SQLite docs "Autoincrement"), inside the write's own transaction, which
+ * SQLite's single writer lock keeps alone: every change id up to that value had committed, or is this transaction's.
+ * SQLite evaluates `RETURNING` before the `AFTER UPDATE` trigger of the captured table inserts the write's change row
+ * (pinned by tests/example/integration/capture/write-receipts.test.ts), so that row is the next id, this write's own.
+ */
+function receiptSql(log: ChangeLogRef | null | undefined): string {
+  if (log?.kind !== 'sqlite') return '';
+  return `, (SELECT "seq" FROM sqlite_sequence WHERE "name" = '${log.name.replace(/'/g, "''")}') AS "${SEQUENCE}"`;
+}
+
+function receiptOf(written: Loose): WriteReceipt | undefined {
+  const sequence = written[SEQUENCE];
+  delete written[SEQUENCE];
+  if (typeof sequence !== 'number' && typeof sequence !== 'bigint') return undefined;
+  const next = Number(sequence) + 1;
+  return Number.isSafeInteger(next) ? { below: next, own: next } : undefined;
+}
 
 /**
  * The update behind `PrismaRepository.updateReturningKeyState` on SQLite: one compare-and-set `UPDATE` of the columns a
@@ -34,8 +58,16 @@ export class KeyedUpdate<T extends AnyEntity, Row extends object> {
     private readonly recent: RecentRows<Row>,
   ) {}
 
-  /** @throws {EntityNotFoundError} when `id` does not exist */
-  async update(id: IdOf<T>, data: object, keyColumns: readonly string[]): Promise<{ before: T; after: T } | null> {
+  /**
+   * @param log the change log a started consumer reads: on SQLite the result carries the write's receipt
+   * @throws {EntityNotFoundError} when `id` does not exist
+   */
+  async update(
+    id: IdOf<T>,
+    data: object,
+    keyColumns: readonly string[],
+    log?: ChangeLogRef | null,
+  ): Promise<{ before: T; after: T; receipt?: WriteReceipt } | null> {
     const statements = this.writer.statements;
     if (!statements || this.dialect !== 'sqlite') return null;
     // One after the other: the first calls run the probes.
@@ -46,12 +78,14 @@ export class KeyedUpdate<T extends AnyEntity, Row extends object> {
     let expected = this.recent.get(id) ?? (await read());
     for (let attempt = 1; attempt <= MAX_ATTEMPTS && expected; attempt += 1) {
       const { sql, values } = statements.compareAndSet(id, set, expected as Loose, keyColumns);
-      const [written] = await this.client.$queryRawUnsafe<Row[]>(sql, ...values);
+      const [written] = await this.client.$queryRawUnsafe<Row[]>(sql + receiptSql(log), ...values);
       if (written) {
+        const receipt = receiptOf(written as Loose);
         this.recent.remember(id, written);
         const assigned = expected as Loose;
         const before = { ...written, ...Object.fromEntries(set.map(([column]) => [column, assigned[column]])) };
-        return { before: this.toDomain(before as Row), after: this.toDomain(written) };
+        const change = { before: this.toDomain(before as Row), after: this.toDomain(written) };
+        return receipt ? { ...change, receipt } : change;
       }
       expected = await read();
     }

@@ -6,6 +6,7 @@ import {
   type NewEntity,
   type OutboxRecordingRepository,
 } from '../index';
+import type { ChangeLogRef } from '../capture/index';
 import { type AnyEntity, type IdOf } from '../ids/index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
@@ -198,10 +199,12 @@ export class PrismaRepository<
     given: IdOf<T>,
     changes: EntityChanges<T>,
     keyTables: readonly KeyTable[],
+    log?: ChangeLogRef | null,
   ): Promise<EntityChange<T>> {
     const id = this.#checked(given);
     const keyColumns = keyColumnsOf(keyTables, this.#rawTable);
-    const keyed = keyColumns ? await this.#keyed.update(id, this.mapper.toUpdateData(changes), keyColumns) : null;
+    const data = this.mapper.toUpdateData(changes);
+    const keyed = keyColumns ? await this.#keyed.update(id, data, keyColumns, log) : null;
     return keyed ?? this.updateReturningBeforeImage(id, changes);
   }
 

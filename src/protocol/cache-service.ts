@@ -17,6 +17,7 @@ import { createStore } from '../redis/create-store';
 import { redactorOf } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
+import type { WriteReceipt } from '../repository/write-receipt';
 import { SingleFlight } from './single-flight';
 import { DEFAULTS } from '../defaults';
 import { Watches } from './watches';
@@ -116,7 +117,9 @@ export class CacheService {
     );
     const { enabled, flights, near, watches } = this;
     const fullKey = (key: string): string => this.fullKey(key);
-    this.invalidator = new Invalidator({ enabled, gateway, flights, pending, near, watches, scanBatchSize, fullKey });
+    const receiptTtlMs = DEFAULTS.writeReceiptTtlMs;
+    const parts = { enabled, gateway, flights, pending, near, watches, scanBatchSize, fullKey, receiptTtlMs };
+    this.invalidator = new Invalidator(parts);
     this.generations = new Generations(this.gateway);
     this.deliverer?.start();
   }
@@ -226,11 +229,24 @@ export class CacheService {
    *
    * When Redis cannot be told, the keys are kept as pending and the breaker opens, so no read
    * in this process trusts the cache until the probe has delivered them; other processes learn
-   * of the write from the outbox when one is configured.
+   * of the write from the outbox when one is configured. With a `receipt` (a captured write's), the UNLINK places it
+   * beside each key (`write-receipt.ts`), for change capture's consumer.
    * @returns false when the invalidation is pending
    */
-  invalidate(keys: readonly string[], stats?: EntityCacheStats): Promise<boolean> {
-    return this.invalidator.invalidate(keys, stats);
+  invalidate(keys: readonly string[], stats?: EntityCacheStats, receipt?: WriteReceipt): Promise<boolean> {
+    return this.invalidator.invalidate(keys, stats, receipt);
+  }
+
+  /**
+   * Change capture's invalidation: each key with the log positions of the changes that made it stale; a key whose
+   * writer left a receipt covering all of them (its own UNLINK came after they committed) is left alone, since entries
+   * present now were loaded after that UNLINK; the others are invalidated as by {@link invalidate}.
+   */
+  invalidateChanges(
+    positions: ReadonlyMap<string, readonly number[] | null>,
+    stats?: EntityCacheStats,
+  ): Promise<{ delivered: boolean; skipped: number }> {
+    return this.invalidator.invalidateChanges(positions, stats);
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { ChangeLogRef } from '../repository/write-receipt';
+
 /**
  * Which writes of a cache service record their invalidation in its outbox, write by write.
  *
@@ -17,8 +19,8 @@
 export class DurableWrites {
   /** Started consumers covering each entity type (a type may be covered by several). */
   readonly #captured = new Map<string, number>();
-  /** The entity types each started consumer registered. */
-  readonly #owners = new Map<object, readonly string[]>();
+  /** The entity types each started consumer registered, and the change log it reads. */
+  readonly #owners = new Map<object, { types: readonly string[]; log: ChangeLogRef | null }>();
 
   /** @param outboxConfigured true when the service has an outbox (and Redis enabled) */
   constructor(readonly outboxConfigured: boolean) {}
@@ -39,19 +41,34 @@ export class DurableWrites {
     return this.#captured.has(entityType);
   }
 
+  /**
+   * The change log the started consumers reading `entityType`'s tables read, when they all read the same one: a
+   * keyed update then returns its receipt (`write-receipt.ts`). Null otherwise.
+   */
+  changeLogOf(entityType: string): ChangeLogRef | null {
+    let found: ChangeLogRef | null = null;
+    for (const { types, log } of this.#owners.values()) {
+      if (!types.includes(entityType)) continue;
+      if (!log || (found && (found.kind !== log.kind || found.name !== log.name))) return null;
+      found = log;
+    }
+    return found;
+  }
+
   /** The entity types whose writes skip the outbox now, because a started consumer reads their tables. */
   get capturedEntityTypes(): string[] {
     return [...this.#captured.keys()];
   }
 
   /**
-   * A change capture consumer `owner` has checked its source and reads the tables of `entityTypes` from now on. Calling
-   * it again for the same owner replaces its entity types.
+   * A change capture consumer `owner` has checked its source and reads the tables of `entityTypes` from now on, in
+   * the change log `log` (when given, keyed updates return receipts of it). Calling it again for the same owner
+   * replaces its entity types.
    */
-  captureStarted(owner: object, entityTypes: Iterable<string>): void {
+  captureStarted(owner: object, entityTypes: Iterable<string>, log?: ChangeLogRef): void {
     this.captureStopped(owner);
     const types = [...new Set(entityTypes)];
-    this.#owners.set(owner, types);
+    this.#owners.set(owner, { types, log: log ?? null });
     for (const type of types) this.#captured.set(type, (this.#captured.get(type) ?? 0) + 1);
   }
 
@@ -60,7 +77,7 @@ export class DurableWrites {
    * that skipped the outbox before is still in the change log, which the next consumer reads.
    */
   captureStopped(owner: object): void {
-    const types = this.#owners.get(owner);
+    const types = this.#owners.get(owner)?.types;
     if (!types) return;
     this.#owners.delete(owner);
     for (const type of types) {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { scanAndUnlink, validateDataset, type ClearedDataset, type DatasetValidation } from './dataset-validation';
 import { getOrLease, type GetOrLeaseSupport, type LeasedRead } from './get-or-lease';
+import { receiptScriptCall, UNLINK_WITH_RECEIPT } from './receipts';
 import { runScript } from './scripts';
 import type { LuaScript, RedisStore, StoreConnection, StoreTopology, TrustHooks } from './store';
 
@@ -39,6 +40,12 @@ export class StandaloneConnection implements StoreConnection {
 
   unlink(keys: readonly string[]): Promise<number> {
     return keys.length === 0 ? Promise.resolve(0) : this.redis.unlink(...keys);
+  }
+
+  async unlinkWithReceipt(keys: readonly string[], receipt: string, ttlMs: number): Promise<number> {
+    if (keys.length === 0) return 0;
+    const call = receiptScriptCall([...new Set(keys)], receipt, ttlMs);
+    return Number(await runScript(this.redis, UNLINK_WITH_RECEIPT, call.keys, call.args));
   }
 
   scanAndUnlink(match: string, batchSize: number): Promise<number> {

@@ -35,6 +35,11 @@ export interface StoreConnection {
   loadScripts(scripts: readonly LuaScript[]): Promise<void>;
   /** UNLINK of every key; split per hash slot on a cluster. @returns keys removed */
   unlink(keys: readonly string[]): Promise<number>;
+  /**
+   * UNLINK of every key with a write receipt placed beside each (`receipts.ts`: `SET <receipt key> receipt PX ttlMs`),
+   * atomically per slot; one script on a server, one per hash slot on a cluster. @returns keys removed
+   */
+  unlinkWithReceipt(keys: readonly string[], receipt: string, ttlMs: number): Promise<number>;
   /** SCAN + UNLINK of the keys matching a glob, on every master. Cost grows with the keyspace. @returns keys removed */
   scanAndUnlink(match: string, batchSize: number): Promise<number>;
   /**

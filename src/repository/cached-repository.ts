@@ -1,6 +1,7 @@
 import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { BeforeImageRepository, EntityChange, Repository } from './repository';
 import { writePathOf, type WritePath } from './write-path';
+import type { WriteReceipt } from './write-receipt';
 import { CacheAsideReader } from '../protocol/cache-aside-reader';
 import { decodeEntry, REJECTED, type EntityCheck, type EntryShape } from '../protocol/entry-codec';
 import { checkId, invalidIdError, type IdCodec } from './id-codec';
@@ -106,6 +107,7 @@ export class CachedRepository<
       withOutbox: cache.recordsWritesInOutbox,
       recordsNow: () => cache.durableWrites.recordsInOutbox(strategy.entityType),
       capturedNow: () => cache.durableWrites.captures(strategy.entityType),
+      changeLogNow: () => cache.durableWrites.changeLogOf(strategy.entityType),
       affected: this.#affected,
       ...(strategy.capture && { keyTables: strategy.capture }),
     });
@@ -225,7 +227,8 @@ export class CachedRepository<
    */
   async updateReturningBeforeImage(id: IdOf<T>, changes: EntityChanges<T>): Promise<EntityChange<Projection<T, O>>> {
     const change = await this.#writes.update(this.#checked(id), changes);
-    await this.#invalidate(this.#strategy.affectedKeys(change.before, change.after));
+    // A captured write's receipt lets change capture's consumer skip the second UNLINK (`write-receipt.ts`).
+    await this.#invalidate(this.#strategy.affectedKeys(change.before, change.after), change.receipt);
     return projectChange(this.#project, change) as EntityChange<Projection<T, O>>;
   }
 
@@ -292,7 +295,7 @@ export class CachedRepository<
     return readThrough({ reader: this.#reader, watch: this.#watch }, method, key, shape, ttl, load);
   }
 
-  #invalidate(keys: string[]): Promise<boolean> {
-    return this.#cache.invalidate(keys, this.#stats);
+  #invalidate(keys: string[], receipt?: WriteReceipt): Promise<boolean> {
+    return this.#cache.invalidate(keys, this.#stats, receipt);
   }
 }

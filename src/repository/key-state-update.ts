@@ -1,6 +1,7 @@
 import type { CapturedTable } from './captured-table';
 import type { AnyEntity, EntityChanges, IdOf } from './entity';
 import type { EntityChange } from './repository';
+import type { ChangeLogRef } from './write-receipt';
 
 /**
  * A base repository whose update can return a before-state that is exact only where a strategy's keys read it, and so
@@ -19,11 +20,14 @@ export interface KeyStateUpdateRepository<T extends AnyEntity> {
    * base's own table and in every column the update does not set; a column the update sets and the declaration does
    * not name may hold an older value. Without a declaration for its table, exactly `updateReturningBeforeImage`.
    * @param keyTables the strategy's `capture` declaration
+   * @param log the change log the started consumer reads, when the caller knows it: a base that can tell where that
+   *   log stood at the write returns it as `receipt` (`write-receipt.ts`); it must then be exact, or leave it out
    * @throws {EntityNotFoundError} when `id` does not exist
    */
   updateReturningKeyState(
     id: IdOf<T>,
     changes: EntityChanges<T>,
     keyTables: readonly CapturedTable<T>[],
+    log?: ChangeLogRef | null,
   ): Promise<EntityChange<T>>;
 }

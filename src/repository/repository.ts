@@ -1,5 +1,6 @@
 import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import { EntityNotFoundError } from '../errors';
+import type { WriteReceipt } from './write-receipt';
 
 export { EntityNotFoundError };
 
@@ -27,6 +28,11 @@ export interface Repository<T extends AnyEntity> {
 export interface EntityChange<T extends AnyEntity> {
   readonly before: T;
   readonly after: T;
+  /**
+   * Where the change log a started change capture consumer reads stood at the write (`KeyStateUpdateRepository`,
+   * given the log): the cached repository leaves it beside the keys it invalidates, and the consumer then skips them.
+   */
+  readonly receipt?: WriteReceipt;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CapturedTable } from './captured-table';
+import type { ChangeLogRef } from './write-receipt';
 import type { AnyEntity, EntityChanges, IdOf, NewEntity } from './entity';
 import type { KeyStateUpdateRepository } from './key-state-update';
 import type { AffectedKeysOf, OutboxRecordingRepository } from './outbox-recording';
@@ -22,6 +23,11 @@ export interface WritePathOptions<T extends AnyEntity> {
   recordsNow: () => boolean;
   /** Whether a started change capture consumer reads the entity's tables now (asked on every update). */
   capturedNow: () => boolean;
+  /**
+   * The change log a started consumer reads for the entity now (`DurableWrites.changeLogOf`), given to a keyed update
+   * so that it returns the write's receipt. @default none
+   */
+  changeLogNow?: () => ChangeLogRef | null;
   /** The keys a change makes stale (the strategy's), recorded by outbox writes. */
   affected: AffectedKeysOf<T>;
   /** The strategy's `capture` declaration: the columns `affected` reads. @default [] */
@@ -46,7 +52,7 @@ export function writePathOf<T extends AnyEntity>(
   entityType: string,
   options: WritePathOptions<T>,
 ): WritePath<T> {
-  const { withOutbox, recordsNow, capturedNow, affected, keyTables = [] } = options;
+  const { withOutbox, recordsNow, capturedNow, affected, keyTables = [], changeLogNow = () => null } = options;
   if (typeof (base as Partial<BeforeImageRepository<T>>).updateReturningBeforeImage !== 'function')
     throw new WriteCapabilityError(
       `The ${entityType} repository has no updateReturningBeforeImage, so a cached update could not know ` +
@@ -57,7 +63,7 @@ export function writePathOf<T extends AnyEntity>(
   const keyed = (base as Partial<KeyStateUpdateRepository<T>>).updateReturningKeyState;
   const keyedUpdate =
     typeof keyed === 'function' && keyTables.length > 0
-      ? (id: IdOf<T>, changes: EntityChanges<T>) => keyed.call(base, id, changes, keyTables)
+      ? (id: IdOf<T>, changes: EntityChanges<T>) => keyed.call(base, id, changes, keyTables, changeLogNow())
       : null;
   const plain: WritePath<T> = {
     save: (input) => base.save(input),

@@ -59,7 +59,7 @@ export class SqliteChangeSource implements ChangeSource {
       const changes: RowChange[] = [];
       let clearAll: string | undefined;
       for (const row of rows) {
-        const change = parseChange(row);
+        const change = parseChange(row, Number(row.id));
         if (change) changes.push(change);
         else clearAll ??= `a ${this.name} row cannot be read (id ${String(row.id)})`;
       }
@@ -114,12 +114,12 @@ export async function installSqliteCapture(
   }
 }
 
-function parseChange(row: Record<string, unknown>): RowChange | null {
+function parseChange(row: Record<string, unknown>, id: number): RowChange | null {
   try {
     const before = image(row.oldRow);
     const after = image(row.newRow);
     if (typeof row.tableName !== 'string' || (before === null && after === null)) return null;
-    return { table: row.tableName, before, after };
+    return { table: row.tableName, before, after, position: Number.isSafeInteger(id) ? id : undefined };
   } catch {
     return null;
   }

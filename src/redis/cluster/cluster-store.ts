@@ -6,7 +6,7 @@ import type { LuaScript, RedisStore, StoreConnection, StoreTopology, TrustHooks 
 import { validateClusterDataset } from './cluster-dataset-validation';
 import { ClusterTracking } from './cluster-tracking';
 import { forEachMaster, scanAndUnlinkEverywhere } from './masters';
-import { mgetAcrossSlots, unlinkAcrossSlots } from './slot-groups';
+import { mgetAcrossSlots, unlinkAcrossSlots, unlinkWithReceiptAcrossSlots } from './slot-groups';
 import { ClusterTopologyGuard } from './topology';
 
 /**
@@ -126,6 +126,10 @@ export class ClusterConnection implements StoreConnection {
 
   unlink(keys: readonly string[]): Promise<number> {
     return unlinkAcrossSlots(this.cluster, keys);
+  }
+
+  unlinkWithReceipt(keys: readonly string[], receipt: string, ttlMs: number): Promise<number> {
+    return unlinkWithReceiptAcrossSlots(this.cluster, keys, receipt, ttlMs);
   }
 
   scanAndUnlink(match: string, batchSize: number): Promise<number> {

@@ -1,4 +1,5 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { receiptScriptCall, UNLINK_WITH_RECEIPT } from '../receipts';
 import { keySlot } from './key-slot';
 
 /**
@@ -101,6 +102,34 @@ export async function unlinkAcrossSlots(client: RedisClient, keys: readonly stri
     routed: (group) => client.unlink(...group.keys),
   });
   return counts.reduce((sum, count) => sum + Number(count), 0);
+}
+
+/**
+ * UNLINK of `keys` with their receipts (`receipts.ts`), one script per slot, pipelined per master as
+ * {@link unlinkAcrossSlots} does (EVAL in the pipeline: a NOSCRIPT reply there could not fall back).
+ * @returns keys removed
+ * @throws as {@link unlinkAcrossSlots}; the script is idempotent, so a caller may send the same keys again
+ */
+export async function unlinkWithReceiptAcrossSlots(
+  cluster: Cluster,
+  keys: readonly string[],
+  receipt: string,
+  ttlMs: number,
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const groups = groupBySlot([...new Set(keys)]);
+  const { lua } = UNLINK_WITH_RECEIPT;
+  const counts = await runPerSlot(cluster, groups, {
+    pipe: (pipeline, group) => {
+      const call = receiptScriptCall(group.keys, receipt, ttlMs);
+      void pipeline.eval(lua, call.keys.length, ...call.keys, ...call.args);
+    },
+    routed: (group) => {
+      const call = receiptScriptCall(group.keys, receipt, ttlMs);
+      return cluster.eval(lua, call.keys.length, ...call.keys, ...call.args);
+    },
+  });
+  return counts.reduce<number>((sum, count) => sum + Number(count), 0);
 }
 
 /** How {@link runPerSlot} sends one slot's command: into a master's pipeline, or routed by the cluster client. */

@@ -6,17 +6,34 @@ import { captureStrategies, itemStrategy } from '../../integration/capture/suppo
 describe('RowKeys: a row change to the keys its strategies make stale', () => {
   const rows = new RowKeys(captureStrategies);
 
-  it('gives the keys of both images, the always-affected ones, grouped by entity type', () => {
+  it('gives the keys of both images, the always-affected ones, grouped by entity type, with their positions', () => {
     const keys = rows.keysOf([
-      { table: 'item', before: { id: 'a', list: 'red' }, after: { id: 'a', list: 'green' } },
+      { table: 'item', before: { id: 'a', list: 'red' }, after: { id: 'a', list: 'green' }, position: 7 },
       { table: 'part', before: null, after: { id: 'p1', itemId: 'a' } },
-      { table: 'unknown', before: null, after: { id: 'z' } },
+      { table: 'unknown', before: null, after: { id: 'z' }, position: 8 },
+      { table: 'item', before: { id: 'b', list: 'red' }, after: { id: 'b', list: 'red' }, position: 9 },
     ]);
     expect(keys).toEqual({
       ok: true,
       keys: new Map([
-        ['item', new Set(['item:all', 'item:a', 'item:list:red', 'item:list:green'])],
-        ['part', new Set(['part:p1', 'part:item:a'])],
+        [
+          'item',
+          new Map([
+            ['item:all', [7, 9]],
+            ['item:a', [7]],
+            ['item:list:red', [7, 9]],
+            ['item:list:green', [7]],
+            ['item:b', [9]],
+          ]),
+        ],
+        // A change without a position: its keys are always invalidated.
+        [
+          'part',
+          new Map([
+            ['part:p1', null],
+            ['part:item:a', null],
+          ]),
+        ],
       ]),
     });
   });

@@ -1,3 +1,4 @@
+import { capturedColumns, installSqliteCapture, prismaSqlClient } from 'cachedrepo/capture';
 import { Gender, Language } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import { heroCacheStrategy } from '../../../../example/strategies';
@@ -80,6 +81,42 @@ describe(`keyed update (${testDatabaseProvider()})`, () => {
       { table: 'Elsewhere', columns: ['id'] },
     ]);
     expect(change.before.description).toBe('outside');
+  });
+
+  it('returns the receipt of the change log given: on SQLite its own change id, every lower id committed', async () => {
+    const heroes = new PrismaHeroRepository(logged.prisma);
+    const hero = await readHero(heroes, 'r0');
+    const log = { kind: fixture.db.provider, name: 'CacheChange' } as const;
+    if (!sqlite) {
+      // PostgreSQL gives no receipt: the consumer invalidates every change's keys, as without receipts.
+      expect((await heroes.updateReturningKeyState(hero.id, { description: 'r1' }, keyTables, log)).receipt).toBe(
+        undefined,
+      );
+      return;
+    }
+    await installSqliteCapture(prismaSqlClient(logged.prisma), capturedColumns([heroCacheStrategy()]));
+    const lastChange = async (): Promise<number> => {
+      const [row] = await logged.prisma.$queryRawUnsafe<{ id: number | bigint | null }[]>(
+        'SELECT MAX("id") AS "id" FROM "CacheChange"',
+      );
+      return Number(row?.id ?? 0);
+    };
+    await outside(`"description" = 'first change'`, hero.id); // the sequence starts
+    for (const description of ['r1', 'r2', 'r3']) {
+      const before = await lastChange();
+      const change = await heroes.updateReturningKeyState(hero.id, { description }, keyTables, log);
+      // SQLite evaluates RETURNING before the AFTER UPDATE trigger inserts the change row (keyed-update.ts relies
+      // on it): the receipt names this write's own row, and the row before it as the last one committed.
+      expect(change.receipt).toEqual({ below: before + 1, own: before + 1 });
+      expect(await lastChange()).toBe(before + 1);
+      expect(change.after.description).toBe(description);
+    }
+    // Without the log, or with another change table's, no receipt of ours.
+    expect((await heroes.updateReturningKeyState(hero.id, { description: 'r4' }, keyTables)).receipt).toBe(undefined);
+    const other = { kind: 'sqlite', name: 'OtherChanges' } as const;
+    expect((await heroes.updateReturningKeyState(hero.id, { description: 'r5' }, keyTables, other)).receipt).toBe(
+      undefined,
+    );
   });
 
   it('throws EntityNotFoundError for an id that does not exist', async () => {
