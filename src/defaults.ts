@@ -76,6 +76,8 @@ export const DEFAULTS = Object.freeze({
    * capture's consumer, when it reads the change within that time, leaves the key alone.
    */
   writeReceiptTtlMs: 5000,
+  /** Milliseconds after a commit change capture waits for the writer's receipt before invalidating its keys. */
+  captureReceiptWaitMs: 20,
   /** Keys change capture sends per invalidation (one UNLINK each). */
   captureKeysPerInvalidation: 5000,
   /** Row changes capture applies at once: rows of a SQLite change table, changes of a large PostgreSQL commit. */

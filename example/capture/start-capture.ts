@@ -42,6 +42,8 @@ export interface StartCaptureOptions {
   /** Poll interval and lease of the consumer (ms). */
   pollIntervalMs?: number;
   leaseMs?: number;
+  /** How long the consumer waits for a writer's receipt after a commit (ms; `ChangeCaptureOptions`). */
+  receiptWaitMs?: number;
 }
 
 /** A running capture consumer and how to stop it. */
@@ -73,6 +75,7 @@ export async function startChangeCapture(
     ...(options.logger && { logger: options.logger }),
     ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    ...(options.receiptWaitMs !== undefined && { receiptWaitMs: options.receiptWaitMs }),
   };
   let source: ChangeSource;
   let closeConnection = async (): Promise<void> => undefined;

@@ -23,6 +23,14 @@ export interface ChangeCaptureOptions {
   clearTimeoutMs?: number;
   /** Milliseconds between two measurements of the lag by the consumer (see {@link CaptureHealth.lag}). @default 5000 */
   lagIntervalMs?: number;
+  /**
+   * Milliseconds after a change's commit during which the consumer waits for its writer's receipt before invalidating
+   * its keys (`write-receipt.ts`): a consumer that reads a change before its writer's own UNLINK placed the receipt
+   * unlinks the keys again, evicting what readers refill between the two. Only changes younger than this wait, by
+   * the rest of it; 0 never waits. It delays by as much the invalidation of writes made outside the cached
+   * repositories. @default 20
+   */
+  receiptWaitMs?: number;
   /** Keys sent per invalidation (one UNLINK each). @default 5000 */
   keysPerInvalidation?: number;
   /** Where failures are reported. @default pino at LOG_LEVEL, else JSON lines on stderr */
@@ -93,6 +101,7 @@ export class ChangeCapture {
   private readonly retryDelayMs: number;
   private readonly clearTimeoutMs: number;
   private readonly keysPerInvalidation: number;
+  private readonly receiptWaitMs: number;
   private readonly lagIntervalMs: number;
   private readonly replacesOutbox: boolean;
   private lastLag: CaptureHealth['lag'] = null;
@@ -130,6 +139,7 @@ export class ChangeCapture {
     this.retryDelayMs = options.retryDelayMs ?? DEFAULTS.captureRetryDelayMs;
     this.clearTimeoutMs = options.clearTimeoutMs ?? DEFAULTS.captureClearTimeoutMs;
     this.keysPerInvalidation = options.keysPerInvalidation ?? DEFAULTS.captureKeysPerInvalidation;
+    this.receiptWaitMs = options.receiptWaitMs ?? DEFAULTS.captureReceiptWaitMs;
     this.lagIntervalMs = options.lagIntervalMs ?? DEFAULTS.captureLagIntervalMs;
     this.logger = options.logger ?? createDefaultLogger();
     this.replacesOutbox = options.replacesOutbox ?? true;
@@ -255,6 +265,8 @@ export class ChangeCapture {
     const clearAll = batch.clearAll ?? (keys.ok ? undefined : keys.reason);
     if (clearAll !== undefined && !(await this.clearPrefix(clearAll))) return this.failed();
     if (!keys.ok) return true;
+    const receipted = [...keys.keys.values()].some((positions) => [...positions.values()].some(Boolean));
+    if (receipted) await this.awaitReceipts(batch.committedAt);
     if (!this.cache.trusted) return this.failed();
     for (const [entityType, positions] of keys.keys) {
       const all = [...positions];
@@ -269,6 +281,13 @@ export class ChangeCapture {
     }
     this.counters.changesApplied += batch.changes.length;
     return true;
+  }
+
+  /** Waits out the rest of `receiptWaitMs` after the commit (never longer: clocks of the database may differ). */
+  private async awaitReceipts(committedAt: number | undefined): Promise<void> {
+    if (committedAt === undefined || this.receiptWaitMs <= 0) return;
+    const rest = Math.min(this.receiptWaitMs, this.receiptWaitMs - (Date.now() - committedAt));
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   }
 
   private async clearPrefix(reason: string): Promise<boolean> {

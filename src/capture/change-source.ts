@@ -12,7 +12,8 @@ export interface RowChange {
   readonly before: RowImage | null;
   readonly after: RowImage | null;
   /**
-   * The change's position in the log, as writers' receipts name it (`write-receipt.ts`): SQLite the change row's id.
+   * The change's position in the log, as writers' receipts name it (`write-receipt.ts`): SQLite the change row's id,
+   * PostgreSQL its transaction's id (unsigned, 32 bits).
    * Without it, the change's keys are always invalidated.
    */
   readonly position?: number | undefined;

@@ -1,9 +1,11 @@
-import { errors, type AffectedKeysOf } from '../index';
+import { errors, type AffectedKeysOf, type EntityChange } from '../index';
+import type { ChangeLogRef } from '../capture/index';
 import { type AnyEntity, type IdOf } from '../ids/index';
 import type { BeforeStateReader } from './before-state';
 import { insertOutboxRow, type OutboxModel } from './prisma-outbox';
 import { sameValue, sameValues, type RawSqlClient, type RawSqlDialect } from './raw-sql';
 import type { RawUpdateWriter } from './raw-update';
+import { receiptColumns, takeReceipt } from './receipts';
 import type { RecentRows } from './recent-rows';
 import {
   BEFORE_PREFIX,
@@ -86,7 +88,12 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
    * @throws {EntityNotFoundError} when `id` does not exist (nothing is written or recorded)
    * @throws whatever `recording.affected` throws (before anything is written)
    */
-  async update(id: IdOf<T>, data: object, recording: Recording<T> | null): Promise<{ before: T; after: T } | null> {
+  async update(
+    id: IdOf<T>,
+    data: object,
+    recording: Recording<T> | null,
+    log?: ChangeLogRef | null,
+  ): Promise<EntityChange<T> | null> {
     const statements = this.writer.statements;
     if (!statements) return null;
     // One after the other: the first calls run the probes, and the writer's takes a transaction.
@@ -94,21 +101,26 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     const set = select ? await this.writer.assignmentsFor(id, data) : null;
     if (!select || !set) return null;
     if (recording) return this.#recordedUpdate(statements, select, id, set, recording);
-    if (this.dialect === 'postgresql') return this.#lockedUpdate(statements, id, set);
+    if (this.dialect === 'postgresql') return this.#lockedUpdate(statements, id, set, log);
     return this.#compareAndSet(statements, select, id, set);
   }
 
+  /** With a PostgreSQL change `log`, the statement also returns the write's receipt (`receipts.ts`). */
   async #lockedUpdate(
     statements: UpdateStatements,
     id: IdOf<T>,
     set: readonly Assignment[],
-  ): Promise<{ before: T; after: T }> {
+    log?: ChangeLogRef | null,
+  ): Promise<EntityChange<T>> {
     const { sql, values } = statements.updateReturningBefore(id, set);
-    const [row] = await this.client.$queryRawUnsafe<Loose[]>(sql, ...values);
+    const extra = receiptColumns(log?.kind === 'postgresql' ? log : null);
+    const [row] = await this.client.$queryRawUnsafe<Loose[]>(sql + extra, ...values);
     if (!row) throw new errors.EntityNotFoundError(this.entityType, id);
+    const receipt = takeReceipt(row);
     const { before, after } = splitBefore<Row>(row);
     this.recent.remember(id, after as Row);
-    return { before: this.toDomain(before as Row), after: this.toDomain(after as Row) };
+    const change = { before: this.toDomain(before as Row), after: this.toDomain(after as Row) };
+    return receipt ? { ...change, receipt } : change;
   }
 
   async #recordedUpdate(

@@ -4,35 +4,13 @@ import type { AnyEntity, IdOf } from '../ids/index';
 import type { BeforeStateReader } from './before-state';
 import type { RawSqlClient, RawSqlDialect } from './raw-sql';
 import type { RawUpdateWriter } from './raw-update';
+import { receiptColumns, takeReceipt } from './receipts';
 import type { RecentRows } from './recent-rows';
 
 /** Compare-and-set attempts that found the declared columns changed before the exact update takes over. */
 const MAX_ATTEMPTS = 3;
 
 type Loose = Record<string, unknown>;
-
-/** The column of the `RETURNING` that carries the change table's sequence (never a model's column: it has a colon). */
-const SEQUENCE = 'cachedrepo:sequence';
-
-/**
- * The receipt of a keyed update on SQLite (`write-receipt.ts`): `RETURNING` also reads the change table's
- * AUTOINCREMENT counter (`sqlite_sequence`, SQLite docs "Autoincrement"), inside the write's own transaction, which
- * SQLite's single writer lock keeps alone: every change id up to that value had committed, or is this transaction's.
- * SQLite evaluates `RETURNING` before the `AFTER UPDATE` trigger of the captured table inserts the write's change row
- * (pinned by tests/example/integration/capture/write-receipts.test.ts), so that row is the next id, this write's own.
- */
-function receiptSql(log: ChangeLogRef | null | undefined): string {
-  if (log?.kind !== 'sqlite') return '';
-  return `, (SELECT "seq" FROM sqlite_sequence WHERE "name" = '${log.name.replace(/'/g, "''")}') AS "${SEQUENCE}"`;
-}
-
-function receiptOf(written: Loose): WriteReceipt | undefined {
-  const sequence = written[SEQUENCE];
-  delete written[SEQUENCE];
-  if (typeof sequence !== 'number' && typeof sequence !== 'bigint') return undefined;
-  const next = Number(sequence) + 1;
-  return Number.isSafeInteger(next) ? { below: next, own: next } : undefined;
-}
 
 /**
  * The update behind `PrismaRepository.updateReturningKeyState` on SQLite: one compare-and-set `UPDATE` of the columns a
@@ -78,9 +56,12 @@ export class KeyedUpdate<T extends AnyEntity, Row extends object> {
     let expected = this.recent.get(id) ?? (await read());
     for (let attempt = 1; attempt <= MAX_ATTEMPTS && expected; attempt += 1) {
       const { sql, values } = statements.compareAndSet(id, set, expected as Loose, keyColumns);
-      const [written] = await this.client.$queryRawUnsafe<Row[]>(sql + receiptSql(log), ...values);
+      const [written] = await this.client.$queryRawUnsafe<Row[]>(
+        sql + receiptColumns(log?.kind === 'sqlite' ? log : null),
+        ...values,
+      );
       if (written) {
-        const receipt = receiptOf(written as Loose);
+        const receipt = takeReceipt(written as Loose);
         this.recent.remember(id, written);
         const assigned = expected as Loose;
         const before = { ...written, ...Object.fromEntries(set.map(([column]) => [column, assigned[column]])) };

@@ -205,7 +205,8 @@ export class PrismaRepository<
     const keyColumns = keyColumnsOf(keyTables, this.#rawTable);
     const data = this.mapper.toUpdateData(changes);
     const keyed = keyColumns ? await this.#keyed.update(id, data, keyColumns, log) : null;
-    return keyed ?? this.updateReturningBeforeImage(id, changes);
+    // PostgreSQL's exact update is one statement already: it returns the receipt of a PostgreSQL log.
+    return keyed ?? (await this.#fast.update(id, data, null, log)) ?? this.updateReturningBeforeImage(id, changes);
   }
 
   async saveRecorded(input: NewEntity<T>, affected: AffectedKeysOf<T>): Promise<T> {

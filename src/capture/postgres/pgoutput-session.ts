@@ -17,7 +17,7 @@ import { parseLsn } from './lsn';
 
 /** The pgoutput messages the session reads (pg-logical-replication's `Pgoutput.Message`, the fields used). */
 export type PgoutputMessage =
-  | { tag: 'begin'; commitTime: bigint }
+  | { tag: 'begin'; commitTime: bigint; xid?: number }
   | { tag: 'commit'; commitEndLsn: string | null }
   | { tag: 'relation'; schema: string; name: string; replicaIdentity: string }
   | { tag: 'insert'; relation: Relation; new: Record<string, unknown> }
@@ -36,6 +36,8 @@ interface Relation {
 type Item = { kind: 'message'; message: PgoutputMessage } | { kind: 'keepalive'; lsn: bigint };
 
 interface Transaction {
+  /** The transaction's id, unsigned (the position writers' receipts name: `write-receipt.ts`), if the BEGIN gave it. */
+  xid: number | undefined;
   changes: RowChange[];
   clearAll: string | undefined;
   committedAt: number;
@@ -148,7 +150,8 @@ export class PgoutputSession {
     switch (message.tag) {
       case 'begin': {
         const committedAt = Number(message.commitTime / 1000n);
-        this.transaction = { changes: [], clearAll: undefined, committedAt };
+        const xid = message.xid === undefined ? undefined : message.xid >>> 0;
+        this.transaction = { xid, changes: [], clearAll: undefined, committedAt };
         this.behindSince ??= committedAt;
         return;
       }
@@ -189,7 +192,8 @@ export class PgoutputSession {
       return;
     }
     const columns = this.options.columns.get(relation.name) ?? [];
-    transaction.changes.push({ table: relation.name, before: pick(before, columns), after: pick(after, columns) });
+    const [table, position] = [relation.name, transaction.xid];
+    transaction.changes.push({ table, before: pick(before, columns), after: pick(after, columns), position });
     if (transaction.changes.length < this.options.batchSize) return;
     // A large transaction goes in parts; none is confirmed before its commit.
     const changes = transaction.changes;

@@ -15,7 +15,7 @@ describe('RowKeys: a row change to the keys its strategies make stale', () => {
     ]);
     expect(keys).toEqual({
       ok: true,
-      keys: new Map([
+      keys: new Map<string, Map<string, number[] | null>>([
         [
           'item',
           new Map([

@@ -1,4 +1,5 @@
 import { capturedColumns, installSqliteCapture, prismaSqlClient } from 'cachedrepo/capture';
+import { precedes } from '../../../../src/repository/write-receipt';
 import { Gender, Language } from '../../../../example/domain';
 import { PrismaHeroRepository } from '../../../../example/infrastructure/prisma';
 import { heroCacheStrategy } from '../../../../example/strategies';
@@ -83,36 +84,37 @@ describe(`keyed update (${testDatabaseProvider()})`, () => {
     expect(change.before.description).toBe('outside');
   });
 
-  it('returns the receipt of the change log given: on SQLite its own change id, every lower id committed', async () => {
+  it('returns the receipt of the change log given: its own change, and every change committed before', async () => {
     const heroes = new PrismaHeroRepository(logged.prisma);
     const hero = await readHero(heroes, 'r0');
     const log = { kind: fixture.db.provider, name: 'CacheChange' } as const;
-    if (!sqlite) {
-      // PostgreSQL gives no receipt: the consumer invalidates every change's keys, as without receipts.
-      expect((await heroes.updateReturningKeyState(hero.id, { description: 'r1' }, keyTables, log)).receipt).toBe(
-        undefined,
-      );
-      return;
-    }
-    await installSqliteCapture(prismaSqlClient(logged.prisma), capturedColumns([heroCacheStrategy()]));
+    if (sqlite) await installSqliteCapture(prismaSqlClient(logged.prisma), capturedColumns([heroCacheStrategy()]));
+    // SQLite: the change table's last id; PostgreSQL: the id of the transaction that wrote the row last (xmin).
     const lastChange = async (): Promise<number> => {
-      const [row] = await logged.prisma.$queryRawUnsafe<{ id: number | bigint | null }[]>(
-        'SELECT MAX("id") AS "id" FROM "CacheChange"',
-      );
-      return Number(row?.id ?? 0);
+      const sql = sqlite
+        ? 'SELECT MAX("id") AS "at" FROM "CacheChange"'
+        : 'SELECT CAST("xmin" AS TEXT) AS "at" FROM "Hero" WHERE "id" = $1';
+      const [row] = await logged.prisma.$queryRawUnsafe<{ at: unknown }[]>(sql, ...(sqlite ? [] : [hero.id]));
+      return Number(row?.at ?? 0);
     };
-    await outside(`"description" = 'first change'`, hero.id); // the sequence starts
+    await outside(`"description" = 'first change'`, hero.id); // SQLite: the sequence starts
     for (const description of ['r1', 'r2', 'r3']) {
-      const before = await lastChange();
+      await outside(`"description" = 'outside ${description}'`, hero.id);
+      const committed = await lastChange();
       const change = await heroes.updateReturningKeyState(hero.id, { description }, keyTables, log);
-      // SQLite evaluates RETURNING before the AFTER UPDATE trigger inserts the change row (keyed-update.ts relies
-      // on it): the receipt names this write's own row, and the row before it as the last one committed.
-      expect(change.receipt).toEqual({ below: before + 1, own: before + 1 });
-      expect(await lastChange()).toBe(before + 1);
       expect(change.after.description).toBe(description);
+      const own = await lastChange();
+      // SQLite evaluates RETURNING before the AFTER UPDATE trigger inserts the change row (receipts.ts relies on it):
+      // the receipt names this write's own row. PostgreSQL: its own transaction id, xmin of the row it wrote.
+      expect(change.receipt?.own).toBe(own);
+      if (sqlite) expect(change.receipt).toEqual({ below: committed + 1, own: committed + 1 });
+      // The change committed before the write is covered, the write's own is not below its receipt.
+      expect(change.receipt && precedes(committed, change.receipt.below)).toBe(true);
+      expect(change.receipt && precedes(own, change.receipt.below)).toBe(false);
     }
-    // Without the log, or with another change table's, no receipt of ours.
+    // Without the log, or with another change table's (SQLite), no receipt.
     expect((await heroes.updateReturningKeyState(hero.id, { description: 'r4' }, keyTables)).receipt).toBe(undefined);
+    if (!sqlite) return;
     const other = { kind: 'sqlite', name: 'OtherChanges' } as const;
     expect((await heroes.updateReturningKeyState(hero.id, { description: 'r5' }, keyTables, other)).receipt).toBe(
       undefined,
