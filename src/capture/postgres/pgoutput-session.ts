@@ -72,6 +72,8 @@ export class PgoutputSession {
   private paused = false;
   private ended = false;
   private transaction: Transaction | null = null;
+  /** Committed transactions gathered and not yet applied (see {@link commit}), with the end of the last. */
+  private pending: (Omit<Transaction, 'xid'> & { end: bigint }) | null = null;
   private confirmed: bigint;
   /** Commit time (ms) of the oldest transaction received and not confirmed, or null when caught up. */
   private behindSince: number | null = null;
@@ -120,7 +122,13 @@ export class PgoutputSession {
   private async run(): Promise<void> {
     this.running = true;
     try {
-      for (let item = this.queue.shift(); item && !this.ended; item = this.queue.shift()) {
+      while (!this.ended) {
+        const item = this.queue.shift();
+        if (!item) {
+          // Nothing more waiting: the committed transactions gathered so far go now.
+          if (this.pending && (await this.flush())) continue;
+          break;
+        }
         await this.handle(item);
         if (this.paused && this.queue.length <= this.options.maxBuffered / 2) {
           this.paused = false;
@@ -143,7 +151,8 @@ export class PgoutputSession {
 
   private async handle(item: Item): Promise<void> {
     if (item.kind === 'keepalive') {
-      if (this.transaction === null && item.lsn > this.confirmed) this.confirmTo(item.lsn);
+      if (this.transaction !== null || (this.pending && !(await this.flush()))) return;
+      if (item.lsn > this.confirmed) this.confirmTo(item.lsn);
       return;
     }
     const message = item.message;
@@ -195,21 +204,45 @@ export class PgoutputSession {
     const [table, position] = [relation.name, transaction.xid];
     transaction.changes.push({ table, before: pick(before, columns), after: pick(after, columns), position });
     if (transaction.changes.length < this.options.batchSize) return;
-    // A large transaction goes in parts; none is confirmed before its commit.
+    // A large transaction goes in parts, after the transactions gathered before it; none is confirmed before it commits.
+    if (!(await this.flush())) return;
     const changes = transaction.changes;
     transaction.changes = [];
     if (!(await this.apply({ changes, committedAt: transaction.committedAt }))) this.stop();
   }
 
+  /**
+   * A transaction committed: its changes join those of the transactions committed before it and not yet applied, and
+   * all are applied at once when no message waits behind them (or `batchSize` is reached): under load, one
+   * invalidation for many transactions instead of one each. Confirmed only once applied.
+   */
   private async commit(endLsn: string | null): Promise<void> {
     const transaction = this.transaction;
     if (!transaction || endLsn === null) return;
-    const { changes, clearAll, committedAt } = transaction;
-    if (changes.length > 0 || clearAll !== undefined) {
-      if (!(await this.apply({ changes, clearAll, committedAt }))) return this.stop();
-    }
     this.transaction = null;
-    this.confirmTo(parseLsn(endLsn));
+    const { changes, clearAll, committedAt } = transaction;
+    const end = parseLsn(endLsn);
+    if (changes.length === 0 && clearAll === undefined && !this.pending) return this.confirmTo(end);
+    const pending = (this.pending ??= { changes: [], clearAll: undefined, committedAt, end });
+    for (const change of changes) pending.changes.push(change);
+    pending.clearAll ??= clearAll;
+    pending.committedAt = committedAt;
+    pending.end = end;
+    if (this.queue.length === 0 || pending.changes.length >= this.options.batchSize) await this.flush();
+  }
+
+  /** Applies the gathered transactions and confirms the last; false (the session stops) when `apply` refused them. */
+  private async flush(): Promise<boolean> {
+    const pending = this.pending;
+    if (!pending) return true;
+    this.pending = null;
+    const { changes, clearAll, committedAt, end } = pending;
+    if (!(await this.apply({ changes, clearAll, committedAt }))) {
+      this.stop();
+      return false;
+    }
+    this.confirmTo(end);
+    return true;
   }
 
   private confirmTo(position: bigint): void {

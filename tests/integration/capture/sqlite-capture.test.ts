@@ -95,8 +95,8 @@ describe('SQLite change capture', () => {
   it('an UPDATE that moves an item to another list invalidates both lists', async () => {
     const { file, writer } = await createDatabase();
     writer.exec(`INSERT INTO item VALUES ('a', 'red', 'A'), ('b', 'blue', 'B')`);
-    await start(file);
-    await waitFor('inserts applied', async () => (await present(redis, prefix, ['item:all'])).length === 0);
+    const process = await start(file);
+    await waitFor('inserts applied', async () => (await process.capture.lag()).changes === 0);
     await seed(redis, prefix, ['item:a', 'item:list:red', 'item:list:green', 'item:list:blue', 'item:b']);
     writer.exec(`UPDATE item SET list = 'green' WHERE id = 'a'`);
     await waitFor(

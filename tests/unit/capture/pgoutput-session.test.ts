@@ -93,24 +93,41 @@ describe('PgoutputSession', () => {
 
   it('asks to clear the prefix on a TRUNCATE, a change without its old row, or a capture message', async () => {
     const { subject, applied, settle } = session();
-    subject.message(begin());
-    subject.message({ tag: 'truncate', relations: [item] });
-    subject.message(commit('0/200'));
-    subject.message(begin());
-    subject.message({ tag: 'delete', relation: { ...item, replicaIdentity: 'default' }, old: null });
-    subject.message(commit('0/300'));
-    subject.message(begin());
-    subject.message({ tag: 'message', prefix: 'cachedrepo', content: Buffer.from('slot dropped') });
-    subject.message(commit('0/400'));
-    subject.message(begin());
-    subject.message({ tag: 'truncate', relations: [other] });
-    subject.message(commit('0/500'));
-    await settle();
+    const transactions: PgoutputMessage[][] = [
+      [{ tag: 'truncate', relations: [item] }],
+      [{ tag: 'delete', relation: { ...item, replicaIdentity: 'default' }, old: null }],
+      [{ tag: 'message', prefix: 'cachedrepo', content: Buffer.from('slot dropped') }],
+      [{ tag: 'truncate', relations: [other] }],
+    ];
+    for (const [index, messages] of transactions.entries()) {
+      subject.message(begin());
+      for (const message of messages) subject.message(message);
+      subject.message(commit(`0/${index + 2}00`));
+      await settle(); // each read alone: one batch each
+    }
     expect(applied.map((batch) => batch.clearAll)).toEqual([
       'TRUNCATE of item',
       'item changed without its old row (REPLICA IDENTITY is not FULL)',
       'slot dropped',
     ]);
+  });
+
+  it('applies the transactions waiting behind each other at once, and confirms the last one after', async () => {
+    const { subject, applied, confirmed, settle } = session();
+    subject.message(begin());
+    subject.message(update('a', 'red', 'green'));
+    subject.message(commit('0/200'));
+    subject.message(begin());
+    subject.message({ tag: 'truncate', relations: [item] });
+    subject.message(commit('0/300'));
+    subject.message(begin());
+    subject.message(update('b', 'red', 'blue'));
+    subject.message(commit('0/400'));
+    await settle();
+    expect(applied).toHaveLength(1);
+    expect(applied[0]?.changes.map((change) => change.after?.id)).toEqual(['a', 'b']);
+    expect(applied[0]?.clearAll).toBe('TRUNCATE of item');
+    expect(confirmed).toEqual(['0/400']);
   });
 
   it('pauses the socket when too many messages wait, and resumes once half are applied', async () => {
