@@ -116,10 +116,13 @@ export class CacheService {
       this.enabled,
     );
     const { enabled, flights, near, watches } = this;
-    const fullKey = (key: string): string => this.fullKey(key);
-    const receiptTtlMs = DEFAULTS.writeReceiptTtlMs;
-    const parts = { enabled, gateway, flights, pending, near, watches, scanBatchSize, fullKey, receiptTtlMs };
-    this.invalidator = new Invalidator(parts);
+    const [fullKey, receiptTtlMs] = [(key: string): string => this.fullKey(key), DEFAULTS.writeReceiptTtlMs];
+    this.invalidator = new Invalidator({
+      ...{ enabled, gateway, flights, pending, near, watches },
+      scanBatchSize,
+      fullKey,
+      receiptTtlMs,
+    });
     this.generations = new Generations(this.gateway);
     this.deliverer?.start();
   }
@@ -239,8 +242,7 @@ export class CacheService {
 
   /**
    * Change capture's invalidation: each key with the log positions of the changes that made it stale; a key whose
-   * writer left a receipt covering all of them (its own UNLINK came after they committed) is left alone, since entries
-   * present now were loaded after that UNLINK; the others are invalidated as by {@link invalidate}.
+   * writer's receipt covers them all is left alone (`write-receipt.ts`), the others invalidated by {@link invalidate}.
    */
   invalidateChanges(
     positions: ReadonlyMap<string, readonly number[] | null>,

@@ -47,7 +47,8 @@ export class Invalidator {
       'invalidate',
       stats,
       (redis) =>
-        receipt && receiptTtlMs > 0
+        // A receipt for at most 1,000 keys: the script passes them to one UNLINK (Lua's `unpack` has a stack limit).
+        receipt && receiptTtlMs > 0 && full.length <= 1000
           ? redis.unlinkWithReceipt(full, encodeReceipt(receipt), receiptTtlMs)
           : redis.unlink(full),
       gateway.sendsWhileRevalidating,

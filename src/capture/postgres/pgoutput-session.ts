@@ -204,7 +204,7 @@ export class PgoutputSession {
     const [table, position] = [relation.name, transaction.xid];
     transaction.changes.push({ table, before: pick(before, columns), after: pick(after, columns), position });
     if (transaction.changes.length < this.options.batchSize) return;
-    // A large transaction goes in parts, after the transactions gathered before it; none is confirmed before it commits.
+    // A large transaction goes in parts, after the transactions gathered before it; none confirmed before it commits.
     if (!(await this.flush())) return;
     const changes = transaction.changes;
     transaction.changes = [];
