@@ -17,9 +17,12 @@ export interface ServiceSettings {
   readonly keyPrefix: string;
   readonly scanBatchSize: number;
   readonly leaseWaitMs: number;
+  readonly writeReceiptTtlMs: number;
 }
 
-/** @throws {CacheOptionsError} for an empty `keyPrefix`, or a `leaseWaitMs` outside 0..60000 */
+/**
+ * @throws {CacheOptionsError} for an empty `keyPrefix`, or a `leaseWaitMs` or `writeReceiptTtlMs` outside 0..60000
+ */
 export function serviceSettings(options: CacheServiceOptions): ServiceSettings {
   const keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
   if (keyPrefix === '')
@@ -27,7 +30,10 @@ export function serviceSettings(options: CacheServiceOptions): ServiceSettings {
   const leaseWaitMs = options.leaseWaitMs ?? DEFAULTS.leaseWaitMs;
   if (!(leaseWaitMs >= 0 && leaseWaitMs <= 60_000))
     throw new CacheOptionsError(`leaseWaitMs must be milliseconds from 0 to 60000, got ${leaseWaitMs}`);
-  return { keyPrefix, scanBatchSize: options.scanBatchSize ?? DEFAULTS.scanBatchSize, leaseWaitMs };
+  const writeReceiptTtlMs = options.writeReceiptTtlMs ?? DEFAULTS.writeReceiptTtlMs;
+  if (!(writeReceiptTtlMs >= 0 && writeReceiptTtlMs <= 60_000))
+    throw new CacheOptionsError(`writeReceiptTtlMs must be milliseconds from 0 to 60000, got ${writeReceiptTtlMs}`);
+  return { keyPrefix, scanBatchSize: options.scanBatchSize ?? DEFAULTS.scanBatchSize, leaseWaitMs, writeReceiptTtlMs };
 }
 
 /** What `CacheService.health` reads its report from. */

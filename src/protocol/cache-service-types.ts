@@ -25,6 +25,13 @@ export interface CacheServiceOptions {
    * Nishtala et al., NSDI 2013, section 3.2.1). 0 loads at once. @default 50
    */
   leaseWaitMs?: number;
+  /**
+   * Milliseconds a captured update's write receipt stays beside each key it invalidated (REDIS_CACHE.md, section 16):
+   * change capture's consumer, reading the change within that time, leaves the key alone instead of unlinking it a
+   * second time. 0 places no receipt: each captured update's script is then a plain UNLINK (about 25–40 µs less per
+   * update here) and the consumer unlinks every key again. @default 5000
+   */
+  writeReceiptTtlMs?: number;
   /** Keys asked per SCAN page, and so per UNLINK batch, when a namespace or the prefix is cleared. @default 500 */
   scanBatchSize?: number;
   /**

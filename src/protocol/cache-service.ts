@@ -70,15 +70,12 @@ export class CacheService {
    *   (REDIS_MAX_CONNECTIONS); or one ioredis `Cluster` (`createRedisCluster`: REDIS_CLUSTER_NODES),
    *   on which near caches track every master in broadcast mode whatever `nearCache.trackingMode`
    *   says (`cluster/cluster-tracking.ts`); or `null` to run without a cache
-   * @throws {CacheOptionsError} for an empty `keyPrefix`, or a `leaseWaitMs` outside 0..60000
+   * @throws {CacheOptionsError} for an empty `keyPrefix`, or a `leaseWaitMs` or `writeReceiptTtlMs` outside 0..60000
    */
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
     const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
-    ({
-      keyPrefix: this.keyPrefix,
-      scanBatchSize: this.scanBatchSize,
-      leaseWaitMs: this.leaseWaitMs,
-    } = serviceSettings(options));
+    const settings = serviceSettings(options);
+    ({ keyPrefix: this.keyPrefix, scanBatchSize: this.scanBatchSize, leaseWaitMs: this.leaseWaitMs } = settings);
     this.prefix = `${this.keyPrefix}:`;
     for (const client of clients) {
       const clientRedactor = redactorOf(client);
@@ -116,7 +113,7 @@ export class CacheService {
       this.enabled,
     );
     const { enabled, flights, near, watches } = this;
-    const [fullKey, receiptTtlMs] = [(key: string): string => this.fullKey(key), DEFAULTS.writeReceiptTtlMs];
+    const [fullKey, receiptTtlMs] = [(key: string): string => this.fullKey(key), settings.writeReceiptTtlMs];
     this.invalidator = new Invalidator({
       ...{ enabled, gateway, flights, pending, near, watches },
       scanBatchSize,

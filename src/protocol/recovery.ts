@@ -2,6 +2,7 @@ import type { CacheLogger } from '../observability/cache-logger';
 import type { RedisGateway } from '../redis/redis-gateway';
 import { escapeGlob } from '../repository/key-schema';
 import { LEASE_SCRIPTS } from './leases';
+import { UNLINK_WITH_RECEIPT } from '../redis/receipts';
 import type { OutboxDeliverer } from './outbox';
 import type { PendingInvalidations } from './pending-invalidations';
 
@@ -35,7 +36,7 @@ export class Recovery {
       'probe',
       undefined,
       async (redis) => {
-        await redis.loadScripts(LEASE_SCRIPTS);
+        await redis.loadScripts([...LEASE_SCRIPTS, UNLINK_WITH_RECEIPT]);
         await redis.validateDataset(this.prefix, this.scanBatchSize, (cleared) => {
           this.datasetClears += 1;
           (cleared.removed > 0 ? this.logger.info : this.logger.debug).call(

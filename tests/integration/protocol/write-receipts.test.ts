@@ -1,6 +1,7 @@
 import { keySlot } from '../../../src/redis/cluster/key-slot';
 import { receiptKeyOf } from '../../../src/redis/receipts';
-import { useRedisCache } from '../../support/cache';
+import { CacheService } from 'cachedrepo';
+import { connectCache, useRedisCache } from '../../support/cache';
 
 // A captured write's receipt (src/repository/write-receipt.ts): the writer's UNLINK places it beside each key, in the
 // key's slot, in one script; change capture's consumer leaves alone the keys whose receipt covers every change it
@@ -87,5 +88,22 @@ describe('write receipts', () => {
     const result = await fixture.cache.invalidateChanges(new Map([[key as string, [50]]]));
     expect(result).toEqual({ delivered: true, skipped: 0 });
     expect(await fixture.redis.exists(full(key as string))).toBe(0);
+  });
+
+  it('places none with writeReceiptTtlMs 0, and refuses a TTL outside 0..60000 ms', async () => {
+    const other = await connectCache(fixture.server.url, { writeReceiptTtlMs: 0 });
+    try {
+      const key = keys[23] as string;
+      await fixture.redis.del(receiptKeyOf(full(key)) as string);
+      await fill();
+      expect(await other.cache.invalidate([key], undefined, { below: 7, own: 7 })).toBe(true);
+      expect(await fixture.redis.exists(full(key))).toBe(0);
+      expect(await fixture.redis.exists(receiptKeyOf(full(key)) as string)).toBe(0);
+    } finally {
+      await other.cache.close();
+      other.redis.disconnect();
+    }
+    for (const writeReceiptTtlMs of [-1, 60_001, Number.NaN])
+      expect(() => new CacheService(null, { writeReceiptTtlMs })).toThrow(/writeReceiptTtlMs/);
   });
 });
