@@ -23,8 +23,10 @@ export interface ChangeCaptureOptions {
    * Milliseconds after a change's commit during which the consumer waits for its writer's receipt before invalidating
    * its keys (`write-receipt.ts`): a consumer that reads a change before its writer's own UNLINK placed the receipt
    * unlinks the keys again, evicting what readers refill between the two. Only changes younger than this wait, by
-   * the rest of it; 0 never waits. It delays by as much the invalidation of writes made outside the cached
-   * repositories. @default 20
+   * the rest of it; 0 never waits. On PostgreSQL only the transactions whose writer announced a receipt wait (its
+   * statement writes a logical decoding message, `RECEIPT_MESSAGE_PREFIX`): the others are invalidated at once. On
+   * SQLite every change read this young waits, which delays by as much the invalidation of writes made outside the
+   * cached repositories (the change table is polled: `SqliteChangeSourceOptions.pollIntervalMs`). @default 20
    */
   receiptWaitMs?: number;
   /** Keys sent per invalidation (one UNLINK each). @default 5000 */

@@ -28,5 +28,5 @@ export { sqliteCaptureSql, triggerName, DEFAULT_CHANGE_TABLE } from './sqlite/sq
 export { prismaSqlClient, type SqlClient, type PrismaRawClient } from './sqlite/sql-client';
 export type { CapturedTable, RowImage } from '../repository/captured-table';
 export type { KeyStateUpdateRepository } from '../repository/key-state-update';
-export type { ChangeLogRef, WriteReceipt } from '../repository/write-receipt';
+export { RECEIPT_MESSAGE_PREFIX, type ChangeLogRef, type WriteReceipt } from '../repository/write-receipt';
 export type { CaptureSetupProblem } from '../errors';

@@ -1,4 +1,4 @@
-import type { ChangeLogRef, WriteReceipt } from '../capture/index';
+import { RECEIPT_MESSAGE_PREFIX, type ChangeLogRef, type WriteReceipt } from '../capture/index';
 
 /**
  * A write's receipt (`WriteReceipt`, cachedrepo/capture) read by the write's own statement: extra `RETURNING` columns,
@@ -12,19 +12,26 @@ import type { ChangeLogRef, WriteReceipt } from '../capture/index';
  * - PostgreSQL: the transaction's id (`pg_current_xact_id()`), and the `xmin` of a snapshot taken by the statement
  *   (`pg_snapshot_xmin(pg_current_snapshot())`): every transaction id below it had ended, committed and visible, or
  *   rolled back (PostgreSQL docs, "Transaction ID and Snapshot Information Functions"). Both modulo 2^32, as the
- *   pgoutput BEGIN message carries them.
+ *   pgoutput BEGIN message carries them. The statement also announces its receipt to change capture's consumer with a
+ *   transactional logical decoding message (`pg_logical_emit_message`, PostgreSQL docs, "Replication Management
+ *   Functions"; executable by any role, at any `wal_level`), so that the consumer waits for receipts only for
+ *   transactions that will leave one (`ChangeCaptureOptions.receiptWaitMs`).
  */
 
 const SEQUENCE = 'cachedrepo:sequence';
 const XID = 'cachedrepo:xid';
 const XMIN = 'cachedrepo:xmin';
+const ANNOUNCED = 'cachedrepo:announced';
 
 /** The columns to append to a statement's `RETURNING` list (with their leading comma), or '' without a log. */
 export function receiptColumns(log: ChangeLogRef | null | undefined): string {
   if (log?.kind === 'sqlite')
     return `, (SELECT "seq" FROM sqlite_sequence WHERE "name" = '${log.name.replace(/'/g, "''")}') AS "${SEQUENCE}"`;
   if (log?.kind === 'postgresql')
-    return `, pg_current_xact_id()::text AS "${XID}", pg_snapshot_xmin(pg_current_snapshot())::text AS "${XMIN}"`;
+    return (
+      `, pg_current_xact_id()::text AS "${XID}", pg_snapshot_xmin(pg_current_snapshot())::text AS "${XMIN}", ` +
+      `(pg_logical_emit_message(true, '${RECEIPT_MESSAGE_PREFIX}', '') IS NOT NULL) AS "${ANNOUNCED}"`
+    );
   return '';
 }
 
@@ -34,6 +41,7 @@ export function takeReceipt(row: Record<string, unknown>): WriteReceipt | undefi
   delete row[SEQUENCE];
   delete row[XID];
   delete row[XMIN];
+  delete row[ANNOUNCED];
   if (typeof sequence === 'number' || typeof sequence === 'bigint') {
     const next = Number(sequence) + 1;
     return Number.isSafeInteger(next) ? { below: next, own: next } : undefined;

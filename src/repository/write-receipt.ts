@@ -21,6 +21,13 @@ export interface WriteReceipt {
   readonly own: number | null;
 }
 
+/**
+ * The prefix of the transactional logical decoding message (`pg_logical_emit_message`) with which a PostgreSQL write
+ * that returns a receipt announces it in its own transaction, so that change capture's consumer waits for receipts
+ * only for transactions that will leave one; a write made outside the cached repositories is invalidated at once.
+ */
+export const RECEIPT_MESSAGE_PREFIX = 'cachedrepo:receipt';
+
 /** The change log a started consumer reads, named as its source is: `sqlite` and the change table's name. */
 export interface ChangeLogRef {
   readonly kind: 'sqlite' | 'postgresql';

@@ -1,5 +1,6 @@
 import type { RowImage } from '../../repository/captured-table';
 import type { ApplyBatch, RowChange } from '../change-source';
+import { RECEIPT_MESSAGE_PREFIX } from '../../repository/write-receipt';
 import { CAPTURE_MESSAGE_PREFIX } from './postgres-setup';
 import { parseLsn } from './lsn';
 
@@ -38,6 +39,8 @@ type Item = { kind: 'message'; message: PgoutputMessage } | { kind: 'keepalive';
 interface Transaction {
   /** The transaction's id, unsigned (the position writers' receipts name: `write-receipt.ts`), if the BEGIN gave it. */
   xid: number | undefined;
+  /** True once the transaction's writer announced its receipt (a message with `RECEIPT_MESSAGE_PREFIX`). */
+  announced: boolean;
   changes: RowChange[];
   clearAll: string | undefined;
   committedAt: number;
@@ -73,7 +76,7 @@ export class PgoutputSession {
   private ended = false;
   private transaction: Transaction | null = null;
   /** Committed transactions gathered and not yet applied (see {@link commit}), with the end of the last. */
-  private pending: (Omit<Transaction, 'xid'> & { end: bigint }) | null = null;
+  private pending: (Omit<Transaction, 'xid' | 'announced'> & { end: bigint }) | null = null;
   private confirmed: bigint;
   /** Commit time (ms) of the oldest transaction received and not confirmed, or null when caught up. */
   private behindSince: number | null = null;
@@ -160,7 +163,7 @@ export class PgoutputSession {
       case 'begin': {
         const committedAt = Number(message.commitTime / 1000n);
         const xid = message.xid === undefined ? undefined : message.xid >>> 0;
-        this.transaction = { xid, changes: [], clearAll: undefined, committedAt };
+        this.transaction = { xid, announced: false, changes: [], clearAll: undefined, committedAt };
         this.behindSince ??= committedAt;
         return;
       }
@@ -179,6 +182,7 @@ export class PgoutputSession {
       case 'message':
         if (message.prefix === CAPTURE_MESSAGE_PREFIX && this.transaction)
           this.transaction.clearAll ??= Buffer.from(message.content).toString('utf8');
+        if (message.prefix === RECEIPT_MESSAGE_PREFIX && this.transaction) this.transaction.announced = true;
         return;
       case 'commit':
         return this.commit(message.commitEndLsn);
@@ -201,10 +205,10 @@ export class PgoutputSession {
       return;
     }
     const columns = this.options.columns.get(relation.name) ?? [];
-    const [table, position] = [relation.name, transaction.xid];
-    transaction.changes.push({ table, before: pick(before, columns), after: pick(after, columns), position });
+    transaction.changes.push({ table: relation.name, before: pick(before, columns), after: pick(after, columns) });
     if (transaction.changes.length < this.options.batchSize) return;
     // A large transaction goes in parts, after the transactions gathered before it; none confirmed before it commits.
+    // Its parts carry no position (its announcement may come later): their keys are invalidated at once.
     if (!(await this.flush())) return;
     const changes = transaction.changes;
     transaction.changes = [];
@@ -220,7 +224,8 @@ export class PgoutputSession {
     const transaction = this.transaction;
     if (!transaction || endLsn === null) return;
     this.transaction = null;
-    const { changes, clearAll, committedAt } = transaction;
+    const { clearAll, committedAt } = transaction;
+    const changes = positioned(transaction);
     const end = parseLsn(endLsn);
     if (changes.length === 0 && clearAll === undefined && !this.pending) return this.confirmTo(end);
     const pending = (this.pending ??= { changes: [], clearAll: undefined, committedAt, end });
@@ -255,6 +260,16 @@ export class PgoutputSession {
   private captured(relation: Relation): boolean {
     return relation.schema === this.options.schema && this.options.columns.has(relation.name);
   }
+}
+
+/**
+ * The transaction's changes, with its id as their position when its writer announced a receipt (the message may
+ * follow the changes: it is written by the statement's RETURNING), so that the consumer waits for receipts only then.
+ */
+function positioned(transaction: Transaction): RowChange[] {
+  const { xid, announced, changes } = transaction;
+  if (!announced || xid === undefined) return changes;
+  return changes.map((change) => ({ ...change, position: xid }));
 }
 
 function pick(row: Record<string, unknown> | null, columns: readonly string[]): RowImage | null {

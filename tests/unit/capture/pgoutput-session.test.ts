@@ -1,4 +1,4 @@
-import type { ChangeBatch } from 'cachedrepo/capture';
+import { RECEIPT_MESSAGE_PREFIX, type ChangeBatch } from 'cachedrepo/capture';
 import { PgoutputSession, type PgoutputMessage } from '../../../src/capture/postgres/pgoutput-session';
 import { formatLsn, parseLsn } from '../../../src/capture/postgres/lsn';
 
@@ -109,6 +109,35 @@ describe('PgoutputSession', () => {
       'TRUNCATE of item',
       'item changed without its old row (REPLICA IDENTITY is not FULL)',
       'slot dropped',
+    ]);
+  });
+
+  it('positions the changes of a transaction whose writer announced a receipt, and only those', async () => {
+    const { subject, applied, settle } = session({ batchSize: 3 });
+    const announce: PgoutputMessage = { tag: 'message', prefix: RECEIPT_MESSAGE_PREFIX, content: new Uint8Array() };
+    const transactions: PgoutputMessage[][] = [
+      [update('a', 'red', 'green'), announce], // the statement's RETURNING writes the message after its row
+      [update('b', 'red', 'green')], // a raw write: no announcement
+      [{ tag: 'message', prefix: 'cachedrepo:other', content: new Uint8Array() }, update('c', 'red', 'green')],
+      [update('d', 'r', 'g'), update('e', 'r', 'g'), update('f', 'r', 'g'), update('g', 'r', 'g'), announce],
+    ];
+    for (const [index, messages] of transactions.entries()) {
+      subject.message({ tag: 'begin', commitTime: 1_700_000_000_000_000n, xid: 4_294_967_000 + index });
+      for (const message of messages) subject.message(message);
+      subject.message(commit(`0/${index + 2}00`));
+      await settle(); // each read alone: one batch each (the last in two: a part before its commit, then the rest)
+    }
+    const positions = applied.map((batch) => batch.changes.map((change) => [change.after?.id, change.position]));
+    expect(positions).toEqual([
+      [['a', 4_294_967_000]],
+      [['b', undefined]],
+      [['c', undefined]],
+      [
+        ['d', undefined],
+        ['e', undefined],
+        ['f', undefined],
+      ],
+      [['g', 4_294_967_003]],
     ]);
   });
 
