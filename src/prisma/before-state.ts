@@ -9,6 +9,8 @@ import {
   type RawSqlDialect,
 } from './raw-sql';
 
+import type { PointReadStatements } from './point-reads';
+
 const FOR_UPDATE = ' FOR UPDATE';
 /** Probes that saw the row change between their two reads before the fast path is given up. */
 const MAX_INCONCLUSIVE_PROBES = 3;
@@ -38,13 +40,16 @@ export class BeforeStateReader<Row> {
   #state: ProbeState = { kind: 'unknown', inconclusive: 0 };
   readonly #dialect: RawSqlDialect | null;
   readonly #select: string | null;
+  /** `SELECT <columns> FROM "<Model>" WHERE "id"`: the statements' common part. */
+  readonly #selectWhereId: string | null;
 
   constructor(
     private readonly client: RawSqlClient,
     private readonly model: { findUnique(args: { where: { id: unknown } }): PromiseLike<Row | null>; fields?: unknown },
   ) {
     this.#dialect = rawSqlDialect(client);
-    this.#select = this.#dialect ? selectSql(this.#dialect, model.fields) : null;
+    this.#selectWhereId = this.#dialect ? selectWhereId(model.fields) : null;
+    this.#select = this.#dialect && this.#selectWhereId ? lockingSelect(this.#dialect, this.#selectWhereId) : null;
     if (!this.#select) this.#state = { kind: 'refused' };
   }
 
@@ -70,6 +75,22 @@ export class BeforeStateReader<Row> {
   async readStatementFor(id: unknown): Promise<string | null> {
     const select = await this.statementFor(id);
     return select && this.#dialect === 'postgresql' ? select.slice(0, -FOR_UPDATE.length) : select;
+  }
+
+  /**
+   * The raw SELECTs of `findById`'s point reads outside any transaction (`PointReads`): of one id, and of several
+   * (`WHERE "id" IN (...)`, bind the ids in order); null until {@link readStatementFor} has returned a statement.
+   */
+  get pointReadStatements(): PointReadStatements | null {
+    const [dialect, selectWhereId] = [this.#dialect, this.#selectWhereId];
+    if (this.#state.kind !== 'verified' || !dialect || !selectWhereId) return null;
+    return {
+      one: `${selectWhereId} = ${parameter(dialect, 1)}`,
+      many: (count) => {
+        const list = Array.from({ length: count }, (_, index) => parameter(dialect, index + 1));
+        return `${selectWhereId} IN (${list.join(', ')})`;
+      },
+    };
   }
 
   async #probe(id: unknown): Promise<void> {
@@ -102,15 +123,18 @@ export class BeforeStateReader<Row> {
 }
 
 /**
- * The locking SELECT of a model's scalar fields, or null when a field is not of a plain type or the fields are not
- * known.
+ * `SELECT <scalar fields> FROM "<Model>" WHERE "id"`, or null when a field is not of a plain type or the fields are
+ * not known.
  */
-function selectSql(dialect: RawSqlDialect, fields: unknown): string | null {
+function selectWhereId(fields: unknown): string | null {
   const refs = plainScalarFields(fields);
   if (!refs) return null;
   const columns = refs.map((field) => quoteIdentifier(field.name)).join(', ');
-  const sql =
-    `SELECT ${columns} FROM ${quoteIdentifier((refs[0] as { modelName: string }).modelName)} ` +
-    `WHERE "id" = ${parameter(dialect, 1)}`;
+  return `SELECT ${columns} FROM ${quoteIdentifier((refs[0] as { modelName: string }).modelName)} WHERE "id"`;
+}
+
+/** The SELECT of one id, locking the row on PostgreSQL. */
+function lockingSelect(dialect: RawSqlDialect, selectWhereId: string): string {
+  const sql = `${selectWhereId} = ${parameter(dialect, 1)}`;
   return dialect === 'postgresql' ? `${sql}${FOR_UPDATE}` : sql;
 }

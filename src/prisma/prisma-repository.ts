@@ -11,6 +11,7 @@ import { type AnyEntity, type IdOf } from '../ids/index';
 import { BeforeStateReader } from './before-state';
 import { FastUpdate } from './fast-update';
 import { KeyedUpdate } from './keyed-update';
+import { PointReads } from './point-reads';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
 import { distinctIds, isRecordNotFound, keyColumnsOf, orderByIds, type KeyTable, type OrderBy } from './prisma-helpers';
 import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
@@ -75,6 +76,8 @@ export class PrismaRepository<
   readonly #outboxCheck: RawOutboxCheck<Tx>;
   /** Rows as last read or written by raw statements, tried as the before-state of the next update (`FastUpdate`). */
   readonly #recent = new RecentRows<Row>();
+  /** `findById`'s raw SELECTs of a tick, as one statement (created once the probe passed). */
+  #points: PointReads<Row> | null = null;
   /** The model's table and scalar columns as raw SQL names them, when its fields are all of plain types. */
   readonly #rawTable: { name: string; columns: readonly string[] } | null;
 
@@ -119,16 +122,17 @@ export class PrismaRepository<
 
   /**
    * One raw SELECT once {@link BeforeStateReader} has verified it for the model (about a third of `findUnique`'s cost),
-   * else `findUnique`.
+   * else `findUnique`; the reads of one tick share one statement (`PointReads`).
    */
   async findById(id: IdOf<T>): Promise<T | null> {
     const valid = this.#checked(id);
-    const select = await this.#before.readStatementFor(valid);
-    if (!select) {
+    const statements = (await this.#before.readStatementFor(valid)) ? this.#before.pointReadStatements : null;
+    if (!statements) {
       const row = await this.model.findUnique({ where: this.#ids.where(valid) });
       return row ? this.mapper.toDomain(row) : null;
     }
-    const row = (await this.prisma.$queryRawUnsafe<Row[]>(select, valid))[0];
+    this.#points ??= new PointReads<Row>(this.prisma, statements);
+    const row = await this.#points.read(valid);
     if (!row) return null;
     this.#recent.remember(valid, row);
     return this.mapper.toDomain(row);
