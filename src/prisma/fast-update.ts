@@ -8,7 +8,7 @@ import type { RawUpdateWriter } from './raw-update';
 import { receiptColumns, takeReceipt } from './receipts';
 import type { RecentRows } from './recent-rows';
 import {
-  BEFORE_PREFIX,
+  splitBefore,
   SQLITE_OUTBOX_IF_CHANGED,
   SQLITE_TAKE_WRITE_LOCK,
   type Assignment,
@@ -297,15 +297,4 @@ export class FastUpdate<T extends AnyEntity, Row extends object> {
     this.recent.remember(id, written);
     return { before: this.toDomain(read), after: this.toDomain(written) };
   }
-}
-
-/** The columns of a row returned with `before:<name>` beside `<name>`, as the two rows. */
-function splitBefore<Row>(row: Loose): { before: Row; after: Row } {
-  const before: Loose = {};
-  const after: Loose = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (column.startsWith(BEFORE_PREFIX)) before[column.slice(BEFORE_PREFIX.length)] = value;
-    else after[column] = value;
-  }
-  return { before: before as Row, after: after as Row };
 }

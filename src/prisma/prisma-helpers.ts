@@ -9,6 +9,16 @@ export function isRecordNotFound(error: unknown): boolean {
   );
 }
 
+/** What `run` resolves to, or null when it fails with {@link isRecordNotFound} (a delete of a missing id). */
+export async function nullIfRecordNotFound<R>(run: () => Promise<R>): Promise<R | null> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isRecordNotFound(error)) return null;
+    throw error;
+  }
+}
+
 /** What tells ids apart: an id codec's `text` (needed for composite ids, which are objects). */
 export type IdText<Id> = Pick<IdCodec<Id>, 'text'>;
 

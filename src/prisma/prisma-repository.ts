@@ -13,25 +13,23 @@ import { FastUpdate } from './fast-update';
 import { KeyedUpdate } from './keyed-update';
 import { PointReads } from './point-reads';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
-import { distinctIds, isRecordNotFound, keyColumnsOf, orderByIds, type KeyTable, type OrderBy } from './prisma-helpers';
+import {
+  distinctIds,
+  isRecordNotFound,
+  keyColumnsOf,
+  nullIfRecordNotFound,
+  orderByIds,
+  type KeyTable,
+  type OrderBy,
+} from './prisma-helpers';
 import { PrismaIds, type PrismaIdArguments } from './prisma-ids';
 import type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
-import { plainScalarFields, rawSqlDialect, type RawSqlClient, type RawSqlDialect } from './raw-sql';
+import { plainScalarFields, rawSqlDialect, type RawSqlClient } from './raw-sql';
 import { RawUpdateWriter, rollingBack, type ProbedModel } from './raw-update';
 import { RecentRows } from './recent-rows';
-import { retryOnWriteConflict } from './write-conflicts';
+import { readThenWriteIsolation, retryOnWriteConflict } from './write-conflicts';
 
 export type { ModelDelegate, PrismaClientLike, RowMapper, TransactionOptions } from './prisma-ports';
-
-/**
- * The isolation of a read-then-write transaction that reads with `findUnique` (no row lock): on PostgreSQL REPEATABLE
- * READ, under which an UPDATE of a row another transaction changed since the read fails with a serialization error
- * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-REPEATABLE-READ), retried by `retryOnWriteConflict`;
- * elsewhere SERIALIZABLE, the one level SQLite accepts (a SQLite write transaction holds the database's write lock).
- */
-function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptions {
-  return { isolationLevel: dialect === 'postgresql' ? 'RepeatableRead' : 'Serializable' };
-}
 
 /**
  * The generic part of every Prisma repository: CRUD, `findByIds` ordering, P2025 mapping, the
@@ -263,28 +261,20 @@ export class PrismaRepository<
     const where = this.#ids.where(this.#checked(id));
     this.#recent.forget(id);
     const dialect = await this.#outboxCheck.dialect();
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return nullIfRecordNotFound(() =>
+      this.prisma.$transaction(async (tx) => {
         // DELETE ... RETURNING: the row as deleted, whatever committed before.
         const deleted = this.mapper.toDomain(await this.modelOf(tx).delete({ where }));
         await insertOutboxRow(tx, affected(deleted, null), dialect);
         return deleted;
-      });
-    } catch (error) {
-      if (isRecordNotFound(error)) return null;
-      throw error;
-    }
+      }),
+    );
   }
 
   async delete(id: IdOf<T>): Promise<T | null> {
     const where = this.#ids.where(this.#checked(id));
     this.#recent.forget(id);
-    try {
-      return this.mapper.toDomain(await this.model.delete({ where }));
-    } catch (error) {
-      if (isRecordNotFound(error)) return null;
-      throw error;
-    }
+    return nullIfRecordNotFound(async () => this.mapper.toDomain(await this.model.delete({ where })));
   }
 
   /** Rows matching `where` in `orderBy` order, as domain objects. */

@@ -192,3 +192,14 @@ export const SQLITE_OUTBOX_IF_CHANGED =
  * `BEGIN IMMEDIATE`.
  */
 export const SQLITE_TAKE_WRITE_LOCK = 'UPDATE "CacheOutbox" SET "id" = "id" WHERE 0';
+
+/** The columns of a row returned with `before:<name>` beside `<name>`, as the two rows. */
+export function splitBefore<Row>(row: Record<string, unknown>): { before: Row; after: Row } {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (column.startsWith(BEFORE_PREFIX)) before[column.slice(BEFORE_PREFIX.length)] = value;
+    else after[column] = value;
+  }
+  return { before: before as Row, after: after as Row };
+}

@@ -1,3 +1,6 @@
+import type { TransactionOptions } from './prisma-ports';
+import type { RawSqlDialect } from './raw-sql';
+
 /** Attempts of a transaction that lost a serialization conflict, the first included. */
 const MAX_ATTEMPTS = 20;
 /** Longest pause between two attempts, in ms. */
@@ -32,4 +35,14 @@ export async function retryOnWriteConflict<R>(transaction: () => Promise<R>): Pr
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, MAX_PAUSE_MS)));
     }
   }
+}
+
+/**
+ * The isolation of a read-then-write transaction that reads with `findUnique` (no row lock): on PostgreSQL REPEATABLE
+ * READ, under which an UPDATE of a row another transaction changed since the read fails with a serialization error
+ * (https://www.postgresql.org/docs/15/transaction-iso.html#XACT-REPEATABLE-READ), retried by `retryOnWriteConflict`;
+ * elsewhere SERIALIZABLE, the one level SQLite accepts (a SQLite write transaction holds the database's write lock).
+ */
+export function readThenWriteIsolation(dialect: RawSqlDialect | null): TransactionOptions {
+  return { isolationLevel: dialect === 'postgresql' ? 'RepeatableRead' : 'Serializable' };
 }
