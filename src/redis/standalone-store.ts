@@ -17,7 +17,7 @@ const ignore = (): void => undefined;
  * sender the kernel's work for both ends; in a 4-process YCSB B run on PostgreSQL the library's per-command writes took
  * about a tenth of its workers' sampled time, where node-redis (cache-manager's client) corks the same way
  * (REDIS_CACHE.md section 14). Unlike ioredis's auto-pipelining (a pipeline object per command, sent on a later turn of
- * the event loop) it adds nothing but the cork to a command sent alone.
+ * the event loop) it adds only the cork and a `nextTick` to a command sent alone (bench/socket-cork.ts).
  */
 export class StandaloneConnection implements StoreConnection {
   private readonly support: GetOrLeaseSupport = { unsupported: false };
