@@ -48,9 +48,10 @@ const LEASE_ON_READ_AT = 0.5;
  * - a Redis hit is one GET (a SET NX GET in the mode below, or a share of one MGET with the reads
  *   of the same tick); readers of one key in a batch decode it once and each get their own copy;
  * - a miss places a lease (in the read's own round trip, `SET NX GET`, while this reader's lookups
- *   miss half the time or more), loads, and stores only while the lease is still in the key; its
- *   caller gets the value as soon as it is loaded, the store finishing behind it; concurrent
- *   misses of one key in this process share one load and accept it only once it is stored.
+ *   miss half the time or more, even beside other reads of its tick), loads, and stores only while the lease is
+ *   still in the key; its caller gets the value as soon as it is loaded, the store finishing behind it; concurrent
+ *   misses of one key in this process share one load and accept it once it is stored (at once when it began after
+ *   they did).
  */
 export class CacheAsideReader {
   /**
@@ -233,12 +234,12 @@ export class CacheAsideReader {
     // A lease this read placed belongs to no load: give it back, so that it keeps no reader from storing.
     const orphan = takeLease(miss);
     if (orphan !== null) void this.cache.releaseLease(miss.key, orphan, this.stats);
-    // This read joined the load before its store was sent, so the store ran in Redis after this read began. When the
+    // This read joined the load before its store was sent, so the store ran in Redis after this read began. A load (or
+    // re-read) that began after this read did is fresh for it: taken at once, the store's reply not awaited. When the
     // load began before this read, only that store's success under its lease proves that no write completed in
     // between (REDIS_CACHE.md, section 4); otherwise load again.
     const loaded = flight.value;
-    const outcome = await loaded.stored;
-    if (outcome !== 'stored' && !(began < loaded.freshFrom)) {
+    if (!(began < loaded.freshFrom) && (await loaded.stored) !== 'stored') {
       if (retry) return reloadShared(loaded, load);
       // Once more, for the readers of that load together (their reads of one tick are one GET, their misses one new
       // load): an entry stored meanwhile, or a leased load that is stored, so that the next readers hit (a load

@@ -42,6 +42,14 @@ interface Pending {
 }
 
 /**
+ * The most reads offering a lease that one tick sends as `SET NX GET`s of their own; with more, the tick is one
+ * `MGET`. A `SET NX GET` saves a miss the lease's round trip, but each is a command of its own where an `MGET`
+ * carries any number of keys for one: a tick of many keys (`findByIds`, a burst of concurrent reads) stays one
+ * command.
+ */
+const MAX_LEASING_READS_PER_TICK = 8;
+
+/**
  * Reads of the cache, batched per tick: every read asked for while the current task and its
  * microtasks run is sent together when they are done (`process.nextTick`), as one GET when it
  * is one key, else as one MGET. Reads of the same key in a batch share one reply (hot keys:
@@ -57,12 +65,14 @@ interface Pending {
  * `nextTick`. An MGET reads a key of another Redis type as absent, where a GET reports it
  * (WRONGTYPE): such a key is then a plain miss, and the lease replaces it all the same.
  *
- * A read may ask to place a lease when the key is empty: sent alone (and not to fill a near cache) it is then one
- * `SET key token EX ttl NX GET`, the miss's lease in the read's round trip (`get-or-lease.ts`); in an MGET it places
- * nothing, and the reader places its lease afterwards as before.
+ * A read may ask to place a lease when the key is empty: unless it fills a near cache, it is then one
+ * `SET key token EX ttl NX GET` of its own, the miss's lease in the read's round trip (`get-or-lease.ts`), even in a
+ * tick with other reads (up to {@link MAX_LEASING_READS_PER_TICK} such reads), which share their MGET as before.
+ * Riding in the MGET, it would place its lease afterwards: one round trip more per miss, and a round trip costs
+ * milliseconds on a saturated event loop (measured under YCSB A: REDIS_CACHE.md section 4).
  */
 export class ReadBatcher {
-  /** Commands sent since start: GETs and MGETs. */
+  /** Commands sent since start: GETs, MGETs and SET NX GETs (a read resent as a GET counts once). */
   sent = 0;
   /** The first key of the batch being collected (most batches have one), and the others. */
   private first: Pending | null = null;
@@ -121,9 +131,22 @@ export class ReadBatcher {
     this.first = null;
     this.others = null;
     if (first === null) return;
-    this.sent += 1;
-    if (others === null) void this.sendOne(firstKey, first);
-    else void this.sendMany(new Map([[firstKey, first], ...others]));
+    if (others === null) return void this.sendOne(firstKey, first);
+    const batch = new Map([[firstKey, first], ...others]);
+    // A few reads offering a lease are each their own SET NX GET (in one write on a standalone connection, which corks
+    // a tick's commands); the other keys of the tick share one MGET, or one GET when a single key is left. Beyond
+    // that many, every key rides in the MGET (one command, not one each) and its lease, if needed, follows.
+    let leasing = 0;
+    for (const pending of batch.values()) if (pending.lease !== null && !pending.track) leasing += 1;
+    if (leasing === 0 || leasing > MAX_LEASING_READS_PER_TICK) return void this.sendMany(batch);
+    for (const [key, pending] of batch)
+      if (pending.lease !== null && !pending.track) {
+        batch.delete(key);
+        void this.sendOne(key, pending);
+      }
+    const [only] = batch;
+    if (batch.size === 1 && only) void this.sendOne(only[0], only[1]);
+    else if (batch.size > 1) void this.sendMany(batch);
   };
 
   /** Sends `CLIENT CACHING YES` right before the next command on `redis` when a reader will fill a near cache. */
@@ -133,6 +156,7 @@ export class ReadBatcher {
   }
 
   private async sendOne(key: string, pending: Pending): Promise<void> {
+    this.sent += 1;
     const failures = { errors: 0 };
     // A tracked read stays a GET: client tracking registers the keys of read commands only, and SET is a write.
     if (pending.lease !== null && !pending.track) return this.sendLeasing(key, pending, pending.lease, failures);
@@ -159,6 +183,7 @@ export class ReadBatcher {
     const leased = await this.gateway.run('get', failures, (redis) => redis.getOrLease(key, token, ttl), false, [key]);
     if (leased === OUT_OF_MEMORY) {
       pending.lease = null;
+      this.sent -= 1;
       return this.sendOne(key, pending);
     }
     if (typeof leased === 'symbol') pending.read.reply = leased;
@@ -171,6 +196,7 @@ export class ReadBatcher {
   }
 
   private async sendMany(batch: Map<string, Pending>): Promise<void> {
+    this.sent += 1;
     const failures = { errors: 0 };
     const keys = [...batch.keys()];
     const track = [...batch.values()].some((pending) => pending.track);

@@ -201,15 +201,50 @@ describe('ReadBatcher', () => {
       expect(log).toEqual(['GET a']);
     });
 
-    it('in a batch with other keys, is part of the MGET and places nothing', async () => {
+    it('in a batch with other keys, is a SET NX GET of its own; the other keys share their MGET', async () => {
+      const { redis, log } = fakeRedis({ b: 'B', c: 'C' });
+      const batcher = new ReadBatcher(fakeGateway(redis), () => false, 7);
+      const reads = await Promise.all([
+        batcher.read('b'),
+        batcher.read('a', undefined, false, 'token-a'),
+        batcher.read('c'),
+      ]);
+      expect(reads.map((read) => [read.reply, read.lease])).toEqual([
+        ['B', null],
+        [null, 'token-a'],
+        ['C', null],
+      ]);
+      expect(log).toEqual(['SET a token-a EX 7 NX GET', 'MGET b c']);
+      expect(batcher.sent).toBe(2);
+    });
+
+    it('in a batch with one other key, leaves that key a GET', async () => {
       const { redis, log } = fakeRedis({ b: 'B' });
-      const batcher = new ReadBatcher(fakeGateway(redis));
+      const batcher = new ReadBatcher(fakeGateway(redis), () => false, 7);
       const reads = await Promise.all([batcher.read('a', undefined, false, 'token-a'), batcher.read('b')]);
       expect(reads.map((read) => [read.reply, read.lease])).toEqual([
-        [null, null],
+        [null, 'token-a'],
         ['B', null],
       ]);
-      expect(log).toEqual(['MGET a b']);
+      expect(log).toEqual(['SET a token-a EX 7 NX GET', 'GET b']);
+    });
+
+    it('in a batch of more than 8 reads offering a lease, rides in the MGET and places nothing', async () => {
+      const { redis, log } = fakeRedis({ b: 'B' });
+      const batcher = new ReadBatcher(fakeGateway(redis), () => false, 7);
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+      const reads = await Promise.all(keys.map((key) => batcher.read(key, undefined, false, `token-${key}`)));
+      expect(reads.map((read) => read.lease)).toEqual(keys.map(() => null));
+      expect(reads[1]?.reply).toBe('B');
+      expect(log).toEqual([`MGET ${keys.join(' ')}`]);
+    });
+
+    it('in a batch where every read offers a lease, sends no MGET', async () => {
+      const { redis, log } = fakeRedis({ b: 'B' });
+      const batcher = new ReadBatcher(fakeGateway(redis), () => false, 7);
+      await Promise.all([batcher.read('a', undefined, false, 'token-a'), batcher.read('b', undefined, false, 'tb')]);
+      expect(log).toEqual(['SET a token-a EX 7 NX GET', 'SET b tb EX 7 NX GET']);
+      expect(batcher.sent).toBe(2);
     });
   });
 });
