@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the package as a user gets it: builds the library (the root package), packs it with `npm pack`,
+# Checks the package as a user gets it: packs the library (the root package) with `npm pack`, which builds it,
 # installs the tarball into an empty project outside this repository (with ioredis, tsyringe,
 # reflect-metadata, typescript and @types/node from the npm cache or registry), writes a
 # consumer of its own entity and in-memory repository, type-checks it with `tsc --strict`
@@ -31,8 +31,10 @@ step() {
 # Versions the repository itself uses, so the install is served from the npm cache.
 version() { node -p "require('$root/node_modules/$1/package.json').version"; }
 
-step "build" npm run build
-step "npm pack" npm pack --pack-destination "$work"
+# From no build at all, as a clean clone has it: `npm pack` builds the library itself (the prepack script).
+rm -rf dist
+step "npm pack (builds first: prepack)" npm pack --pack-destination "$work"
+step "the tarball holds the built entry point" bash -c "tar tzf \"\$(ls '$work'/cachedrepo-*.tgz)\" | grep -qx package/dist/index.js"
 tarball=$(ls "$work"/cachedrepo-*.tgz)
 # What a consumer gets: dist only (and package.json, README), never sources, tests or the example.
 shipped='^package/(dist/|package.json$|README.md$)'
