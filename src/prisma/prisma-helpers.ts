@@ -1,4 +1,5 @@
 import { distinctBy, type IdCodec } from '../ids/index';
+import { errors } from '../index';
 
 /** Prisma's "record to update/delete does not exist" error (P2025), from any generated client. */
 export function isRecordNotFound(error: unknown): boolean {
@@ -50,6 +51,26 @@ export type OrderBy = Array<Record<string, 'asc' | 'desc'>>;
  * so it is frozen; typed as the mutable `OrderBy` that Prisma's `orderBy` accepts (Prisma only reads it).
  */
 export const byCreation: OrderBy = Object.freeze<OrderBy[number][]>([{ createdAt: 'asc' }, { id: 'asc' }]) as OrderBy;
+
+/**
+ * Checks a listing order against the model's scalar fields (`prisma.<model>.fields`), so that an order naming a
+ * column the model lacks fails when the repository is built rather than at its first list: typically `byCreation`
+ * (`createdAt`, then `id`) on a model with a composite id (no `id` column) or without `createdAt`.
+ * @param fields the delegate's field references; nothing is checked when the delegate has none (not a generated client)
+ * @throws {StrategyError} naming the missing column and the model's columns
+ */
+export function checkListOrder(entityType: string, listOrder: OrderBy, fields: unknown): void {
+  if (!fields || typeof fields !== 'object') return;
+  const columns = Object.values(fields as Record<string, { name?: unknown }>).map((field) => String(field?.name));
+  for (const entry of listOrder)
+    for (const [column, direction] of Object.entries(entry))
+      if (typeof direction === 'string' && !columns.includes(column))
+        throw new errors.StrategyError(
+          `${entityType} listOrder orders by ${column}, which the model does not have (its columns: ` +
+            `${columns.join(', ')}); a composite id is ordered by its key columns, e.g. ` +
+            `[{ createdAt: 'asc' }, { ${columns[0] ?? 'keyColumn'}: 'asc' }]`,
+        );
+}
 
 /** `value` unless it is `undefined`; for mapping optional changes to Prisma update data. */
 export function ifDefined<T, R>(value: T | undefined, map: (value: T) => R): R | undefined {

@@ -14,6 +14,7 @@ import { KeyedUpdate } from './keyed-update';
 import { PointReads } from './point-reads';
 import { insertOutboxRow, RawOutboxCheck, type OutboxModel } from './prisma-outbox';
 import {
+  checkListOrder,
   distinctIds,
   isRecordNotFound,
   keyColumnsOf,
@@ -91,13 +92,15 @@ export class PrismaRepository<
     protected readonly modelOf: (db: Tx) => ModelDelegate<Row, IdOf<T>>,
     protected readonly mapper: RowMapper<T, Row>,
     /**
-     * The order of `findAll` (and a sensible default for finders), e.g. `byCreation` when the model has `createdAt`.
+     * The order of `findAll` (and a sensible default for finders), e.g. `byCreation` when the model has `createdAt`
+     * and an `id` column. @throws {StrategyError} when it names a column the model does not have
      */
     protected readonly listOrder: OrderBy,
     /** The id type and, for a composite id, its compound name: required unless the id is a string. */
     ...[options]: PrismaIdArguments<IdOf<T>>
   ) {
     this.model = modelOf(prisma);
+    checkListOrder(entityType, listOrder, this.model.fields);
     this.#ids = new PrismaIds<IdOf<T>>(options);
     this.#outboxCheck = new RawOutboxCheck<Tx>(prisma);
     // Raw SQL binds one scalar `id`: a composite id never takes it, even when the model has a field named id.

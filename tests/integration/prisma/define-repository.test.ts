@@ -1,7 +1,7 @@
 import type { Prisma } from '../../../generated/prisma/client';
 import { errors } from 'cachedrepo';
 import { compositeId, intId, type AnyEntity } from 'cachedrepo/ids';
-import { definePrismaRepository, type RowMapper } from 'cachedrepo/prisma';
+import { byCreation, definePrismaRepository, type OrderBy, type RowMapper } from 'cachedrepo/prisma';
 import { testDatabaseProvider, useTestDatabase } from '../../example/support/database';
 
 interface Author {
@@ -114,6 +114,20 @@ describe(`definePrismaRepository (${testDatabaseProvider()})`, () => {
     await expect(likes.findById({ memberId: 'one', articleId: post.id } as never)).rejects.toBeInstanceOf(
       errors.InvalidIdError,
     );
+  });
+
+  it('refuses, when built, a listing order on a column the model lacks (byCreation on a composite id)', () => {
+    const define = (listOrder: OrderBy) =>
+      definePrismaRepository(
+        fixture.db.prisma,
+        { entityType: 'Favorite', model: (db) => db.favorite, mapper: likeMapper, listOrder },
+        { id: compositeId({ memberId: 'int', articleId: 'int' }) },
+      );
+    expect(() => define(byCreation)).toThrow(errors.StrategyError);
+    expect(() => define(byCreation)).toThrow(
+      /Favorite listOrder orders by id, which the model does not have \(its columns: .*memberId.*articleId/,
+    );
+    expect(() => define([{ memberId: 'asc' }, { articleId: 'desc' }])).not.toThrow();
   });
 
   it('refuses a finder named like a method the repository has', () => {
