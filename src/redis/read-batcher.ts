@@ -47,7 +47,7 @@ interface Pending {
  * carries any number of keys for one: a tick of many keys (`findByIds`, a burst of concurrent reads) stays one
  * command.
  */
-const MAX_LEASING_READS_PER_TICK = 8;
+const MAX_LEASING_READS_PER_TICK = 32;
 
 /**
  * Reads of the cache, batched per tick: every read asked for while the current task and its

@@ -229,14 +229,19 @@ describe('ReadBatcher', () => {
       expect(log).toEqual(['SET a token-a EX 7 NX GET', 'GET b']);
     });
 
-    it('in a batch of more than 8 reads offering a lease, rides in the MGET and places nothing', async () => {
-      const { redis, log } = fakeRedis({ b: 'B' });
+    it('in a batch of more than 32 reads offering a lease, rides in the MGET and places nothing', async () => {
+      const { redis, log } = fakeRedis({ k1: 'B' });
       const batcher = new ReadBatcher(fakeGateway(redis), () => false, 7);
-      const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+      const keys = Array.from({ length: 33 }, (_, i) => `k${i}`);
       const reads = await Promise.all(keys.map((key) => batcher.read(key, undefined, false, `token-${key}`)));
       expect(reads.map((read) => read.lease)).toEqual(keys.map(() => null));
       expect(reads[1]?.reply).toBe('B');
       expect(log).toEqual([`MGET ${keys.join(' ')}`]);
+      // 32 are still each a SET NX GET.
+      log.length = 0;
+      await Promise.all(keys.slice(1).map((key) => batcher.read(key, undefined, false, `again-${key}`)));
+      expect(log).toHaveLength(32);
+      expect(log.every((command) => command.startsWith('SET '))).toBe(true);
     });
 
     it('in a batch where every read offers a lease, sends no MGET', async () => {
