@@ -5,12 +5,48 @@ import { WRONG_TYPE, type RedisGateway } from '../redis/redis-gateway';
 import type { CacheHealth, CacheRead, CacheServiceOptions } from './cache-service-types';
 import { isLease } from './lease';
 import type { DurableWrites } from './durable-writes';
-import type { OutboxDeliverer } from './outbox';
+import { OutboxDeliverer } from './outbox';
+import type { CacheLogger } from '../observability/cache-logger';
+import type { SecretRedactor } from '../observability/secret-redactor';
+import { redactorOf } from '../redis/redis-client';
+import type { Cluster, Redis } from 'ioredis';
 import type { PendingInvalidations } from './pending-invalidations';
 import type { Recovery } from './recovery';
 import type { Watches } from './watches';
 
 /** Pieces of `CacheService` kept apart to keep it short: its checked settings, its health, what a read found. */
+
+/**
+ * The clients a `CacheService` was given, as a list (none: no cache), each one's secrets added to `redactor`, so that
+ * no line the service logs shows them.
+ */
+export function serviceClients(redis: Redis | Cluster | readonly Redis[] | null, redactor: SecretRedactor): Redis[] {
+  const clients = redis === null ? [] : Array.isArray(redis) ? [...(redis as readonly Redis[])] : [redis as Redis];
+  for (const client of clients) {
+    const clientRedactor = redactorOf(client);
+    if (clientRedactor) redactor.include(clientRedactor);
+  }
+  return clients;
+}
+
+/** The outbox deliverer of a service given an outbox (its lease key under `prefix`), else null. */
+export function outboxDelivererFor(
+  options: CacheServiceOptions,
+  gateway: RedisGateway,
+  prefix: string,
+  logger: CacheLogger,
+): OutboxDeliverer | null {
+  if (!options.outbox) return null;
+  const fullKey = (key: string): string => prefix + key;
+  return new OutboxDeliverer(
+    options.outbox,
+    gateway,
+    fullKey,
+    `${prefix}!outbox-deliverer`,
+    logger,
+    options.outboxDelivery,
+  );
+}
 
 /** The settings of a `CacheService` its options give, checked. */
 export interface ServiceSettings {

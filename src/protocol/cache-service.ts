@@ -9,12 +9,11 @@ import type { NearCache, NearCacheOptions } from '../near-cache/near-cache';
 import type { NearCacheGroup } from '../near-cache/near-cache-group';
 import { nearCacheGroupFor } from '../near-cache/near-cache-for-store';
 import { DurableWrites } from './durable-writes';
-import { OutboxDeliverer } from './outbox';
+import type { OutboxDeliverer } from './outbox';
 import { holdLease } from './holder-lease';
 import { PendingInvalidations } from './pending-invalidations';
 import { ReadBatcher, type SharedRead } from '../redis/read-batcher';
 import { createStore } from '../redis/create-store';
-import { redactorOf } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
 import type { Serializer } from '../repository/serializer';
 import type { WriteReceipt } from '../repository/write-receipt';
@@ -23,7 +22,7 @@ import { DEFAULTS } from '../defaults';
 import { Watches } from './watches';
 import { Invalidator } from './invalidator';
 import { Generations } from './generations';
-import { classifyRead, serviceHealth, serviceSettings } from './cache-service-parts';
+import * as parts from './cache-service-parts';
 
 export type { CacheServiceOptions, CacheHealth, CacheRead, StoreOutcome } from './cache-service-types';
 
@@ -73,14 +72,10 @@ export class CacheService {
    * @throws {CacheOptionsError} for an empty `keyPrefix`, or a `leaseWaitMs` or `writeReceiptTtlMs` outside 0..60000
    */
   constructor(redis: Redis | Cluster | readonly Redis[] | null, options: CacheServiceOptions = {}) {
-    const clients = redis === null ? [] : Array.isArray(redis) ? (redis as readonly Redis[]) : [redis as Redis];
-    const settings = serviceSettings(options);
+    const clients = parts.serviceClients(redis, this.redactor);
+    const settings = parts.serviceSettings(options);
     ({ keyPrefix: this.keyPrefix, scanBatchSize: this.scanBatchSize, leaseWaitMs: this.leaseWaitMs } = settings);
     this.prefix = `${this.keyPrefix}:`;
-    for (const client of clients) {
-      const clientRedactor = redactorOf(client);
-      if (clientRedactor) this.redactor.include(clientRedactor);
-    }
     this.logger = redactingLogger(options.logger ?? createDefaultLogger(), this.redactor);
     const store = createStore(clients);
     this.gateway = new RedisGateway(store, options.enabled ?? true, () => this.recovery.run(), {
@@ -93,16 +88,7 @@ export class CacheService {
     this.batcher = new ReadBatcher(this.gateway, () => this.near.mode === 'default', leaseTtl);
     this.near = nearCacheGroupFor(this.prefix, store.tracking, options.nearCache, this.enabled, this.logger);
     this.gateway.onTrustChange((trusted) => this.near.setTrusted(trusted));
-    this.deliverer = options.outbox
-      ? new OutboxDeliverer(
-          options.outbox,
-          this.gateway,
-          (key) => this.fullKey(key),
-          `${this.prefix}!outbox-deliverer`,
-          this.logger,
-          options.outboxDelivery,
-        )
-      : null;
+    this.deliverer = parts.outboxDelivererFor(options, this.gateway, this.prefix, this.logger);
     const { gateway, prefix, scanBatchSize, pending, deliverer, logger } = this;
     this.recovery = new Recovery(gateway, prefix, scanBatchSize, pending, deliverer, logger);
     this.recordsWritesInOutbox = this.enabled && this.deliverer !== null;
@@ -134,7 +120,7 @@ export class CacheService {
    * tick (`read-batcher.ts`). Another reader's lease reads as empty.
    */
   async read(key: string, stats?: EntityCacheStats): Promise<CacheRead> {
-    return classifyRead((await this.batcher.read(this.fullKey(key), stats)).reply);
+    return parts.classifyRead((await this.batcher.read(this.fullKey(key), stats)).reply);
   }
 
   /**
@@ -143,7 +129,7 @@ export class CacheService {
    */
   async readMany(keys: readonly string[], stats?: EntityCacheStats): Promise<CacheRead[]> {
     const reads = await Promise.all(keys.map((key) => this.readShared(key, stats)));
-    return reads.map((read) => classifyRead(read.reply));
+    return reads.map((read) => parts.classifyRead(read.reply));
   }
 
   /**
@@ -293,7 +279,7 @@ export class CacheService {
   /** Breaker state, pending invalidations, dataset clears, outbox delivery and counters. */
   health(): CacheHealth {
     const { enabled, gateway, pending, recovery, deliverer, durableWrites, near, watches } = this;
-    return serviceHealth({ enabled, gateway, pending, recovery, deliverer, durableWrites, near, watches });
+    return parts.serviceHealth({ enabled, gateway, pending, recovery, deliverer, durableWrites, near, watches });
   }
 
   /**

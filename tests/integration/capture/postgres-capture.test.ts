@@ -84,6 +84,8 @@ describe('PostgreSQL change capture', () => {
       await writer.end();
     }
     report('PostgreSQL raw write (statement sent) to keys gone (ms)', delays);
+    // The keys are gone once Redis ran the UNLINK; the consumer counts a change when its reply has come back.
+    await waitFor('the changes counted', async () => process.capture.health().changesApplied === 3);
     expect(process.capture.health()).toMatchObject({ consumer: true, changesApplied: 3, errors: 0, failedBatches: 0 });
     expect(await process.capture.lag()).toMatchObject({ bytes: 0, slotStatus: 'reserved' });
     // The consumer measures its lag for health() too.
@@ -189,6 +191,7 @@ describe('PostgreSQL change capture', () => {
     report('PostgreSQL slot lag after 50 unread one-row UPDATEs (bytes)', lag);
     const second = await start(url);
     await waitFor('every waiting change applied', async () => (await present(redis, prefix, keys)).length === 0);
+    await waitFor('the changes counted', async () => second.capture.health().changesApplied === 50);
     expect(second.capture.health()).toMatchObject({ changesApplied: 50, prefixClears: 0 });
   });
 });

@@ -150,6 +150,8 @@ describe('change capture on a Redis Cluster of 3 masters', () => {
     writer.exec(`UPDATE item SET list = 'm'`);
     await until(() => second.capture.health().consumer, 10_000, 'the second consumer holding the lease');
     await until(async () => (await present(keys)).length === 0, 10_000, 'the updates invalidated by the second');
+    // The keys are gone once Redis ran the UNLINK; the consumer counts the changes when its reply has come back.
+    await until(() => second.capture.health().changesApplied === 12, 10_000, 'the changes counted');
     expect(second.capture.health()).toMatchObject({ consumer: true, changesApplied: 12, errors: 0 });
     expect(second.cache.health()).toMatchObject({ breaker: 'closed', pendingInvalidations: 0 });
   });
